@@ -1,0 +1,24 @@
+# orivon_target_defaults(TARGET): the language standard, visibility and
+# warnings every orivon target shares.
+function(orivon_target_defaults target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES
+    CXX_EXTENSIONS OFF
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+  if(ORIVON_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# orivon_add_test(NAME SOURCES...): one GoogleTest executable, registered
+# with ctest test by test.
+function(orivon_add_test name)
+  add_executable(${name} ${ARGN})
+  orivon_target_defaults(${name})
+  target_link_libraries(${name} PRIVATE orivon_runtime GTest::gtest GTest::gmock GTest::gtest_main
+                                        orivon_test_support)
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
+    PROPERTIES ENVIRONMENT "ORIVON_BUILD_DIR=${PROJECT_BINARY_DIR}")
+endfunction()

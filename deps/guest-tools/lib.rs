@@ -1,0 +1,1 @@
+//! Placeholder so cargo can resolve the pinned adapter crate.

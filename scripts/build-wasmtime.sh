@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds Wasmtime's C API (pinned in deps/wasmtime) into a cache outside the
+# source tree and prints the directory that holds include/ and lib/.
+#
+# The cache key is a hash of the wrapper crate's Cargo.toml, Cargo.lock and
+# lib.rs, so a version or feature change builds a new copy and an unchanged
+# one is reused by every clone on this machine.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_cargo_on_path
+
+crate="$ORIVON_ROOT/deps/wasmtime"
+version=$(sed -n 's/^version = "=\(.*\)"$/\1/p' "$crate/Cargo.toml" | head -n1)
+[ -n "$version" ] || die "cannot read the pinned Wasmtime version from $crate/Cargo.toml"
+key=$(hash_files "$crate/Cargo.toml" "$crate/Cargo.lock" "$crate/lib.rs")
+dest="$ORIVON_CACHE/wasmtime-$version-$key"
+
+if [ -f "$dest/.complete" ]; then
+  echo "$dest"
+  exit 0
+fi
+
+step "Building Wasmtime $version C API (first time only; about 10 minutes on 2 cores)"
+note "cache: $dest"
+target="$ORIVON_CACHE/cargo-target"
+CARGO_TARGET_DIR="$target" cargo build --release --locked \
+  --manifest-path "$crate/Cargo.toml" >&2
+
+# The c-api-impl build script installs the headers (with a conf.h that matches
+# the enabled features) into its OUT_DIR; take the newest one.
+include_dir=$(ls -td "$target"/release/build/wasmtime-c-api-impl-*/out/include 2>/dev/null | head -n1)
+[ -f "$include_dir/wasmtime/conf.h" ] || die "Wasmtime headers were not generated"
+
+tmp="$dest.tmp.$$"
+rm -rf "$tmp"
+mkdir -p "$tmp/lib"
+cp -r "$include_dir" "$tmp/include"
+cp "$target/release/liborivon_wasmtime.a" "$tmp/lib/libwasmtime.a"
+echo "$version" > "$tmp/VERSION"
+touch "$tmp/.complete"
+rm -rf "$dest"
+mv "$tmp" "$dest"
+echo "$dest"

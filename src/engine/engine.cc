@@ -1,0 +1,70 @@
+#include "engine/engine.h"
+
+#include <cstdio>
+#include <limits>
+
+#include "core/limits.h"
+
+namespace orivon::engine {
+
+Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
+  wasmtime::Config config;
+  config.epoch_interruption(true);
+  config.consume_fuel(options.fuel == FuelMetering::On);
+  config.wasm_component_model(true);
+  return std::unique_ptr<Engine>(new Engine(wasmtime::Engine(std::move(config)), options.fuel));
+}
+
+Engine::Engine(wasmtime::Engine engine, FuelMetering fuel)
+    : engine_(std::move(engine)), fuel_(fuel), ticker_([this] { run_ticker(); }) {}
+
+Engine::~Engine() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  ticker_.join();
+}
+
+void Engine::run_ticker() noexcept {
+  try {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, limits::kEpochTick, [this] { return stopping_; })) {
+      engine_.increment_epoch();
+    }
+  } catch (...) {
+    // A ticker that stops would silently disable every timeout: fail loudly.
+    std::fputs("orivon: epoch ticker failed; aborting\n", stderr);
+    std::abort();
+  }
+}
+
+std::uint64_t Engine::ticks_for(std::chrono::nanoseconds timeout) {
+  const auto tick = std::chrono::duration_cast<std::chrono::nanoseconds>(limits::kEpochTick);
+  if (timeout.count() <= 0) return 1;
+  std::uint64_t ticks = static_cast<std::uint64_t>((timeout.count() + tick.count() - 1) / tick.count());
+  return ticks == 0 ? 1 : ticks;
+}
+
+Result<void> Engine::apply_limits(wasmtime::Store& store, const ExecutionLimits& limits) {
+  if (limits.max_memory_bytes) {
+    const auto max_memory = std::min<std::uint64_t>(*limits.max_memory_bytes,
+                                                    std::numeric_limits<std::int64_t>::max());
+    store.limiter(static_cast<std::int64_t>(max_memory), limits::kMaxTableElements,
+                  limits::kMaxInstances, limits::kMaxTables, limits::kMaxMemories);
+  }
+  auto context = store.context();
+  if (limits.fuel && !fuel_enabled()) {
+    return Error(ErrorCode::FailedPrecondition,
+                 "a fuel limit needs a runtime created with FuelMetering::On");
+  }
+  if (fuel_enabled()) {
+    auto set = context.set_fuel(limits.fuel.value_or(std::numeric_limits<std::uint64_t>::max()));
+    if (!set) return Error(ErrorCode::Internal, "setting fuel: " + set.err().message());
+  }
+  context.set_epoch_deadline(limits.timeout ? ticks_for(*limits.timeout) : limits::kNoDeadlineTicks);
+  return ok();
+}
+
+}  // namespace orivon::engine

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <wasmtime.hh>
+
+#include "orivon/limits.h"
+#include "orivon/result.h"
+#include "orivon/runtime.h"
+
+namespace orivon::engine {
+
+// Owns the one wasmtime::Engine of a Runtime and the ticker thread that
+// advances its epoch every limits::kEpochTick. Stores never bump the epoch
+// themselves: each sets its own deadline in ticks, so stopping one guest never
+// disturbs another.
+//
+// Owned by RuntimeImpl. Thread-safe: the engine may be used from any thread.
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> create(const RuntimeOptions& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  wasmtime::Engine& wasmtime_engine() { return engine_; }
+  bool fuel_enabled() const { return fuel_ == FuelMetering::On; }
+
+  // Applies per-store limits: memory and table limiter, fuel, and the epoch
+  // deadline (no timeout means a deadline that never fires).
+  [[nodiscard]] Result<void> apply_limits(wasmtime::Store& store, const ExecutionLimits& limits);
+
+  // Number of ticks that covers `timeout`, rounded up, at least 1.
+  static std::uint64_t ticks_for(std::chrono::nanoseconds timeout);
+
+ private:
+  Engine(wasmtime::Engine engine, FuelMetering fuel);
+  void run_ticker() noexcept;
+
+  wasmtime::Engine engine_;
+  FuelMetering fuel_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread ticker_;
+};
+
+}  // namespace orivon::engine

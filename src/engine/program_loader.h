@@ -1,0 +1,24 @@
+#pragma once
+
+// Turns bytes into a compiled Program: recognises a core module or component
+// from the binary header (or WebAssembly text, which is converted first) and
+// compiles it. Every failure names the input and fits on one line.
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string_view>
+
+#include <wasmtime.hh>
+
+#include "orivon/program.h"
+#include "orivon/result.h"
+
+namespace orivon::engine {
+
+Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte> bytes,
+                             std::string_view name);
+
+Result<Program> load_program_file(wasmtime::Engine& engine, const std::filesystem::path& path);
+
+}  // namespace orivon::engine

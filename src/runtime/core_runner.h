@@ -1,0 +1,20 @@
+#pragma once
+
+// Runs and calls core WebAssembly modules (WASI preview1 commands and
+// reactors, or plain exports).
+
+#include "engine/engine.h"
+#include "engine/program_data.h"
+#include "orivon/runtime.h"
+#include "values/call_expression.h"
+
+namespace orivon::runtime {
+
+Result<RunOutcome> run_core_command(engine::Engine& engine, const internal::ProgramData& program,
+                                    const WasiProfile& profile, const ExecutionLimits& limits);
+
+Result<InvokeOutcome> invoke_core(engine::Engine& engine, const internal::ProgramData& program,
+                                  const values::CallExpression& call, const WasiProfile& profile,
+                                  const ExecutionLimits& limits);
+
+}  // namespace orivon::runtime

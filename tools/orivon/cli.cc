@@ -1,0 +1,105 @@
+#include "cli.h"
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "commands/commands.h"
+#include "orivon/version.h"
+
+namespace orivon::cli {
+namespace {
+
+bool takes_value(const std::string& word) {
+  const auto& options = run_options_with_values();
+  return std::find(options.begin(), options.end(), word) != options.end();
+}
+
+// Splits `orivon [..] run [OPTIONS] FILE [ARGS...]` after FILE: the rest is the
+// guest's, even words that look like orivon options (as with `wasmtime run`).
+std::vector<std::string> split_guest_args(std::vector<std::string>& words) {
+  auto run = std::find(words.begin() + 1, words.end(), "run");
+  if (run == words.end() || std::any_of(words.begin() + 1, run, [](const std::string& w) {
+        return w.empty() || w[0] != '-';
+      })) {
+    return {};
+  }
+  for (auto it = run + 1; it != words.end(); ++it) {
+    if (*it == "--") {
+      // `--` ends orivon's options: FILE follows it.
+      if (it + 1 == words.end()) return {};
+      std::vector<std::string> guest(it + 2, words.end());
+      words.erase(it + 2, words.end());
+      return guest;
+    }
+    if (it->empty() || (*it)[0] != '-' || *it == "-") {
+      std::vector<std::string> guest(it + 1, words.end());
+      words.erase(it + 1, words.end());
+      return guest;
+    }
+    if (takes_value(*it) && it + 1 != words.end()) ++it;
+  }
+  return {};
+}
+
+int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> words(argv, argv + argc);
+  if (words.empty()) words.emplace_back("orivon");
+  const std::vector<std::string> guest_args = split_guest_args(words);
+
+  CLI::App app("orivon: host untrusted WebAssembly modules, each with only what it is granted.",
+               "orivon");
+  app.set_version_flag("--version",
+                       "orivon " + std::string(version()) + " (wasmtime " +
+                           std::string(wasmtime_version()) + ")");
+  app.require_subcommand(1);
+  app.footer("Run 'orivon COMMAND --help' for a command's options.");
+
+  CommandAction run_action = setup_run(app, guest_args);
+
+  std::vector<const char*> raw;
+  raw.reserve(words.size());
+  for (const auto& word : words) raw.push_back(word.c_str());
+  try {
+    app.parse(static_cast<int>(raw.size()), raw.data());
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    out << app.version() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // Usage errors: say what was wrong, show the usage of the command at fault.
+    err << "error: " << e.what() << "\n\n";
+    const CLI::App* failing = &app;
+    for (const auto* sub : app.get_subcommands()) failing = sub;
+    err << failing->help();
+    return kExitUsage;
+  }
+  // Help of a subcommand (`orivon run --help`) is handled by CLI11 above.
+  if (app.got_subcommand("run")) return run_action(out, err);
+  err << app.help();
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) noexcept {
+  try {
+    return run_cli_unguarded(argc, argv, out, err);
+  } catch (const std::exception& e) {
+    err << "error: internal: " << e.what() << "\n";
+  } catch (...) {
+    err << "error: internal: unknown exception\n";
+  }
+  return kExitError;
+}
+
+}  // namespace orivon::cli

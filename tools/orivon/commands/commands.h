@@ -1,0 +1,25 @@
+#pragma once
+
+// One file per subcommand: each adds itself to the CLI11 app and returns the
+// function that runs it once the command line is parsed.
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace orivon::cli {
+
+using CommandAction = std::function<int(std::ostream& out, std::ostream& err)>;
+
+// `orivon run`. `guest_args` are the words after FILE, which belong to the
+// guest and are never parsed as orivon options.
+CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_args);
+
+// The options of `orivon run` that take a value; needed to find FILE before
+// CLI11 sees the command line.
+const std::vector<std::string>& run_options_with_values();
+
+}  // namespace orivon::cli

@@ -1,0 +1,160 @@
+// `orivon run [OPTIONS] FILE [ARGS...]`: runs one WASI program, a core module
+// or a component, with nothing granted but what the options name.
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "commands/commands.h"
+#include "orivon/runtime.h"
+#include "orivon/units.h"
+
+namespace orivon::cli {
+namespace {
+
+struct RunOptions {
+  std::string file;
+  std::vector<std::string> dirs;
+  std::vector<std::string> dirs_read_only;
+  std::vector<std::string> env;
+  bool network = false;
+  std::string invoke;
+  std::string timeout;
+  std::string max_memory;
+  std::uint64_t fuel = 0;
+  bool fuel_set = false;
+};
+
+// "HOST[::GUEST]"; without a guest path the directory appears under the
+// path as written, like `wasmtime run --dir`.
+DirGrant parse_dir(const std::string& text, DirAccess access) {
+  auto separator = text.find("::");
+  if (separator == std::string::npos) return DirGrant{text, text, access};
+  return DirGrant{text.substr(0, separator), text.substr(separator + 2), access};
+}
+
+int fail(std::ostream& err, const Error& error, int code = kExitError) {
+  err << "error: " << error.to_string() << "\n";
+  return code;
+}
+
+int guest_failure(std::ostream& err, const Error& error) {
+  const bool guest_fault = error.code() == ErrorCode::Trapped ||
+                           error.code() == ErrorCode::DeadlineExceeded ||
+                           error.code() == ErrorCode::ResourceExhausted;
+  return fail(err, error, guest_fault ? kExitTrapped : kExitError);
+}
+
+// A guest exit status reported as a process exit status (0..255).
+int exit_status(int code) { return code & 0xff; }
+
+int run(const RunOptions& options, const std::vector<std::string>& guest_args, std::ostream& out,
+        std::ostream& err) {
+  WasiProfile profile;
+  profile.args.push_back(options.file);
+  profile.args.insert(profile.args.end(), guest_args.begin(), guest_args.end());
+  for (const auto& entry : options.env) {
+    auto equals = entry.find('=');
+    if (equals == 0 || entry.empty()) {
+      return fail(err, Error(ErrorCode::InvalidArgument,
+                             "--env '" + entry + "': expected NAME=VALUE or NAME"), kExitUsage);
+    }
+    if (equals != std::string::npos) {
+      profile.env.emplace_back(entry.substr(0, equals), entry.substr(equals + 1));
+    } else if (const char* value = std::getenv(entry.c_str())) {
+      profile.env.emplace_back(entry, value);
+    }
+  }
+  for (const auto& dir : options.dirs) profile.dirs.push_back(parse_dir(dir, DirAccess::ReadWrite));
+  for (const auto& dir : options.dirs_read_only) {
+    profile.dirs.push_back(parse_dir(dir, DirAccess::ReadOnly));
+  }
+  profile.network = options.network ? Network::Full : Network::Denied;
+
+  ExecutionLimits limits;
+  if (!options.timeout.empty()) {
+    auto timeout = parse_duration(options.timeout);
+    if (!timeout) return fail(err, Error::wrap("--timeout", timeout.error()), kExitUsage);
+    limits.timeout = *timeout;
+  }
+  if (!options.max_memory.empty()) {
+    auto size = parse_size(options.max_memory);
+    if (!size) return fail(err, Error::wrap("--max-memory", size.error()), kExitUsage);
+    limits.max_memory_bytes = *size;
+  }
+  if (options.fuel_set) limits.fuel = options.fuel;
+
+  RuntimeOptions runtime_options;
+  runtime_options.fuel = options.fuel_set ? FuelMetering::On : FuelMetering::Off;
+  auto runtime = Runtime::create(runtime_options);
+  if (!runtime) return fail(err, runtime.error());
+  auto program = (*runtime)->load_file(options.file);
+  if (!program) return fail(err, program.error());
+
+  if (!options.invoke.empty()) {
+    auto outcome = (*runtime)->invoke(*program, options.invoke, profile, limits);
+    if (!outcome) return guest_failure(err, outcome.error());
+    if (outcome->exit_code) return exit_status(*outcome->exit_code);
+    if (!outcome->results.empty()) out << outcome->results << "\n";
+    return 0;
+  }
+  auto outcome = (*runtime)->run(*program, profile, limits);
+  if (!outcome) return guest_failure(err, outcome.error());
+  return exit_status(outcome->exit_code);
+}
+
+}  // namespace
+
+const std::vector<std::string>& run_options_with_values() {
+  static const std::vector<std::string> options = {
+      "--dir", "--dir-ro", "--env", "--invoke", "--timeout", "--fuel", "--max-memory"};
+  return options;
+}
+
+CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_args) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* run_command = app.add_subcommand(
+      "run", "Run a WASI program (core module or component) with only the access granted here");
+  run_command->footer(
+      "Everything after FILE is passed to the program. Nothing is granted unless asked for.\n"
+      "Exit status: the program's own; 1 if orivon could not run it; 2 for a bad command "
+      "line;\n134 if the program trapped, ran past --timeout or out of --fuel.");
+  run_command->add_option("FILE", options->file, "WebAssembly binary (or text) to run")
+      ->required();
+  run_command->add_option("--dir", options->dirs, "Grant read-write access to a host directory")
+      ->type_name("HOST[::GUEST]");
+  run_command
+      ->add_option("--dir-ro", options->dirs_read_only, "Grant read-only access to a host directory")
+      ->type_name("HOST[::GUEST]");
+  run_command
+      ->add_option("--env", options->env,
+                   "Set an environment variable, or pass one through from orivon's")
+      ->type_name("NAME[=VALUE]");
+  run_command->add_flag("--net", options->network, "Grant network access and name lookup");
+  run_command
+      ->add_option("--invoke", options->invoke,
+                   "Call an export instead of running main; arguments in WAVE for components")
+      ->type_name("'NAME(ARGS)'");
+  run_command->add_option("--timeout", options->timeout, "Interrupt the program after this long")
+      ->type_name("DURATION");
+  run_command
+      ->add_option_function<std::uint64_t>(
+          "--fuel",
+          [options](const std::uint64_t& fuel) {
+            options->fuel = fuel;
+            options->fuel_set = true;
+          },
+          "Stop the program after it consumes this much fuel (about one unit per instruction)")
+      ->type_name("N");
+  run_command
+      ->add_option("--max-memory", options->max_memory,
+                   "Largest size of each linear memory, like 64MiB")
+      ->type_name("SIZE");
+  return [options, guest_args](std::ostream& out, std::ostream& err) {
+    return run(*options, guest_args, out, err);
+  };
+}
+
+}  // namespace orivon::cli
