@@ -3,8 +3,16 @@
 # include/ and lib/libwasmtime.a (scripts/setup.sh does).
 set(ORIVON_WASMTIME_DIR "" CACHE PATH "Wasmtime C API (include/ and lib/) built by scripts/build-wasmtime.sh")
 
-find_path(Wasmtime_INCLUDE_DIR wasmtime.hh HINTS "${ORIVON_WASMTIME_DIR}/include" NO_DEFAULT_PATH)
-find_library(Wasmtime_LIBRARY NAMES libwasmtime.a HINTS "${ORIVON_WASMTIME_DIR}/lib" NO_DEFAULT_PATH)
+# Plain variables, not find_path's cached ones: a new ORIVON_WASMTIME_DIR (a
+# new Wasmtime version or feature set) must take effect on reconfigure.
+unset(Wasmtime_INCLUDE_DIR)
+unset(Wasmtime_LIBRARY)
+if(EXISTS "${ORIVON_WASMTIME_DIR}/include/wasmtime.hh")
+  set(Wasmtime_INCLUDE_DIR "${ORIVON_WASMTIME_DIR}/include")
+endif()
+if(EXISTS "${ORIVON_WASMTIME_DIR}/lib/libwasmtime.a")
+  set(Wasmtime_LIBRARY "${ORIVON_WASMTIME_DIR}/lib/libwasmtime.a")
+endif()
 if(EXISTS "${ORIVON_WASMTIME_DIR}/VERSION")
   file(STRINGS "${ORIVON_WASMTIME_DIR}/VERSION" Wasmtime_VERSION LIMIT_COUNT 1)
 endif()

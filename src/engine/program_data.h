@@ -5,6 +5,7 @@
 #include <string>
 
 #include <wasmtime.hh>
+#include <wasmtime/component.hh>
 
 #include "orivon/program.h"
 

@@ -45,7 +45,7 @@ bool looks_like_text(std::span<const std::uint8_t> bytes) {
   return text.substr(i, 7) == "(module" || text.substr(i, 10) == "(component";
 }
 
-std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+std::string quote_name(std::string_view name) { return "'" + std::string(name) + "'"; }
 
 }  // namespace
 
@@ -57,11 +57,11 @@ Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte
   if (!starts_with(bytes, 0, kMagic)) {
     if (!looks_like_text(bytes)) {
       return Error(ErrorCode::InvalidArgument,
-                   quoted(name) + ": not a WebAssembly binary (no \\0asm header) or text");
+                   quote_name(name) + ": not a WebAssembly binary (no \\0asm header) or text");
     }
     auto wasm = wasmtime::wat2wasm(
         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    if (!wasm) return to_error(wasm.err(), ErrorCode::InvalidArgument, quoted(name));
+    if (!wasm) return to_error(wasm.err(), ErrorCode::InvalidArgument, quote_name(name));
     converted = std::move(wasm.ok());
     bytes = converted;
   }
@@ -73,20 +73,20 @@ Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte
   if (starts_with(bytes, 4, kCoreVersion)) {
     data->kind = ProgramKind::CoreModule;
     auto module = wasmtime::Module::compile(engine, code);
-    if (!module) return to_error(module.err(), ErrorCode::InvalidArgument, quoted(name));
+    if (!module) return to_error(module.err(), ErrorCode::InvalidArgument, quote_name(name));
     data->module = std::move(module.ok());
   } else if (starts_with(bytes, 4, kComponentVersion)) {
     data->kind = ProgramKind::Component;
     auto component = wasmtime::component::Component::compile(engine, code);
-    if (!component) return to_error(component.err(), ErrorCode::InvalidArgument, quoted(name));
+    if (!component) return to_error(component.err(), ErrorCode::InvalidArgument, quote_name(name));
     data->component = std::move(component.ok());
   } else if (bytes.size() < 8) {
     return Error(ErrorCode::InvalidArgument,
-                 quoted(name) + ": truncated WebAssembly binary (" + std::to_string(bytes.size()) +
+                 quote_name(name) + ": truncated WebAssembly binary (" + std::to_string(bytes.size()) +
                      " bytes, the header alone is 8)");
   } else {
     return Error(ErrorCode::InvalidArgument,
-                 quoted(name) + ": unsupported WebAssembly version or layer in the header");
+                 quote_name(name) + ": unsupported WebAssembly version or layer in the header");
   }
   return Program(std::move(data));
 }
@@ -96,27 +96,27 @@ Result<Program> load_program_file(wasmtime::Engine& engine, const std::filesyste
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
-    return Error(ErrorCode::NotFound, quoted(name) + ": no such file");
+    return Error(ErrorCode::NotFound, quote_name(name) + ": no such file");
   }
   if (!std::filesystem::is_regular_file(status)) {
-    return Error(ErrorCode::InvalidArgument, quoted(name) + ": not a regular file");
+    return Error(ErrorCode::InvalidArgument, quote_name(name) + ": not a regular file");
   }
   auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(ErrorCode::InvalidArgument, quoted(name) + ": " + ec.message());
+  if (ec) return Error(ErrorCode::InvalidArgument, quote_name(name) + ": " + ec.message());
   if (size > limits::kMaxBinaryBytes) {
     return Error(ErrorCode::InvalidArgument,
-                 quoted(name) + ": file is larger than the " +
+                 quote_name(name) + ": file is larger than the " +
                      std::to_string(limits::kMaxBinaryBytes >> 20) + " MiB orivon accepts");
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     return Error(ErrorCode::PermissionDenied,
-                 quoted(name) + ": cannot open: " + std::strerror(errno));
+                 quote_name(name) + ": cannot open: " + std::strerror(errno));
   }
   std::vector<std::byte> bytes(size);
   file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
   if (file.gcount() != static_cast<std::streamsize>(size)) {
-    return Error(ErrorCode::InvalidArgument, quoted(name) + ": short read");
+    return Error(ErrorCode::InvalidArgument, quote_name(name) + ": short read");
   }
   return load_program(engine, bytes, name);
 }

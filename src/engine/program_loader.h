@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <wasmtime.hh>
+#include <wasmtime/component.hh>
 
 #include "orivon/program.h"
 #include "orivon/result.h"

@@ -1,5 +1,6 @@
 #include "runtime/component_runner.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 

@@ -55,6 +55,26 @@ Result<wasmtime::Func> find_func(CoreInstance& core, const std::string& name,
   return *func;
 }
 
+// The C++ API's ValType::Ref does not expose its kind, so read the
+// parameter kinds through the C API.
+std::vector<wasmtime::ValKind> param_kinds(wasmtime::Store& store, const wasmtime::Func& func) {
+  wasm_functype_t* type = wasmtime_func_type(store.context().capi(), &func.capi());
+  const wasm_valtype_vec_t* params = wasm_functype_params(type);
+  std::vector<wasmtime::ValKind> kinds;
+  for (std::size_t i = 0; i < params->size; ++i) {
+    switch (wasm_valtype_kind(params->data[i])) {
+      case WASM_I32: kinds.push_back(wasmtime::ValKind::I32); break;
+      case WASM_I64: kinds.push_back(wasmtime::ValKind::I64); break;
+      case WASM_F32: kinds.push_back(wasmtime::ValKind::F32); break;
+      case WASM_F64: kinds.push_back(wasmtime::ValKind::F64); break;
+      case WASMTIME_V128: kinds.push_back(wasmtime::ValKind::V128); break;
+      default: kinds.push_back(wasmtime::ValKind::ExternRef); break;
+    }
+  }
+  wasm_functype_delete(type);
+  return kinds;
+}
+
 // Calls `func`; on a normal return fills `results`, on a guest exit sets
 // `exit`, otherwise returns the error.
 Result<void> call(CoreInstance& core, wasmtime::Func func, const std::vector<wasmtime::Val>& args,
@@ -100,10 +120,8 @@ Result<InvokeOutcome> invoke_core(engine::Engine& engine, const internal::Progra
   if (!core) return std::move(core).error();
 
   ORIVON_TRY(auto func, find_func(*core, expression.name, program.name));
-  auto type = func.type(core->store);
-  std::vector<wasmtime::ValKind> kinds;
-  for (const auto& param : type->params()) kinds.push_back(param.kind());
-  auto args = values::parse_core_arguments(expression.arguments, kinds);
+  auto args_kinds = param_kinds(core->store, func);
+  auto args = values::parse_core_arguments(expression.arguments, args_kinds);
   if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
 
   // A reactor initialises itself (constructors, libc) before any export runs.

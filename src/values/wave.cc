@@ -1,5 +1,6 @@
 #include "values/wave.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -27,8 +28,8 @@ using wasmtime::component::Variant;
 using wasmtime::component::WitOption;
 using wasmtime::component::WitResult;
 
-// The wasm-wave crate uses the same limit; it keeps recursion (ours and Wasmtime's when it
-// lowers the value) far from the end of the stack.
+// The limit wasm-wave uses. Wasmtime rejects component types nested deeper than 100, so for
+// its types the type runs out first; the check keeps recursion bounded whatever the type.
 constexpr int kMaxDepth = 100;
 // Values come from Wasmtime, whose types are depth-limited, but a hand-built Val is not.
 constexpr int kMaxFormatDepth = 1000;
@@ -506,11 +507,10 @@ Result<uint32_t> decode_char(const Token& token) {
   } else {
     length = decode_utf8(body, 0, &cp);
     if (length == 0) return invalid_argument("invalid UTF-8 in char literal" + at_offset(base));
-    if (cp == '\'') length = 0;  // Unreachable: the lexer ends the literal there.
   }
   if (length != body.size()) {
-    return invalid_argument("a char literal holds exactly one character, found " +
-                            quote(token.text) + at_offset(token.offset));
+    return invalid_argument("a char literal holds exactly one character, found " + quote(body) +
+                            at_offset(token.offset));
   }
   return cp;
 }
@@ -629,7 +629,9 @@ std::string variant_cases(const ValType& type) {
   std::vector<std::string> names;
   const auto& variant = type.variant();
   for (size_t i = 0; i < variant.case_count(); ++i) {
-    if (auto c = variant.case_nth(i)) names.push_back(std::string(c->first) + (c->second ? "(...)" : ""));
+    if (auto variant_case = variant.case_nth(i)) {
+      names.push_back(std::string(variant_case->first) + (variant_case->second ? "(...)" : ""));
+    }
   }
   return name_list(std::move(names));
 }
@@ -926,7 +928,7 @@ class Parser {
       return invalid_argument("expected a record, found '{}'" + at_offset(open.offset) +
                               " (a record with no fields given is written '{:}')");
     } else {
-      ORIVON_RETURN_IF_ERROR(sequence(open, TokenKind::kBraceClose, "record", [&]() -> Result<void> {
+      auto parse_field = [&]() -> Result<void> {
         ORIVON_TRY(Token label, lexer_.next());
         if (label.kind != TokenKind::kLabel) return expected("a record field name", label);
         const std::string_view name = label_name(label);
@@ -949,7 +951,8 @@ class Parser {
         ORIVON_TRY(Val field_value, value(fields[index].second, depth + 1));
         values[index] = std::move(field_value);
         return ok();
-      }));
+      };
+      ORIVON_RETURN_IF_ERROR(sequence(open, TokenKind::kBraceClose, "record", parse_field));
     }
 
     std::vector<std::pair<std::string_view, Val>> entries;
@@ -1075,7 +1078,9 @@ class Parser {
         return invalid_argument("unknown flag " + quote(name) + at_offset(label.offset) +
                                 " (the flags are " + name_list(names) + ")");
       }
-      if (set[index]) return invalid_argument("duplicate flag " + quote(name) + at_offset(label.offset));
+      if (set[index]) {
+        return invalid_argument("duplicate flag " + quote(name) + at_offset(label.offset));
+      }
       set[index] = true;
       return ok();
     }));

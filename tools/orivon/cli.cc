@@ -78,9 +78,7 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
   } catch (const CLI::ParseError& e) {
     // Usage errors: say what was wrong, show the usage of the command at fault.
     err << "error: " << e.what() << "\n\n";
-    const CLI::App* failing = &app;
-    for (const auto* sub : app.get_subcommands()) failing = sub;
-    err << failing->help();
+    err << app.help();  // the help of the subcommand at fault, if one was named
     return kExitUsage;
   }
   // Help of a subcommand (`orivon run --help`) is handled by CLI11 above.
