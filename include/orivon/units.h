@@ -2,7 +2,8 @@
 
 /// \file
 /// Parsers for the human units orivon accepts on its command line and in
-/// manifests: durations ("250ms", "2s", "1m30s") and sizes ("64MiB", "1G").
+/// manifests: durations ("250ms", "2s", "1m30s"), sizes ("64MiB", "1G") and
+/// counts ("1000000").
 
 #include <chrono>
 #include <cstdint>
@@ -22,5 +23,9 @@ ORIVON_API Result<std::chrono::nanoseconds> parse_duration(std::string_view text
 /// G/GB/GiB, T/TB/TiB, all binary (1K = 1024), case-insensitive. Fails with
 /// InvalidArgument on anything else or on overflow.
 ORIVON_API Result<std::uint64_t> parse_size(std::string_view text);
+
+/// Parses a plain non-negative decimal count ("1000000"): digits only, no
+/// sign, no unit. Fails with InvalidArgument on anything else or on overflow.
+ORIVON_API Result<std::uint64_t> parse_count(std::string_view text);
 
 }  // namespace orivon

@@ -109,4 +109,14 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   return total;
 }
 
+Result<std::uint64_t> parse_count(std::string_view text) {
+  std::string_view rest = text;
+  std::uint64_t number = 0;
+  if (!take_number(rest, number) || !rest.empty()) {
+    return Error(ErrorCode::InvalidArgument,
+                 "invalid count '" + std::string(text) + "': expected a non-negative whole number");
+  }
+  return number;
+}
+
 }  // namespace orivon

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 static int usage(void) {
-  fprintf(stderr, "usage: cli_probe echo|env|read|write|exit|trap|loop|membomb|recurse ...\n");
+  fprintf(stderr, "usage: cli_probe echo|env|read|write|exit|trap|loop|membomb|recurse|recurse-deep-frames ...\n");
   return 64;
 }
 
@@ -42,24 +42,49 @@ static int write_file(const char* path, const char* text) {
   return 0;
 }
 
-// Grows the heap 1 MiB at a time, touching every page, until malloc fails.
+// Grows the heap 1 MiB at a time, touching every page, until malloc fails,
+// then frees it all and reports. Blocks are chained through their first bytes,
+// so the compiler cannot elide the allocations; freeing before printing
+// matters for components, whose WASI adapter needs heap for each write.
 static int memory_bomb(void) {
+  printf("starting memory bomb\n");  // lets a component's adapter set up first
+  fflush(stdout);
+  void* chain = NULL;
   unsigned long mebibytes = 0;
   for (;;) {
-    char* block = malloc(1 << 20);
+    void** block = malloc(1 << 20);
     if (!block) break;
     memset(block, 0xab, 1 << 20);
+    *block = chain;
+    chain = block;
     ++mebibytes;
+  }
+  while (chain) {
+    void* next = *(void**)chain;
+    free(chain);
+    chain = next;
   }
   printf("allocated %lu MiB before malloc failed\n", mebibytes);
   return 1;
 }
 
-// The volatile depth keeps the compiler from turning this into a loop.
-static int recurse(volatile int depth) {
-  volatile char frame[256];
+// Recurses until the wasm call stack is exhausted: small frames that live in
+// wasm locals only. The volatile read after the call keeps the compiler from
+// turning the recursion into a loop; the never-true condition keeps it from
+// proving the recursion endless at compile time.
+static volatile int stop_depth = -1;
+__attribute__((noinline)) static int recurse(int depth) {
+  if (depth == stop_depth) return 0;
+  return recurse(depth + 1) + stop_depth;
+}
+
+// Recurses with large frames on the C stack, which lives in linear memory:
+// that stack runs out before the wasm call stack does.
+__attribute__((noinline)) static int recurse_deep_frames(int depth) {
+  volatile char frame[4096];
   frame[0] = (char)depth;
-  return recurse(depth + 1) + frame[0];
+  if (depth == stop_depth) return frame[0];
+  return recurse_deep_frames(depth + 1) + frame[0];
 }
 
 int main(int argc, char** argv) {
@@ -96,5 +121,6 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "membomb") == 0) return memory_bomb();
   if (strcmp(mode, "recurse") == 0) return recurse(0);
+  if (strcmp(mode, "recurse-deep-frames") == 0) return recurse_deep_frames(0);
   return usage();
 }

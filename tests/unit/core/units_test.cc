@@ -52,5 +52,13 @@ TEST(ParseSize, RefusesMalformedInputAndOverflow) {
   }
 }
 
+TEST(ParseCount, AcceptsDigitsOnly) {
+  EXPECT_EQ(*parse_count("0"), 0u);
+  EXPECT_EQ(*parse_count("18446744073709551615"), 18446744073709551615ull);
+  for (const char* text : {"", "-3", "+3", "1e6", "12k", " 1", "18446744073709551616"}) {
+    EXPECT_FALSE(parse_count(text)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace orivon

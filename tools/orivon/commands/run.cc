@@ -23,8 +23,7 @@ struct RunOptions {
   std::string invoke;
   std::string timeout;
   std::string max_memory;
-  std::uint64_t fuel = 0;
-  bool fuel_set = false;
+  std::string fuel;
 };
 
 // "HOST[::GUEST]"; without a guest path the directory appears under the
@@ -84,10 +83,14 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
     if (!size) return fail(err, Error::wrap("--max-memory", size.error()), kExitUsage);
     limits.max_memory_bytes = *size;
   }
-  if (options.fuel_set) limits.fuel = options.fuel;
+  if (!options.fuel.empty()) {
+    auto fuel = parse_count(options.fuel);
+    if (!fuel) return fail(err, Error::wrap("--fuel", fuel.error()), kExitUsage);
+    limits.fuel = *fuel;
+  }
 
   RuntimeOptions runtime_options;
-  runtime_options.fuel = options.fuel_set ? FuelMetering::On : FuelMetering::Off;
+  runtime_options.fuel = limits.fuel ? FuelMetering::On : FuelMetering::Off;
   auto runtime = Runtime::create(runtime_options);
   if (!runtime) return fail(err, runtime.error());
   auto program = (*runtime)->load_file(options.file);
@@ -140,13 +143,9 @@ CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_arg
   run_command->add_option("--timeout", options->timeout, "Interrupt the program after this long")
       ->type_name("DURATION");
   run_command
-      ->add_option_function<std::uint64_t>(
-          "--fuel",
-          [options](const std::uint64_t& fuel) {
-            options->fuel = fuel;
-            options->fuel_set = true;
-          },
-          "Stop the program after it consumes this much fuel (about one unit per instruction)")
+      ->add_option("--fuel", options->fuel,
+                   "Stop the program after it consumes this much fuel (about one unit per "
+                   "instruction)")
       ->type_name("N");
   run_command
       ->add_option("--max-memory", options->max_memory,
