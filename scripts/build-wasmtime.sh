@@ -40,4 +40,8 @@ echo "$version" > "$tmp/VERSION"
 touch "$tmp/.complete"
 rm -rf "$dest"
 mv "$tmp" "$dest"
+# Older builds (other versions or feature sets) are dead weight: ~150 MB each.
+for old in "$ORIVON_CACHE"/wasmtime-*; do
+  [ "$old" = "$dest" ] || [ ! -f "$old/.complete" ] || rm -rf "$old"
+done
 echo "$dest"

@@ -29,7 +29,18 @@ for p in json.load(sys.stdin)["packages"]:
         print(p["manifest_path"].rsplit("/", 1)[0])')
 [ -f "$src/artefacts/wasi_snapshot_preview1.command.wasm" ] || die "WASI adapters not found in $src"
 
+# The WIT packages of WASI 0.2 that the embedded Wasmtime implements, from the
+# wasmtime-wasi crate that deps/wasmtime already pins.
+wasi_src=$(cargo metadata --quiet --format-version 1 --locked \
+  --manifest-path "$ORIVON_ROOT/deps/wasmtime/Cargo.toml" |
+  python3 -c 'import json,sys
+for p in json.load(sys.stdin)["packages"]:
+    if p["name"] == "wasmtime-wasi":
+        print(p["manifest_path"].rsplit("/", 1)[0])')
+[ -d "$wasi_src/src/p2/wit/deps" ] || die "WASI WIT packages not found in $wasi_src"
+
 echo "WASM_TOOLS=$wasm_tools"
 echo "WIT_BINDGEN=$wit_bindgen"
 echo "WASI_ADAPTER_COMMAND=$src/artefacts/wasi_snapshot_preview1.command.wasm"
 echo "WASI_ADAPTER_REACTOR=$src/artefacts/wasi_snapshot_preview1.reactor.wasm"
+echo "WASI_WIT_DEPS=$wasi_src/src/p2/wit/deps"

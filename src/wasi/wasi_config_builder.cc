@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "wasi/wasi_extensions.h"
+
 namespace orivon::wasi {
 namespace {
 
@@ -52,8 +54,10 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
   }
 
   if (profile.network == Network::Full) {
+    // All three are needed: any address, name lookup, and socket creation.
     config.inherit_network();
     config.allow_ip_name_lookup(true);
+    orivon_wasi_config_allow_sockets(config.capi(), /*tcp=*/true, /*udp=*/true);
   }
   return config;
 }

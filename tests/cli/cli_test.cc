@@ -210,5 +210,19 @@ TEST(CliInvoke, ComponentCallIsInterruptedByTimeout) {
   EXPECT_THAT(result.err, HasSubstr("deadline"));
 }
 
+TEST(CliNetwork, NetworkIsDeniedWithoutNet) {
+  auto result = orivon({"run", "--invoke", "bind-loopback()",
+                        guest_path("net_probe", "component").string()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("access-denied"));
+}
+
+TEST(CliNetwork, NetGrantsSockets) {
+  auto result = orivon({"run", "--net", "--invoke", "bind-loopback()",
+                        guest_path("net_probe", "component").string()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "\"bound\"\n");
+}
+
 }  // namespace
 }  // namespace orivon::testing
