@@ -1,16 +1,8 @@
 #include "values/call_expression.h"
 
+#include "core/strings.h"
+
 namespace orivon::values {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
-}  // namespace
 
 Result<CallExpression> parse_call_expression(std::string_view text) {
   const std::string_view call = trim(text);

@@ -5,15 +5,10 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/strings.h"
+
 namespace orivon::values {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 template <typename Signed, typename Unsigned>
 bool parse_integer(std::string_view text, Signed& out) {
