@@ -5,6 +5,10 @@
 /// Wasmtime engine (and its epoch ticker thread) and compiles, runs and calls
 /// guests under the grants and limits the client gives for each run.
 ///
+/// With a state directory it also owns the module registry: installed
+/// modules, their manifests, the client's grant decisions and compiled code,
+/// persisted in SQLite and files so they survive a restart.
+///
 ///   auto runtime = orivon::Runtime::create({});
 ///   auto program = (*runtime)->load_file("hello.wasm");
 ///   orivon::WasiProfile profile;
@@ -19,9 +23,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "orivon/export.h"
+#include "orivon/ids.h"
 #include "orivon/limits.h"
+#include "orivon/manifest.h"
+#include "orivon/module_info.h"
 #include "orivon/program.h"
 #include "orivon/result.h"
 #include "orivon/wasi_profile.h"
@@ -34,6 +42,30 @@ enum class FuelMetering { Off, On };
 
 struct RuntimeOptions {
   FuelMetering fuel = FuelMetering::Off;
+  /// Where the registry lives (created 0700 if missing). Empty: no registry;
+  /// the registry methods then fail with FailedPrecondition.
+  std::filesystem::path state_dir;
+};
+
+/// Where the state directory is: `explicit_dir` if not empty, else
+/// $ORIVON_STATE, else $XDG_STATE_HOME/orivon, else ~/.local/state/orivon.
+/// Fails with FailedPrecondition if none of these can be determined.
+[[nodiscard]] ORIVON_API Result<std::filesystem::path> resolve_state_dir(
+    const std::filesystem::path& explicit_dir);
+
+/// How a module joins the registry.
+struct AddOptions {
+  /// The id to install under. Required unless the manifest names one; if
+  /// both are given they must agree.
+  std::optional<ModuleId> id;
+  std::optional<Manifest> manifest;
+};
+
+/// What loading the installed modules did.
+struct LoadReport {
+  std::size_t modules = 0;
+  std::size_t from_cache = 0;  ///< compiled code read back from the cache
+  std::size_t compiled = 0;    ///< compiled now (and written to the cache)
 };
 
 /// The result of running a command to completion.
@@ -91,6 +123,40 @@ class ORIVON_API Runtime {
   [[nodiscard]] Result<InvokeOutcome> invoke(const Program& program, std::string_view call,
                                              const WasiProfile& profile,
                                              const ExecutionLimits& limits);
+
+  // ---- Registry (needs RuntimeOptions::state_dir) --------------------------
+
+  /// Validates, compiles and installs a module. The binary is stored by
+  /// content hash and its compiled code cached before the call returns, and
+  /// the registry row is committed durably: once this succeeds the module
+  /// survives a crash of the host. AlreadyExists if the id is taken;
+  /// InvalidArgument for a bad binary or an id/manifest mismatch.
+  [[nodiscard]] Result<ModuleInfo> add_module(std::span<const std::byte> code,
+                                              const AddOptions& options);
+  /// As add_module, reading the binary (and nothing else) from `path`.
+  [[nodiscard]] Result<ModuleInfo> add_module_file(const std::filesystem::path& path,
+                                                   const AddOptions& options);
+  /// Uninstalls a module with its grants and configuration. NotFound if absent.
+  [[nodiscard]] Result<void> remove_module(const ModuleId& id);
+  /// Replaces the code of an installed module; grants, configuration and
+  /// manifest stay. NotFound if absent; InvalidArgument for a bad binary.
+  [[nodiscard]] Result<ModuleInfo> update_module(const ModuleId& id,
+                                                 std::span<const std::byte> code);
+  [[nodiscard]] Result<ModuleInfo> update_module_file(const ModuleId& id,
+                                                      const std::filesystem::path& path);
+  /// Every installed module, ordered by id.
+  [[nodiscard]] Result<std::vector<ModuleInfo>> list_modules();
+  /// One module in full. NotFound if absent.
+  [[nodiscard]] Result<ModuleDetails> inspect_module(const ModuleId& id);
+  /// Records the client's decision on one grant for a module (stored apart
+  /// from what the manifest requested). NotFound if the module is absent.
+  [[nodiscard]] Result<void> decide_grant(const ModuleId& id, std::string_view grant,
+                                          GrantDecision decision);
+  /// Compiles (or reads back from the compiled-code cache) every installed
+  /// module so each is ready to run. What a host does at start.
+  [[nodiscard]] Result<LoadReport> load_installed();
+  /// The compiled program of an installed module (loaded on first use).
+  [[nodiscard]] Result<Program> program(const ModuleId& id);
 
  private:
   explicit Runtime(std::unique_ptr<internal::RuntimeImpl> impl);

@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <limits>
 
+#include <wasmtime.h>
+
 #include "core/limits.h"
+#include "core/sha256.h"
 
 namespace orivon::engine {
 
@@ -15,8 +18,25 @@ Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
   return std::unique_ptr<Engine>(new Engine(wasmtime::Engine(std::move(config)), options.fuel));
 }
 
+namespace {
+
+// Bump when orivon changes how it configures the engine for codegen.
+constexpr std::string_view kEngineConfigRevision = "1";
+
+std::string make_fingerprint(FuelMetering fuel) {
+  const std::string description = std::string("wasmtime-") + WASMTIME_VERSION + ";orivon-engine-" +
+                                  std::string(kEngineConfigRevision) +
+                                  ";fuel=" + (fuel == FuelMetering::On ? "on" : "off");
+  return sha256_hex(std::as_bytes(std::span(description))).substr(0, 16);
+}
+
+}  // namespace
+
 Engine::Engine(wasmtime::Engine engine, FuelMetering fuel)
-    : engine_(std::move(engine)), fuel_(fuel), ticker_([this] { run_ticker(); }) {}
+    : engine_(std::move(engine)),
+      fuel_(fuel),
+      fingerprint_(make_fingerprint(fuel)),
+      ticker_([this] { run_ticker(); }) {}
 
 Engine::~Engine() {
   {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include <wasmtime.hh>
@@ -29,6 +30,11 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   wasmtime::Engine& wasmtime_engine() { return engine_; }
+
+  // Identifies what compiled code this engine produces and accepts: the
+  // Wasmtime version and every setting that changes code generation. Part of
+  // the compiled-code cache's file names.
+  const std::string& fingerprint() const { return fingerprint_; }
   bool fuel_enabled() const { return fuel_ == FuelMetering::On; }
 
   // Applies per-store limits: memory and table limiter, fuel, and the epoch
@@ -44,6 +50,7 @@ class Engine {
 
   wasmtime::Engine engine_;
   FuelMetering fuel_;
+  std::string fingerprint_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_

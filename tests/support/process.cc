@@ -123,4 +123,87 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   file << text;
 }
 
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::vector<std::pair<std::string, std::string>>& extra_env) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  for (const auto& [name, value] : extra_env) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> raw_args;
+  for (auto& a : args) raw_args.push_back(a.data());
+  raw_args.push_back(nullptr);
+  int spawned = posix_spawn(&pid_, raw_args[0], &actions, nullptr, raw_args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  fd_ = pipe_fds[0];
+  if (spawned != 0) throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!exited_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (fd_ >= 0) close(fd_);
+}
+
+void BackgroundProcess::drain(int timeout_ms) {
+  if (fd_ < 0) return;
+  pollfd fd = {fd_, POLLIN, 0};
+  if (poll(&fd, 1, timeout_ms) <= 0) return;
+  char buffer[4096];
+  ssize_t n = read(fd_, buffer, sizeof buffer);
+  if (n > 0) {
+    output_.append(buffer, static_cast<std::size_t>(n));
+  } else {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+bool BackgroundProcess::wait_for_output(const std::string& text, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (output_.find(text) == std::string::npos) {
+    if (fd_ < 0 || std::chrono::steady_clock::now() > deadline) return false;
+    drain(50);
+  }
+  return true;
+}
+
+void BackgroundProcess::send_signal(int signal) {
+  if (!exited_) kill(pid_, signal);
+}
+
+int BackgroundProcess::wait(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!exited_) {
+    int status = 0;
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      exited_ = true;
+      status_ = status;
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    drain(20);
+  }
+  while (fd_ >= 0) drain(100);
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+}
+
+std::string BackgroundProcess::output() {
+  drain(0);
+  return output_;
+}
+
 }  // namespace orivon::testing

@@ -49,3 +49,35 @@ std::string read_text(const std::filesystem::path& path);
 void write_text(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace orivon::testing
+
+namespace orivon::testing {
+
+// A child process left running while the test goes on (`orivon up`), with
+// its stdout and stderr collected in the background. Killed on destruction.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv,
+                             const std::vector<std::pair<std::string, std::string>>& extra_env = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Waits until the output (stdout and stderr together) contains `text`;
+  // false on timeout or if the process exits first.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds limit);
+  void send_signal(int signal);
+  // Waits for exit; the exit status, or -1 (killed by a signal, or timeout).
+  int wait(std::chrono::milliseconds limit);
+  std::string output();
+  int pid() const { return pid_; }
+
+ private:
+  void drain(int timeout_ms);
+  int pid_ = -1;
+  int fd_ = -1;  // read end of the pipe both stdout and stderr go to
+  std::string output_;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+}  // namespace orivon::testing

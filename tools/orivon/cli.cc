@@ -57,9 +57,21 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
                        "orivon " + std::string(version()) + " (wasmtime " +
                            std::string(wasmtime_version()) + ")");
   app.require_subcommand(1);
+  app.fallthrough();  // --state may also follow the command name
   app.footer("Run 'orivon COMMAND --help' for a command's options.");
 
-  CommandAction run_action = setup_run(app, guest_args);
+  GlobalOptions global;
+  app.add_option("--state", global.state_dir,
+                 "State directory (default: $ORIVON_STATE, $XDG_STATE_HOME/orivon, "
+                 "~/.local/state/orivon)")
+      ->type_name("DIR");
+
+  const std::vector<std::pair<std::string, CommandAction>> actions = {
+      {"run", setup_run(app, guest_args)},   {"up", setup_up(app, global)},
+      {"add", setup_add(app, global)},       {"remove", setup_remove(app, global)},
+      {"update", setup_update(app, global)}, {"list", setup_list(app, global)},
+      {"inspect", setup_inspect(app, global)},
+  };
 
   std::vector<const char*> raw;
   raw.reserve(words.size());
@@ -82,7 +94,9 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
     return kExitUsage;
   }
   // Help of a subcommand (`orivon run --help`) is handled by CLI11 above.
-  if (app.got_subcommand("run")) return run_action(out, err);
+  for (const auto& [name, action] : actions) {
+    if (app.got_subcommand(name)) return action(out, err);
+  }
   err << app.help();
   return kExitUsage;
 }

@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands/management.h"
+
 namespace orivon::cli {
 
 using CommandAction = std::function<int(std::ostream& out, std::ostream& err)>;
@@ -21,5 +23,12 @@ CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_arg
 // The options of `orivon run` that take a value; needed to find FILE before
 // CLI11 sees the command line.
 const std::vector<std::string>& run_options_with_values();
+
+CommandAction setup_up(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_add(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_remove(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_update(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_list(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_inspect(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

@@ -1,0 +1,77 @@
+#pragma once
+
+/// \file
+/// Manifest: what a module says about itself, in TOML or JSON beside its
+/// binary. It *requests* grants; only the client grants them (Android style),
+/// and the client's decisions are stored apart from these requests.
+///
+///   id = "bitcoin.node.metamask"          # optional if the client gives one
+///   version = "1.2.0"
+///   description = "A Bitcoin full node"
+///   requests = ["fs:/srv/btc=/data:rw", "net:connect:*:8333"]
+///
+///   [config]                              # values the module reads
+///   network = "mainnet"
+///   max-peers = 8                         # scalars are kept as text
+///
+///   [[triggers]]                          # what starts the module's functions
+///   kind = "timer"                        # startup | timer | event | http | call
+///   every = "10s"                         # timer only
+///   call = "tick"                         # the export to call
+///
+/// The same structure in JSON is accepted too.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orivon/export.h"
+#include "orivon/ids.h"
+#include "orivon/result.h"
+
+namespace orivon {
+
+enum class ManifestFormat { Toml, Json };
+
+/// One trigger: when the runtime should call one of the module's exports.
+struct Trigger {
+  enum class Kind { Startup, Timer, Event, Http, Call };
+  Kind kind = Kind::Call;
+  std::string call;   ///< the export to call; required
+  std::string every;  ///< Timer: a duration such as "10s" (validated)
+  std::string topic;  ///< Event: the topic name
+  std::string route;  ///< Http: the path prefix, starting with '/'
+
+  friend bool operator==(const Trigger&, const Trigger&) = default;
+};
+
+struct Manifest {
+  std::optional<ModuleId> id;
+  std::string version;      ///< free-form, at most 64 characters
+  std::string description;  ///< at most 4096 characters
+  /// Grants the module asks for, as written (syntax checked by the grants
+  /// layer when the client decides on them). Duplicates are removed, order kept.
+  std::vector<std::string> requests;
+  std::map<std::string, std::string> config;
+  std::vector<Trigger> triggers;
+
+  friend bool operator==(const Manifest&, const Manifest&) = default;
+};
+
+/// Parses a manifest. Untrusted input: any malformed text, unknown key, wrong
+/// type, bad id, oversized value or more than 64 KiB of input is an
+/// InvalidArgument error that names the key (and line, where the parser
+/// knows it); nothing is thrown.
+[[nodiscard]] ORIVON_API Result<Manifest> parse_manifest(std::string_view text,
+                                                         ManifestFormat format);
+
+/// The format implied by a file name: ".json" is JSON, anything else TOML.
+ORIVON_API ManifestFormat manifest_format_for(std::string_view file_name);
+
+/// Serializes a manifest as JSON (the form orivon stores); parse_manifest
+/// with ManifestFormat::Json reads it back to an equal Manifest.
+ORIVON_API std::string manifest_to_json(const Manifest& manifest);
+
+}  // namespace orivon

@@ -1,0 +1,62 @@
+#pragma once
+
+/// \file
+/// What the registry knows about an installed module: ModuleInfo for lists,
+/// ModuleDetails for `inspect`, and the lifecycle states a client can see.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "orivon/export.h"
+#include "orivon/ids.h"
+#include "orivon/manifest.h"
+#include "orivon/program.h"
+
+namespace orivon {
+
+/// Lifecycle states. A module is `Installed` once added; the supervisor
+/// (services) moves it through the others.
+enum class ModuleState { Installed, Starting, Running, Stopping, Stopped, Crashed };
+
+/// "installed", "starting", "running", "stopping", "stopped" or "crashed".
+ORIVON_API std::string_view module_state_name(ModuleState state);
+
+/// One installed module, as listed.
+struct ModuleInfo {
+  explicit ModuleInfo(ModuleId module_id) : id(std::move(module_id)), kind(id.kind()) {}
+
+  ModuleId id;
+  ModuleKind kind = ModuleKind::Service;
+  ProgramKind program_kind = ProgramKind::CoreModule;
+  std::string version;
+  std::string description;
+  std::string content_hash;  ///< SHA-256 of the binary, lowercase hex
+  std::uint64_t size_bytes = 0;
+  ModuleState state = ModuleState::Installed;
+  std::string state_cause;  ///< why it crashed, when it did
+  std::int64_t installed_at = 0;  ///< Unix seconds
+  std::int64_t updated_at = 0;    ///< Unix seconds
+};
+
+/// A client's decision on one grant.
+enum class GrantDecision { Allow, Deny };
+
+/// Everything `inspect` shows.
+struct ModuleDetails {
+  explicit ModuleDetails(ModuleInfo module_info) : info(std::move(module_info)) {}
+
+  ModuleInfo info;
+  bool has_manifest = false;
+  Manifest manifest;  ///< what the module asked for (empty without a manifest)
+  /// The client's decisions, by grant text. A request with no decision is
+  /// not granted.
+  std::map<std::string, GrantDecision> decisions;
+  std::vector<std::string> imports;  ///< one line each, see engine/interface_text.h
+  std::vector<std::string> exports;
+};
+
+}  // namespace orivon

@@ -1,0 +1,38 @@
+#include "engine/compiled_code.h"
+
+#include "engine/error_conversion.h"
+
+namespace orivon::engine {
+
+Result<std::vector<std::uint8_t>> serialize_program(const internal::ProgramData& program) {
+  auto bytes = program.kind == ProgramKind::Component ? program.component->serialize()
+                                                      : program.module->serialize();
+  if (!bytes) return to_error(bytes.err(), ErrorCode::Internal, "serializing '" + program.name + "'");
+  return std::move(bytes.ok());
+}
+
+Result<Program> deserialize_program_file(wasmtime::Engine& engine, const std::filesystem::path& path,
+                                         ProgramKind kind, const std::string& name,
+                                         std::uint64_t size_bytes) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Error(ErrorCode::NotFound, "no compiled code at '" + path.string() + "'");
+  }
+  auto data = std::make_shared<internal::ProgramData>();
+  data->kind = kind;
+  data->name = name;
+  data->size_bytes = size_bytes;
+  const std::string context = "reading compiled code '" + path.string() + "'";
+  if (kind == ProgramKind::Component) {
+    auto component = wasmtime::component::Component::deserialize_file(engine, path.string());
+    if (!component) return to_error(component.err(), ErrorCode::FailedPrecondition, context);
+    data->component = std::move(component.ok());
+  } else {
+    auto module = wasmtime::Module::deserialize_file(engine, path.string());
+    if (!module) return to_error(module.err(), ErrorCode::FailedPrecondition, context);
+    data->module = std::move(module.ok());
+  }
+  return Program(std::move(data));
+}
+
+}  // namespace orivon::engine

@@ -1,0 +1,17 @@
+#include "orivon/module_info.h"
+
+namespace orivon {
+
+std::string_view module_state_name(ModuleState state) {
+  switch (state) {
+    case ModuleState::Installed: return "installed";
+    case ModuleState::Starting: return "starting";
+    case ModuleState::Running: return "running";
+    case ModuleState::Stopping: return "stopping";
+    case ModuleState::Stopped: return "stopped";
+    case ModuleState::Crashed: return "crashed";
+  }
+  return "unknown";
+}
+
+}  // namespace orivon

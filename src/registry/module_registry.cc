@@ -1,0 +1,230 @@
+#include "registry/module_registry.h"
+
+#include <chrono>
+
+#include "core/file_util.h"
+#include "core/limits.h"
+#include "core/sha256.h"
+#include "engine/compiled_code.h"
+#include "engine/interface_text.h"
+#include "engine/program_loader.h"
+
+namespace orivon::registry {
+namespace {
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view program_kind_name(ProgramKind kind) {
+  return kind == ProgramKind::Component ? "component" : "core";
+}
+
+// Resolves the id a module is installed under from the client's choice and
+// the manifest's.
+Result<ModuleId> choose_id(const AddOptions& options) {
+  const std::optional<ModuleId> from_manifest =
+      options.manifest ? options.manifest->id : std::optional<ModuleId>();
+  if (options.id && from_manifest && *options.id != *from_manifest) {
+    return Error(ErrorCode::InvalidArgument, "the id '" + options.id->str() +
+                                                 "' differs from the manifest's id '" +
+                                                 from_manifest->str() + "'");
+  }
+  if (options.id) return *options.id;
+  if (from_manifest) return *from_manifest;
+  return Error(ErrorCode::InvalidArgument,
+               "no module id: give one (orivon add --id ID) or name it in the manifest");
+}
+
+Error corrupt(const std::string& what) {
+  return Error(ErrorCode::Internal, "corrupt state directory: " + what);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ModuleRegistry>> ModuleRegistry::open(engine::Engine& engine,
+                                                             const std::filesystem::path& state_dir) {
+  ORIVON_TRY(auto store, StateStore::open(state_dir));
+  return std::unique_ptr<ModuleRegistry>(new ModuleRegistry(engine, std::move(store)));
+}
+
+std::filesystem::path ModuleRegistry::cache_path(const std::string& hash) const {
+  return store_->cache_dir() / (hash + "-" + engine_.fingerprint() + ".cwasm");
+}
+
+Result<Program> ModuleRegistry::compile_and_cache(std::span<const std::byte> code,
+                                                  const std::string& hash, const std::string& name) {
+  ORIVON_TRY(auto program, engine::load_program(engine_.wasmtime_engine(), code, name));
+  ORIVON_TRY(auto compiled, engine::serialize_program(program.data()));
+  ORIVON_RETURN_IF_ERROR(write_file_durably(cache_path(hash), std::as_bytes(std::span(compiled))));
+  return program;
+}
+
+Result<Program> ModuleRegistry::load_locked(const ModuleRecord& record, bool& from_cache) {
+  const ProgramKind kind =
+      record.program_kind == "component" ? ProgramKind::Component : ProgramKind::CoreModule;
+  auto cached = engine::deserialize_program_file(engine_.wasmtime_engine(),
+                                                 cache_path(record.content_hash), kind, record.id,
+                                                 static_cast<std::uint64_t>(record.size_bytes));
+  if (cached) {
+    from_cache = true;
+    return cached;
+  }
+  from_cache = false;
+  ORIVON_TRY(auto code, read_file(store_->code_path(record.content_hash), limits::kMaxBinaryBytes));
+  if (sha256_hex(code) != record.content_hash) {
+    return corrupt("the stored binary of '" + record.id + "' does not match its hash");
+  }
+  return compile_and_cache(code, record.content_hash, record.id);
+}
+
+Result<ModuleInfo> ModuleRegistry::info_from(const ModuleRecord& record) const {
+  auto id = ModuleId::parse(record.id);
+  if (!id) return corrupt("bad module id '" + record.id + "'");
+  ModuleInfo info(*id);
+  info.program_kind =
+      record.program_kind == "component" ? ProgramKind::Component : ProgramKind::CoreModule;
+  info.version = record.version;
+  info.description = record.description;
+  info.content_hash = record.content_hash;
+  info.size_bytes = static_cast<std::uint64_t>(record.size_bytes);
+  info.state = ModuleState::Installed;
+  for (ModuleState state : {ModuleState::Installed, ModuleState::Starting, ModuleState::Running,
+                            ModuleState::Stopping, ModuleState::Stopped, ModuleState::Crashed}) {
+    if (record.state == module_state_name(state)) info.state = state;
+  }
+  info.state_cause = record.state_cause;
+  info.installed_at = record.installed_at;
+  info.updated_at = record.updated_at;
+  return info;
+}
+
+Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const AddOptions& options) {
+  ORIVON_TRY(ModuleId id, choose_id(options));
+  const std::string hash = sha256_hex(code);
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto existing, store_->find(id.str()));
+  if (existing) return Error(ErrorCode::AlreadyExists, "module '" + id.str() + "' is already installed");
+  // Compile first: a binary that does not compile is never stored.
+  ORIVON_TRY(auto program, compile_and_cache(code, hash, id.str()));
+  ORIVON_RETURN_IF_ERROR(store_->put_code(hash, code));
+
+  ModuleRecord record;
+  record.id = id.str();
+  record.kind = std::string(module_kind_name(id.kind()));
+  record.program_kind = std::string(program_kind_name(program.kind()));
+  if (options.manifest) {
+    record.version = options.manifest->version;
+    record.description = options.manifest->description;
+    record.manifest_json = manifest_to_json(*options.manifest);
+  }
+  record.content_hash = hash;
+  record.size_bytes = static_cast<std::int64_t>(code.size());
+  record.state = std::string(module_state_name(ModuleState::Installed));
+  record.installed_at = record.updated_at = now_seconds();
+  ORIVON_RETURN_IF_ERROR(store_->insert(record));
+  loaded_.insert_or_assign(id.str(), program);
+  return info_from(record);
+}
+
+Result<void> ModuleRegistry::remove(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  ORIVON_RETURN_IF_ERROR(store_->remove(id.str()));
+  loaded_.erase(id.str());
+  return ok();
+}
+
+Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const std::byte> code) {
+  const std::string hash = sha256_hex(code);
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto existing, store_->find(id.str()));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  ORIVON_TRY(auto program, compile_and_cache(code, hash, id.str()));
+  ORIVON_RETURN_IF_ERROR(store_->put_code(hash, code));
+  ORIVON_RETURN_IF_ERROR(store_->replace_code(id.str(), existing->content_hash, hash,
+                                              static_cast<std::int64_t>(code.size()),
+                                              std::string(program_kind_name(program.kind())),
+                                              now_seconds()));
+  loaded_.insert_or_assign(id.str(), program);
+  ORIVON_TRY(auto updated, store_->find(id.str()));
+  if (!updated) return Error(ErrorCode::NotFound, "module '" + id.str() + "' vanished");
+  return info_from(*updated);
+}
+
+Result<std::vector<ModuleInfo>> ModuleRegistry::list() {
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto records, store_->all());
+  std::vector<ModuleInfo> infos;
+  infos.reserve(records.size());
+  for (const auto& record : records) {
+    ORIVON_TRY(auto info, info_from(record));
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
+Result<ModuleDetails> ModuleRegistry::inspect(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto record, store_->find(id.str()));
+  if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  ORIVON_TRY(auto info, info_from(*record));
+  ModuleDetails details(std::move(info));
+  if (record->manifest_json) {
+    auto manifest = parse_manifest(*record->manifest_json, ManifestFormat::Json);
+    if (!manifest) return corrupt("the stored manifest of '" + id.str() + "' does not parse");
+    details.has_manifest = true;
+    details.manifest = std::move(*manifest);
+  }
+  ORIVON_TRY(details.decisions, store_->decisions(id.str()));
+
+  auto loaded = loaded_.find(id.str());
+  Program program = loaded != loaded_.end() ? loaded->second : Program(nullptr);
+  if (loaded == loaded_.end()) {
+    bool from_cache = false;
+    ORIVON_TRY(program, load_locked(*record, from_cache));
+    loaded_.insert_or_assign(id.str(), program);
+  }
+  ORIVON_TRY(auto interface, engine::describe_program(engine_.wasmtime_engine(), program.data()));
+  details.imports = std::move(interface.imports);
+  details.exports = std::move(interface.exports);
+  return details;
+}
+
+Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
+                                    GrantDecision decision) {
+  if (grant.empty() || grant.size() > 1024) {
+    return Error(ErrorCode::InvalidArgument, "a grant is between 1 and 1024 characters");
+  }
+  std::lock_guard lock(mutex_);
+  return store_->set_decision(id.str(), std::string(grant), decision, now_seconds());
+}
+
+Result<LoadReport> ModuleRegistry::load_installed() {
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto records, store_->all());
+  LoadReport report;
+  for (const auto& record : records) {
+    bool from_cache = false;
+    auto program = load_locked(record, from_cache);
+    if (!program) return Error::wrap("loading module '" + record.id + "'", program.error());
+    loaded_.insert_or_assign(record.id, *program);
+    ++report.modules;
+    ++(from_cache ? report.from_cache : report.compiled);
+  }
+  return report;
+}
+
+Result<Program> ModuleRegistry::program(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  if (auto loaded = loaded_.find(id.str()); loaded != loaded_.end()) return loaded->second;
+  ORIVON_TRY(auto record, store_->find(id.str()));
+  if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  bool from_cache = false;
+  ORIVON_TRY(auto program, load_locked(*record, from_cache));
+  loaded_.insert_or_assign(id.str(), program);
+  return program;
+}
+
+}  // namespace orivon::registry

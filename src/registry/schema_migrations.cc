@@ -1,0 +1,79 @@
+#include "registry/schema_migrations.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace orivon::registry {
+namespace {
+
+// Append only: a released migration never changes, since state directories
+// in the field were built by it.
+constexpr std::array<std::string_view, 2> kMigrations = {
+    // 1: modules and the client's grant decisions.
+    R"sql(
+      CREATE TABLE modules (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        program_kind  TEXT NOT NULL,
+        version       TEXT NOT NULL DEFAULT '',
+        description   TEXT NOT NULL DEFAULT '',
+        content_hash  TEXT NOT NULL,
+        size_bytes    INTEGER NOT NULL,
+        manifest_json TEXT,
+        state         TEXT NOT NULL DEFAULT 'installed',
+        installed_at  INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+      CREATE TABLE grant_decisions (
+        module_id  TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,
+        grant_text TEXT NOT NULL,
+        decision   TEXT NOT NULL CHECK (decision IN ('allow', 'deny')),
+        decided_at INTEGER NOT NULL,
+        PRIMARY KEY (module_id, grant_text)
+      );
+    )sql",
+    // 2: why a module crashed, the client's configuration overrides, and an
+    // index for "which modules use this binary" when removing code files.
+    R"sql(
+      ALTER TABLE modules ADD COLUMN state_cause TEXT NOT NULL DEFAULT '';
+      CREATE TABLE config_overrides (
+        module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (module_id, key)
+      );
+      CREATE INDEX modules_by_hash ON modules(content_hash);
+    )sql",
+};
+
+Result<int> user_version(Database& db) {
+  ORIVON_TRY(auto statement, db.prepare("PRAGMA user_version"));
+  ORIVON_TRY(bool row, statement.step());
+  if (!row) return Error(ErrorCode::Internal, "PRAGMA user_version returned nothing");
+  return static_cast<int>(statement.integer(0));
+}
+
+}  // namespace
+
+int current_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<void> migrate(Database& db, int target) {
+  ORIVON_TRY(auto transaction, Transaction::begin(db));
+  ORIVON_TRY(int version, user_version(db));
+  if (version > target) {
+    return Error(ErrorCode::FailedPrecondition,
+                 "the state directory was written by a newer orivon (schema version " +
+                     std::to_string(version) + "; this orivon knows up to " +
+                     std::to_string(target) + "); upgrade orivon or use another --state");
+  }
+  for (int next = version; next < target; ++next) {
+    ORIVON_RETURN_IF_ERROR(db.exec(kMigrations[static_cast<std::size_t>(next)]));
+  }
+  if (version != target) {
+    ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(target)));
+  }
+  return transaction.commit();
+}
+
+}  // namespace orivon::registry

@@ -1,0 +1,117 @@
+#include "registry/sqlite_handle.h"
+
+namespace orivon::registry {
+namespace {
+
+// How long a writer waits for another process's transaction to finish.
+constexpr int kBusyTimeoutMs = 10'000;
+
+Error sqlite_error(sqlite3* db, int code, std::string_view what) {
+  std::string message = std::string(what) + ": ";
+  message += db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  const ErrorCode orivon_code = (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+                                    ? ErrorCode::Unavailable
+                                    : ErrorCode::Internal;
+  return Error(orivon_code, message);
+}
+
+}  // namespace
+
+Statement& Statement::bind(int index, std::string_view text) {
+  int rc = sqlite3_bind_text64(statement_.get(), index, text.data(), text.size(),
+                               SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  int rc = sqlite3_bind_int64(statement_.get(), index, value);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  int rc = sqlite3_bind_null(statement_.get(), index);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  sqlite3* db = sqlite3_db_handle(statement_.get());
+  if (bind_error_ != SQLITE_OK) return sqlite_error(db, bind_error_, "binding a parameter");
+  int rc = sqlite3_step(statement_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return sqlite_error(db, rc, "running SQL");
+}
+
+Result<void> Statement::run() {
+  ORIVON_TRY(bool row, step());
+  (void)row;
+  return ok();
+}
+
+std::string Statement::text(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_.get(), column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), column)));
+}
+
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(statement_.get(), column);
+}
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
+}
+
+Result<Database> Database::open(const std::filesystem::path& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database db(raw);  // owns raw even on failure
+  if (rc != SQLITE_OK) return sqlite_error(raw, rc, "opening '" + path.string() + "'");
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+Result<void> Database::exec(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string detail = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    Error error = sqlite_error(nullptr, rc, "running SQL");
+    return Error(error.code(), "running SQL: " + detail);
+  }
+  return ok();
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &statement,
+                              nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(db_.get(), rc, "preparing SQL");
+  return Statement(statement);
+}
+
+Result<Transaction> Transaction::begin(Database& db) {
+  ORIVON_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
+  return Transaction(db);
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->exec("ROLLBACK");
+}
+
+Result<void> Transaction::commit() {
+  if (db_ == nullptr) return Error(ErrorCode::Internal, "transaction already finished");
+  ORIVON_RETURN_IF_ERROR(db_->exec("COMMIT"));
+  db_ = nullptr;
+  return ok();
+}
+
+}  // namespace orivon::registry

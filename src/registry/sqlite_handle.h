@@ -1,0 +1,83 @@
+#pragma once
+
+// Move-only RAII over SQLite's C API (STYLE.md rule 16), with errors as
+// orivon Errors. Only what the registry needs: open, exec, prepared
+// statements with typed binds and columns, transactions.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "orivon/result.h"
+
+namespace orivon::registry {
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+
+// One prepared statement. Bind parameters are 1-based, columns 0-based.
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* statement) : statement_(statement) {}
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind_null(int index);
+
+  // Advances: true with a row available, false when done, or an error.
+  [[nodiscard]] Result<bool> step();
+  // Runs a statement that returns no rows.
+  [[nodiscard]] Result<void> run();
+
+  std::string text(int column) const;
+  std::int64_t integer(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  std::unique_ptr<sqlite3_stmt, StatementFinalizer> statement_;
+  int bind_error_ = SQLITE_OK;
+};
+
+// An open database. Not thread-safe: the registry serializes access.
+class Database {
+ public:
+  // Opens (creating) the file with a busy timeout, so that two processes
+  // writing the same state directory wait for each other instead of failing.
+  static Result<Database> open(const std::filesystem::path& path);
+
+  [[nodiscard]] Result<void> exec(std::string_view sql);
+  [[nodiscard]] Result<Statement> prepare(std::string_view sql);
+  std::int64_t changes() const { return sqlite3_changes64(db_.get()); }
+  sqlite3* raw() { return db_.get(); }
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  std::unique_ptr<sqlite3, SqliteCloser> db_;
+};
+
+// BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless commit()
+// succeeded. IMMEDIATE takes the write lock up front, so a transaction never
+// fails half-way with SQLITE_BUSY on its first write.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Database& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  [[nodiscard]] Result<void> commit();
+
+ private:
+  explicit Transaction(Database& db) : db_(&db) {}
+  Database* db_;
+};
+
+}  // namespace orivon::registry

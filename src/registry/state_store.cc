@@ -1,0 +1,211 @@
+#include "registry/state_store.h"
+
+#include <set>
+
+#include "core/file_util.h"
+
+namespace orivon::registry {
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, kind, program_kind, version, description, content_hash, size_bytes, manifest_json, "
+    "state, state_cause, installed_at, updated_at";
+
+ModuleRecord read_record(const Statement& row) {
+  ModuleRecord record;
+  record.id = row.text(0);
+  record.kind = row.text(1);
+  record.program_kind = row.text(2);
+  record.version = row.text(3);
+  record.description = row.text(4);
+  record.content_hash = row.text(5);
+  record.size_bytes = row.integer(6);
+  if (!row.is_null(7)) record.manifest_json = row.text(7);
+  record.state = row.text(8);
+  record.state_cause = row.text(9);
+  record.installed_at = row.integer(10);
+  record.updated_at = row.integer(11);
+  return record;
+}
+
+bool is_hash(const std::string& name) {
+  return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path& dir,
+                                                     int schema_version) {
+  ORIVON_RETURN_IF_ERROR(ensure_private_directory(dir));
+  ORIVON_RETURN_IF_ERROR(ensure_private_directory(dir / "code"));
+  ORIVON_RETURN_IF_ERROR(ensure_private_directory(dir / "cache"));
+  ORIVON_TRY(auto db, Database::open(dir / "state.db"));
+  // WAL lets readers proceed beside a writer; synchronous=FULL makes every
+  // commit durable before it returns, which is what "acknowledged" promises.
+  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
+  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = FULL"));
+  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
+  auto migrated = migrate(db, schema_version);
+  if (!migrated) return Error::wrap("state directory '" + dir.string() + "'", migrated.error());
+  std::unique_ptr<StateStore> store(new StateStore(dir, std::move(db)));
+  ORIVON_RETURN_IF_ERROR(store->collect_garbage());
+  return store;
+}
+
+std::filesystem::path StateStore::code_path(const std::string& hash) const {
+  return dir_ / "code" / (hash + ".wasm");
+}
+
+Result<void> StateStore::put_code(const std::string& hash, std::span<const std::byte> bytes) {
+  const auto path = code_path(hash);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return ok();
+  return write_file_durably(path, bytes);
+}
+
+Result<void> StateStore::insert(const ModuleRecord& r) {
+  ORIVON_TRY(auto existing, find(r.id));
+  if (existing) return Error(ErrorCode::AlreadyExists, "module '" + r.id + "' is already installed");
+  ORIVON_TRY(auto statement,
+             db_.prepare("INSERT INTO modules (" + std::string(kColumns) +
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+  statement.bind(1, r.id).bind(2, r.kind).bind(3, r.program_kind).bind(4, r.version);
+  statement.bind(5, r.description).bind(6, r.content_hash).bind(7, r.size_bytes);
+  if (r.manifest_json) {
+    statement.bind(8, *r.manifest_json);
+  } else {
+    statement.bind_null(8);
+  }
+  statement.bind(9, r.state).bind(10, r.state_cause).bind(11, r.installed_at).bind(12, r.updated_at);
+  // A single statement is its own transaction; with synchronous=FULL it is
+  // on disk when run() returns. A concurrent insert of the same id loses on
+  // the primary key and reports AlreadyExists below.
+  auto inserted = statement.run();
+  if (!inserted) {
+    ORIVON_TRY(auto raced, find(r.id));
+    if (raced) return Error(ErrorCode::AlreadyExists, "module '" + r.id + "' is already installed");
+    return inserted;
+  }
+  return ok();
+}
+
+Result<void> StateStore::remove(const std::string& id) {
+  ORIVON_TRY(auto existing, find(id));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  ORIVON_TRY(auto statement, db_.prepare("DELETE FROM modules WHERE id = ?1"));
+  ORIVON_RETURN_IF_ERROR(statement.bind(1, id).run());
+  if (db_.changes() == 0) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  remove_code_if_unused(existing->content_hash);
+  return ok();
+}
+
+Result<void> StateStore::replace_code(const std::string& id, const std::string& old_hash,
+                                      const std::string& hash, std::int64_t size_bytes,
+                                      const std::string& program_kind, std::int64_t now) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("UPDATE modules SET content_hash = ?2, size_bytes = ?3, "
+                         "program_kind = ?4, updated_at = ?5 WHERE id = ?1"));
+  statement.bind(1, id).bind(2, hash).bind(3, size_bytes).bind(4, program_kind).bind(5, now);
+  ORIVON_RETURN_IF_ERROR(statement.run());
+  if (db_.changes() == 0) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  if (old_hash != hash) remove_code_if_unused(old_hash);
+  return ok();
+}
+
+Result<std::optional<ModuleRecord>> StateStore::find(const std::string& id) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT " + std::string(kColumns) + " FROM modules WHERE id = ?1"));
+  statement.bind(1, id);
+  ORIVON_TRY(bool row, statement.step());
+  if (!row) return std::optional<ModuleRecord>();
+  return std::optional<ModuleRecord>(read_record(statement));
+}
+
+Result<std::vector<ModuleRecord>> StateStore::all() {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT " + std::string(kColumns) + " FROM modules ORDER BY id"));
+  std::vector<ModuleRecord> records;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    records.push_back(read_record(statement));
+  }
+  return records;
+}
+
+Result<void> StateStore::set_decision(const std::string& id, const std::string& grant,
+                                      GrantDecision decision, std::int64_t now) {
+  ORIVON_TRY(auto existing, find(id));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  ORIVON_TRY(auto statement,
+             db_.prepare("INSERT INTO grant_decisions (module_id, grant_text, decision, decided_at) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (module_id, grant_text) DO UPDATE "
+                         "SET decision = excluded.decision, decided_at = excluded.decided_at"));
+  statement.bind(1, id).bind(2, grant);
+  statement.bind(3, std::string_view(decision == GrantDecision::Allow ? "allow" : "deny"));
+  statement.bind(4, now);
+  return statement.run();
+}
+
+Result<std::map<std::string, GrantDecision>> StateStore::decisions(const std::string& id) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT grant_text, decision FROM grant_decisions WHERE module_id = ?1"));
+  statement.bind(1, id);
+  std::map<std::string, GrantDecision> result;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    result[statement.text(0)] =
+        statement.text(1) == "allow" ? GrantDecision::Allow : GrantDecision::Deny;
+  }
+  return result;
+}
+
+void StateStore::remove_code_if_unused(const std::string& hash) {
+  auto statement = db_.prepare("SELECT COUNT(*) FROM modules WHERE content_hash = ?1");
+  if (!statement) return;
+  statement->bind(1, hash);
+  auto row = statement->step();
+  if (!row || !*row || statement->integer(0) != 0) return;
+  std::error_code ignored;  // a leftover file is collected at the next open
+  std::filesystem::remove(code_path(hash), ignored);
+  for (const auto& entry : std::filesystem::directory_iterator(cache_dir(), ignored)) {
+    if (entry.path().filename().string().starts_with(hash + "-")) {
+      std::filesystem::remove(entry.path(), ignored);
+    }
+  }
+}
+
+Result<void> StateStore::collect_garbage() {
+  ORIVON_TRY(auto statement, db_.prepare("SELECT DISTINCT content_hash FROM modules"));
+  std::set<std::string> used;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    used.insert(statement.text(0));
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "code", ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool referenced = name.size() == 69 && name.ends_with(".wasm") &&
+                            is_hash(name.substr(0, 64)) && used.count(name.substr(0, 64)) > 0;
+    // Another process may be mid-add, with its binary written but its row
+    // not yet committed: files younger than a minute are left for a later
+    // open.
+    auto age = std::filesystem::file_time_type::clock::now() - entry.last_write_time(ec);
+    if (!referenced && !ec && age > std::chrono::minutes(1)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+  // Temporary files of interrupted cache writes.
+  for (const auto& entry : std::filesystem::directory_iterator(cache_dir(), ec)) {
+    auto age = std::filesystem::file_time_type::clock::now() - entry.last_write_time(ec);
+    if (entry.path().filename().string().find(".tmp.") != std::string::npos && !ec &&
+        age > std::chrono::minutes(1)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+  return ok();
+}
+
+}  // namespace orivon::registry

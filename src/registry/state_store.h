@@ -1,0 +1,88 @@
+#pragma once
+
+// The registry's persistent state inside one state directory:
+//
+//   state.db      SQLite (WAL, synchronous=FULL): modules, grant decisions,
+//                 configuration overrides
+//   code/HASH.wasm            every installed binary, by SHA-256
+//   cache/HASH-ENGINE.cwasm   compiled code, by binary and engine configuration
+//
+// A binary is written (durably) before the row that refers to it is
+// committed, so a crash leaves at worst an unreferenced file, which the next
+// open removes. Owned by ModuleRegistry; not thread-safe (the registry
+// serializes calls). Several processes may open the same directory: SQLite's
+// locking and busy timeout order their writes.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "orivon/module_info.h"
+#include "orivon/result.h"
+#include "registry/schema_migrations.h"
+#include "registry/sqlite_handle.h"
+
+namespace orivon::registry {
+
+// One row of `modules`, as stored.
+struct ModuleRecord {
+  std::string id;
+  std::string kind;          // module_kind_name()
+  std::string program_kind;  // "core" or "component"
+  std::string version;
+  std::string description;
+  std::string content_hash;
+  std::int64_t size_bytes = 0;
+  std::optional<std::string> manifest_json;
+  std::string state;  // module_state_name()
+  std::string state_cause;
+  std::int64_t installed_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+class StateStore {
+ public:
+  // Opens or creates the state directory (made 0700) and brings its schema
+  // to `schema_version`; refuses a newer one. Removes files left by crashes.
+  static Result<std::unique_ptr<StateStore>> open(const std::filesystem::path& dir,
+                                                  int schema_version = current_schema_version());
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path code_path(const std::string& hash) const;
+  std::filesystem::path cache_dir() const { return dir_ / "cache"; }
+
+  // Stores a binary under its hash (no-op if already there).
+  [[nodiscard]] Result<void> put_code(const std::string& hash, std::span<const std::byte> bytes);
+
+  // AlreadyExists if the id is taken.
+  [[nodiscard]] Result<void> insert(const ModuleRecord& record);
+  // NotFound if absent. Removes the binary when no other module uses it.
+  [[nodiscard]] Result<void> remove(const std::string& id);
+  // NotFound if absent. Keeps decisions, configuration and manifest.
+  [[nodiscard]] Result<void> replace_code(const std::string& id, const std::string& old_hash,
+                                          const std::string& hash, std::int64_t size_bytes,
+                                          const std::string& program_kind, std::int64_t now);
+  [[nodiscard]] Result<std::optional<ModuleRecord>> find(const std::string& id);
+  [[nodiscard]] Result<std::vector<ModuleRecord>> all();
+
+  [[nodiscard]] Result<void> set_decision(const std::string& id, const std::string& grant,
+                                          GrantDecision decision, std::int64_t now);
+  [[nodiscard]] Result<std::map<std::string, GrantDecision>> decisions(const std::string& id);
+
+ private:
+  StateStore(std::filesystem::path dir, Database db) : dir_(std::move(dir)), db_(std::move(db)) {}
+  // Deletes code files nothing refers to and temporary files of interrupted
+  // writes.
+  [[nodiscard]] Result<void> collect_garbage();
+  void remove_code_if_unused(const std::string& hash);
+
+  std::filesystem::path dir_;
+  Database db_;
+};
+
+}  // namespace orivon::registry

@@ -1,0 +1,266 @@
+// `orivon up` and the management commands, as a user runs them: real
+// processes, a real state directory, the control socket.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace orivon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class Host : public ::testing::Test {
+ protected:
+  std::filesystem::path state() const { return temp_.path() / "state"; }
+
+  ProcessResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {orivon_binary().string(), "--state", state().string()});
+    return run_process(args);
+  }
+
+  std::unique_ptr<BackgroundProcess> start_host() {
+    auto host = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{orivon_binary().string(), "up", "--state", state().string()});
+    EXPECT_TRUE(host->wait_for_output("orivon host up", 60s)) << host->output();
+    return host;
+  }
+
+  std::set<std::string> listed_ids() {
+    auto list = cli({"list", "--json"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    std::set<std::string> ids;
+    auto json = nlohmann::json::parse(list.out, nullptr, false);
+    if (!json.is_array()) return ids;
+    for (const auto& module : json) ids.insert(module.value("id", ""));
+    return ids;
+  }
+
+  const std::string reactor_ = guest_path("reactor", "core").string();
+  const std::string typed_ = guest_path("typed", "component").string();
+  const std::string probe_ = guest_path("cli_probe", "component").string();
+  TempDir temp_;
+};
+
+TEST_F(Host, ManagementCommandsWorkWithoutAHost) {
+  auto added = cli({"add", reactor_, "--id", "lib.math.test"});
+  EXPECT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_THAT(added.out, HasSubstr("added lib.math.test (library, core"));
+  EXPECT_THAT(added.err, HasSubstr("no host running"));
+  EXPECT_EQ(cli({"add", typed_, "--id", "app.typed.test"}).exit_code, 0);
+  EXPECT_EQ(listed_ids(), (std::set<std::string>{"app.typed.test", "lib.math.test"}));
+
+  auto inspect = cli({"inspect", "app.typed.test"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_THAT(inspect.out, HasSubstr("greet: func(name: string) -> string"));
+  EXPECT_EQ(cli({"update", "lib.math.test", typed_}).exit_code, 0);
+  EXPECT_EQ(cli({"remove", "lib.math.test"}).exit_code, 0);
+  EXPECT_EQ(listed_ids(), (std::set<std::string>{"app.typed.test"}));
+}
+
+TEST_F(Host, ListJsonIsAnArrayWithIdKindAndState) {
+  ASSERT_EQ(cli({"add", reactor_, "--id", "group.math.test"}).exit_code, 0);
+  auto list = cli({"list", "--json"});
+  ASSERT_EQ(list.exit_code, 0);
+  auto json = nlohmann::json::parse(list.out);
+  ASSERT_TRUE(json.is_array());
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_EQ(json[0]["id"], "group.math.test");
+  EXPECT_EQ(json[0]["kind"], "group");
+  EXPECT_EQ(json[0]["state"], "installed");
+  EXPECT_EQ(nlohmann::json::parse(cli({"list", "--json"}).out.empty() ? "[]" : list.out).size(), 1u);
+}
+
+TEST_F(Host, ManagementErrorsAreClear) {
+  auto bad_id = cli({"add", reactor_, "--id", "NotAnId"});
+  EXPECT_EQ(bad_id.exit_code, 2);
+  EXPECT_THAT(bad_id.err, HasSubstr("bitcoin.node.metamask"));
+  auto missing = cli({"add", "/nonexistent.wasm", "--id", "a.b.c"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("/nonexistent.wasm"));
+  auto no_id = cli({"add", reactor_});
+  EXPECT_EQ(no_id.exit_code, 1);
+  EXPECT_THAT(no_id.err, HasSubstr("--id"));
+  auto absent = cli({"remove", "no.such.module"});
+  EXPECT_EQ(absent.exit_code, 1);
+  EXPECT_THAT(absent.err, HasSubstr("no.such.module"));
+  write_text(temp_.path() / "bad.toml", "id = 3\n");
+  auto manifest = cli({"add", reactor_, "--manifest", (temp_.path() / "bad.toml").string()});
+  EXPECT_EQ(manifest.exit_code, 1);
+  EXPECT_THAT(manifest.err, HasSubstr("id"));
+}
+
+TEST_F(Host, HostServesCommandsAndARestartKeepsEverythingWithoutRecompiling) {
+  write_text(temp_.path() / "calc.toml",
+             "id = \"org.example.calc\"\nversion = \"2.0.1\"\nrequests = [\"env:HOME\"]\n"
+             "[config]\nprecision = 3\n");
+  {
+    auto host = start_host();
+    EXPECT_THAT(host->output(), HasSubstr("loaded 0 modules"));
+    auto added = cli({"add", reactor_, "--manifest", (temp_.path() / "calc.toml").string()});
+    EXPECT_EQ(added.exit_code, 0) << added.err;
+    EXPECT_THAT(added.err, HasSubstr("answered by the running host"));
+    EXPECT_EQ(cli({"add", typed_, "--id", "app.typed.test"}).exit_code, 0);
+    EXPECT_EQ(cli({"add", probe_, "--id", "app.probe.test"}).exit_code, 0);
+    EXPECT_EQ(listed_ids().size(), 3u);
+    host->send_signal(SIGTERM);
+    EXPECT_EQ(host->wait(30s), 0) << host->output();
+    EXPECT_THAT(host->output(), HasSubstr("host stopped"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(state() / "control.sock"));
+
+  auto host = start_host();
+  EXPECT_THAT(host->output(),
+              HasSubstr("loaded 3 modules (3 from the compiled-code cache, 0 compiled)"));
+  EXPECT_EQ(listed_ids(),
+            (std::set<std::string>{"app.probe.test", "app.typed.test", "org.example.calc"}));
+  auto inspect = cli({"inspect", "org.example.calc", "--json"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  auto details = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(details["version"], "2.0.1");
+  EXPECT_EQ(details["config"]["precision"], "3");
+  EXPECT_EQ(details["grants"][0]["grant"], "env:HOME");
+  EXPECT_EQ(details["grants"][0]["status"], "undecided");
+  host->send_signal(SIGINT);
+  EXPECT_EQ(host->wait(30s), 0);
+}
+
+TEST_F(Host, ModulesChangeWhileTheHostRuns) {
+  auto host = start_host();
+  ASSERT_EQ(cli({"add", reactor_, "--id", "app.one.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"add", reactor_, "--id", "app.two.test"}).exit_code, 0);
+  auto updated = cli({"update", "app.one.test", typed_, "--json"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_EQ(nlohmann::json::parse(updated.out)["program_kind"], "component");
+  ASSERT_EQ(cli({"remove", "app.two.test"}).exit_code, 0);
+  EXPECT_EQ(listed_ids(), (std::set<std::string>{"app.one.test"}));
+  // The same host process served it all.
+  EXPECT_EQ(host->wait(100ms), -1);
+}
+
+TEST_F(Host, ASecondHostOnTheSameStateIsRefused) {
+  auto host = start_host();
+  auto second = run_process({orivon_binary().string(), "up", "--state", state().string()}, {}, 60s);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("another orivon host is running"));
+}
+
+TEST_F(Host, ConcurrentCommandsLoseNothing) {
+  auto add_range = [&](int first) {
+    for (int i = first; i < first + 6; ++i) {
+      EXPECT_EQ(cli({"add", reactor_, "--id", "app.m" + std::to_string(i) + ".test"}).exit_code, 0);
+    }
+  };
+  {  // Without a host: two CLIs write the state directly at once.
+    std::thread other(add_range, 0);
+    add_range(100);
+    other.join();
+    EXPECT_EQ(listed_ids().size(), 12u);
+  }
+  {  // Through a host.
+    auto host = start_host();
+    std::thread other(add_range, 200);
+    add_range(300);
+    other.join();
+    EXPECT_EQ(listed_ids().size(), 24u);
+  }
+}
+
+TEST_F(Host, SigkillDuringAddsLosesNoAcknowledgedAdd) {
+  auto host = start_host();
+  std::vector<std::string> acknowledged;
+  std::atomic<bool> stop{false};
+  std::thread adder([&] {
+    for (int i = 0; !stop && i < 400; ++i) {
+      const std::string id = "app.k" + std::to_string(i) + ".test";
+      if (cli({"add", reactor_, "--id", id}).exit_code == 0) acknowledged.push_back(id);
+    }
+  });
+  // Let some adds land through the host, then kill it without warning.
+  while (acknowledged.size() < 8) std::this_thread::sleep_for(10ms);
+  host->send_signal(SIGKILL);
+  host->wait(10s);
+  std::this_thread::sleep_for(300ms);  // later adds fall back to the state directly
+  stop = true;
+  adder.join();
+  ASSERT_GE(acknowledged.size(), 8u);
+
+  auto restarted = start_host();
+  auto ids = listed_ids();
+  for (const auto& id : acknowledged) EXPECT_EQ(ids.count(id), 1u) << id << " was acknowledged";
+  restarted.reset();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((state() / "state.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* check = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(check), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok");
+  sqlite3_finalize(check);
+  sqlite3_close(db);
+}
+
+// Connects to `socket` as `uid`, sends a ping, returns what came back ("" if
+// the connection itself was refused).
+std::string ping_as(const std::filesystem::path& socket, uid_t uid) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return "pipe failed";
+  pid_t child = fork();
+  if (child == 0) {
+    close(pipe_fds[0]);
+    std::string reply;
+    if (setgid(uid) == 0 && setuid(uid) == 0) {
+      int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+      sockaddr_un address{};
+      address.sun_family = AF_UNIX;
+      std::strncpy(address.sun_path, socket.c_str(), sizeof(address.sun_path) - 1);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+        const char request[] = "{\"op\":\"ping\"}\n";
+        (void)!write(fd, request, sizeof request - 1);
+        char buffer[1024];
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n > 0) reply.assign(buffer, static_cast<std::size_t>(n));
+      }
+    }
+    (void)!write(pipe_fds[1], reply.data(), reply.size());
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  std::string reply;
+  char buffer[1024];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) reply.append(buffer, static_cast<std::size_t>(n));
+  close(pipe_fds[0]);
+  waitpid(child, nullptr, 0);
+  return reply;
+}
+
+TEST_F(Host, AnotherUserIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to act as a second user";
+  auto host = start_host();
+  const auto socket = state() / "control.sock";
+  EXPECT_THAT(ping_as(socket, 0), HasSubstr("\"ok\":true"));
+  // The socket's mode (0600) keeps other users out...
+  EXPECT_EQ(ping_as(socket, 65534), "");
+  // ...and if it were opened up, the host checks the peer's uid itself.
+  std::filesystem::permissions(state(), std::filesystem::perms::all);
+  std::filesystem::permissions(socket, std::filesystem::perms::all);
+  EXPECT_THAT(ping_as(socket, 65534), HasSubstr("PermissionDenied"));
+}
+
+}  // namespace
+}  // namespace orivon::testing

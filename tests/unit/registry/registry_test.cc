@@ -1,0 +1,230 @@
+// The registry through the public Runtime API, on real guests built by the
+// build and a real SQLite state directory.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/sha256.h"
+#include "orivon/runtime.h"
+#include "support/process.h"
+
+namespace orivon {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using orivon::testing::guest_path;
+using orivon::testing::read_text;
+using orivon::testing::TempDir;
+
+ModuleId id(const char* text) { return *ModuleId::parse(text); }
+
+AddOptions with_id(const char* text) {
+  AddOptions options;
+  options.id = id(text);
+  return options;
+}
+
+std::unique_ptr<Runtime> open_runtime(const std::filesystem::path& dir,
+                                      FuelMetering fuel = FuelMetering::Off) {
+  RuntimeOptions options;
+  options.state_dir = dir;
+  options.fuel = fuel;
+  auto runtime = Runtime::create(options);
+  EXPECT_TRUE(runtime) << runtime.error().to_string();
+  return runtime ? std::move(*runtime) : nullptr;
+}
+
+std::size_t count_files(const std::filesystem::path& dir) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++count;
+  return count;
+}
+
+TEST(Registry, NeedsAStateDirectory) {
+  auto runtime = Runtime::create({});
+  ASSERT_TRUE(runtime);
+  auto list = (*runtime)->list_modules();
+  ASSERT_FALSE(list);
+  EXPECT_EQ(list.error().code(), ErrorCode::FailedPrecondition);
+}
+
+TEST(Registry, AddsListsInspectsAndRemoves) {
+  TempDir temp;
+  auto runtime = open_runtime(temp.path());
+  const auto typed = guest_path("typed", "component");
+  auto added = runtime->add_module_file(typed, with_id("app.typed.test"));
+  ASSERT_TRUE(added) << added.error().to_string();
+  EXPECT_EQ(added->kind, ModuleKind::Service);
+  EXPECT_EQ(added->program_kind, ProgramKind::Component);
+  EXPECT_EQ(added->state, ModuleState::Installed);
+  const std::string bytes = read_text(typed);
+  EXPECT_EQ(added->content_hash, sha256_hex(std::as_bytes(std::span(bytes))));
+  EXPECT_EQ(added->size_bytes, bytes.size());
+
+  ASSERT_TRUE(runtime->add_module_file(guest_path("reactor", "core"), with_id("lib.math.test")));
+  auto list = runtime->list_modules();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id.str(), "app.typed.test");
+  EXPECT_EQ((*list)[1].kind, ModuleKind::Library);
+
+  auto details = runtime->inspect_module(id("app.typed.test"));
+  ASSERT_TRUE(details) << details.error().to_string();
+  EXPECT_THAT(details->exports, Contains("export greet: func(name: string) -> string"));
+  auto core = runtime->inspect_module(id("lib.math.test"));
+  ASSERT_TRUE(core);
+  EXPECT_THAT(core->exports, Contains("export add: func(i32, i32) -> i32"));
+
+  ASSERT_TRUE(runtime->remove_module(id("lib.math.test")));
+  EXPECT_EQ(runtime->remove_module(id("lib.math.test")).error().code(), ErrorCode::NotFound);
+  EXPECT_EQ(runtime->inspect_module(id("lib.math.test")).error().code(), ErrorCode::NotFound);
+  EXPECT_EQ(runtime->list_modules()->size(), 1u);
+  EXPECT_EQ(count_files(temp.path() / "code"), 1u);  // the removed binary went with it
+}
+
+TEST(Registry, RefusesDuplicatesAndBadBinariesWithoutStoringThem) {
+  TempDir temp;
+  auto runtime = open_runtime(temp.path());
+  ASSERT_TRUE(runtime->add_module_file(guest_path("reactor", "core"), with_id("a.b.c")));
+  auto duplicate = runtime->add_module_file(guest_path("typed", "component"), with_id("a.b.c"));
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code(), ErrorCode::AlreadyExists);
+
+  const std::string junk = "\0asm\x01\0\0\0garbage";
+  auto bad = runtime->add_module(std::as_bytes(std::span(junk)), with_id("d.e.f"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(runtime->list_modules()->size(), 1u);
+  EXPECT_EQ(count_files(temp.path() / "code"), 1u);
+}
+
+TEST(Registry, IdComesFromTheClientOrTheManifestAndMustAgree) {
+  TempDir temp;
+  auto runtime = open_runtime(temp.path());
+  const auto file = guest_path("reactor", "core");
+  auto manifest = parse_manifest(
+      "id = \"org.example.calc\"\nversion = \"1.2.0\"\ndescription = \"adds\"\n"
+      "requests = [\"env:HOME\"]\n",
+      ManifestFormat::Toml);
+  ASSERT_TRUE(manifest) << manifest.error().to_string();
+
+  auto none = runtime->add_module_file(file, {});
+  ASSERT_FALSE(none);
+  EXPECT_THAT(none.error().message(), HasSubstr("--id"));
+
+  AddOptions mismatch = with_id("org.example.other");
+  mismatch.manifest = *manifest;
+  EXPECT_EQ(runtime->add_module_file(file, mismatch).error().code(), ErrorCode::InvalidArgument);
+
+  AddOptions from_manifest;
+  from_manifest.manifest = *manifest;
+  auto added = runtime->add_module_file(file, from_manifest);
+  ASSERT_TRUE(added) << added.error().to_string();
+  EXPECT_EQ(added->id.str(), "org.example.calc");
+  EXPECT_EQ(added->version, "1.2.0");
+  auto details = runtime->inspect_module(added->id);
+  ASSERT_TRUE(details);
+  EXPECT_TRUE(details->has_manifest);
+  EXPECT_EQ(details->manifest, *manifest);
+  EXPECT_TRUE(details->decisions.empty());  // requested, not granted
+}
+
+TEST(Registry, UpdateReplacesCodeAndKeepsGrantsAndManifest) {
+  TempDir temp;
+  auto runtime = open_runtime(temp.path());
+  AddOptions options = with_id("app.thing.test");
+  options.manifest = *parse_manifest("version = \"1\"\nrequests = [\"env:A\"]\n", ManifestFormat::Toml);
+  ASSERT_TRUE(runtime->add_module_file(guest_path("reactor", "core"), options));
+  ASSERT_TRUE(runtime->decide_grant(id("app.thing.test"), "env:A", GrantDecision::Allow));
+  auto updated = runtime->update_module_file(id("app.thing.test"), guest_path("typed", "component"));
+  ASSERT_TRUE(updated) << updated.error().to_string();
+  EXPECT_EQ(updated->program_kind, ProgramKind::Component);
+  auto details = runtime->inspect_module(id("app.thing.test"));
+  ASSERT_TRUE(details);
+  EXPECT_EQ(details->decisions.at("env:A"), GrantDecision::Allow);
+  EXPECT_EQ(details->manifest.version, "1");
+  EXPECT_THAT(details->exports, Contains("export greet: func(name: string) -> string"));
+  EXPECT_EQ(runtime->update_module_file(id("no.such.module"), guest_path("typed", "component"))
+                .error()
+                .code(),
+            ErrorCode::NotFound);
+}
+
+TEST(Registry, RestartKeepsEverythingAndReadsCompiledCodeFromTheCache) {
+  TempDir temp;
+  {
+    auto runtime = open_runtime(temp.path());
+    ASSERT_TRUE(runtime->add_module_file(guest_path("reactor", "core"), with_id("lib.math.test")));
+    ASSERT_TRUE(runtime->add_module_file(guest_path("typed", "component"), with_id("app.typed.test")));
+    ASSERT_TRUE(runtime->decide_grant(id("app.typed.test"), "net:connect:*:443", GrantDecision::Deny));
+  }
+  auto runtime = open_runtime(temp.path());
+  auto report = runtime->load_installed();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->modules, 2u);
+  EXPECT_EQ(report->from_cache, 2u);
+  EXPECT_EQ(report->compiled, 0u);
+  EXPECT_EQ(runtime->inspect_module(id("app.typed.test"))->decisions.at("net:connect:*:443"),
+            GrantDecision::Deny);
+
+  // The cached code runs.
+  auto program = runtime->program(id("lib.math.test"));
+  ASSERT_TRUE(program);
+  auto sum = runtime->invoke(*program, "add(20, 22)", {}, {});
+  ASSERT_TRUE(sum) << sum.error().to_string();
+  EXPECT_EQ(sum->results, "42");
+}
+
+TEST(Registry, DamagedOrMissingCompiledCodeIsRecompiled) {
+  TempDir temp;
+  { ASSERT_TRUE(open_runtime(temp.path())->add_module_file(guest_path("reactor", "core"), with_id("a.b.c"))); }
+  for (const auto& entry : std::filesystem::directory_iterator(temp.path() / "cache")) {
+    orivon::testing::write_text(entry.path(), "not compiled code");
+  }
+  auto report = open_runtime(temp.path())->load_installed();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->compiled, 1u);
+  EXPECT_EQ(open_runtime(temp.path())->load_installed()->from_cache, 1u);
+}
+
+TEST(Registry, AnotherEngineConfigurationHasItsOwnCompiledCode) {
+  TempDir temp;
+  { ASSERT_TRUE(open_runtime(temp.path())->add_module_file(guest_path("reactor", "core"), with_id("a.b.c"))); }
+  auto report = open_runtime(temp.path(), FuelMetering::On)->load_installed();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->compiled, 1u);  // fuel-metered code differs
+}
+
+TEST(Registry, TwoRuntimesOnOneDirectoryLoseNoAdds) {
+  // Two processes adding at once are modelled by two runtimes on two threads:
+  // each has its own SQLite connection, as two processes would.
+  TempDir temp;
+  const std::string code = read_text(guest_path("reactor", "core"));
+  auto add_many = [&](const std::string& prefix, std::vector<std::string>& added) {
+    auto runtime = open_runtime(temp.path());
+    for (int i = 0; i < 15; ++i) {
+      const std::string name = prefix + ".module.n" + std::to_string(i);
+      AddOptions options;
+      options.id = *ModuleId::parse(name);
+      auto result = runtime->add_module(std::as_bytes(std::span(code)), options);
+      if (result) {
+        added.push_back(name);
+      } else {
+        ADD_FAILURE() << name << ": " << result.error().to_string();
+      }
+    }
+  };
+  std::vector<std::string> first, second;
+  std::thread other([&] { add_many("first", first); });
+  add_many("second", second);
+  other.join();
+  EXPECT_EQ(first.size(), 15u);
+  EXPECT_EQ(second.size(), 15u);
+  EXPECT_EQ(open_runtime(temp.path())->list_modules()->size(), 30u);
+}
+
+}  // namespace
+}  // namespace orivon

@@ -1,0 +1,138 @@
+#include "registry/state_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "registry/schema_migrations.h"
+#include "support/process.h"
+
+namespace orivon::registry {
+namespace {
+
+using orivon::testing::TempDir;
+
+ModuleRecord record(const std::string& id, const std::string& hash) {
+  ModuleRecord r;
+  r.id = id;
+  r.kind = "service";
+  r.program_kind = "core";
+  r.content_hash = hash;
+  r.size_bytes = 4;
+  r.state = "installed";
+  r.installed_at = r.updated_at = 1;
+  return r;
+}
+
+void set_user_version(const std::filesystem::path& db_path, int version) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, ("PRAGMA user_version = " + std::to_string(version)).c_str(), nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST(StateStore, CreatesAPrivateDirectory) {
+  TempDir temp;
+  const auto dir = temp.path() / "state";
+  auto store = StateStore::open(dir);
+  ASSERT_TRUE(store) << store.error().to_string();
+  struct stat info {};
+  ASSERT_EQ(stat(dir.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "state.db"));
+}
+
+TEST(StateStore, RefusesAStateDirectoryFromANewerOrivon) {
+  TempDir temp;
+  { ASSERT_TRUE(StateStore::open(temp.path())); }
+  set_user_version(temp.path() / "state.db", current_schema_version() + 1);
+  auto store = StateStore::open(temp.path());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_NE(store.error().to_string().find("newer orivon"), std::string::npos);
+}
+
+TEST(StateStore, MigratesAnOlderSchemaKeepingItsData) {
+  ASSERT_GE(current_schema_version(), 2);
+  TempDir temp;
+  {
+    auto old = StateStore::open(temp.path(), 1);
+    ASSERT_TRUE(old) << old.error().to_string();
+    // Schema 1 has no state_cause column: insert by hand, as version 1 did.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((temp.path() / "state.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "INSERT INTO modules (id, kind, program_kind, content_hash, size_bytes, "
+                           "installed_at, updated_at) VALUES ('a.b.c', 'service', 'core', "
+                           "'00', 4, 1, 1)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = StateStore::open(temp.path());
+  ASSERT_TRUE(store) << store.error().to_string();
+  auto found = (*store)->find("a.b.c");
+  ASSERT_TRUE(found) << found.error().to_string();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->state_cause, "");
+}
+
+TEST(StateStore, InsertFindRemove) {
+  TempDir temp;
+  auto store = StateStore::open(temp.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->insert(record("a.b.c", "11")));
+  auto duplicate = (*store)->insert(record("a.b.c", "22"));
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code(), ErrorCode::AlreadyExists);
+  auto all = (*store)->all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].content_hash, "11");
+  ASSERT_TRUE((*store)->remove("a.b.c"));
+  EXPECT_EQ((*store)->remove("a.b.c").error().code(), ErrorCode::NotFound);
+}
+
+TEST(StateStore, DecisionsAreStoredApartAndGoWithTheModule) {
+  TempDir temp;
+  auto store = StateStore::open(temp.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->insert(record("a.b.c", "11")));
+  ASSERT_TRUE((*store)->set_decision("a.b.c", "env:HOME", GrantDecision::Allow, 5));
+  ASSERT_TRUE((*store)->set_decision("a.b.c", "env:HOME", GrantDecision::Deny, 6));
+  auto decisions = (*store)->decisions("a.b.c");
+  ASSERT_TRUE(decisions);
+  EXPECT_EQ(decisions->at("env:HOME"), GrantDecision::Deny);
+  EXPECT_EQ((*store)->set_decision("x.y.z", "env:HOME", GrantDecision::Allow, 1).error().code(),
+            ErrorCode::NotFound);
+  ASSERT_TRUE((*store)->remove("a.b.c"));
+  ASSERT_TRUE((*store)->insert(record("a.b.c", "11")));
+  EXPECT_TRUE((*store)->decisions("a.b.c")->empty());
+}
+
+TEST(StateStore, CollectsOrphanCodeFilesButKeepsUsedOnes) {
+  TempDir temp;
+  const std::string used(64, 'a');
+  const std::string orphan(64, 'b');
+  {
+    auto store = StateStore::open(temp.path());
+    ASSERT_TRUE(store);
+    const std::byte bytes[] = {std::byte{1}};
+    ASSERT_TRUE((*store)->put_code(used, bytes));
+    ASSERT_TRUE((*store)->put_code(orphan, bytes));
+    ASSERT_TRUE((*store)->insert(record("a.b.c", used)));
+  }
+  // Old enough that no other process can still be adding it.
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  std::filesystem::last_write_time(temp.path() / "code" / (used + ".wasm"), old);
+  std::filesystem::last_write_time(temp.path() / "code" / (orphan + ".wasm"), old);
+  auto reopened = StateStore::open(temp.path());
+  ASSERT_TRUE(reopened);
+  EXPECT_TRUE(std::filesystem::exists(temp.path() / "code" / (used + ".wasm")));
+  EXPECT_FALSE(std::filesystem::exists(temp.path() / "code" / (orphan + ".wasm")));
+}
+
+}  // namespace
+}  // namespace orivon::registry

@@ -1,0 +1,44 @@
+#include "commands/management.h"
+
+#include "cli.h"
+#include "host/requests.h"
+#include "host/session.h"
+#include "orivon/runtime.h"
+
+namespace orivon::cli {
+
+int perform_and_print(const GlobalOptions& global, const nlohmann::json& request, bool json_output,
+                      const TextPrinter& print_text, std::ostream& out, std::ostream& err) {
+  auto state_dir = resolve_state_dir(global.state_dir);
+  if (!state_dir) {
+    err << "error: " << state_dir.error().to_string() << "\n";
+    return kExitError;
+  }
+  auto session = perform(*state_dir, request, err);
+  if (!session) {
+    err << "error: " << session.error().to_string() << "\n";
+    return kExitError;
+  }
+  err << (session->via_host ? "(answered by the running host)\n"
+                            : "(no host running: used the state directory directly)\n");
+  const auto& reply = session->reply;
+  if (!reply.value("ok", false)) {
+    err << "error: " << error_from_reply(reply).message() << "\n";
+    return kExitError;
+  }
+  const auto& result = reply["result"];
+  if (json_output) {
+    out << to_line(result.is_null() ? nlohmann::json::object() : result);
+  } else {
+    print_text(result, out);
+  }
+  return 0;
+}
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
+}  // namespace orivon::cli

@@ -1,0 +1,114 @@
+#include "commands/module_text.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+namespace orivon::cli {
+namespace {
+
+std::string text_of(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string human_size(std::uint64_t bytes) {
+  char buffer[32];
+  if (bytes < 1024) {
+    std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
+  } else if (bytes < 1024 * 1024) {
+    std::snprintf(buffer, sizeof buffer, "%.1f KiB", static_cast<double>(bytes) / 1024);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.1f MiB", static_cast<double>(bytes) / (1024 * 1024));
+  }
+  return buffer;
+}
+
+std::uint64_t size_of(const nlohmann::json& module) {
+  auto it = module.find("size_bytes");
+  return it != module.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+}
+
+}  // namespace
+
+std::string module_summary(const nlohmann::json& module) {
+  return text_of(module, "id") + " (" + text_of(module, "kind") + ", " +
+         text_of(module, "program_kind") + ", " + human_size(size_of(module)) + ", sha256 " +
+         text_of(module, "content_hash").substr(0, 12) + ")";
+}
+
+void print_module_table(const nlohmann::json& modules, std::ostream& out) {
+  if (!modules.is_array() || modules.empty()) {
+    out << "no modules installed\n";
+    return;
+  }
+  std::size_t id_width = 2;
+  for (const auto& module : modules) id_width = std::max(id_width, text_of(module, "id").size());
+  auto row = [&](const std::string& id, const std::string& kind, const std::string& type,
+                 const std::string& version, const std::string& state, const std::string& size) {
+    out << id << std::string(id_width + 2 - id.size(), ' ') << kind
+        << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ') << type
+        << std::string(type.size() < 11 ? 11 - type.size() : 1, ' ') << version
+        << std::string(version.size() < 10 ? 10 - version.size() : 1, ' ') << state
+        << std::string(state.size() < 11 ? 11 - state.size() : 1, ' ') << size << "\n";
+  };
+  row("ID", "KIND", "TYPE", "VERSION", "STATE", "SIZE");
+  for (const auto& module : modules) {
+    std::string version = text_of(module, "version");
+    row(text_of(module, "id"), text_of(module, "kind"), text_of(module, "program_kind"),
+        version.empty() ? "-" : version, text_of(module, "state"), human_size(size_of(module)));
+  }
+}
+
+void print_module_details(const nlohmann::json& module, std::ostream& out) {
+  out << text_of(module, "id") << "\n";
+  out << "  kind:        " << text_of(module, "kind") << " (" << text_of(module, "program_kind")
+      << ")\n";
+  if (auto version = text_of(module, "version"); !version.empty()) {
+    out << "  version:     " << version << "\n";
+  }
+  if (auto description = text_of(module, "description"); !description.empty()) {
+    out << "  description: " << description << "\n";
+  }
+  out << "  state:       " << text_of(module, "state");
+  if (auto cause = text_of(module, "state_cause"); !cause.empty()) out << " (" << cause << ")";
+  out << "\n";
+  out << "  size:        " << human_size(size_of(module)) << "\n";
+  out << "  sha256:      " << text_of(module, "content_hash") << "\n";
+  out << "  manifest:    " << (module.value("has_manifest", false) ? "yes" : "none") << "\n";
+
+  out << "  grants (requested -> decision):\n";
+  const auto& grants = module["grants"];
+  if (!grants.is_array() || grants.empty()) out << "    none\n";
+  for (const auto& grant : grants) {
+    out << "    " << text_of(grant, "grant") << "  "
+        << (grant.value("requested", false) ? "requested" : "not requested") << " -> "
+        << text_of(grant, "status") << "\n";
+  }
+  if (const auto& config = module["config"]; config.is_object() && !config.empty()) {
+    out << "  config:\n";
+    for (const auto& [key, value] : config.items()) {
+      out << "    " << key << " = " << (value.is_string() ? value.get<std::string>() : value.dump())
+          << "\n";
+    }
+  }
+  if (const auto& triggers = module["triggers"]; triggers.is_array() && !triggers.empty()) {
+    out << "  triggers:\n";
+    for (const auto& trigger : triggers) out << "    " << trigger.dump() << "\n";
+  }
+  for (const char* section : {"imports", "exports"}) {
+    const auto& items = module[section];
+    out << "  " << section << ":" << (items.is_array() && !items.empty() ? "\n" : " none\n");
+    if (!items.is_array()) continue;
+    for (const auto& item : items) {
+      // Lines read "import x: ..." / "export x: ..."; the heading says which.
+      std::string line = item.is_string() ? item.get<std::string>() : "";
+      if (auto space = line.find(' '); line.starts_with("import ") || line.starts_with("export ")) {
+        line = line.substr(space + 1);
+      }
+      out << "    " << line << "\n";
+    }
+  }
+}
+
+}  // namespace orivon::cli

@@ -1,0 +1,19 @@
+#pragma once
+
+// Human-readable forms of the registry's JSON replies.
+
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace orivon::cli {
+
+// "bitcoin.node.metamask (service, component, 1.2 MiB, sha256 3f2a9c81)"
+std::string module_summary(const nlohmann::json& module);
+// A table of modules, one line each, with a header.
+void print_module_table(const nlohmann::json& modules, std::ostream& out);
+// Everything `inspect` knows, as indented text.
+void print_module_details(const nlohmann::json& module, std::ostream& out);
+
+}  // namespace orivon::cli

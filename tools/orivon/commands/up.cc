@@ -1,0 +1,120 @@
+// `orivon up`: runs the host in the foreground. It re-establishes every
+// installed module (from the compiled-code cache when it can), then serves
+// management commands on the control socket until Ctrl-C or SIGTERM.
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "cli.h"
+#include "commands/commands.h"
+#include "host/control_socket.h"
+#include "host/requests.h"
+#include "orivon/runtime.h"
+
+namespace orivon::cli {
+namespace {
+
+// How long `up` waits for CLIs that are changing the state directly.
+constexpr auto kLockWait = std::chrono::seconds(10);
+
+long elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - since)
+                               .count());
+}
+
+int run_host(const GlobalOptions& global, std::ostream& out, std::ostream& err) {
+  // SIGINT and SIGTERM are read from a signalfd by the serving loop, so they
+  // must be blocked in every thread: block them before any thread exists.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  int stop_fd = ::signalfd(-1, &stop_signals, SFD_CLOEXEC);
+  if (stop_fd < 0) {
+    err << "error: signalfd: " << std::strerror(errno) << "\n";
+    return kExitError;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{stop_fd};
+
+  auto state_dir = resolve_state_dir(global.state_dir);
+  if (!state_dir) {
+    err << "error: " << state_dir.error().to_string() << "\n";
+    return kExitError;
+  }
+  if (::mkdir(state_dir->c_str(), 0700) != 0 && errno != EEXIST) {
+    err << "error: cannot create state directory '" << state_dir->string()
+        << "': " << std::strerror(errno) << "\n";
+    return kExitError;
+  }
+  auto lock = HostLock::acquire_for_host(*state_dir, kLockWait);
+  if (!lock) {
+    err << "error: " << lock.error().to_string() << "\n";
+    return kExitError;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  RuntimeOptions options;
+  options.state_dir = *state_dir;
+  auto runtime = Runtime::create(options);
+  if (!runtime) {
+    err << "error: " << runtime.error().to_string() << "\n";
+    return kExitError;
+  }
+  auto report = (*runtime)->load_installed();
+  if (!report) {
+    err << "error: " << report.error().to_string() << "\n";
+    return kExitError;
+  }
+  out << "loaded " << report->modules << " modules (" << report->from_cache
+      << " from the compiled-code cache, " << report->compiled << " compiled) in "
+      << elapsed_ms(start) << " ms" << std::endl;
+
+  const auto socket = control_socket_path(*state_dir);
+  auto server = ControlServer::listen(socket);
+  if (!server) {
+    err << "error: " << server.error().to_string() << "\n";
+    return kExitError;
+  }
+  out << "orivon host up (pid " << ::getpid() << "): state " << state_dir->string()
+      << ", control socket " << socket.string() << "; Ctrl-C or SIGTERM stops it" << std::endl;
+
+  auto served = server->serve(stop_fd, [&](const nlohmann::json& request) {
+    return handle_request(**runtime, request);
+  });
+  if (!served) {
+    err << "error: " << served.error().to_string() << "\n";
+    return kExitError;
+  }
+  out << "stopping: closing the control socket" << std::endl;
+  // TODO(#4): stop running services in order, each with a grace period.
+  out << "host stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
+  CLI::App* command = app.add_subcommand(
+      "up", "Run the host in the foreground: load every installed module, serve management "
+            "commands");
+  command->footer(
+      "The state directory is --state, else $ORIVON_STATE, else $XDG_STATE_HOME/orivon, else\n"
+      "~/.local/state/orivon. Management commands (add, remove, update, list, inspect) reach\n"
+      "the host through its control socket there; with no host up they change the state "
+      "directly.");
+  return [&global](std::ostream& out, std::ostream& err) { return run_host(global, out, err); };
+}
+
+}  // namespace orivon::cli

@@ -1,0 +1,71 @@
+#include "host/module_json.h"
+
+namespace orivon::cli {
+namespace {
+
+const char* trigger_kind_name(Trigger::Kind kind) {
+  switch (kind) {
+    case Trigger::Kind::Startup: return "startup";
+    case Trigger::Kind::Timer: return "timer";
+    case Trigger::Kind::Event: return "event";
+    case Trigger::Kind::Http: return "http";
+    case Trigger::Kind::Call: return "call";
+  }
+  return "call";
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ModuleInfo& info) {
+  return {
+      {"id", info.id.str()},
+      {"kind", std::string(module_kind_name(info.kind))},
+      {"program_kind", info.program_kind == ProgramKind::Component ? "component" : "core"},
+      {"version", info.version},
+      {"description", info.description},
+      {"content_hash", info.content_hash},
+      {"size_bytes", info.size_bytes},
+      {"state", std::string(module_state_name(info.state))},
+      {"state_cause", info.state_cause},
+      {"installed_at", info.installed_at},
+      {"updated_at", info.updated_at},
+  };
+}
+
+nlohmann::json to_json(const ModuleDetails& details) {
+  nlohmann::json out = to_json(details.info);
+  // Requested versus granted: every request with the client's decision, and
+  // decisions on grants the manifest did not request.
+  nlohmann::json grants = nlohmann::json::array();
+  for (const auto& request : details.manifest.requests) {
+    auto decision = details.decisions.find(request);
+    const char* status = decision == details.decisions.end()           ? "undecided"
+                         : decision->second == GrantDecision::Allow ? "granted"
+                                                                    : "denied";
+    grants.push_back({{"grant", request}, {"requested", true}, {"status", status}});
+  }
+  for (const auto& [grant, decision] : details.decisions) {
+    const auto& requests = details.manifest.requests;
+    if (std::find(requests.begin(), requests.end(), grant) != requests.end()) continue;
+    grants.push_back({{"grant", grant},
+                      {"requested", false},
+                      {"status", decision == GrantDecision::Allow ? "granted" : "denied"}});
+  }
+  out["has_manifest"] = details.has_manifest;
+  out["grants"] = std::move(grants);
+  out["config"] = details.manifest.config;
+  nlohmann::json triggers = nlohmann::json::array();
+  for (const auto& trigger : details.manifest.triggers) {
+    nlohmann::json entry = {{"kind", trigger_kind_name(trigger.kind)}, {"call", trigger.call}};
+    if (!trigger.every.empty()) entry["every"] = trigger.every;
+    if (!trigger.topic.empty()) entry["topic"] = trigger.topic;
+    if (!trigger.route.empty()) entry["route"] = trigger.route;
+    triggers.push_back(std::move(entry));
+  }
+  out["triggers"] = std::move(triggers);
+  out["imports"] = details.imports;
+  out["exports"] = details.exports;
+  return out;
+}
+
+}  // namespace orivon::cli

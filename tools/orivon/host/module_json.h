@@ -1,0 +1,16 @@
+#pragma once
+
+// The JSON forms of registry data: what the control socket carries and what
+// `--json` prints. One encoding for both, so a script sees the same fields
+// whether a host answered or the CLI read the state itself.
+
+#include <nlohmann/json.hpp>
+
+#include "orivon/module_info.h"
+
+namespace orivon::cli {
+
+nlohmann::json to_json(const ModuleInfo& info);
+nlohmann::json to_json(const ModuleDetails& details);
+
+}  // namespace orivon::cli

@@ -1,0 +1,39 @@
+#pragma once
+
+// The management operations as JSON requests, executed against a Runtime.
+// The same function serves a running host (requests from the control
+// socket) and the CLI acting on the state directly, so both behave alike.
+//
+//   {"op": "add", "file": "/abs/x.wasm", "id": "a.b.c"?, "manifest": {"text": "...",
+//    "format": "toml"|"json"}?}
+//   {"op": "remove", "id": "a.b.c"}
+//   {"op": "update", "id": "a.b.c", "file": "/abs/x.wasm"}
+//   {"op": "list"}
+//   {"op": "inspect", "id": "a.b.c"}
+//   {"op": "ping"}
+//
+// Replies: {"ok": true, "result": ...} or
+//          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "orivon/error.h"
+#include "orivon/runtime.h"
+
+namespace orivon::cli {
+
+// Never throws; any malformed request is an InvalidArgument reply.
+nlohmann::json handle_request(Runtime& runtime, const nlohmann::json& request) noexcept;
+
+nlohmann::json error_reply(const Error& error);
+
+// One line of JSON ending in '\n'. Text that is not valid UTF-8 (a file name,
+// say) is replaced rather than thrown on.
+std::string to_line(const nlohmann::json& message);
+
+// The Error carried by a failed reply (or describing a malformed one).
+Error error_from_reply(const nlohmann::json& reply);
+
+}  // namespace orivon::cli
