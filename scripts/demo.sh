@@ -19,3 +19,24 @@ for kind in core component; do
 done
 step "A write into a read-only grant is refused"
 "$orivon" run --dir-ro "$data::/data" "$guests/hello.core.wasm" --write /data/new.txt || true
+
+# The host: three modules installed into a fresh state directory, a host
+# started on it, a module added while it runs, then a restart that finds them
+# all and reads their compiled code from the cache instead of compiling.
+state=$(mktemp -d)
+trap 'kill "${host:-0}" 2>/dev/null; rm -rf "$state"' EXIT
+step "orivon add (no host running yet: the state directory is changed directly)"
+"$orivon" --state "$state" add "$guests/typed.component.wasm" --id app.typed.demo
+"$orivon" --state "$state" add "$guests/reactor.core.wasm" --id lib.math.demo
+step "orivon up (in the background), then add a third module through it"
+"$orivon" --state "$state" up & host=$!
+sleep 1
+"$orivon" --state "$state" add "$guests/hello.component.wasm" --id app.hello.demo
+"$orivon" --state "$state" list
+step "restart the host: everything is still there, nothing is recompiled"
+kill -TERM "$host"; wait "$host" || true
+"$orivon" --state "$state" up & host=$!
+sleep 1
+"$orivon" --state "$state" list
+"$orivon" --state "$state" inspect lib.math.demo
+kill -TERM "$host"; wait "$host" || true

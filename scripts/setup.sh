@@ -14,7 +14,7 @@ cd "$ORIVON_ROOT"
 packages=(
   build-essential cmake ninja-build pkg-config python3
   clang lld wasi-libc libc++-dev-wasm32 libclang-rt-dev-wasm32
-  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 missing=()
