@@ -9,7 +9,9 @@ constexpr int kBusyTimeoutMs = 10'000;
 Error sqlite_error(sqlite3* db, int code, std::string_view what) {
   std::string message = std::string(what) + ": ";
   message += db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-  const ErrorCode orivon_code = (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+  // Extended result codes are on: compare the primary code (low byte).
+  const int primary = code & 0xff;
+  const ErrorCode orivon_code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
                                     ? ErrorCode::Unavailable
                                     : ErrorCode::Internal;
   return Error(orivon_code, message);

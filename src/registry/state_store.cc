@@ -1,6 +1,8 @@
 #include "registry/state_store.h"
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/file_util.h"
 
@@ -32,6 +34,17 @@ bool is_hash(const std::string& name) {
   return name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+Result<Database> open_database(const std::filesystem::path& path, int schema_version) {
+  ORIVON_TRY(auto db, Database::open(path));
+  // WAL lets readers proceed beside a writer; synchronous=FULL makes every
+  // commit durable before it returns, which is what "acknowledged" promises.
+  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
+  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = FULL"));
+  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
+  ORIVON_RETURN_IF_ERROR(migrate(db, schema_version));
+  return db;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path& dir,
@@ -39,15 +52,21 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path
   ORIVON_RETURN_IF_ERROR(ensure_private_directory(dir));
   ORIVON_RETURN_IF_ERROR(ensure_private_directory(dir / "code"));
   ORIVON_RETURN_IF_ERROR(ensure_private_directory(dir / "cache"));
-  ORIVON_TRY(auto db, Database::open(dir / "state.db"));
-  // WAL lets readers proceed beside a writer; synchronous=FULL makes every
-  // commit durable before it returns, which is what "acknowledged" promises.
-  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
-  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = FULL"));
-  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
-  auto migrated = migrate(db, schema_version);
-  if (!migrated) return Error::wrap("state directory '" + dir.string() + "'", migrated.error());
-  std::unique_ptr<StateStore> store(new StateStore(dir, std::move(db)));
+  // Two processes opening a new state directory at once can find it locked
+  // while the other switches it to WAL, a step SQLite does not retry by
+  // itself: retry the whole open for a while.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  Result<Database> opened = Error(ErrorCode::Internal, "not opened");
+  while (true) {
+    opened = open_database(dir / "state.db", schema_version);
+    if (opened || opened.error().code() != ErrorCode::Unavailable ||
+        std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  if (!opened) return Error::wrap("state directory '" + dir.string() + "'", opened.error());
+  std::unique_ptr<StateStore> store(new StateStore(dir, std::move(*opened)));
   ORIVON_RETURN_IF_ERROR(store->collect_garbage());
   return store;
 }

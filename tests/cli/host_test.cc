@@ -162,7 +162,8 @@ TEST_F(Host, ASecondHostOnTheSameStateIsRefused) {
 TEST_F(Host, ConcurrentCommandsLoseNothing) {
   auto add_range = [&](int first) {
     for (int i = first; i < first + 6; ++i) {
-      EXPECT_EQ(cli({"add", reactor_, "--id", "app.m" + std::to_string(i) + ".test"}).exit_code, 0);
+      auto added = cli({"add", reactor_, "--id", "app.m" + std::to_string(i) + ".test"});
+      EXPECT_EQ(added.exit_code, 0) << added.err;
     }
   };
   {  // Without a host: two CLIs write the state directly at once.
