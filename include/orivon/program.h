@@ -36,6 +36,7 @@ class ORIVON_API Program {
   /// For the runtime's implementation.
   explicit Program(std::shared_ptr<const internal::ProgramData> data) : data_(std::move(data)) {}
   const internal::ProgramData& data() const { return *data_; }
+  const std::shared_ptr<const internal::ProgramData>& shared_data() const { return data_; }
 
  private:
   std::shared_ptr<const internal::ProgramData> data_;

@@ -1,11 +1,11 @@
-#include "runtime/component_runner.h"
+// Live instances of components: `wasi:cli/run` commands and typed exports.
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "engine/error_conversion.h"
-#include "runtime/store_setup.h"
+#include "runtime/instance_impl.h"
 #include "values/wave.h"
 
 namespace orivon::runtime {
@@ -14,31 +14,6 @@ namespace {
 namespace wc = wasmtime::component;
 
 constexpr std::string_view kRunInterfacePrefix = "wasi:cli/run@";
-
-struct ComponentInstance {
-  wasmtime::Store store;
-  wc::Instance instance;
-};
-
-Result<ComponentInstance> instantiate(engine::Engine& engine, const internal::ProgramData& program,
-                                      const WasiProfile& profile, const ExecutionLimits& limits,
-                                      std::optional<int>& exit) {
-  ORIVON_TRY(auto store, make_store(engine, profile, limits));
-  wc::Linker linker(engine.wasmtime_engine());
-  auto wasi = linker.add_wasip2();
-  if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
-  auto instance = linker.instantiate(store, *program.component);
-  if (!instance) {
-    const auto& error = instance.err();
-    if (auto status = error.i32_exit()) {
-      exit = *status;
-      return Error(ErrorCode::FailedPrecondition, "guest exited during instantiation");
-    }
-    return engine::to_error(error, ErrorCode::InvalidArgument,
-                            "instantiating '" + program.name + "'");
-  }
-  return ComponentInstance{std::move(store), instance.ok()};
-}
 
 // Names of the function exports, top-level and one interface deep
 // ("iface#func"), for error messages and for resolving unqualified names.
@@ -108,88 +83,122 @@ Result<wc::ExportIndex> resolve_export(wasmtime::Engine& engine, const internal:
   return Error(ErrorCode::Internal, "export '" + qualified + "' has no index");
 }
 
-// Calls `func` and runs its post-return. Sets `exit` when the guest exited.
-Result<void> call(ComponentInstance& live, const wc::Func& func, const std::vector<wc::Val>& args,
-                  std::vector<wc::Val>& results, std::optional<int>& exit) {
-  auto returned = func.call(live.store, args, results);
-  if (!returned) {
-    auto classified = engine::classify_failure(returned.err());
-    if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
-      exit = exited->code;
-      return ok();
-    }
-    return std::get<Error>(std::move(classified));
-  }
-  auto post = func.post_return(live.store);
-  if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
-  return ok();
-}
-
 std::vector<wc::Val> result_slots(const wc::FuncType& type) {
   std::vector<wc::Val> slots;
   if (type.result()) slots.emplace_back(false);
   return slots;
 }
 
+class ComponentInstance final : public LiveInstance::Impl {
+ public:
+  ComponentInstance(engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
+                    wasmtime::Store store)
+      : engine_(engine), program_(std::move(program)), store_(std::move(store)) {}
+
+  Result<void> instantiate() {
+    wc::Linker linker(engine_.wasmtime_engine());
+    auto wasi = linker.add_wasip2();
+    if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+    auto instance = linker.instantiate(store_, *program_->component);
+    if (instance) {
+      instance_ = instance.ok();
+      return ok();
+    }
+    const auto& error = instance.err();
+    if (auto status = error.i32_exit()) {
+      exit_code = *status;
+      return ok();
+    }
+    return engine::to_error(error, ErrorCode::InvalidArgument,
+                            "instantiating '" + program_->name + "'");
+  }
+
+  Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
+    if (exit_code) return InvokeOutcome{{}, exit_code};
+    ORIVON_TRY(auto index, resolve_export(engine_.wasmtime_engine(), *program_, expression.name));
+    auto func = instance_->get_func(store_, index);
+    if (!func) return Error(ErrorCode::Internal, "'" + expression.name + "' is not a function");
+    auto type = func->type(store_);
+    std::vector<wc::ValType> param_types;
+    for (std::size_t i = 0; i < type.param_count(); ++i) {
+      auto param = type.param_nth(i);
+      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
+      param_types.push_back(std::move(param->second));
+    }
+    auto args = values::parse_wave_arguments(expression.arguments, param_types);
+    if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
+    std::vector<wc::Val> results = result_slots(type);
+    ORIVON_RETURN_IF_ERROR(call(*func, *args, results));
+    if (exit_code) return InvokeOutcome{{}, exit_code};
+    std::string text;
+    if (!results.empty()) text = values::format_wave(results[0]);
+    return InvokeOutcome{text, std::nullopt};
+  }
+
+  Result<RunOutcome> run_command() override {
+    if (exit_code) return RunOutcome{*exit_code};
+    std::string run_name;
+    for (const auto& name : function_exports(engine_.wasmtime_engine(), *program_->component)) {
+      if (name.starts_with(kRunInterfacePrefix) && name.ends_with("#run")) run_name = name;
+    }
+    if (run_name.empty()) {
+      return Error(ErrorCode::InvalidArgument,
+                   "'" + program_->name +
+                       "' is not a command (it does not export wasi:cli/run); call one of its "
+                       "exports with --invoke");
+    }
+    ORIVON_TRY(auto index, resolve_export(engine_.wasmtime_engine(), *program_, run_name));
+    auto func = instance_->get_func(store_, index);
+    if (!func) return Error(ErrorCode::Internal, "wasi:cli/run#run is not a function");
+    std::vector<wc::Val> results = result_slots(func->type(store_));
+    ORIVON_RETURN_IF_ERROR(call(*func, {}, results));
+    if (exit_code) return RunOutcome{*exit_code};
+    // run returns result<_, _>: ok is success, err a failure without a code.
+    bool succeeded = !results.empty() && results[0].is_result() && results[0].get_result().is_ok();
+    return RunOutcome{succeeded ? 0 : 1};
+  }
+
+  bool has_function(std::string_view name) override {
+    const auto exports = function_exports(engine_.wasmtime_engine(), *program_->component);
+    return std::find(exports.begin(), exports.end(), name) != exports.end();
+  }
+
+  // Wasmtime's C API gives no view of a component instance's memories.
+  std::uint64_t memory_bytes() override { return 0; }
+
+ private:
+  // Calls `func` and runs its post-return. Sets exit_code when the guest
+  // exited.
+  Result<void> call(const wc::Func& func, const std::vector<wc::Val>& args,
+                    std::vector<wc::Val>& results) {
+    auto returned = func.call(store_, args, results);
+    if (!returned) {
+      auto classified = engine::classify_failure(returned.err());
+      if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
+        exit_code = exited->code;
+        return ok();
+      }
+      return std::get<Error>(std::move(classified));
+    }
+    auto post = func.post_return(store_);
+    if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
+    return ok();
+  }
+
+  engine::Engine& engine_;
+  std::shared_ptr<const internal::ProgramData> program_;
+  wasmtime::Store store_;
+  std::optional<wc::Instance> instance_;
+};
+
 }  // namespace
 
-Result<RunOutcome> run_component_command(engine::Engine& engine,
-                                         const internal::ProgramData& program,
-                                         const WasiProfile& profile, const ExecutionLimits& limits) {
-  std::string run_name;
-  for (const auto& name : function_exports(engine.wasmtime_engine(), *program.component)) {
-    if (name.starts_with(kRunInterfacePrefix) && name.ends_with("#run")) run_name = name;
-  }
-  if (run_name.empty()) {
-    return Error(ErrorCode::InvalidArgument,
-                 "'" + program.name +
-                     "' is not a command (it does not export wasi:cli/run); call one of its "
-                     "exports with --invoke");
-  }
-  std::optional<int> exit;
-  auto live = instantiate(engine, program, profile, limits, exit);
-  if (exit) return RunOutcome{*exit};
-  if (!live) return std::move(live).error();
-  ORIVON_TRY(auto index, resolve_export(engine.wasmtime_engine(), program, run_name));
-  auto func = live->instance.get_func(live->store, index);
-  if (!func) return Error(ErrorCode::Internal, "wasi:cli/run#run is not a function");
-
-  std::vector<wc::Val> results = result_slots(func->type(live->store));
-  ORIVON_RETURN_IF_ERROR(call(*live, *func, {}, results, exit));
-  if (exit) return RunOutcome{*exit};
-  // run returns result<_, _>: ok is success, err a failure without a code.
-  bool succeeded = !results.empty() && results[0].is_result() && results[0].get_result().is_ok();
-  return RunOutcome{succeeded ? 0 : 1};
-}
-
-Result<InvokeOutcome> invoke_component(engine::Engine& engine,
-                                       const internal::ProgramData& program,
-                                       const values::CallExpression& expression,
-                                       const WasiProfile& profile, const ExecutionLimits& limits) {
-  ORIVON_TRY(auto index, resolve_export(engine.wasmtime_engine(), program, expression.name));
-  std::optional<int> exit;
-  auto live = instantiate(engine, program, profile, limits, exit);
-  if (exit) return InvokeOutcome{{}, exit};
-  if (!live) return std::move(live).error();
-  auto func = live->instance.get_func(live->store, index);
-  if (!func) return Error(ErrorCode::Internal, "'" + expression.name + "' is not a function");
-
-  auto type = func->type(live->store);
-  std::vector<wc::ValType> param_types;
-  for (std::size_t i = 0; i < type.param_count(); ++i) {
-    auto param = type.param_nth(i);
-    if (!param) return Error(ErrorCode::Internal, "parameter type missing");
-    param_types.push_back(std::move(param->second));
-  }
-  auto args = values::parse_wave_arguments(expression.arguments, param_types);
-  if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-
-  std::vector<wc::Val> results = result_slots(type);
-  ORIVON_RETURN_IF_ERROR(call(*live, *func, *args, results, exit));
-  if (exit) return InvokeOutcome{{}, exit};
-  std::string text;
-  if (!results.empty()) text = values::format_wave(results[0]);
-  return InvokeOutcome{text, std::nullopt};
+Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
+    engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
+    wasmtime::Store store) {
+  auto instance = std::make_unique<ComponentInstance>(engine, std::move(program), std::move(store));
+  ORIVON_RETURN_IF_ERROR(instance->instantiate());
+  return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }
 
 }  // namespace orivon::runtime

@@ -1,59 +1,14 @@
-#include "runtime/core_runner.h"
+// Live instances of core WebAssembly modules: WASI preview1 commands and
+// reactors, or plain exports.
 
 #include <vector>
 
 #include "engine/error_conversion.h"
-#include "runtime/store_setup.h"
+#include "runtime/instance_impl.h"
 #include "values/core_values.h"
 
 namespace orivon::runtime {
 namespace {
-
-// A live instance of a core module with WASI linked in.
-struct CoreInstance {
-  wasmtime::Store store;
-  wasmtime::Instance instance;
-};
-
-// Instantiation can run the module's start function, so it can also exit or
-// trap: `exit` is set when it exited.
-Result<CoreInstance> instantiate(engine::Engine& engine, const internal::ProgramData& program,
-                                 const WasiProfile& profile, const ExecutionLimits& limits,
-                                 std::optional<int>& exit) {
-  ORIVON_TRY(auto store, make_store(engine, profile, limits));
-  wasmtime::Linker linker(engine.wasmtime_engine());
-  auto wasi = linker.define_wasi();
-  if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
-  auto instance = linker.instantiate(store, *program.module);
-  if (!instance) {
-    const auto& failure = instance.err();
-    if (const auto* error = std::get_if<wasmtime::Error>(&failure.data); error && !error->i32_exit()) {
-      // Link errors (an import nobody provides) are the program's problem.
-      return engine::to_error(*error, ErrorCode::InvalidArgument, "instantiating '" + program.name + "'");
-    }
-    auto classified = engine::classify_failure(failure);
-    if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
-      exit = exited->code;
-      return Error(ErrorCode::FailedPrecondition, "guest exited during instantiation");
-    }
-    return std::get<Error>(std::move(classified));
-  }
-  return CoreInstance{std::move(store), instance.ok()};
-}
-
-Result<wasmtime::Func> find_func(CoreInstance& core, const std::string& name,
-                                 const std::string& program_name) {
-  auto item = core.instance.get(core.store, name);
-  if (!item) {
-    return Error(ErrorCode::NotFound, "'" + program_name + "' has no export named '" + name + "'");
-  }
-  auto* func = std::get_if<wasmtime::Func>(&*item);
-  if (!func) {
-    return Error(ErrorCode::InvalidArgument,
-                 "export '" + name + "' of '" + program_name + "' is not a function");
-  }
-  return *func;
-}
 
 // The C++ API's ValType::Ref does not expose its kind, so read the
 // parameter kinds through the C API.
@@ -75,65 +30,135 @@ std::vector<wasmtime::ValKind> param_kinds(wasmtime::Store& store, const wasmtim
   return kinds;
 }
 
-// Calls `func`; on a normal return fills `results`, on a guest exit sets
-// `exit`, otherwise returns the error.
-Result<void> call(CoreInstance& core, wasmtime::Func func, const std::vector<wasmtime::Val>& args,
-                  std::vector<wasmtime::Val>& results, std::optional<int>& exit) {
-  auto returned = func.call(core.store, args);
-  if (returned) {
-    results = std::move(returned.ok());
-    return ok();
+class CoreInstance final : public LiveInstance::Impl {
+ public:
+  CoreInstance(std::shared_ptr<const internal::ProgramData> program, wasmtime::Store store)
+      : program_(std::move(program)), store_(std::move(store)) {}
+
+  // Instantiation can run the module's start function, so it can exit or
+  // trap too.
+  Result<void> instantiate(engine::Engine& engine) {
+    wasmtime::Linker linker(engine.wasmtime_engine());
+    auto wasi = linker.define_wasi();
+    if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+    auto instance = linker.instantiate(store_, *program_->module);
+    if (instance) {
+      instance_ = instance.ok();
+      return ok();
+    }
+    const auto& failure = instance.err();
+    if (const auto* error = std::get_if<wasmtime::Error>(&failure.data); error && !error->i32_exit()) {
+      // Link errors (an import nobody provides) are the program's problem.
+      return engine::to_error(*error, ErrorCode::InvalidArgument,
+                              "instantiating '" + program_->name + "'");
+    }
+    auto classified = engine::classify_failure(failure);
+    if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
+      exit_code = exited->code;
+      return ok();
+    }
+    return std::get<Error>(std::move(classified));
   }
-  auto classified = engine::classify_failure(returned.err());
-  if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
-    exit = exited->code;
-    return ok();
+
+  Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
+    if (exit_code) return InvokeOutcome{{}, exit_code};
+    ORIVON_TRY(auto func, find_func(expression.name));
+    auto args = values::parse_core_arguments(expression.arguments, param_kinds(store_, func));
+    if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
+    // A reactor initialises itself (constructors, libc) before any export
+    // runs, once.
+    std::vector<wasmtime::Val> results;
+    if (!initialized_) {
+      initialized_ = true;
+      if (auto init = instance_->get(store_, "_initialize");
+          init && std::holds_alternative<wasmtime::Func>(*init)) {
+        ORIVON_RETURN_IF_ERROR(call(std::get<wasmtime::Func>(*init), {}, results));
+        if (exit_code) return InvokeOutcome{{}, exit_code};
+      }
+    }
+    ORIVON_RETURN_IF_ERROR(call(func, *args, results));
+    if (exit_code) return InvokeOutcome{{}, exit_code};
+    return InvokeOutcome{values::format_core_results(results), std::nullopt};
   }
-  return std::get<Error>(std::move(classified));
-}
+
+  Result<RunOutcome> run_command() override {
+    if (exit_code) return RunOutcome{*exit_code};
+    auto start = instance_->get(store_, "_start");
+    if (!start || !std::holds_alternative<wasmtime::Func>(*start)) {
+      return Error(ErrorCode::InvalidArgument,
+                   "'" + program_->name +
+                       "' is not a command (no _start export); call one of its exports with --invoke");
+    }
+    std::vector<wasmtime::Val> results;
+    ORIVON_RETURN_IF_ERROR(call(std::get<wasmtime::Func>(*start), {}, results));
+    return RunOutcome{exit_code.value_or(0)};
+  }
+
+  bool has_function(std::string_view name) override {
+    if (!instance_) return false;
+    auto item = instance_->get(store_, name);
+    return item && std::holds_alternative<wasmtime::Func>(*item);
+  }
+
+  std::uint64_t memory_bytes() override {
+    if (!instance_) return 0;
+    std::uint64_t total = 0;
+    for (std::size_t i = 0;; ++i) {
+      auto item = instance_->get(store_, i);
+      if (!item) break;
+      if (auto* memory = std::get_if<wasmtime::Memory>(&item->second)) {
+        total += memory->size(store_) * memory->page_size(store_);
+      }
+    }
+    return total;
+  }
+
+ private:
+  Result<wasmtime::Func> find_func(const std::string& name) {
+    auto item = instance_->get(store_, name);
+    if (!item) {
+      return Error(ErrorCode::NotFound,
+                   "'" + program_->name + "' has no export named '" + name + "'");
+    }
+    auto* func = std::get_if<wasmtime::Func>(&*item);
+    if (!func) {
+      return Error(ErrorCode::InvalidArgument,
+                   "export '" + name + "' of '" + program_->name + "' is not a function");
+    }
+    return *func;
+  }
+
+  // Calls `func`; on a normal return fills `results`, on a guest exit sets
+  // exit_code, otherwise returns the error.
+  Result<void> call(wasmtime::Func func, const std::vector<wasmtime::Val>& args,
+                    std::vector<wasmtime::Val>& results) {
+    auto returned = func.call(store_, args);
+    if (returned) {
+      results = std::move(returned.ok());
+      return ok();
+    }
+    auto classified = engine::classify_failure(returned.err());
+    if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
+      exit_code = exited->code;
+      return ok();
+    }
+    return std::get<Error>(std::move(classified));
+  }
+
+  std::shared_ptr<const internal::ProgramData> program_;
+  wasmtime::Store store_;
+  std::optional<wasmtime::Instance> instance_;
+  bool initialized_ = false;
+};
 
 }  // namespace
 
-Result<RunOutcome> run_core_command(engine::Engine& engine, const internal::ProgramData& program,
-                                    const WasiProfile& profile, const ExecutionLimits& limits) {
-  std::optional<int> exit;
-  auto core = instantiate(engine, program, profile, limits, exit);
-  if (exit) return RunOutcome{*exit};
-  if (!core) return std::move(core).error();
-  auto start = core->instance.get(core->store, "_start");
-  if (!start || !std::holds_alternative<wasmtime::Func>(*start)) {
-    return Error(ErrorCode::InvalidArgument,
-                 "'" + program.name +
-                     "' is not a command (no _start export); call one of its exports with --invoke");
-  }
-  std::vector<wasmtime::Val> results;
-  ORIVON_RETURN_IF_ERROR(call(*core, std::get<wasmtime::Func>(*start), {}, results, exit));
-  return RunOutcome{exit.value_or(0)};
-}
-
-Result<InvokeOutcome> invoke_core(engine::Engine& engine, const internal::ProgramData& program,
-                                  const values::CallExpression& expression,
-                                  const WasiProfile& profile, const ExecutionLimits& limits) {
-  std::optional<int> exit;
-  auto core = instantiate(engine, program, profile, limits, exit);
-  if (exit) return InvokeOutcome{{}, exit};
-  if (!core) return std::move(core).error();
-
-  ORIVON_TRY(auto func, find_func(*core, expression.name, program.name));
-  auto args_kinds = param_kinds(core->store, func);
-  auto args = values::parse_core_arguments(expression.arguments, args_kinds);
-  if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-
-  // A reactor initialises itself (constructors, libc) before any export runs.
-  std::vector<wasmtime::Val> results;
-  if (auto init = core->instance.get(core->store, "_initialize");
-      init && std::holds_alternative<wasmtime::Func>(*init)) {
-    ORIVON_RETURN_IF_ERROR(call(*core, std::get<wasmtime::Func>(*init), {}, results, exit));
-    if (exit) return InvokeOutcome{{}, exit};
-  }
-  ORIVON_RETURN_IF_ERROR(call(*core, func, *args, results, exit));
-  if (exit) return InvokeOutcome{{}, exit};
-  return InvokeOutcome{values::format_core_results(results), std::nullopt};
+Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
+    engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
+    wasmtime::Store store) {
+  auto instance = std::make_unique<CoreInstance>(std::move(program), std::move(store));
+  ORIVON_RETURN_IF_ERROR(instance->instantiate(engine));
+  return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }
 
 }  // namespace orivon::runtime

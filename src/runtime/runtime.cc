@@ -6,8 +6,7 @@
 #include "core/limits.h"
 #include "engine/program_loader.h"
 #include "registry/module_registry.h"
-#include "runtime/component_runner.h"
-#include "runtime/core_runner.h"
+#include "runtime/live_instance.h"
 #include "values/call_expression.h"
 
 namespace orivon {
@@ -87,12 +86,10 @@ Result<Program> Runtime::load_bytes(std::span<const std::byte> bytes, std::strin
 
 Result<RunOutcome> Runtime::run(const Program& program, const WasiProfile& profile,
                                 const ExecutionLimits& limits) {
-  return guarded("running a program", [&] {
-    const auto& data = program.data();
-    if (data.kind == ProgramKind::Component) {
-      return runtime::run_component_command(impl_->engine(), data, profile, limits);
-    }
-    return runtime::run_core_command(impl_->engine(), data, profile, limits);
+  return guarded("running a program", [&]() -> Result<RunOutcome> {
+    ORIVON_TRY(auto instance, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
+                                                            profile, limits));
+    return instance.run_command();
   });
 }
 
@@ -100,11 +97,9 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
                                       const WasiProfile& profile, const ExecutionLimits& limits) {
   return guarded("invoking a function", [&]() -> Result<InvokeOutcome> {
     ORIVON_TRY(auto expression, values::parse_call_expression(call));
-    const auto& data = program.data();
-    if (data.kind == ProgramKind::Component) {
-      return runtime::invoke_component(impl_->engine(), data, expression, profile, limits);
-    }
-    return runtime::invoke_core(impl_->engine(), data, expression, profile, limits);
+    ORIVON_TRY(auto instance, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
+                                                            profile, limits));
+    return instance.invoke(expression);
   });
 }
 

@@ -6,12 +6,14 @@
 #include "orivon/limits.h"
 #include "orivon/result.h"
 #include "orivon/wasi_profile.h"
+#include "runtime/live_instance.h"
 
 namespace orivon::runtime {
 
-// A fresh store for one run or call: limits applied and WASI configured from
-// the profile. The store is used by one thread at a time.
+// A fresh store for one instance: limits applied, WASI configured from the
+// profile, and the hooks (output capture, per-tick check) installed. The
+// store is used by one thread at a time.
 Result<wasmtime::Store> make_store(engine::Engine& engine, const WasiProfile& profile,
-                                   const ExecutionLimits& limits);
+                                   const ExecutionLimits& limits, const StoreHooks& hooks);
 
 }  // namespace orivon::runtime

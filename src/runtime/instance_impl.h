@@ -1,0 +1,35 @@
+#pragma once
+
+// The two kinds of live instance behind LiveInstance: core modules
+// (core_runner.cc) and components (component_runner.cc).
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <wasmtime.hh>
+
+#include "runtime/live_instance.h"
+
+namespace orivon::runtime {
+
+class LiveInstance::Impl {
+ public:
+  virtual ~Impl() = default;
+  virtual Result<InvokeOutcome> invoke(const values::CallExpression& call) = 0;
+  virtual Result<RunOutcome> run_command() = 0;
+  virtual bool has_function(std::string_view name) = 0;
+  virtual std::uint64_t memory_bytes() = 0;
+
+  std::optional<int> exit_code;  // set when the guest exited while instantiating
+};
+
+Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
+    engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
+    wasmtime::Store store);
+
+Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
+    engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
+    wasmtime::Store store);
+
+}  // namespace orivon::runtime

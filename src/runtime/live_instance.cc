@@ -1,0 +1,38 @@
+#include "runtime/live_instance.h"
+
+#include "runtime/instance_impl.h"
+#include "runtime/store_setup.h"
+
+namespace orivon::runtime {
+
+Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
+                                          std::shared_ptr<const internal::ProgramData> program,
+                                          const WasiProfile& profile, const ExecutionLimits& limits,
+                                          StoreHooks hooks) {
+  ORIVON_TRY(auto store, make_store(engine, profile, limits, hooks));
+  if (program->kind == ProgramKind::Component) {
+    ORIVON_TRY(auto impl, create_component_instance(engine, std::move(program), std::move(store)));
+    return LiveInstance(std::move(impl));
+  }
+  ORIVON_TRY(auto impl, create_core_instance(engine, std::move(program), std::move(store)));
+  return LiveInstance(std::move(impl));
+}
+
+LiveInstance::LiveInstance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LiveInstance::LiveInstance(LiveInstance&&) noexcept = default;
+LiveInstance& LiveInstance::operator=(LiveInstance&&) noexcept = default;
+LiveInstance::~LiveInstance() = default;
+
+std::optional<int> LiveInstance::exit_code() const { return impl_->exit_code; }
+
+Result<InvokeOutcome> LiveInstance::invoke(const values::CallExpression& call) {
+  return impl_->invoke(call);
+}
+
+Result<RunOutcome> LiveInstance::run_command() { return impl_->run_command(); }
+
+bool LiveInstance::has_function(std::string_view name) { return impl_->has_function(name); }
+
+std::uint64_t LiveInstance::memory_bytes() { return impl_->memory_bytes(); }
+
+}  // namespace orivon::runtime
