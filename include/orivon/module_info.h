@@ -25,6 +25,17 @@ enum class ModuleState { Installed, Starting, Running, Stopping, Stopped, Crashe
 /// "installed", "starting", "running", "stopping", "stopped" or "crashed".
 ORIVON_API std::string_view module_state_name(ModuleState state);
 
+/// A service's counters, as of the moment they were read.
+struct ServiceMetrics {
+  ModuleState state = ModuleState::Installed;
+  std::string cause;              ///< why it crashed, when it did
+  std::int64_t uptime_ms = 0;     ///< since the current instance started; 0 if not running
+  std::uint64_t restarts = 0;     ///< automatic restarts since the host started
+  std::uint64_t calls = 0;        ///< calls completed (successful or not), ticks excluded
+  std::uint64_t traps = 0;        ///< crashes of any kind
+  std::uint64_t memory_bytes = 0; ///< linear memory in use (0 when the engine cannot tell)
+};
+
 /// One installed module, as listed.
 struct ModuleInfo {
   explicit ModuleInfo(ModuleId module_id) : id(std::move(module_id)), kind(id.kind()) {}
@@ -38,6 +49,10 @@ struct ModuleInfo {
   std::uint64_t size_bytes = 0;
   ModuleState state = ModuleState::Installed;
   std::string state_cause;  ///< why it crashed, when it did
+  /// Whether a host starts it when it comes up (set by start, cleared by stop).
+  bool autostart = false;
+  /// Counters of the running service; zeros when nothing runs it.
+  ServiceMetrics metrics;
   std::int64_t installed_at = 0;  ///< Unix seconds
   std::int64_t updated_at = 0;    ///< Unix seconds
 };

@@ -16,6 +16,7 @@
 ///   auto outcome = (*runtime)->run(*program, profile, {});
 ///   // outcome->exit_code is the guest's exit status.
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -32,6 +33,7 @@
 #include "orivon/module_info.h"
 #include "orivon/program.h"
 #include "orivon/result.h"
+#include "orivon/service.h"
 #include "orivon/wasi_profile.h"
 
 namespace orivon {
@@ -157,6 +159,43 @@ class ORIVON_API Runtime {
   [[nodiscard]] Result<LoadReport> load_installed();
   /// The compiled program of an installed module (loaded on first use).
   [[nodiscard]] Result<Program> program(const ModuleId& id);
+
+  // ---- Services (need a registry) ------------------------------------------
+  // Services run in this process, driven by a worker pool; see service.h.
+
+  /// Starts a service module and waits until it runs; marks it to start with
+  /// the next host (autostart). Already running: ok. Libraries and groups:
+  /// FailedPrecondition. A failure to start is FailedPrecondition with the
+  /// cause; the restart policy may still retry it.
+  [[nodiscard]] Result<void> start_service(const ModuleId& id);
+  /// Stops a service gracefully (its `stop` export, then an interrupt after
+  /// the grace period) and clears autostart. Not running: ok.
+  [[nodiscard]] Result<void> stop_service(const ModuleId& id);
+  [[nodiscard]] Result<void> restart_service(const ModuleId& id);
+  /// Marks a service module to start (or not) when a host comes up, without
+  /// starting or stopping anything now. NotFound if absent.
+  [[nodiscard]] Result<void> set_autostart(const ModuleId& id, bool autostart);
+  /// Starts every module marked autostart; returns how many run. Failures
+  /// are left to each service's state (and restart policy), not returned.
+  [[nodiscard]] Result<std::size_t> start_autostart_services();
+  /// Calls an export of a running service (`name(args)`, as invoke()).
+  /// FailedPrecondition if it is not running. A call running past `timeout`
+  /// (or the service's call deadline) interrupts the service, which crashes.
+  [[nodiscard]] Result<InvokeOutcome> call_service(
+      const ModuleId& id, std::string_view call,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  /// Settings (restart policy, grace, deadline, memory) for a service, taking
+  /// effect at its next start.
+  void set_service_settings(const ModuleId& id, const ServiceSettings& settings);
+  [[nodiscard]] ServiceMetrics service_metrics(const ModuleId& id);
+  /// The recent output and runtime notes of a service, oldest first, with
+  /// sequence numbers above `after` (at most `max`).
+  [[nodiscard]] std::vector<LogEntry> service_logs(const ModuleId& id, std::uint64_t after,
+                                                   std::size_t max);
+  /// Calls `listener` on every state change of every service, after it
+  /// happened, on the thread where it happened; it must not block long.
+  std::uint64_t subscribe(StateListener listener);
+  void unsubscribe(std::uint64_t subscription);
 
  private:
   explicit Runtime(std::unique_ptr<internal::RuntimeImpl> impl);

@@ -4,6 +4,7 @@
 // reason. Limits a client sets per run are in include/orivon/limits.h.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace orivon::limits {
@@ -28,5 +29,13 @@ inline constexpr std::int64_t kMaxTableElements = 1'000'000;
 inline constexpr std::int64_t kMaxInstances = 10'000;
 inline constexpr std::int64_t kMaxTables = 10'000;
 inline constexpr std::int64_t kMaxMemories = 10'000;
+
+// Longest a daemon's tick may ask to sleep: a daemon that returns a huge
+// delay still wakes up once a minute, so a bad value cannot stall it forever.
+inline constexpr std::int64_t kMaxTickDelayMs = 60'000;
+
+// Worker threads for services: one per core, at least two, so one busy
+// service never holds every worker on a small machine.
+inline constexpr std::size_t kMinServiceWorkers = 2;
 
 }  // namespace orivon::limits

@@ -90,11 +90,10 @@ Result<ModuleInfo> ModuleRegistry::info_from(const ModuleRecord& record) const {
   info.description = record.description;
   info.content_hash = record.content_hash;
   info.size_bytes = static_cast<std::uint64_t>(record.size_bytes);
+  // The registry stores what the client wants (autostart); what runs is
+  // the supervisor's to say.
   info.state = ModuleState::Installed;
-  for (ModuleState state : {ModuleState::Installed, ModuleState::Starting, ModuleState::Running,
-                            ModuleState::Stopping, ModuleState::Stopped, ModuleState::Crashed}) {
-    if (record.state == module_state_name(state)) info.state = state;
-  }
+  info.autostart = record.state == "running";
   info.state_cause = record.state_cause;
   info.installed_at = record.installed_at;
   info.updated_at = record.updated_at;
@@ -199,6 +198,11 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
   }
   std::lock_guard lock(mutex_);
   return store_->set_decision(id.str(), std::string(grant), decision, now_seconds());
+}
+
+Result<void> ModuleRegistry::set_autostart(const ModuleId& id, bool autostart) {
+  std::lock_guard lock(mutex_);
+  return store_->set_state(id.str(), autostart ? "running" : "installed");
 }
 
 Result<LoadReport> ModuleRegistry::load_installed() {

@@ -131,6 +131,13 @@ Result<void> StateStore::replace_code(const std::string& id, const std::string& 
   return ok();
 }
 
+Result<void> StateStore::set_state(const std::string& id, const std::string& state) {
+  ORIVON_TRY(auto statement, db_.prepare("UPDATE modules SET state = ?2 WHERE id = ?1"));
+  ORIVON_RETURN_IF_ERROR(statement.bind(1, id).bind(2, state).run());
+  if (db_.changes() == 0) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  return ok();
+}
+
 Result<std::optional<ModuleRecord>> StateStore::find(const std::string& id) {
   ORIVON_TRY(auto statement,
              db_.prepare("SELECT " + std::string(kColumns) + " FROM modules WHERE id = ?1"));

@@ -67,6 +67,8 @@ class StateStore {
   [[nodiscard]] Result<void> replace_code(const std::string& id, const std::string& old_hash,
                                           const std::string& hash, std::int64_t size_bytes,
                                           const std::string& program_kind, std::int64_t now);
+  // NotFound if absent.
+  [[nodiscard]] Result<void> set_state(const std::string& id, const std::string& state);
   [[nodiscard]] Result<std::optional<ModuleRecord>> find(const std::string& id);
   [[nodiscard]] Result<std::vector<ModuleRecord>> all();
 

@@ -1,11 +1,16 @@
 #include "orivon/runtime.h"
 
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
 #include "engine/engine.h"
 #include "engine/program_data.h"
 #include "core/file_util.h"
 #include "core/limits.h"
 #include "engine/program_loader.h"
 #include "registry/module_registry.h"
+#include "supervisor/supervisor.h"
 #include "runtime/live_instance.h"
 #include "values/call_expression.h"
 
@@ -21,7 +26,25 @@ class RuntimeImpl {
 
   Result<void> open_registry(const std::filesystem::path& state_dir) {
     ORIVON_TRY(registry_, registry::ModuleRegistry::open(*engine_, state_dir));
+    state_dir_ = state_dir;
     return ok();
+  }
+  // Services start on first use, so a short-lived client (a CLI acting on
+  // the state directly) never spawns worker threads.
+  Result<supervisor::Supervisor*> supervisor() {
+    ORIVON_TRY(auto* registry, this->registry());
+    std::lock_guard lock(mutex_);
+    if (!supervisor_) {
+      const std::size_t workers =
+          std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
+      supervisor_ = std::make_unique<supervisor::Supervisor>(*engine_, *registry,
+                                                              state_dir_ / "logs", workers);
+    }
+    return supervisor_.get();
+  }
+  supervisor::Supervisor* supervisor_if_running() {
+    std::lock_guard lock(mutex_);
+    return supervisor_.get();
   }
   Result<registry::ModuleRegistry*> registry() {
     if (!registry_) {
@@ -33,9 +56,22 @@ class RuntimeImpl {
 
  private:
   std::unique_ptr<engine::Engine> engine_;
-  // Declared after the engine, so destroyed before it.
+  // Declared after the engine, so destroyed before it; the supervisor
+  // before the registry it uses.
   std::unique_ptr<registry::ModuleRegistry> registry_;
+  std::filesystem::path state_dir_;
+  std::mutex mutex_;
+  std::unique_ptr<supervisor::Supervisor> supervisor_;  // guarded by mutex_ (creation)
 };
+
+// Adds what the supervisor knows (live state, counters) to what the
+// registry stored.
+void overlay_metrics(supervisor::Supervisor* supervisor, ModuleInfo& info) {
+  if (supervisor == nullptr) return;
+  info.metrics = supervisor->metrics(info.id);
+  info.state = info.metrics.state;
+  info.state_cause = info.metrics.cause;
+}
 
 }  // namespace internal
 
@@ -52,6 +88,20 @@ auto guarded(std::string_view what, F&& body) noexcept -> decltype(body()) {
   } catch (...) {
     return Error(ErrorCode::Internal, std::string(what) + ": unknown exception");
   }
+}
+
+// A running service restarts on its new code; the others just get it.
+Result<ModuleInfo> update_and_restart(internal::RuntimeImpl* impl, registry::ModuleRegistry& registry,
+                                      const ModuleId& id, std::span<const std::byte> code) {
+  auto* supervisor = impl->supervisor_if_running();
+  const bool was_running =
+      supervisor != nullptr && supervisor->metrics(id).state == ModuleState::Running;
+  ORIVON_TRY(auto info, registry.update(id, code));
+  if (was_running) {
+    ORIVON_RETURN_IF_ERROR(supervisor->restart(id));
+    internal::overlay_metrics(supervisor, info);
+  }
+  return info;
 }
 
 }  // namespace
@@ -122,6 +172,7 @@ Result<ModuleInfo> Runtime::add_module_file(const std::filesystem::path& path,
 Result<void> Runtime::remove_module(const ModuleId& id) {
   return guarded("removing a module", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
+    if (auto* supervisor = impl_->supervisor_if_running()) supervisor->forget(id);
     return registry->remove(id);
   });
 }
@@ -129,7 +180,7 @@ Result<void> Runtime::remove_module(const ModuleId& id) {
 Result<ModuleInfo> Runtime::update_module(const ModuleId& id, std::span<const std::byte> code) {
   return guarded("updating a module", [&]() -> Result<ModuleInfo> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->update(id, code);
+    return update_and_restart(impl_.get(), *registry, id, code);
   });
 }
 
@@ -138,21 +189,25 @@ Result<ModuleInfo> Runtime::update_module_file(const ModuleId& id,
   return guarded("updating a module", [&]() -> Result<ModuleInfo> {
     ORIVON_TRY(auto* registry, impl_->registry());
     ORIVON_TRY(auto code, read_file(path, limits::kMaxBinaryBytes));
-    return registry->update(id, code);
+    return update_and_restart(impl_.get(), *registry, id, code);
   });
 }
 
 Result<std::vector<ModuleInfo>> Runtime::list_modules() {
   return guarded("listing modules", [&]() -> Result<std::vector<ModuleInfo>> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->list();
+    ORIVON_TRY(auto modules, registry->list());
+    for (auto& info : modules) internal::overlay_metrics(impl_->supervisor_if_running(), info);
+    return modules;
   });
 }
 
 Result<ModuleDetails> Runtime::inspect_module(const ModuleId& id) {
   return guarded("inspecting a module", [&]() -> Result<ModuleDetails> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->inspect(id);
+    ORIVON_TRY(auto details, registry->inspect(id));
+    internal::overlay_metrics(impl_->supervisor_if_running(), details.info);
+    return details;
   });
 }
 
@@ -176,6 +231,100 @@ Result<Program> Runtime::program(const ModuleId& id) {
     ORIVON_TRY(auto* registry, impl_->registry());
     return registry->program(id);
   });
+}
+
+Result<void> Runtime::start_service(const ModuleId& id) {
+  return guarded("starting a service", [&]() -> Result<void> {
+    ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    ORIVON_TRY(auto* registry, impl_->registry());
+    if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
+    return supervisor->start(id);
+  });
+}
+
+Result<void> Runtime::stop_service(const ModuleId& id) {
+  return guarded("stopping a service", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, false));
+    if (auto* supervisor = impl_->supervisor_if_running()) return supervisor->stop(id);
+    return ok();
+  });
+}
+
+Result<void> Runtime::restart_service(const ModuleId& id) {
+  return guarded("restarting a service", [&]() -> Result<void> {
+    ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto program, registry->program(id));  // NotFound before stopping anything
+    (void)program;
+    if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
+    return supervisor->restart(id);
+  });
+}
+
+Result<void> Runtime::set_autostart(const ModuleId& id, bool autostart) {
+  return guarded("recording autostart", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->set_autostart(id, autostart);
+  });
+}
+
+Result<std::size_t> Runtime::start_autostart_services() {
+  return guarded("starting services", [&]() -> Result<std::size_t> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto modules, registry->list());
+    std::size_t running = 0;
+    for (const auto& info : modules) {
+      if (!info.autostart) continue;
+      ORIVON_TRY(auto* supervisor, impl_->supervisor());
+      if (supervisor->start(info.id)) ++running;
+    }
+    return running;
+  });
+}
+
+Result<InvokeOutcome> Runtime::call_service(const ModuleId& id, std::string_view call,
+                                            std::optional<std::chrono::milliseconds> timeout) {
+  return guarded("calling a service", [&]() -> Result<InvokeOutcome> {
+    ORIVON_TRY(auto expression, values::parse_call_expression(call));
+    auto* supervisor = impl_->supervisor_if_running();
+    if (supervisor == nullptr) {
+      return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
+    }
+    return supervisor->call(id, expression, timeout);
+  });
+}
+
+void Runtime::set_service_settings(const ModuleId& id, const ServiceSettings& settings) {
+  if (auto supervisor = impl_->supervisor()) (*supervisor)->set_settings(id, settings);
+}
+
+ServiceMetrics Runtime::service_metrics(const ModuleId& id) {
+  auto* supervisor = impl_->supervisor_if_running();
+  return supervisor ? supervisor->metrics(id) : ServiceMetrics{};
+}
+
+std::vector<LogEntry> Runtime::service_logs(const ModuleId& id, std::uint64_t after,
+                                            std::size_t max) {
+  std::vector<LogEntry> entries;
+  auto* supervisor = impl_->supervisor_if_running();
+  if (supervisor == nullptr) return entries;
+  for (auto& record : supervisor->logs(id, after, max)) {
+    const char* stream = record.stream == supervisor::LogStream::Stdout   ? "out"
+                         : record.stream == supervisor::LogStream::Stderr ? "err"
+                                                                          : "orivon";
+    entries.push_back(LogEntry{record.sequence, record.time_ms, stream, std::move(record.text)});
+  }
+  return entries;
+}
+
+std::uint64_t Runtime::subscribe(StateListener listener) {
+  auto supervisor = impl_->supervisor();
+  return supervisor ? (*supervisor)->subscribe(std::move(listener)) : 0;
+}
+
+void Runtime::unsubscribe(std::uint64_t subscription) {
+  if (auto* supervisor = impl_->supervisor_if_running()) supervisor->unsubscribe(subscription);
 }
 
 }  // namespace orivon

@@ -267,7 +267,8 @@ void LogSink::commit_locked(LogStream stream, std::string_view raw_text) {
     ring_.push_back(std::move(record));
     last_sequence_ = ring_.back().sequence;
     ring_bytes_ += ring_.back().text.size();
-    while (ring_.size() > 1 && (ring_bytes_ > limits_.memory_bytes || ring_.size() > max_records_)) {
+    while (ring_.size() > 1 &&
+           (ring_bytes_ > limits_.memory_bytes || ring_.size() > max_records_)) {
       ring_bytes_ -= ring_.front().text.size();
       ring_.pop_front();
     }

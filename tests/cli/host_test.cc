@@ -215,6 +215,78 @@ TEST_F(Host, SigkillDuringAddsLosesNoAcknowledgedAdd) {
   sqlite3_close(db);
 }
 
+TEST_F(Host, ServicesStartAnswerLogAndStop) {
+  const std::string service = guest_path("service_probe", "core").string();
+  const std::string daemon = guest_path("daemon_probe", "core").string();
+  ASSERT_EQ(cli({"add", service, "--id", "app.svc.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"add", daemon, "--id", "app.daemon.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"add", reactor_, "--id", "lib.math.test"}).exit_code, 0);
+
+  // Without a host: calls are refused, a start is remembered for later.
+  auto no_host = cli({"call", "app.svc.test", "ping()"});
+  EXPECT_EQ(no_host.exit_code, 1);
+  EXPECT_THAT(no_host.err, HasSubstr("needs a running host"));
+  auto remembered = cli({"start", "app.svc.test"});
+  EXPECT_EQ(remembered.exit_code, 0) << remembered.err;
+  EXPECT_THAT(remembered.out, HasSubstr("will start when one comes up"));
+
+  auto host = start_host();
+  EXPECT_THAT(host->output(), HasSubstr("started 1 services"));
+  auto started = cli({"start", "app.daemon.test"});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_THAT(started.out, HasSubstr("app.daemon.test: running"));
+  EXPECT_EQ(cli({"start", "app.daemon.test"}).exit_code, 0);  // already running
+  auto library = cli({"start", "lib.math.test"});
+  EXPECT_EQ(library.exit_code, 1);
+  EXPECT_THAT(library.err, HasSubstr("library"));
+
+  auto ping = cli({"call", "app.svc.test", "ping()"});
+  EXPECT_EQ(ping.exit_code, 0) << ping.err;
+  EXPECT_EQ(ping.out, "42\n");
+  EXPECT_EQ(cli({"call", "app.svc.test", "say(9)"}).out, "9\n");
+  auto trapped = cli({"call", "app.svc.test", "trap()"});
+  EXPECT_EQ(trapped.exit_code, 1);
+  EXPECT_THAT(trapped.err, HasSubstr("unreachable"));
+  // The default policy (on-failure) restarts it after a short backoff.
+  for (int i = 0; i < 100 && cli({"call", "app.svc.test", "ping()"}).exit_code != 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  auto spin = cli({"call", "--timeout", "200ms", "app.svc.test", "spin()"});
+  EXPECT_EQ(spin.exit_code, 1);
+  EXPECT_THAT(spin.err, HasSubstr("deadline"));
+
+  auto logs = cli({"logs", "app.svc.test"});
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_THAT(logs.out, HasSubstr("[out] hello 9"));
+  EXPECT_THAT(logs.out, HasSubstr("[err] warning 9"));
+  EXPECT_THAT(logs.out, HasSubstr("crashed"));
+
+  auto list = nlohmann::json::parse(cli({"list", "--json"}).out);
+  for (const auto& module : list) {
+    if (module["id"] == "app.svc.test") {
+      EXPECT_GE(module["calls"].get<int>(), 4);  // counts since the host started
+      EXPECT_EQ(module["traps"], 2);
+      EXPECT_EQ(module["autostart"], true);
+    }
+    if (module["id"] == "app.daemon.test") {
+      EXPECT_EQ(module["state"], "running");
+    }
+  }
+  auto stopped = cli({"stop", "app.daemon.test"});
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_THAT(stopped.out, HasSubstr("app.daemon.test: stopped"));
+  EXPECT_THAT(cli({"logs", "app.daemon.test"}).out, HasSubstr("daemon stopping after"));
+  EXPECT_EQ(cli({"call", "app.daemon.test", "ticks()"}).exit_code, 1);
+  EXPECT_EQ(cli({"restart", "app.daemon.test"}).exit_code, 0);
+  EXPECT_EQ(cli({"call", "app.daemon.test", "ticks()"}).exit_code, 0);
+
+  host->send_signal(SIGTERM);
+  EXPECT_EQ(host->wait(30s), 0) << host->output();
+  // Started services start again with the next host.
+  auto again = start_host();
+  EXPECT_THAT(again->output(), HasSubstr("started 2 services"));
+}
+
 // Connects to `socket` as `uid`, sends a ping, returns what came back ("" if
 // the connection itself was refused).
 std::string ping_as(const std::filesystem::path& socket, uid_t uid) {

@@ -70,7 +70,9 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"run", setup_run(app, guest_args)},   {"up", setup_up(app, global)},
       {"add", setup_add(app, global)},       {"remove", setup_remove(app, global)},
       {"update", setup_update(app, global)}, {"list", setup_list(app, global)},
-      {"inspect", setup_inspect(app, global)},
+      {"inspect", setup_inspect(app, global)}, {"start", setup_start(app, global)},
+      {"stop", setup_stop(app, global)},       {"restart", setup_restart(app, global)},
+      {"call", setup_call(app, global)},       {"logs", setup_logs(app, global)},
   };
 
   std::vector<const char*> raw;

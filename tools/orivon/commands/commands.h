@@ -30,5 +30,10 @@ CommandAction setup_remove(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_update(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_list(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_inspect(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_start(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_stop(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_restart(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_call(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_logs(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

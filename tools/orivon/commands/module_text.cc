@@ -42,21 +42,41 @@ void print_module_table(const nlohmann::json& modules, std::ostream& out) {
     out << "no modules installed\n";
     return;
   }
-  std::size_t id_width = 2;
-  for (const auto& module : modules) id_width = std::max(id_width, text_of(module, "id").size());
-  auto row = [&](const std::string& id, const std::string& kind, const std::string& type,
-                 const std::string& version, const std::string& state, const std::string& size) {
-    out << id << std::string(id_width + 2 - id.size(), ' ') << kind
-        << std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ') << type
-        << std::string(type.size() < 11 ? 11 - type.size() : 1, ' ') << version
-        << std::string(version.size() < 10 ? 10 - version.size() : 1, ' ') << state
-        << std::string(state.size() < 11 ? 11 - state.size() : 1, ' ') << size << "\n";
+  auto number = [](const nlohmann::json& module, const char* key) -> std::uint64_t {
+    auto it = module.find(key);
+    return it != module.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
   };
-  row("ID", "KIND", "TYPE", "VERSION", "STATE", "SIZE");
+  auto uptime = [&](const nlohmann::json& module) -> std::string {
+    auto it = module.find("uptime_ms");
+    if (it == module.end() || !it->is_number() || it->get<std::int64_t>() <= 0) return "-";
+    const std::int64_t seconds = it->get<std::int64_t>() / 1000;
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%lldh%02lldm%02llds",
+                  static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
+                  static_cast<long long>(seconds % 60));
+    return buffer;
+  };
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "KIND", "TYPE", "VERSION", "STATE", "UPTIME", "RESTARTS", "CALLS", "TRAPS", "SIZE"}};
   for (const auto& module : modules) {
     std::string version = text_of(module, "version");
-    row(text_of(module, "id"), text_of(module, "kind"), text_of(module, "program_kind"),
-        version.empty() ? "-" : version, text_of(module, "state"), human_size(size_of(module)));
+    std::string state = text_of(module, "state");
+    if (module.value("autostart", false) && state != "running") state += " (autostart)";
+    rows.push_back({text_of(module, "id"), text_of(module, "kind"), text_of(module, "program_kind"),
+                    version.empty() ? "-" : version, state, uptime(module),
+                    std::to_string(number(module, "restarts")), std::to_string(number(module, "calls")),
+                    std::to_string(number(module, "traps")), human_size(size_of(module))});
+  }
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out << row[i];
+      if (i + 1 < row.size()) out << std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << "\n";
   }
 }
 
@@ -73,6 +93,12 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
   out << "  state:       " << text_of(module, "state");
   if (auto cause = text_of(module, "state_cause"); !cause.empty()) out << " (" << cause << ")";
   out << "\n";
+  out << "  autostart:   " << (module.value("autostart", false) ? "yes" : "no") << "\n";
+  if (text_of(module, "state") == "running" || module.value("traps", 0) > 0) {
+    out << "  metrics:     " << module.value("calls", 0) << " calls, " << module.value("traps", 0)
+        << " traps, " << module.value("restarts", 0) << " restarts, "
+        << human_size(module.value("memory_bytes", std::uint64_t{0})) << " memory\n";
+  }
   out << "  size:        " << human_size(size_of(module)) << "\n";
   out << "  sha256:      " << text_of(module, "content_hash") << "\n";
   out << "  manifest:    " << (module.value("has_manifest", false) ? "yes" : "none") << "\n";

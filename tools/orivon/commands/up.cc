@@ -80,6 +80,12 @@ int run_host(const GlobalOptions& global, std::ostream& out, std::ostream& err) 
   out << "loaded " << report->modules << " modules (" << report->from_cache
       << " from the compiled-code cache, " << report->compiled << " compiled) in "
       << elapsed_ms(start) << " ms" << std::endl;
+  auto started = (*runtime)->start_autostart_services();
+  if (!started) {
+    err << "error: " << started.error().to_string() << "\n";
+    return kExitError;
+  }
+  out << "started " << *started << " services" << std::endl;
 
   const auto socket = control_socket_path(*state_dir);
   auto server = ControlServer::listen(socket);
@@ -91,14 +97,14 @@ int run_host(const GlobalOptions& global, std::ostream& out, std::ostream& err) 
       << ", control socket " << socket.string() << "; Ctrl-C or SIGTERM stops it" << std::endl;
 
   auto served = server->serve(stop_fd, [&](const nlohmann::json& request) {
-    return handle_request(**runtime, request);
+    return handle_request(**runtime, request, Responder::Host);
   });
   if (!served) {
     err << "error: " << served.error().to_string() << "\n";
     return kExitError;
   }
-  out << "stopping: closing the control socket" << std::endl;
-  // TODO(#4): stop running services in order, each with a grace period.
+  out << "stopping: services newest first, each with its grace period" << std::endl;
+  runtime->reset();  // stops every service, then closes the state
   out << "host stopped" << std::endl;
   return 0;
 }

@@ -27,6 +27,12 @@ nlohmann::json to_json(const ModuleInfo& info) {
       {"size_bytes", info.size_bytes},
       {"state", std::string(module_state_name(info.state))},
       {"state_cause", info.state_cause},
+      {"autostart", info.autostart},
+      {"uptime_ms", info.metrics.uptime_ms},
+      {"restarts", info.metrics.restarts},
+      {"calls", info.metrics.calls},
+      {"traps", info.metrics.traps},
+      {"memory_bytes", info.metrics.memory_bytes},
       {"installed_at", info.installed_at},
       {"updated_at", info.updated_at},
   };

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "host/module_json.h"
@@ -47,7 +49,12 @@ Result<AddOptions> add_options(const json& request) {
   return options;
 }
 
-Result<json> dispatch(Runtime& runtime, const json& request) {
+Error needs_host(const std::string& op) {
+  return Error(ErrorCode::FailedPrecondition,
+               "'" + op + "' needs a running host: start one with 'orivon up'");
+}
+
+Result<json> dispatch(Runtime& runtime, const json& request, Responder responder) {
   if (!request.is_object()) return bad_request("not a JSON object");
   ORIVON_TRY(auto op, string_field(request, "op"));
   if (op == "ping") return json{{"pid", static_cast<long>(::getpid())}};
@@ -77,6 +84,64 @@ Result<json> dispatch(Runtime& runtime, const json& request) {
     ORIVON_TRY(auto details, runtime.inspect_module(id));
     return to_json(details);
   }
+  if (op == "start" || op == "stop") {
+    if (responder == Responder::Host) {
+      ORIVON_RETURN_IF_ERROR(op == "start" ? runtime.start_service(id) : runtime.stop_service(id));
+      ORIVON_TRY(auto details, runtime.inspect_module(id));
+      return to_json(details.info);
+    }
+    // No host: record what should run when one comes up.
+    if (op == "stop") {
+      ORIVON_RETURN_IF_ERROR(runtime.stop_service(id));
+    } else {
+      if (id.kind() != ModuleKind::Service) return runtime.start_service(id).error();
+      ORIVON_RETURN_IF_ERROR(runtime.set_autostart(id, true));
+    }
+    ORIVON_TRY(auto details, runtime.inspect_module(id));
+    json out = to_json(details.info);
+    out["note"] = op == "start" ? "no host is running: it will start when one comes up"
+                                : "no host is running: it will not start when one comes up";
+    return out;
+  }
+  if (op == "restart") {
+    if (responder != Responder::Host) return needs_host(op);
+    ORIVON_RETURN_IF_ERROR(runtime.restart_service(id));
+    ORIVON_TRY(auto details, runtime.inspect_module(id));
+    return to_json(details.info);
+  }
+  if (op == "call") {
+    if (responder != Responder::Host) return needs_host(op);
+    ORIVON_TRY(auto call, string_field(request, "call"));
+    std::optional<std::chrono::milliseconds> timeout;
+    if (auto it = request.find("timeout_ms"); it != request.end() && it->is_number_unsigned()) {
+      timeout = std::chrono::milliseconds(it->get<std::uint64_t>());
+    }
+    ORIVON_TRY(auto outcome, runtime.call_service(id, call, timeout));
+    json out = {{"results", outcome.results}};
+    if (outcome.exit_code) out["exit_code"] = *outcome.exit_code;
+    return out;
+  }
+  if (op == "logs") {
+    if (responder != Responder::Host) return needs_host(op);
+    std::uint64_t after = 0;
+    std::size_t max = 1000;
+    if (auto it = request.find("after"); it != request.end() && it->is_number_unsigned()) {
+      after = it->get<std::uint64_t>();
+    }
+    if (auto it = request.find("max"); it != request.end() && it->is_number_unsigned()) {
+      max = std::min<std::size_t>(it->get<std::uint64_t>(), 10'000);
+    }
+    ORIVON_TRY(auto details, runtime.inspect_module(id));  // NotFound for unknown ids
+    (void)details;
+    json entries = json::array();
+    for (const auto& entry : runtime.service_logs(id, after, max)) {
+      entries.push_back({{"sequence", entry.sequence},
+                         {"time_ms", entry.time_ms},
+                         {"stream", entry.stream},
+                         {"text", entry.text}});
+    }
+    return entries;
+  }
   return bad_request("unknown op '" + op + "'");
 }
 
@@ -92,9 +157,9 @@ json error_reply(const Error& error) {
                      {"message", error.to_string()}}}};
 }
 
-json handle_request(Runtime& runtime, const json& request) noexcept {
+json handle_request(Runtime& runtime, const json& request, Responder responder) noexcept {
   try {
-    auto result = dispatch(runtime, request);
+    auto result = dispatch(runtime, request, responder);
     if (!result) return error_reply(result.error());
     return ok_reply(std::move(*result));
   } catch (const std::exception& e) {

@@ -11,6 +11,9 @@
 //   {"op": "list"}
 //   {"op": "inspect", "id": "a.b.c"}
 //   {"op": "ping"}
+//   {"op": "start" | "stop" | "restart", "id": "a.b.c"}
+//   {"op": "call", "id": "a.b.c", "call": "name(args)", "timeout_ms": 1000?}
+//   {"op": "logs", "id": "a.b.c", "after": 0?, "max": 1000?}
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
@@ -24,8 +27,13 @@
 
 namespace orivon::cli {
 
+// Who is answering: the running host, or a CLI acting on the state
+// directly (which can record what should run, but runs nothing itself).
+enum class Responder { Host, Direct };
+
 // Never throws; any malformed request is an InvalidArgument reply.
-nlohmann::json handle_request(Runtime& runtime, const nlohmann::json& request) noexcept;
+nlohmann::json handle_request(Runtime& runtime, const nlohmann::json& request,
+                              Responder responder) noexcept;
 
 nlohmann::json error_reply(const Error& error);
 

@@ -38,7 +38,7 @@ Result<SessionReply> perform(const std::filesystem::path& state_dir, const nlohm
       RuntimeOptions options;
       options.state_dir = state_dir;
       ORIVON_TRY(auto runtime, Runtime::create(options));
-      return SessionReply{handle_request(*runtime, request), false};
+      return SessionReply{handle_request(*runtime, request, Responder::Direct), false};
     }
     // A host holds the lock: it is starting. Ask it once it listens.
     ORIVON_TRY(reply, send_to_host(socket, request));

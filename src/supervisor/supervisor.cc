@@ -1,0 +1,561 @@
+#include "supervisor/supervisor.h"
+
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <future>
+
+#include "core/limits.h"
+#include "runtime/live_instance.h"
+
+namespace orivon::supervisor {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The messages a store's tick check stops a guest with; recognised when the
+// failed call comes back.
+constexpr std::string_view kInterruptedToStop = "orivon: interrupted to stop the service";
+constexpr std::string_view kDeadlineExceeded = "orivon: the call ran past its deadline";
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+bool contains(const Error& error, std::string_view text) {
+  return error.to_string().find(text) != std::string::npos;
+}
+
+// Failures that leave the instance in a state nobody can trust: the guest was
+// stopped in the middle of something.
+bool is_guest_failure(const Error& error) {
+  return error.code() == ErrorCode::Trapped || error.code() == ErrorCode::DeadlineExceeded ||
+         error.code() == ErrorCode::ResourceExhausted || error.code() == ErrorCode::Internal;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// A crash cause for humans: the trap reason rather than "guest trapped".
+std::string crash_cause(const Error& error) {
+  std::string text = error.to_string();
+  if (text.find(kDeadlineExceeded) != std::string::npos) return std::string(kDeadlineExceeded.substr(8));
+  auto caused = text.rfind("wasm trap: ");
+  if (caused != std::string::npos) return first_line(text.substr(caused));
+  return first_line(text);
+}
+
+}  // namespace
+
+struct Supervisor::Service {
+  explicit Service(ModuleId module_id) : id(std::move(module_id)) {}
+
+  const ModuleId id;
+
+  std::mutex mutex;
+  std::condition_variable changed;               // signalled on every state change
+  ModuleState state = ModuleState::Installed;    // guarded by mutex
+  std::string cause;                             // guarded by mutex
+  ServiceSettings settings;                      // guarded by mutex
+  std::deque<Task> mailbox;                      // guarded by mutex
+  bool scheduled = false;                        // guarded by mutex: on the pool now
+  std::uint64_t generation = 0;                  // guarded by mutex: bumped at start/stop
+  std::deque<Clock::time_point> restart_times;   // guarded by mutex
+  std::chrono::milliseconds backoff{0};          // guarded by mutex
+  Clock::time_point started_at{};                // guarded by mutex
+
+  std::atomic<std::uint64_t> calls{0};
+  std::atomic<std::uint64_t> traps{0};
+  std::atomic<std::uint64_t> restarts{0};
+  std::atomic<std::uint64_t> memory_bytes{0};
+
+  // Read by the store's tick check on the worker, written by anyone.
+  std::atomic<bool> interrupt{false};
+  std::atomic<std::int64_t> deadline_ns{std::numeric_limits<std::int64_t>::max()};
+
+  // Only touched by the task that holds `scheduled`, i.e. one worker at a time.
+  std::optional<runtime::LiveInstance> live;
+  bool daemon = false;
+
+  std::unique_ptr<LogSink> logs;
+};
+
+Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
+                       std::filesystem::path log_dir, std::size_t workers)
+    : engine_(engine), registry_(registry), log_dir_(std::move(log_dir)), pool_(workers) {
+  if (!log_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::create_directories(log_dir_, ignored);
+  }
+}
+
+Supervisor::~Supervisor() { stop_all(); }
+
+std::shared_ptr<Supervisor::Service> Supervisor::find(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  auto it = services_.find(id.str());
+  return it == services_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Supervisor::Service> Supervisor::service(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  auto& slot = services_[id.str()];
+  if (!slot) {
+    slot = std::make_shared<Service>(id);
+    slot->logs = std::make_unique<LogSink>(
+        log_dir_.empty() ? std::filesystem::path() : log_dir_ / (id.str() + ".log"), LogLimits{});
+  }
+  return slot;
+}
+
+void Supervisor::post(const std::shared_ptr<Service>& service, Task task) {
+  bool schedule = false;
+  {
+    std::lock_guard lock(service->mutex);
+    service->mailbox.push_back(std::move(task));
+    if (!service->scheduled) service->scheduled = schedule = true;
+  }
+  if (schedule) pool_.post([this, service] { drain(service); });
+}
+
+// Runs one task of the service, then gives the worker back: a busy service
+// goes to the back of the queue, so the others get their turn.
+void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
+  Task task;
+  {
+    std::lock_guard lock(service->mutex);
+    if (service->mailbox.empty()) {
+      service->scheduled = false;
+      return;
+    }
+    task = std::move(service->mailbox.front());
+    service->mailbox.pop_front();
+  }
+  try {
+    task(*service);
+  } catch (const std::exception& e) {
+    crash(*service, Error(ErrorCode::Internal, std::string("host-side failure: ") + e.what()));
+  } catch (...) {
+    crash(*service, Error(ErrorCode::Internal, "host-side failure"));
+  }
+  bool again = false;
+  {
+    std::lock_guard lock(service->mutex);
+    if (service->mailbox.empty()) {
+      service->scheduled = false;
+    } else {
+      again = true;
+    }
+  }
+  if (again) pool_.post([this, service] { drain(service); });
+}
+
+void Supervisor::set_state(Service& service, ModuleState state, std::string cause) {
+  ModuleState from;
+  {
+    std::lock_guard lock(service.mutex);
+    from = service.state;
+    service.state = state;
+    service.cause = cause;
+    if (state == ModuleState::Running) service.started_at = Clock::now();
+  }
+  // Waiters (start, stop) are woken after the listeners ran, so a caller
+  // that returns from stop() has seen its listeners told.
+  struct Notify {
+    std::condition_variable& changed;
+    ~Notify() { changed.notify_all(); }
+  } notify{service.changed};
+  if (from == state && state != ModuleState::Crashed) return;
+  std::string note = std::string("state ") + std::string(module_state_name(from)) + " -> " +
+                     std::string(module_state_name(state));
+  if (!cause.empty()) note += ": " + cause;
+  service.logs->note(note);
+  std::vector<StateListener> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [subscription, listener] : listeners_) listeners.push_back(listener);
+  }
+  const StateChange change{service.id, from, state, cause};
+  for (const auto& listener : listeners) {
+    try {
+      listener(change);
+    } catch (...) {
+      // A listener's failure is the listener's; the service goes on.
+    }
+  }
+}
+
+void Supervisor::wait_for_state(Service& service, std::chrono::milliseconds limit,
+                                const std::function<bool(ModuleState)>& done) {
+  std::unique_lock lock(service.mutex);
+  service.changed.wait_for(lock, limit, [&] { return done(service.state); });
+}
+
+Result<void> Supervisor::start(const ModuleId& id) {
+  if (id.kind() != ModuleKind::Service) {
+    return Error(ErrorCode::FailedPrecondition,
+                 "'" + id.str() + "' is a " + std::string(module_kind_name(id.kind())) +
+                     " module; only service modules run (libraries are linked into their callers)");
+  }
+  ORIVON_TRY(auto program, registry_.program(id));  // exists and compiles
+  (void)program;
+  auto svc = service(id);
+  std::uint64_t generation = 0;
+  std::chrono::milliseconds deadline{0};
+  {
+    std::lock_guard lock(svc->mutex);
+    if (svc->state == ModuleState::Running || svc->state == ModuleState::Starting) return ok();
+    generation = ++svc->generation;
+    svc->restart_times.clear();
+    svc->backoff = svc->settings.restart.initial_backoff;
+    deadline = svc->settings.call_deadline;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    std::erase(start_order_, id.str());
+    start_order_.push_back(id.str());
+  }
+  set_state(*svc, ModuleState::Starting, "");
+  post(svc, [this, generation](Service& s) { run_start(s, generation); });
+  wait_for_state(*svc, deadline + std::chrono::seconds(5),
+                 [](ModuleState state) { return state != ModuleState::Starting; });
+  std::lock_guard lock(svc->mutex);
+  if (svc->state == ModuleState::Running) return ok();
+  return Error(ErrorCode::FailedPrecondition,
+               "'" + id.str() + "' did not start: " + std::string(module_state_name(svc->state)) +
+                   (svc->cause.empty() ? "" : " (" + svc->cause + ")"));
+}
+
+void Supervisor::run_start(Service& s, std::uint64_t generation) {
+  ServiceSettings settings;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.generation != generation || s.state != ModuleState::Starting) return;
+    settings = s.settings;
+  }
+  auto program = registry_.program(s.id);
+  if (!program) {
+    crash(s, program.error());
+    return;
+  }
+  runtime::StoreHooks hooks;
+  LogSink* logs = s.logs.get();
+  hooks.output = [logs](bool is_stderr, std::string_view bytes) {
+    logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
+  };
+  Service* self = &s;
+  hooks.on_tick = [self]() -> Result<void> {
+    if (self->interrupt.load(std::memory_order_relaxed)) {
+      return Error(ErrorCode::DeadlineExceeded, std::string(kInterruptedToStop));
+    }
+    if (now_ns() > self->deadline_ns.load(std::memory_order_relaxed)) {
+      return Error(ErrorCode::DeadlineExceeded, std::string(kDeadlineExceeded));
+    }
+    return ok();
+  };
+  WasiProfile profile;  // services get no OS access yet: grants come with the OS-grants work
+  profile.args = {s.id.str()};
+  profile.stdio = Stdio::Null;
+  ExecutionLimits limits;
+  limits.max_memory_bytes = settings.max_memory_bytes;
+  s.deadline_ns = now_ns() + std::chrono::nanoseconds(settings.call_deadline).count();
+  auto live = runtime::LiveInstance::create(engine_, program->shared_data(), profile, limits,
+                                            std::move(hooks));
+  s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+  if (!live) {
+    crash(s, live.error());
+    return;
+  }
+  if (auto status = live->exit_code()) {
+    exited(s, *status);
+    return;
+  }
+  s.daemon = live->has_function("tick");
+  s.memory_bytes = live->memory_bytes();
+  s.live = std::move(*live);
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.generation != generation) {  // stopped while starting
+      s.live.reset();
+      return;
+    }
+  }
+  set_state(s, ModuleState::Running, "");
+  if (s.daemon) {
+    std::shared_ptr<Service> shared = find(s.id);
+    if (shared) post(shared, [this, shared, generation](Service&) { run_tick(shared, generation); });
+  }
+}
+
+void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t generation) {
+  Service& s = *shared;
+  std::chrono::milliseconds deadline;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.generation != generation || s.state != ModuleState::Running || !s.live) return;
+    deadline = s.settings.call_deadline;
+  }
+  s.deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
+  auto result = s.live->invoke(values::CallExpression{"tick", ""});
+  s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+  if (!result) {
+    crash(s, result.error());
+    return;
+  }
+  if (result->exit_code) {
+    exited(s, *result->exit_code);
+    return;
+  }
+  s.memory_bytes = s.live->memory_bytes();
+  // The tick says when it wants the next one, in milliseconds.
+  std::int64_t delay_ms = 0;
+  const std::string& text = result->results;
+  std::from_chars(text.data(), text.data() + text.size(), delay_ms);
+  delay_ms = std::clamp<std::int64_t>(delay_ms, 0, limits::kMaxTickDelayMs);
+  auto repost = [this, shared, generation] {
+    post(shared, [this, shared, generation](Service&) { run_tick(shared, generation); });
+  };
+  if (delay_ms == 0) {
+    repost();
+  } else {
+    timers_.schedule(Clock::now() + std::chrono::milliseconds(delay_ms), repost);
+  }
+}
+
+Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExpression& expression,
+                                       std::optional<std::chrono::milliseconds> timeout) {
+  auto svc = find(id);
+  if (!svc) {
+    return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
+  }
+  auto promise = std::make_shared<std::promise<Result<InvokeOutcome>>>();
+  auto reply = promise->get_future();
+  post(svc, [this, promise, expression, timeout](Service& s) {
+    std::chrono::milliseconds deadline;
+    {
+      std::lock_guard lock(s.mutex);
+      if (s.state != ModuleState::Running || !s.live) {
+        promise->set_value(Error(ErrorCode::FailedPrecondition,
+                                 "'" + s.id.str() + "' is not running (" +
+                                     std::string(module_state_name(s.state)) + ")"));
+        return;
+      }
+      deadline = s.settings.call_deadline;
+    }
+    if (timeout && *timeout < deadline) deadline = *timeout;
+    s.deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
+    auto outcome = s.live->invoke(expression);
+    s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+    ++s.calls;
+    if (!outcome && is_guest_failure(outcome.error())) {
+      crash(s, outcome.error());
+    } else if (outcome && outcome->exit_code) {
+      exited(s, *outcome->exit_code);
+    } else if (s.live) {
+      s.memory_bytes = s.live->memory_bytes();
+    }
+    promise->set_value(std::move(outcome));
+  });
+  return reply.get();
+}
+
+void Supervisor::crash(Service& s, const Error& error) {
+  s.live.reset();
+  bool stopping = false;
+  {
+    std::lock_guard lock(s.mutex);
+    stopping = s.state == ModuleState::Stopping || contains(error, kInterruptedToStop);
+  }
+  if (stopping) return;  // interrupted on purpose: run_stop finishes the job
+  ++s.traps;
+  const std::string cause = crash_cause(error);
+  set_state(s, ModuleState::Crashed, cause);
+  schedule_restart(s, cause);
+}
+
+void Supervisor::exited(Service& s, int status) {
+  s.live.reset();
+  const std::string cause = "exited with status " + std::to_string(status);
+  RestartPolicy policy;
+  {
+    std::lock_guard lock(s.mutex);
+    policy = s.settings.restart.policy;
+  }
+  if (status != 0) {
+    ++s.traps;
+    set_state(s, ModuleState::Crashed, cause);
+    schedule_restart(s, cause);
+    return;
+  }
+  set_state(s, ModuleState::Stopped, cause);
+  if (policy == RestartPolicy::Always) schedule_restart(s, cause);
+}
+
+void Supervisor::schedule_restart(Service& s, const std::string& reason) {
+  std::uint64_t generation;
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(s.mutex);
+    const auto& restart = s.settings.restart;
+    if (restart.policy == RestartPolicy::Never) return;
+    const auto now = Clock::now();
+    while (!s.restart_times.empty() && now - s.restart_times.front() > restart.budget_window) {
+      s.restart_times.pop_front();
+    }
+    if (static_cast<int>(s.restart_times.size()) >= restart.budget) {
+      s.cause = reason + " (restart budget exhausted: " + std::to_string(restart.budget) +
+                " restarts within " + std::to_string(restart.budget_window.count()) + " ms)";
+      s.logs->note("not restarting: " + s.cause);
+      return;
+    }
+    if (s.restart_times.empty()) s.backoff = restart.initial_backoff;
+    s.restart_times.push_back(now);
+    delay = s.backoff;
+    s.backoff = std::min(restart.max_backoff, s.backoff * 2);
+    generation = ++s.generation;
+  }
+  s.logs->note("restarting in " + std::to_string(delay.count()) + " ms");
+  std::shared_ptr<Service> shared = find(s.id);
+  if (!shared) return;
+  timers_.schedule(Clock::now() + delay, [this, shared, generation] {
+    {
+      std::lock_guard lock(shared->mutex);
+      if (shared->generation != generation) return;  // stopped or restarted by hand meanwhile
+    }
+    ++shared->restarts;
+    set_state(*shared, ModuleState::Starting, "");
+    post(shared, [this, generation](Service& s) { run_start(s, generation); });
+  });
+}
+
+void Supervisor::run_stop(Service& s) {
+  s.interrupt = false;
+  if (s.live && s.live->has_function("stop")) {
+    // Asked nicely first: the grace period bounds it.
+    std::chrono::milliseconds grace;
+    {
+      std::lock_guard lock(s.mutex);
+      grace = s.settings.stop_grace;
+    }
+    s.deadline_ns = now_ns() + std::chrono::nanoseconds(grace).count();
+    (void)s.live->invoke(values::CallExpression{"stop", ""});
+    s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+  }
+  s.live.reset();
+  set_state(s, ModuleState::Stopped, "");
+}
+
+Result<void> Supervisor::stop(const ModuleId& id) {
+  auto svc = find(id);
+  if (!svc) return ok();
+  std::chrono::milliseconds grace;
+  {
+    std::lock_guard lock(svc->mutex);
+    if (svc->state != ModuleState::Running && svc->state != ModuleState::Starting &&
+        svc->state != ModuleState::Crashed) {
+      return ok();
+    }
+    ++svc->generation;  // cancels pending ticks and restarts
+    grace = svc->settings.stop_grace;
+    if (svc->state == ModuleState::Crashed) {
+      svc->state = ModuleState::Stopped;  // nothing runs; just cancel the restart
+      svc->cause.clear();
+      return ok();
+    }
+  }
+  set_state(*svc, ModuleState::Stopping, "");
+  post(svc, [this](Service& s) { run_stop(s); });
+  auto stopped = [](ModuleState state) { return state == ModuleState::Stopped; };
+  wait_for_state(*svc, grace, stopped);
+  bool done;
+  {
+    std::lock_guard lock(svc->mutex);
+    done = svc->state == ModuleState::Stopped;
+  }
+  if (!done) {
+    // Still busy after the grace period: interrupt whatever runs; the store's
+    // tick check sees this within one epoch tick.
+    svc->interrupt = true;
+    wait_for_state(*svc, grace + std::chrono::seconds(5), stopped);
+  }
+  std::lock_guard lock(svc->mutex);
+  if (svc->state == ModuleState::Stopped) return ok();
+  return Error(ErrorCode::DeadlineExceeded, "'" + id.str() + "' did not stop in time");
+}
+
+Result<void> Supervisor::restart(const ModuleId& id) {
+  ORIVON_RETURN_IF_ERROR(stop(id));
+  return start(id);
+}
+
+void Supervisor::set_settings(const ModuleId& id, const ServiceSettings& settings) {
+  auto svc = service(id);
+  std::lock_guard lock(svc->mutex);
+  svc->settings = settings;
+}
+
+ServiceMetrics Supervisor::metrics(const ModuleId& id) {
+  ServiceMetrics metrics;
+  auto svc = find(id);
+  if (!svc) return metrics;
+  std::lock_guard lock(svc->mutex);
+  metrics.state = svc->state;
+  metrics.cause = svc->cause;
+  if (svc->state == ModuleState::Running) {
+    metrics.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            Clock::now() - svc->started_at)
+                            .count();
+  }
+  metrics.restarts = svc->restarts;
+  metrics.calls = svc->calls;
+  metrics.traps = svc->traps;
+  metrics.memory_bytes = svc->state == ModuleState::Running ? svc->memory_bytes.load() : 0;
+  return metrics;
+}
+
+std::vector<LogRecord> Supervisor::logs(const ModuleId& id, std::uint64_t after, std::size_t max) {
+  auto svc = find(id);
+  if (!svc) return {};
+  return svc->logs->read_after(after, max);
+}
+
+std::uint64_t Supervisor::subscribe(StateListener listener) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t subscription = next_subscription_++;
+  listeners_.emplace(subscription, std::move(listener));
+  return subscription;
+}
+
+void Supervisor::unsubscribe(std::uint64_t subscription) {
+  std::lock_guard lock(mutex_);
+  listeners_.erase(subscription);
+}
+
+void Supervisor::forget(const ModuleId& id) {
+  (void)stop(id);
+  std::shared_ptr<Service> gone;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase(start_order_, id.str());
+    auto it = services_.find(id.str());
+    if (it == services_.end()) return;
+    gone = std::move(it->second);
+    services_.erase(it);
+  }
+  gone->logs->flush();
+}
+
+void Supervisor::stop_all() {
+  std::vector<std::string> order;
+  {
+    std::lock_guard lock(mutex_);
+    order = start_order_;
+  }
+  // Newest first: a service started later may depend on one started earlier.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    if (auto id = ModuleId::parse(*it)) (void)stop(*id);
+  }
+}
+
+}  // namespace orivon::supervisor

@@ -1,0 +1,105 @@
+#pragma once
+
+// Runs installed modules as services. Each service is an actor: a mailbox
+// of tasks (start, call, tick, stop) that the worker pool runs one at a time
+// for that service, so a service's store is only ever used by one thread,
+// and services run in parallel with each other. Deadlines and stop requests
+// reach a running guest through its store's epoch callback (checked every
+// tick), never through a global epoch bump.
+//
+// Owned by RuntimeImpl. Thread-safe. State listeners are called without any
+// lock held, on the thread where the change happened.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "orivon/runtime.h"
+#include "orivon/service.h"
+#include "registry/module_registry.h"
+#include "supervisor/log_sink.h"
+#include "supervisor/worker_pool.h"
+#include "values/call_expression.h"
+
+namespace orivon::supervisor {
+
+class Supervisor {
+ public:
+  // `engine` and `registry` must outlive the supervisor. Logs go to
+  // `log_dir` (created if missing); empty keeps them in memory only.
+  Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
+             std::filesystem::path log_dir, std::size_t workers);
+  ~Supervisor();  // stops every service, newest first
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Starts the service and waits until it runs (or fails to). Running
+  // already: ok. Libraries and groups cannot run: FailedPrecondition.
+  Result<void> start(const ModuleId& id);
+  // Asks the service to stop (its `stop` export, if any), waits up to the
+  // grace period, then interrupts it. Not running: ok.
+  Result<void> stop(const ModuleId& id);
+  Result<void> restart(const ModuleId& id);
+  // Calls an export of a running service; waits for the reply. A call that
+  // runs past `timeout` (or the service's call deadline) interrupts the
+  // service, which then counts as crashed.
+  Result<InvokeOutcome> call(const ModuleId& id, const values::CallExpression& call,
+                             std::optional<std::chrono::milliseconds> timeout);
+  void set_settings(const ModuleId& id, const ServiceSettings& settings);
+  // Installed (never started) for modules the supervisor has not seen.
+  ServiceMetrics metrics(const ModuleId& id);
+  std::vector<LogRecord> logs(const ModuleId& id, std::uint64_t after, std::size_t max);
+
+  std::uint64_t subscribe(StateListener listener);
+  void unsubscribe(std::uint64_t subscription);
+
+  // Stops and forgets a service (the module is being removed or updated).
+  void forget(const ModuleId& id);
+  void stop_all();
+
+ private:
+  struct Service;
+  using Task = std::function<void(Service&)>;
+
+  std::shared_ptr<Service> service(const ModuleId& id);
+  std::shared_ptr<Service> find(const ModuleId& id);
+  void post(const std::shared_ptr<Service>& service, Task task);
+  void drain(const std::shared_ptr<Service>& service) noexcept;
+
+  void run_start(Service& service, std::uint64_t generation);
+  void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
+  void run_stop(Service& service);
+  // The guest failed (trap, deadline, memory, host error): drop the instance,
+  // mark it crashed and apply the restart policy.
+  void crash(Service& service, const Error& error);
+  void exited(Service& service, int status);
+  void schedule_restart(Service& service, const std::string& reason);
+  void set_state(Service& service, ModuleState state, std::string cause);
+  void wait_for_state(Service& service, std::chrono::milliseconds limit,
+                      const std::function<bool(ModuleState)>& done);
+
+  engine::Engine& engine_;
+  registry::ModuleRegistry& registry_;
+  std::filesystem::path log_dir_;
+
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Service>> services_;  // guarded by mutex_
+  std::vector<std::string> start_order_;                      // guarded by mutex_
+  std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
+  std::uint64_t next_subscription_ = 1;                       // guarded by mutex_
+
+  // Declared last: destroyed first, so no job runs on a half-destroyed
+  // supervisor.
+  TimerQueue timers_;
+  WorkerPool pool_;
+};
+
+}  // namespace orivon::supervisor

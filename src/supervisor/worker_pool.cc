@@ -1,0 +1,105 @@
+#include "supervisor/worker_pool.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace orivon::supervisor {
+namespace {
+
+// A job that throws is a bug in orivon (jobs catch their own errors); a
+// worker that dies would silently stall services, so fail loudly instead.
+[[noreturn]] void die(const char* what) noexcept {
+  std::fprintf(stderr, "orivon: %s threw; aborting\n", what);
+  std::abort();
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(std::size_t threads) {
+  threads_.reserve(threads);
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    jobs_.clear();
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
+
+void WorkerPool::post(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void WorkerPool::work() noexcept {
+  while (true) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    try {
+      job();
+    } catch (...) {
+      die("a worker job");
+    }
+  }
+}
+
+TimerQueue::TimerQueue() : thread_([this] { run(); }) {}
+
+TimerQueue::~TimerQueue() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    jobs_.clear();
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void TimerQueue::schedule(std::chrono::steady_clock::time_point when, std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    jobs_.emplace(when, std::move(job));
+  }
+  wake_.notify_all();
+}
+
+void TimerQueue::run() noexcept {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (jobs_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    auto first = jobs_.begin();
+    if (first->first > std::chrono::steady_clock::now()) {
+      wake_.wait_until(lock, first->first);
+      continue;
+    }
+    auto job = std::move(first->second);
+    jobs_.erase(first);
+    lock.unlock();
+    try {
+      job();
+    } catch (...) {
+      die("a timer job");
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace orivon::supervisor

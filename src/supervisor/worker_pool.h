@@ -1,0 +1,62 @@
+#pragma once
+
+// A fixed set of worker threads running posted jobs in FIFO order, and a
+// timer thread that posts jobs later. Services are actors on top of this:
+// each service has a mailbox and is on the pool at most once at a time.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace orivon::supervisor {
+
+// Thread-safe. Jobs must not throw (they are noexcept boundaries). The
+// destructor finishes the jobs that are running and drops the queued ones.
+class WorkerPool {
+ public:
+  explicit WorkerPool(std::size_t threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void post(std::function<void()> job);
+  std::size_t size() const { return threads_.size(); }
+
+ private:
+  void work() noexcept;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mutex_
+  bool stopping_ = false;                   // guarded by mutex_
+  std::vector<std::thread> threads_;
+};
+
+// Runs jobs at (or just after) their time on one thread; jobs should only
+// post work elsewhere. Thread-safe; pending jobs are dropped on destruction.
+class TimerQueue {
+ public:
+  TimerQueue();
+  ~TimerQueue();
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+
+  void schedule(std::chrono::steady_clock::time_point when, std::function<void()> job);
+
+ private:
+  void run() noexcept;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> jobs_;  // guarded
+  bool stopping_ = false;                                                             // guarded
+  std::thread thread_;
+};
+
+}  // namespace orivon::supervisor

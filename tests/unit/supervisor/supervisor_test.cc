@@ -1,0 +1,377 @@
+// Services through the public Runtime API: real guests built by the build,
+// a real state directory, real worker threads.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "orivon/runtime.h"
+#include "support/process.h"
+
+namespace orivon {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using orivon::testing::guest_path;
+using orivon::testing::TempDir;
+
+ModuleId id(const std::string& text) { return *ModuleId::parse(text); }
+
+class Services : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RuntimeOptions options;
+    options.state_dir = temp_.path();
+    auto runtime = Runtime::create(options);
+    ASSERT_TRUE(runtime) << runtime.error().to_string();
+    runtime_ = std::move(*runtime);
+  }
+
+  void install(const std::string& name, const std::string& guest) {
+    AddOptions options;
+    options.id = id(name);
+    auto added = runtime_->add_module_file(guest_path(guest, "core"), options);
+    ASSERT_TRUE(added) << added.error().to_string();
+  }
+
+  void install_text(const std::string& name, std::string_view wat) {
+    AddOptions options;
+    options.id = id(name);
+    auto added = runtime_->add_module(std::as_bytes(std::span(wat.data(), wat.size())), options);
+    ASSERT_TRUE(added) << added.error().to_string();
+  }
+
+  // Waits (bounded) until the service reaches `state`.
+  bool wait_for(const std::string& name, ModuleState state, std::chrono::milliseconds limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (runtime_->service_metrics(id(name)).state == state) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
+  std::string call(const std::string& name, std::string_view expression) {
+    auto outcome = runtime_->call_service(id(name), expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
+  }
+
+  void settle(const std::string& name, RestartPolicy policy, int budget = 5,
+              std::chrono::milliseconds backoff = 10ms) {
+    ServiceSettings settings;
+    settings.restart.policy = policy;
+    settings.restart.budget = budget;
+    settings.restart.initial_backoff = backoff;
+    settings.restart.max_backoff = backoff * 4;
+    settings.call_deadline = 2s;
+    settings.stop_grace = 300ms;
+    settings.max_memory_bytes = 32ull << 20;
+    runtime_->set_service_settings(id(name), settings);
+  }
+
+  TempDir temp_;
+  std::unique_ptr<Runtime> runtime_;
+};
+
+TEST_F(Services, StartCallStop) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Running);
+  EXPECT_TRUE(runtime_->start_service(id("app.svc.test")));  // already running: fine
+  EXPECT_EQ(call("app.svc.test", "ping()"), "42");
+  EXPECT_EQ(call("app.svc.test", "add(40, 2)"), "42");
+  // State lives across calls: one instance per running service.
+  call("app.svc.test", "calls()");
+  EXPECT_EQ(call("app.svc.test", "calls()"), "2");
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).calls, 4u);
+  EXPECT_GT(runtime_->service_metrics(id("app.svc.test")).memory_bytes, 0u);
+
+  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Stopped);
+  auto refused = runtime_->call_service(id("app.svc.test"), "ping()");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_TRUE(runtime_->stop_service(id("app.svc.test")));  // already stopped: fine
+}
+
+TEST_F(Services, LibrariesAndGroupsDoNotRun) {
+  install("lib.math.test", "service_probe");
+  auto started = runtime_->start_service(id("lib.math.test"));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_THAT(started.error().message(), HasSubstr("library"));
+}
+
+TEST_F(Services, BadCallsDoNotCrashTheService) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->call_service(id("app.svc.test"), "nope()").error().code(), ErrorCode::NotFound);
+  EXPECT_EQ(runtime_->call_service(id("app.svc.test"), "add(1)").error().code(),
+            ErrorCode::InvalidArgument);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Running);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).traps, 0u);
+}
+
+// Each way a module can fail, while a healthy service beside it keeps
+// answering: the failure is the failing module's alone.
+TEST_F(Services, HostileServicesCrashAloneWhileAHealthyOneKeepsAnswering) {
+  install("app.healthy.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.healthy.test")));
+  struct Case {
+    const char* call;
+    const char* cause;
+  };
+  for (const Case& c : {Case{"trap()", "unreachable"}, Case{"spin()", "deadline"},
+                        Case{"membomb()", "unreachable"}, Case{"recurse()", "call stack exhausted"}}) {
+    SCOPED_TRACE(c.call);
+    const std::string name = "app.hostile.test";
+    install(name, "service_probe");
+    settle(name, RestartPolicy::Never);
+    ASSERT_TRUE(runtime_->start_service(id(name)));
+
+    std::atomic<bool> done{false};
+    std::atomic<int> answered{0};
+    std::atomic<int> failed{0};
+    std::thread healthy([&] {
+      while (!done) {
+        (call("app.healthy.test", "ping()") == "42" ? answered : failed)++;
+        std::this_thread::sleep_for(1ms);
+      }
+    });
+    auto outcome = runtime_->call_service(id(name), c.call);
+    std::this_thread::sleep_for(50ms);
+    done = true;
+    healthy.join();
+
+    ASSERT_FALSE(outcome);
+    const auto metrics = runtime_->service_metrics(id(name));
+    EXPECT_EQ(metrics.state, ModuleState::Crashed);
+    EXPECT_THAT(metrics.cause, HasSubstr(c.cause));
+    EXPECT_EQ(metrics.traps, 1u);
+    EXPECT_GT(answered, 0);
+    EXPECT_EQ(failed, 0);
+    EXPECT_EQ(runtime_->service_metrics(id("app.healthy.test")).state, ModuleState::Running);
+    EXPECT_EQ(runtime_->service_metrics(id("app.healthy.test")).traps, 0u);
+    ASSERT_TRUE(runtime_->remove_module(id(name)));
+  }
+}
+
+TEST_F(Services, OnFailureRestartsACrashedService) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::OnFailure);
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+  EXPECT_EQ(call("app.svc.test", "ping()"), "42");
+  const auto metrics = runtime_->service_metrics(id("app.svc.test"));
+  EXPECT_EQ(metrics.restarts, 1u);
+  EXPECT_EQ(metrics.traps, 1u);
+}
+
+TEST_F(Services, NeverLeavesItCrashed) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::Never);
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Crashed);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).restarts, 0u);
+}
+
+TEST_F(Services, ACrashLoopStopsAtItsBudget) {
+  // Traps in its start function: every restart crashes again at once.
+  install_text("app.loop.test", "(module (func $boom unreachable) (start $boom))");
+  settle("app.loop.test", RestartPolicy::OnFailure, /*budget=*/3, /*backoff=*/5ms);
+  EXPECT_FALSE(runtime_->start_service(id("app.loop.test")));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         runtime_->service_metrics(id("app.loop.test")).cause.find("budget") == std::string::npos) {
+    std::this_thread::sleep_for(5ms);
+  }
+  std::this_thread::sleep_for(200ms);  // no further restart may follow
+  const auto metrics = runtime_->service_metrics(id("app.loop.test"));
+  EXPECT_EQ(metrics.state, ModuleState::Crashed);
+  EXPECT_THAT(metrics.cause, HasSubstr("restart budget exhausted"));
+  EXPECT_EQ(metrics.restarts, 3u);
+  EXPECT_EQ(metrics.traps, 4u);
+}
+
+TEST_F(Services, StateChangesReachListeners) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::OnFailure);
+  std::mutex mutex;
+  std::vector<std::pair<ModuleState, ModuleState>> seen;
+  runtime_->subscribe([&](const StateChange& change) {
+    std::lock_guard lock(mutex);
+    if (change.id.str() == "app.svc.test") seen.emplace_back(change.from, change.to);
+  });
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  // Listeners run on the thread that made the change: give the last a moment.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      if (seen.size() >= 7) break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  std::lock_guard lock(mutex);
+  const std::vector<std::pair<ModuleState, ModuleState>> expected = {
+      {ModuleState::Installed, ModuleState::Starting}, {ModuleState::Starting, ModuleState::Running},
+      {ModuleState::Running, ModuleState::Crashed},    {ModuleState::Crashed, ModuleState::Starting},
+      {ModuleState::Starting, ModuleState::Running},   {ModuleState::Running, ModuleState::Stopping},
+      {ModuleState::Stopping, ModuleState::Stopped}};
+  EXPECT_EQ(seen, expected);
+}
+
+TEST_F(Services, ADaemonAnswersQueriesWhileItsLoopRuns) {
+  install("app.daemon.test", "daemon_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.daemon.test")));
+  const int first = std::stoi(call("app.daemon.test", "ticks()"));
+  std::this_thread::sleep_for(100ms);
+  const int later = std::stoi(call("app.daemon.test", "ticks()"));
+  EXPECT_GT(later, first);  // the loop kept running between the queries
+  ASSERT_TRUE(runtime_->stop_service(id("app.daemon.test")));
+  auto logs = runtime_->service_logs(id("app.daemon.test"), 0, 100);
+  std::string text;
+  for (const auto& entry : logs) text += entry.stream + ": " + entry.text + "\n";
+  EXPECT_THAT(text, HasSubstr("out: daemon running"));
+  EXPECT_THAT(text, HasSubstr("out: daemon stopping after"));  // its stop export ran
+}
+
+TEST_F(Services, StopInterruptsAServiceStuckInALoopAfterTheGracePeriod) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::OnFailure);
+  ServiceSettings settings;
+  settings.call_deadline = 60s;  // only the stop may end this call
+  settings.stop_grace = 300ms;
+  runtime_->set_service_settings(id("app.svc.test"), settings);
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  std::thread stuck([&] { (void)runtime_->call_service(id("app.svc.test"), "spin()"); });
+  std::this_thread::sleep_for(100ms);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  const auto took = std::chrono::steady_clock::now() - start;
+  stuck.join();
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Stopped);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).traps, 0u);  // a stop is no crash
+  // Grace plus one 10 ms tick, with room for a loaded machine.
+  EXPECT_LT(took, 300ms + 2s);
+  std::printf("stop of a looping service took %lld ms (grace 300 ms)\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+}
+
+TEST_F(Services, OutputIsCapturedInTheLogs) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_EQ(call("app.svc.test", "say(5)"), "5");
+  auto logs = runtime_->service_logs(id("app.svc.test"), 0, 100);
+  std::string text;
+  for (const auto& entry : logs) text += entry.stream + ": " + entry.text + "\n";
+  EXPECT_THAT(text, HasSubstr("out: hello 5\n"));
+  EXPECT_THAT(text, HasSubstr("err: warning 5\n"));
+  EXPECT_TRUE(std::filesystem::exists(temp_.path() / "logs" / "app.svc.test.log"));
+}
+
+TEST_F(Services, AnExitStopsTheService) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::Never);
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  auto outcome = runtime_->call_service(id("app.svc.test"), "quit()");
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->exit_code, 3);
+  const auto metrics = runtime_->service_metrics(id("app.svc.test"));
+  EXPECT_EQ(metrics.state, ModuleState::Crashed);
+  EXPECT_THAT(metrics.cause, HasSubstr("exited with status 3"));
+}
+
+TEST_F(Services, UpdateRestartsARunningServiceOnItsNewCode) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  auto updated = runtime_->update_module_file(id("app.svc.test"), guest_path("daemon_probe", "core"));
+  ASSERT_TRUE(updated) << updated.error().to_string();
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Running);
+  EXPECT_THAT(call("app.svc.test", "ticks()"), ::testing::Not(HasSubstr("error")));
+}
+
+std::size_t count_entries(const char* path) {
+  std::size_t count = 0;
+  if (DIR* dir = opendir(path)) {
+    while (readdir(dir) != nullptr) ++count;
+    closedir(dir);
+  }
+  return count;
+}
+
+std::size_t resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+// A module trapping as fast as it can (and being restarted each time) for a
+// while, beside a healthy one that is called throughout; afterwards the
+// host's threads and descriptors are back where they were and its memory has
+// not grown with the number of traps.
+TEST_F(Services, TrapStormLeavesTheHostAsItWas) {
+  const char* configured = std::getenv("ORIVON_TRAP_STORM_SECONDS");
+  const auto duration = std::chrono::seconds(configured ? std::atoi(configured) : 60);
+  install("app.healthy.test", "service_probe");
+  install("app.storm.test", "service_probe");
+  ServiceSettings storm;
+  storm.restart.policy = RestartPolicy::OnFailure;
+  storm.restart.budget = 1'000'000;
+  storm.restart.initial_backoff = 0ms;
+  storm.restart.max_backoff = 0ms;
+  runtime_->set_service_settings(id("app.storm.test"), storm);
+  ASSERT_TRUE(runtime_->start_service(id("app.healthy.test")));
+  ASSERT_TRUE(runtime_->start_service(id("app.storm.test")));
+  // Warm up, then take the baseline.
+  for (int i = 0; i < 50; ++i) (void)runtime_->call_service(id("app.storm.test"), "trap()");
+  std::this_thread::sleep_for(200ms);
+  const std::size_t threads = count_entries("/proc/self/task");
+  const std::size_t fds = count_entries("/proc/self/fd");
+  const std::size_t rss = resident_kib();
+
+  std::atomic<bool> done{false};
+  std::atomic<long> healthy_ok{0}, healthy_failed{0};
+  std::thread healthy([&] {
+    while (!done) (call("app.healthy.test", "ping()") == "42" ? healthy_ok : healthy_failed)++;
+  });
+  long traps = 0;
+  const auto end = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < end) {
+    if (!runtime_->call_service(id("app.storm.test"), "trap()")) ++traps;
+  }
+  done = true;
+  healthy.join();
+  std::this_thread::sleep_for(300ms);
+
+  std::printf("trap storm: %ld traps in %lld s, healthy calls %ld ok / %ld failed, "
+              "rss %zu -> %zu KiB, threads %zu -> %zu, fds %zu -> %zu\n",
+              traps, static_cast<long long>(duration.count()), healthy_ok.load(),
+              healthy_failed.load(), rss, resident_kib(), threads, count_entries("/proc/self/task"),
+              fds, count_entries("/proc/self/fd"));
+  EXPECT_GT(traps, 100);
+  EXPECT_GT(healthy_ok, 100);
+  EXPECT_EQ(healthy_failed, 0);
+  EXPECT_EQ(count_entries("/proc/self/task"), threads);
+  EXPECT_EQ(count_entries("/proc/self/fd"), fds);
+  // Memory may move by allocator noise, not by the number of traps.
+  EXPECT_LT(resident_kib(), rss + 64 * 1024);
+}
+
+}  // namespace
+}  // namespace orivon
