@@ -14,6 +14,14 @@
 ///   network = "mainnet"
 ///   max-peers = 8                         # scalars are kept as text
 ///
+///   [service]                             # how a service module runs (all optional)
+///   restart = "on-failure"                # never | on-failure | always
+///   restart-budget = 5                    # restarts allowed per minute
+///   restart-backoff = "100ms"             # first delay, doubled each time
+///   stop-grace = "2s"                     # before a stop interrupts it
+///   call-deadline = "30s"                 # longest call or tick
+///   max-memory = "256MiB"                 # each linear memory
+///
 ///   [[triggers]]                          # what starts the module's functions
 ///   kind = "timer"                        # startup | timer | event | http | call
 ///   every = "10s"                         # timer only
@@ -55,6 +63,9 @@ struct Manifest {
   /// layer when the client decides on them). Duplicates are removed, order kept.
   std::vector<std::string> requests;
   std::map<std::string, std::string> config;
+  /// The [service] settings as written, keys validated (restart,
+  /// restart-budget, restart-backoff, stop-grace, call-deadline, max-memory).
+  std::map<std::string, std::string> service;
   std::vector<Trigger> triggers;
 
   friend bool operator==(const Manifest&, const Manifest&) = default;

@@ -21,10 +21,20 @@
 #include <functional>
 #include <string>
 
+#include "orivon/export.h"
 #include "orivon/ids.h"
+#include "orivon/manifest.h"
 #include "orivon/module_info.h"
+#include "orivon/result.h"
 
 namespace orivon {
+
+struct ServiceSettings;
+
+/// The settings a manifest's [service] table asks for, on top of the
+/// defaults. InvalidArgument if a value does not parse (parse_manifest has
+/// already checked them, so only a hand-built Manifest can fail).
+[[nodiscard]] ORIVON_API Result<ServiceSettings> service_settings_from(const Manifest& manifest);
 
 /// What happens after a service crashes (traps, runs out of memory or time,
 /// or fails on the host side).

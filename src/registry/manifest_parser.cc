@@ -419,9 +419,11 @@ class Validator {
         ORIVON_TRY(manifest.config, read_config(value));
       } else if (key == "triggers") {
         ORIVON_TRY(manifest.triggers, read_triggers(value));
+      } else if (key == "service") {
+        ORIVON_TRY(manifest.service, read_service(value));
       } else {
         static const std::vector<std::string_view> kKeys = {
-            "id", "version", "description", "requests", "config", "triggers"};
+            "id", "version", "description", "requests", "config", "service", "triggers"};
         return key_error(key, value,
                          "unknown key" + suggestion(key, kKeys) + "; a manifest has only " +
                              join(kKeys));
@@ -525,6 +527,52 @@ class Validator {
         default:
           return wrong_type(path, item, "a string, integer, float or boolean");
       }
+    }
+    return out;
+  }
+
+  // [service]: each key checked against what it means, so a bad value fails
+  // at install time, not when the host starts the service.
+  Result<std::map<std::string, std::string>> read_service(const Value& value) const {
+    if (value.type != Value::Type::Table) {
+      return wrong_type("service", value, table_name() + " of service settings");
+    }
+    static const std::vector<std::string_view> kKeys = {
+        "restart", "restart-budget", "restart-backoff", "stop-grace", "call-deadline", "max-memory"};
+    std::map<std::string, std::string> out;
+    for (const auto& [key, item] : value.fields) {
+      const std::string path = "service." + key;
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        return key_error(path, item,
+                         "unknown key" + suggestion(key, kKeys) + "; [service] has only " +
+                             join(kKeys));
+      }
+      if (key == "restart-budget") {
+        std::uint64_t budget = 0;
+        auto count = item.type == Value::Type::Integer ? parse_count(item.text)
+                                                       : Result<std::uint64_t>(Error(
+                                                             ErrorCode::InvalidArgument, ""));
+        if (!count || *count > 1'000'000) {
+          return wrong_type(path, item, "a whole number of restarts from 0 to 1000000");
+        }
+        budget = *count;
+        out.emplace(key, std::to_string(budget));
+        continue;
+      }
+      ORIVON_TRY(std::string text, read_string(item, path, kMaxTriggerFieldChars, Lines::Single,
+                                               Emptiness::Refused));
+      if (key == "restart") {
+        if (text != "never" && text != "on-failure" && text != "always") {
+          return key_error(path, item,
+                           "unknown policy '" + printable(text) +
+                               "'; expected never, on-failure or always");
+        }
+      } else if (key == "max-memory") {
+        if (auto size = parse_size(text); !size) return key_error(path, item, size.error().message());
+      } else if (auto duration = parse_duration(text); !duration) {
+        return key_error(path, item, duration.error().message());
+      }
+      out.emplace(key, std::move(text));
     }
     return out;
   }
@@ -760,6 +808,19 @@ std::string manifest_to_json(const Manifest& manifest) {
     Json config = Json::object();
     for (const auto& [key, value] : manifest.config) config[key] = value;
     out["config"] = std::move(config);
+  }
+  if (!manifest.service.empty()) {
+    Json service = Json::object();
+    for (const auto& [key, value] : manifest.service) {
+      if (key == "restart-budget") {
+        std::uint64_t budget = 0;
+        std::from_chars(value.data(), value.data() + value.size(), budget);
+        service[key] = budget;  // read back as the integer it was
+      } else {
+        service[key] = value;
+      }
+    }
+    out["service"] = std::move(service);
   }
   if (!manifest.triggers.empty()) {
     Json triggers = Json::array();

@@ -200,6 +200,16 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
   return store_->set_decision(id.str(), std::string(grant), decision, now_seconds());
 }
 
+Result<std::optional<Manifest>> ModuleRegistry::manifest(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto record, store_->find(id.str()));
+  if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  if (!record->manifest_json) return std::optional<Manifest>();
+  auto manifest = parse_manifest(*record->manifest_json, ManifestFormat::Json);
+  if (!manifest) return corrupt("the stored manifest of '" + id.str() + "' does not parse");
+  return std::optional<Manifest>(std::move(*manifest));
+}
+
 Result<void> ModuleRegistry::set_autostart(const ModuleId& id, bool autostart) {
   std::lock_guard lock(mutex_);
   return store_->set_state(id.str(), autostart ? "running" : "installed");

@@ -31,6 +31,8 @@ class ModuleRegistry {
   Result<std::vector<ModuleInfo>> list();
   Result<ModuleDetails> inspect(const ModuleId& id);
   Result<void> decide(const ModuleId& id, std::string_view grant, GrantDecision decision);
+  // The manifest the module was installed with, if any.
+  Result<std::optional<Manifest>> manifest(const ModuleId& id);
   // Whether a host starts the module when it comes up.
   Result<void> set_autostart(const ModuleId& id, bool autostart);
   Result<LoadReport> load_installed();

@@ -90,6 +90,17 @@ auto guarded(std::string_view what, F&& body) noexcept -> decltype(body()) {
   }
 }
 
+// The manifest's [service] settings, unless the client set its own.
+Result<void> apply_manifest_settings(registry::ModuleRegistry& registry,
+                                     supervisor::Supervisor& supervisor, const ModuleId& id) {
+  if (supervisor.has_client_settings(id)) return ok();
+  ORIVON_TRY(auto manifest, registry.manifest(id));
+  if (!manifest) return ok();
+  ORIVON_TRY(auto settings, service_settings_from(*manifest));
+  supervisor.set_settings(id, settings, supervisor::Supervisor::SettingsSource::Manifest);
+  return ok();
+}
+
 // A running service restarts on its new code; the others just get it.
 Result<ModuleInfo> update_and_restart(internal::RuntimeImpl* impl, registry::ModuleRegistry& registry,
                                       const ModuleId& id, std::span<const std::byte> code) {
@@ -238,6 +249,7 @@ Result<void> Runtime::start_service(const ModuleId& id) {
     ORIVON_TRY(auto* supervisor, impl_->supervisor());
     ORIVON_TRY(auto* registry, impl_->registry());
     if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
+    ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
     return supervisor->start(id);
   });
 }
@@ -258,6 +270,7 @@ Result<void> Runtime::restart_service(const ModuleId& id) {
     ORIVON_TRY(auto program, registry->program(id));  // NotFound before stopping anything
     (void)program;
     if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
+    ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
     return supervisor->restart(id);
   });
 }
@@ -277,6 +290,7 @@ Result<std::size_t> Runtime::start_autostart_services() {
     for (const auto& info : modules) {
       if (!info.autostart) continue;
       ORIVON_TRY(auto* supervisor, impl_->supervisor());
+      if (!apply_manifest_settings(*registry, *supervisor, info.id)) continue;
       if (supervisor->start(info.id)) ++running;
     }
     return running;
@@ -296,7 +310,9 @@ Result<InvokeOutcome> Runtime::call_service(const ModuleId& id, std::string_view
 }
 
 void Runtime::set_service_settings(const ModuleId& id, const ServiceSettings& settings) {
-  if (auto supervisor = impl_->supervisor()) (*supervisor)->set_settings(id, settings);
+  if (auto supervisor = impl_->supervisor()) {
+    (*supervisor)->set_settings(id, settings, supervisor::Supervisor::SettingsSource::Client);
+  }
 }
 
 ServiceMetrics Runtime::service_metrics(const ModuleId& id) {

@@ -58,6 +58,7 @@ struct Supervisor::Service {
   ModuleState state = ModuleState::Installed;    // guarded by mutex
   std::string cause;                             // guarded by mutex
   ServiceSettings settings;                      // guarded by mutex
+  bool client_settings = false;                  // guarded by mutex
   std::deque<Task> mailbox;                      // guarded by mutex
   bool scheduled = false;                        // guarded by mutex: on the pool now
   std::uint64_t generation = 0;                  // guarded by mutex: bumped at start/stop
@@ -489,10 +490,20 @@ Result<void> Supervisor::restart(const ModuleId& id) {
   return start(id);
 }
 
-void Supervisor::set_settings(const ModuleId& id, const ServiceSettings& settings) {
+void Supervisor::set_settings(const ModuleId& id, const ServiceSettings& settings,
+                              SettingsSource source) {
   auto svc = service(id);
   std::lock_guard lock(svc->mutex);
+  if (source == SettingsSource::Manifest && svc->client_settings) return;
   svc->settings = settings;
+  if (source == SettingsSource::Client) svc->client_settings = true;
+}
+
+bool Supervisor::has_client_settings(const ModuleId& id) {
+  auto svc = find(id);
+  if (!svc) return false;
+  std::lock_guard lock(svc->mutex);
+  return svc->client_settings;
 }
 
 ServiceMetrics Supervisor::metrics(const ModuleId& id) {

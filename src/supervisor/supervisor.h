@@ -53,7 +53,11 @@ class Supervisor {
   // service, which then counts as crashed.
   Result<InvokeOutcome> call(const ModuleId& id, const values::CallExpression& call,
                              std::optional<std::chrono::milliseconds> timeout);
-  void set_settings(const ModuleId& id, const ServiceSettings& settings);
+  // Settings take effect at the next start. The client's settings win over
+  // the manifest's: once a client set them, the manifest's are not applied.
+  enum class SettingsSource { Manifest, Client };
+  void set_settings(const ModuleId& id, const ServiceSettings& settings, SettingsSource source);
+  bool has_client_settings(const ModuleId& id);
   // Installed (never started) for modules the supervisor has not seen.
   ServiceMetrics metrics(const ModuleId& id);
   std::vector<LogRecord> logs(const ModuleId& id, std::uint64_t after, std::size_t max);

@@ -1,4 +1,5 @@
 #include "orivon/manifest.h"
+#include "orivon/service.h"
 
 #include <algorithm>
 #include <string>
@@ -713,6 +714,45 @@ TEST(ManifestParser, SerializingMalformedUtf8DoesNotThrow) {
   std::string json;
   EXPECT_NO_THROW(json = manifest_to_json(manifest));
   EXPECT_THAT(json, HasSubstr("description"));
+}
+
+}  // namespace
+}  // namespace orivon
+
+namespace orivon {
+namespace {
+
+TEST(ManifestService, ReadsAndRoundTripsServiceSettings) {
+  auto manifest = parse_manifest(
+      "[service]\nrestart = \"never\"\nrestart-budget = 3\nrestart-backoff = \"50ms\"\n"
+      "stop-grace = \"1s\"\ncall-deadline = \"5s\"\nmax-memory = \"64MiB\"\n",
+      ManifestFormat::Toml);
+  ASSERT_TRUE(manifest) << manifest.error().to_string();
+  EXPECT_EQ(manifest->service.at("restart"), "never");
+  EXPECT_EQ(manifest->service.at("restart-budget"), "3");
+  auto again = parse_manifest(manifest_to_json(*manifest), ManifestFormat::Json);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ(*again, *manifest);
+  auto settings = service_settings_from(*manifest);
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->restart.policy, RestartPolicy::Never);
+  EXPECT_EQ(settings->restart.budget, 3);
+  EXPECT_EQ(settings->restart.initial_backoff, std::chrono::milliseconds(50));
+  EXPECT_EQ(settings->stop_grace, std::chrono::milliseconds(1000));
+  EXPECT_EQ(settings->call_deadline, std::chrono::milliseconds(5000));
+  EXPECT_EQ(settings->max_memory_bytes, 64ull << 20);
+}
+
+TEST(ManifestService, RefusesBadServiceSettings) {
+  for (const char* text : {"service = 3\n", "[service]\nrestart = \"sometimes\"\n",
+                           "[service]\nrestart-budget = -1\n", "[service]\nrestart-budget = \"5\"\n",
+                           "[service]\nstop-grace = \"soon\"\n", "[service]\nmax-memory = \"lots\"\n",
+                           "[service]\nretsart = \"never\"\n"}) {
+    auto manifest = parse_manifest(text, ManifestFormat::Toml);
+    ASSERT_FALSE(manifest) << text;
+    EXPECT_EQ(manifest.error().code(), ErrorCode::InvalidArgument) << text;
+    EXPECT_NE(manifest.error().to_string().find("service"), std::string::npos) << text;
+  }
 }
 
 }  // namespace

@@ -185,6 +185,22 @@ TEST_F(Services, NeverLeavesItCrashed) {
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).restarts, 0u);
 }
 
+TEST_F(Services, TheManifestSetsTheRestartPolicyUnlessTheClientDoes) {
+  AddOptions options;
+  options.id = id("app.svc.test");
+  options.manifest = *parse_manifest("[service]\nrestart = \"never\"\n", ManifestFormat::Toml);
+  ASSERT_TRUE(runtime_->add_module_file(guest_path("service_probe", "core"), options));
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Crashed);
+
+  settle("app.svc.test", RestartPolicy::OnFailure);  // the client's choice wins
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  EXPECT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+}
+
 TEST_F(Services, ACrashLoopStopsAtItsBudget) {
   // Traps in its start function: every restart crashes again at once.
   install_text("app.loop.test", "(module (func $boom unreachable) (start $boom))");
