@@ -2,6 +2,8 @@
 
 // Small text helpers shared by the parsers of untrusted input.
 
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace orivon {
@@ -13,6 +15,26 @@ inline std::string_view trim(std::string_view text) {
   if (first == std::string_view::npos) return {};
   const auto last = text.find_last_not_of(kSpace);
   return text.substr(first, last - first + 1);
+}
+
+// Untrusted text made safe to echo in a message: printable ASCII as is, every
+// other byte (and '\\') as \xNN, so input cannot inject terminal escapes or
+// NULs into logs; cut after `max_bytes` with "...".
+inline std::string printable(std::string_view text, std::size_t max_bytes = 80) {
+  std::string out;
+  const std::size_t shown = text.size() > max_bytes ? max_bytes : text.size();
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out += static_cast<char>(byte);
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      out += escaped;
+    }
+  }
+  if (shown < text.size()) out += "...";
+  return out;
 }
 
 }  // namespace orivon

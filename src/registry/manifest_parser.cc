@@ -1,3 +1,4 @@
+#include "core/strings.h"
 #include "orivon/manifest.h"
 
 #include <algorithm>
@@ -60,8 +61,6 @@ constexpr std::size_t kMaxConfigKeyChars = 128;
 constexpr std::size_t kMaxConfigValueChars = 8192;
 constexpr std::size_t kMaxTriggers = 256;
 constexpr std::size_t kMaxTriggerFieldChars = 1024;
-// Longest piece of untrusted text echoed back in an error message.
-constexpr std::size_t kMaxEchoed = 80;
 
 // The parsed document, reduced to what validation needs and independent of
 // the parser that produced it, so TOML and JSON share one validator and one
@@ -88,25 +87,6 @@ struct Field {
 
 // top-level table → triggers array → trigger table → field.
 constexpr int kMaxTreeDepth = 3;
-
-// `text` made safe to print: printable ASCII as is, other bytes as \xNN, and
-// cut after kMaxEchoed bytes.
-std::string printable(std::string_view text) {
-  std::string out;
-  const std::size_t shown = std::min(text.size(), kMaxEchoed);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
-      out += static_cast<char>(byte);
-    } else {
-      char escaped[5];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-      out += escaped;
-    }
-  }
-  if (shown < text.size()) out += "...";
-  return out;
-}
 
 std::size_t char_count(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {

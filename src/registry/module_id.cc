@@ -1,3 +1,4 @@
+#include "core/strings.h"
 #include "orivon/ids.h"
 
 #include <cstdio>
@@ -10,29 +11,6 @@ namespace {
 constexpr std::string_view kIdRules =
     "ids are reverse-DNS like 'bitcoin.node.metamask': at least 3 dot-separated segments of "
     "a-z, 0-9 and '-', each starting with a letter or digit, at most 255 characters";
-
-// Longest piece of a rejected id echoed back. The input is untrusted and may
-// be huge; a prefix is enough to recognize it.
-constexpr std::size_t kMaxEchoed = 80;
-
-// `text` made safe to print: printable ASCII as is, every other byte as \xNN,
-// so a hostile id cannot inject terminal escapes or NULs into logs.
-std::string printable(std::string_view text) {
-  std::string out;
-  const std::size_t shown = text.size() > kMaxEchoed ? kMaxEchoed : text.size();
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
-      out += static_cast<char>(byte);
-    } else {
-      char escaped[5];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-      out += escaped;
-    }
-  }
-  if (shown < text.size()) out += "...";
-  return out;
-}
 
 Error invalid(std::string_view text, std::string_view problem) {
   return Error(ErrorCode::InvalidArgument, "invalid module id '" + printable(text) + "': " +

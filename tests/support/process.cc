@@ -18,6 +18,37 @@ extern char** environ;
 
 namespace orivon::testing {
 
+namespace {
+
+// Spawns argv[0] with stdin from /dev/null, stdout and stderr onto the given
+// descriptors, and this process's environment plus `extra_env`.
+pid_t spawn(const std::vector<std::string>& argv,
+            const std::vector<std::pair<std::string, std::string>>& extra_env, int out_fd,
+            int err_fd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  for (const auto& [name, value] : extra_env) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> raw_args;
+  for (auto& a : args) raw_args.push_back(a.data());
+  raw_args.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = posix_spawn(&pid, raw_args[0], &actions, nullptr, raw_args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
+  return pid;
+}
+
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& extra_env,
                           std::chrono::seconds limit) {
@@ -26,33 +57,18 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  for (const auto& [name, value] : extra_env) env_strings.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> raw_args;
-  for (auto& a : args) raw_args.push_back(a.data());
-  raw_args.push_back(nullptr);
-
   pid_t pid = 0;
-  int spawned = posix_spawn(&pid, raw_args[0], &actions, nullptr, raw_args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  try {
+    pid = spawn(argv, extra_env, out_pipe[1], err_pipe[1]);
+  } catch (...) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[0]);
+    close(err_pipe[1]);
+    throw;
+  }
   close(out_pipe[1]);
   close(err_pipe[1]);
-  if (spawned != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
-  }
 
   ProcessResult result;
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -127,26 +143,15 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const std::vector<std::pair<std::string, std::string>>& extra_env) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  for (const auto& [name, value] : extra_env) env_strings.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> raw_args;
-  for (auto& a : args) raw_args.push_back(a.data());
-  raw_args.push_back(nullptr);
-  int spawned = posix_spawn(&pid_, raw_args[0], &actions, nullptr, raw_args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  try {
+    pid_ = spawn(argv, extra_env, pipe_fds[1], pipe_fds[1]);
+  } catch (...) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    throw;
+  }
   close(pipe_fds[1]);
   fd_ = pipe_fds[0];
-  if (spawned != 0) throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
 }
 
 BackgroundProcess::~BackgroundProcess() {
