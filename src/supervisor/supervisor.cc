@@ -444,6 +444,7 @@ void Supervisor::run_stop(Service& s) {
     s.deadline_ns = std::numeric_limits<std::int64_t>::max();
   }
   s.live.reset();
+  s.logs->flush();
   set_state(s, ModuleState::Stopped, "");
 }
 
@@ -451,6 +452,7 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   auto svc = find(id);
   if (!svc) return ok();
   std::chrono::milliseconds grace;
+  bool crashed = false;
   {
     std::lock_guard lock(svc->mutex);
     if (svc->state != ModuleState::Running && svc->state != ModuleState::Starting &&
@@ -459,11 +461,11 @@ Result<void> Supervisor::stop(const ModuleId& id) {
     }
     ++svc->generation;  // cancels pending ticks and restarts
     grace = svc->settings.stop_grace;
-    if (svc->state == ModuleState::Crashed) {
-      svc->state = ModuleState::Stopped;  // nothing runs; just cancel the restart
-      svc->cause.clear();
-      return ok();
-    }
+    crashed = svc->state == ModuleState::Crashed;
+  }
+  if (crashed) {  // nothing runs; the generation bump cancelled the restart
+    set_state(*svc, ModuleState::Stopped, "");
+    return ok();
   }
   set_state(*svc, ModuleState::Stopping, "");
   post(svc, [this](Service& s) { run_stop(s); });
