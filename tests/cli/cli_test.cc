@@ -38,7 +38,13 @@ TEST(Cli, VersionNamesOrivonAndWasmtime) {
 TEST(Cli, HelpOnEveryCommand) {
   auto top = orivon({"--help"});
   EXPECT_EQ(top.exit_code, 0);
-  EXPECT_THAT(top.out, HasSubstr("run"));
+  for (const char* command : {"run", "up", "add", "remove", "update", "list", "inspect", "start",
+                              "stop", "restart", "call", "logs"}) {
+    EXPECT_THAT(top.out, HasSubstr(command));
+    auto help = orivon({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_THAT(help.out, HasSubstr("Usage")) << command;
+  }
   auto run = orivon({"run", "--help"});
   EXPECT_EQ(run.exit_code, 0);
   for (const char* option : {"--dir", "--dir-ro", "--env", "--net", "--invoke", "--timeout",
