@@ -287,6 +287,25 @@ TEST_F(Host, ServicesStartAnswerLogAndStop) {
   EXPECT_THAT(again->output(), HasSubstr("started 2 services"));
 }
 
+TEST_F(Host, ALongCallDoesNotHoldUpOtherCommands) {
+  ASSERT_EQ(cli({"add", guest_path("service_probe", "core").string(), "--id", "app.svc.test"})
+                .exit_code,
+            0);
+  auto host = start_host();
+  ASSERT_EQ(cli({"start", "app.svc.test"}).exit_code, 0);
+  std::atomic<bool> call_done{false};
+  std::thread slow([&] {
+    cli({"call", "--timeout", "3s", "app.svc.test", "spin()"});
+    call_done = true;
+  });
+  std::this_thread::sleep_for(200ms);  // the call is spinning now
+  auto list = cli({"list", "--json"});
+  const bool answered_during_call = !call_done;
+  slow.join();
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_TRUE(answered_during_call);
+}
+
 // Connects to `socket` as `uid`, sends a ping, returns what came back ("" if
 // the connection itself was refused).
 std::string ping_as(const std::filesystem::path& socket, uid_t uid) {

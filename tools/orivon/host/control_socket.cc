@@ -11,7 +11,10 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <atomic>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "host/requests.h"
 
@@ -23,6 +26,8 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
 // A client that connects and then stalls must not hold the host up.
 constexpr int kIoTimeoutSeconds = 5;
+// Connections served at once; more wait their turn.
+constexpr std::size_t kMaxConcurrentConnections = 32;
 // How long a reply may take: adding a large module compiles it.
 constexpr int kReplyTimeoutSeconds = 600;
 
@@ -177,22 +182,63 @@ ControlServer::~ControlServer() {
 }
 
 Result<void> ControlServer::serve(int stop_fd, const Handler& handler) {
+  // Each connection gets a thread, so a long call into one service does not
+  // hold up a `list` or a call into another. Past kMaxConcurrentConnections
+  // the next one is served inline, which pushes back on a flood of clients.
+  struct Connection {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Connection> connections;
+  auto reap = [&](bool all) {
+    for (auto it = connections.begin(); it != connections.end();) {
+      if (all || it->done->load()) {
+        it->thread.join();
+        it = connections.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
   while (true) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    if (::poll(fds, 2, 1000) < 0) {
       if (errno == EINTR) continue;
+      reap(true);
       return errno_error("waiting for connections");
     }
-    if (fds[1].revents != 0) return ok();
+    reap(false);
+    if (fds[1].revents != 0) {
+      reap(true);  // requests in flight finish before the host stops
+      return ok();
+    }
     if ((fds[0].revents & POLLIN) == 0) continue;
     int connection = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (connection < 0) continue;  // the client gave up; keep serving
-    serve_connection(connection, handler);
-    ::close(connection);
+    if (connections.size() >= kMaxConcurrentConnections) {
+      serve_connection(connection, handler);
+      ::close(connection);
+      continue;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    connections.push_back(Connection{std::thread([this, connection, &handler, done] {
+                                       serve_connection(connection, handler);
+                                       ::close(connection);
+                                       *done = true;
+                                     }),
+                                     done});
   }
 }
 
-void ControlServer::serve_connection(int connection, const Handler& handler) {
+void ControlServer::serve_connection(int connection, const Handler& handler) noexcept {
+  try {
+    serve_connection_unguarded(connection, handler);
+  } catch (...) {
+    // A connection's failure (out of memory, say) ends that connection only.
+  }
+}
+
+void ControlServer::serve_connection_unguarded(int connection, const Handler& handler) {
   set_timeouts(connection, kIoTimeoutSeconds, kIoTimeoutSeconds);
   ucred peer{};
   socklen_t length = sizeof peer;

@@ -56,14 +56,17 @@ class ControlServer {
   ~ControlServer();
 
   using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
-  // Serves connections one at a time until `stop_fd` becomes readable (a
-  // signalfd for SIGINT/SIGTERM). A connection from another uid is answered
-  // with a PermissionDenied reply and closed without reaching `handler`.
+  // Serves connections, each on its own thread (at most 32 at once), until
+  // `stop_fd` becomes readable (a signalfd for SIGINT/SIGTERM); requests in
+  // flight then finish first. `handler` must be thread-safe. A connection
+  // from another uid is answered with a PermissionDenied reply and closed
+  // without reaching `handler`.
   [[nodiscard]] Result<void> serve(int stop_fd, const Handler& handler);
 
  private:
   ControlServer(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
-  void serve_connection(int connection, const Handler& handler);
+  void serve_connection(int connection, const Handler& handler) noexcept;
+  void serve_connection_unguarded(int connection, const Handler& handler);
   int fd_;
   std::filesystem::path path_;
 };
