@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <csignal>
 #include <set>
 #include <thread>
@@ -304,6 +305,53 @@ TEST_F(Host, ALongCallDoesNotHoldUpOtherCommands) {
   slow.join();
   EXPECT_EQ(list.exit_code, 0) << list.err;
   EXPECT_TRUE(answered_during_call);
+}
+
+// Sends raw bytes to the control socket and returns the reply line.
+std::string send_raw(const std::filesystem::path& socket, const std::string& bytes) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket.c_str(), sizeof(address.sun_path) - 1);
+  std::string reply;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    shutdown(fd, SHUT_WR);
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) reply.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return reply;
+}
+
+TEST_F(Host, MalformedRequestsGetErrorsAndTheHostCarriesOn) {
+  auto host = start_host();
+  const auto socket = state() / "control.sock";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json\n", "not valid JSON"},
+      {"[1, 2, 3]\n", "not a JSON object"},
+      {"{}\n", "'op' must be a string"},
+      {"{\"op\": \"frobnicate\"}\n", "unknown op"},
+      {"{\"op\": \"inspect\", \"id\": 7}\n", "'id' must be a string"},
+      {"{\"op\": \"inspect\", \"id\": \"../../etc\"}\n", "invalid module id"},
+      {"{\"op\": \"add\", \"file\": \"/etc/passwd\", \"id\": \"a.b.c\"}\n", "not a WebAssembly"},
+      {"{\"op\": \"call\", \"id\": \"a.b.c\"}\n", "'call' must be a string"},
+      {std::string(2 << 20, 'x'), "larger than 1 MiB"},
+      {"{\"op\": \"list\"", "closed mid-message"},
+  };
+  for (const auto& [request, expected] : cases) {
+    auto reply = send_raw(socket, request);
+    EXPECT_THAT(reply, HasSubstr("\"ok\":false")) << request.substr(0, 60);
+    EXPECT_THAT(reply, HasSubstr(expected)) << request.substr(0, 60);
+  }
+  EXPECT_EQ(cli({"list"}).exit_code, 0);
+  EXPECT_EQ(host->wait(100ms), -1);  // still running
 }
 
 // Connects to `socket` as `uid`, sends a ping, returns what came back ("" if

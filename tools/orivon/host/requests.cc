@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -57,6 +58,12 @@ Error needs_host(const std::string& op) {
 Result<json> dispatch(Runtime& runtime, const json& request, Responder responder) {
   if (!request.is_object()) return bad_request("not a JSON object");
   ORIVON_TRY(auto op, string_field(request, "op"));
+  static const std::vector<std::string> kOps = {"ping",    "list",  "add",     "remove", "update",
+                                                "inspect", "start", "stop",    "restart", "call",
+                                                "logs"};
+  if (std::find(kOps.begin(), kOps.end(), op) == kOps.end()) {
+    return bad_request("unknown op '" + op + "'");
+  }
   if (op == "ping") return json{{"pid", static_cast<long>(::getpid())}};
   if (op == "list") {
     ORIVON_TRY(auto modules, runtime.list_modules());
