@@ -193,7 +193,10 @@ class ORIVON_API Runtime {
   [[nodiscard]] std::vector<LogEntry> service_logs(const ModuleId& id, std::uint64_t after,
                                                    std::size_t max);
   /// Calls `listener` on every state change of every service, after it
-  /// happened, on the thread where it happened; it must not block long.
+  /// happened, on the thread where it happened (often a worker driving that
+  /// service). It must not block long, and must not wait on the same service
+  /// (a stop_service() from inside it waits for its grace period): hand work
+  /// to another thread instead.
   std::uint64_t subscribe(StateListener listener);
   void unsubscribe(std::uint64_t subscription);
 
