@@ -20,7 +20,7 @@ if [ -f "$dest/.complete" ]; then
   exit 0
 fi
 
-step "Building Wasmtime $version C API (first time only; about 10 minutes on 2 cores)"
+step "Building Wasmtime $version C API (first time only; about 5 minutes on 2 cores)"
 note "cache: $dest"
 target="$ORIVON_CACHE/cargo-target"
 CARGO_TARGET_DIR="$target" cargo build --release --locked \
