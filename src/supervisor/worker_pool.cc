@@ -87,7 +87,10 @@ void TimerQueue::run() noexcept {
     }
     auto first = jobs_.begin();
     if (first->first > std::chrono::steady_clock::now()) {
-      wake_.wait_until(lock, first->first);
+      // A copy: wait_until reads the time point while the lock is released,
+      // when the destructor may clear the map under it.
+      const auto when = first->first;
+      wake_.wait_until(lock, when);
       continue;
     }
     auto job = std::move(first->second);

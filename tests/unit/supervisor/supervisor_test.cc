@@ -385,8 +385,11 @@ TEST_F(Services, TrapStormLeavesTheHostAsItWas) {
   EXPECT_EQ(healthy_failed, 0);
   EXPECT_EQ(count_entries("/proc/self/task"), threads);
   EXPECT_EQ(count_entries("/proc/self/fd"), fds);
-  // Memory may move by allocator noise, not by the number of traps.
+  // Memory may move by allocator noise, not by the number of traps. (Under
+  // AddressSanitizer freed memory sits in its quarantine, so RSS says nothing.)
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(resident_kib(), rss + 64 * 1024);
+#endif
 }
 
 }  // namespace
