@@ -1,6 +1,7 @@
 // Live instances of components: `wasi:cli/run` commands and typed exports.
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,10 @@ std::string join(const std::vector<std::string>& names) {
 
 // Resolves `name` ("func", "iface#func", or an unqualified function that
 // exactly one exported interface has) to its export index.
-Result<wc::ExportIndex> resolve_export(wasmtime::Engine& engine, const internal::ProgramData& program,
+Result<wc::ExportIndex> resolve_export(const std::vector<std::string>& exports,
+                                       const internal::ProgramData& program,
                                        const std::string& name) {
   const auto& component = *program.component;
-  const auto exports = function_exports(engine, component);
   std::string qualified = name;
   if (name.find('#') == std::string::npos &&
       std::find(exports.begin(), exports.end(), name) == exports.end()) {
@@ -93,7 +94,10 @@ class ComponentInstance final : public LiveInstance::Impl {
  public:
   ComponentInstance(engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
                     wasmtime::Store store)
-      : engine_(engine), program_(std::move(program)), store_(std::move(store)) {}
+      : engine_(engine),
+        program_(std::move(program)),
+        store_(std::move(store)),
+        exports_(function_exports(engine_.wasmtime_engine(), *program_->component)) {}
 
   Result<void> instantiate() {
     wc::Linker linker(engine_.wasmtime_engine());
@@ -115,10 +119,8 @@ class ComponentInstance final : public LiveInstance::Impl {
 
   Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
     if (exit_code) return InvokeOutcome{{}, exit_code};
-    ORIVON_TRY(auto index, resolve_export(engine_.wasmtime_engine(), *program_, expression.name));
-    auto func = instance_->get_func(store_, index);
-    if (!func) return Error(ErrorCode::Internal, "'" + expression.name + "' is not a function");
-    auto type = func->type(store_);
+    ORIVON_TRY(auto func, find_func(expression.name));
+    auto type = func.type(store_);
     std::vector<wc::ValType> param_types;
     for (std::size_t i = 0; i < type.param_count(); ++i) {
       auto param = type.param_nth(i);
@@ -128,7 +130,7 @@ class ComponentInstance final : public LiveInstance::Impl {
     auto args = values::parse_wave_arguments(expression.arguments, param_types);
     if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
     std::vector<wc::Val> results = result_slots(type);
-    ORIVON_RETURN_IF_ERROR(call(*func, *args, results));
+    ORIVON_RETURN_IF_ERROR(call(func, *args, results));
     if (exit_code) return InvokeOutcome{{}, exit_code};
     std::string text;
     if (!results.empty()) text = values::format_wave(results[0]);
@@ -138,7 +140,7 @@ class ComponentInstance final : public LiveInstance::Impl {
   Result<RunOutcome> run_command() override {
     if (exit_code) return RunOutcome{*exit_code};
     std::string run_name;
-    for (const auto& name : function_exports(engine_.wasmtime_engine(), *program_->component)) {
+    for (const auto& name : exports_) {
       if (name.starts_with(kRunInterfacePrefix) && name.ends_with("#run")) run_name = name;
     }
     if (run_name.empty()) {
@@ -147,11 +149,9 @@ class ComponentInstance final : public LiveInstance::Impl {
                        "' is not a command (it does not export wasi:cli/run); call one of its "
                        "exports with --invoke");
     }
-    ORIVON_TRY(auto index, resolve_export(engine_.wasmtime_engine(), *program_, run_name));
-    auto func = instance_->get_func(store_, index);
-    if (!func) return Error(ErrorCode::Internal, "wasi:cli/run#run is not a function");
-    std::vector<wc::Val> results = result_slots(func->type(store_));
-    ORIVON_RETURN_IF_ERROR(call(*func, {}, results));
+    ORIVON_TRY(auto func, find_func(run_name));
+    std::vector<wc::Val> results = result_slots(func.type(store_));
+    ORIVON_RETURN_IF_ERROR(call(func, {}, results));
     if (exit_code) return RunOutcome{*exit_code};
     // run returns result<_, _>: ok is success, err a failure without a code.
     bool succeeded = !results.empty() && results[0].is_result() && results[0].get_result().is_ok();
@@ -159,14 +159,27 @@ class ComponentInstance final : public LiveInstance::Impl {
   }
 
   bool has_function(std::string_view name) override {
-    const auto exports = function_exports(engine_.wasmtime_engine(), *program_->component);
-    return std::find(exports.begin(), exports.end(), name) != exports.end();
+    return std::find(exports_.begin(), exports_.end(), name) != exports_.end();
   }
 
   // Wasmtime's C API gives no view of a component instance's memories.
   std::uint64_t memory_bytes() override { return 0; }
 
  private:
+  // The function export called `name`, resolved once per name: a service is
+  // called many times, and walking the component's types each time would be
+  // work on the hot path.
+  Result<wc::Func> find_func(const std::string& name) {
+    auto cached = functions_.find(name);
+    if (cached == functions_.end()) {
+      ORIVON_TRY(auto index, resolve_export(exports_, *program_, name));
+      auto func = instance_->get_func(store_, index);
+      if (!func) return Error(ErrorCode::Internal, "'" + name + "' is not a function");
+      cached = functions_.emplace(name, *func).first;
+    }
+    return cached->second;
+  }
+
   // Calls `func` and runs its post-return. Sets exit_code when the guest
   // exited.
   Result<void> call(const wc::Func& func, const std::vector<wc::Val>& args,
@@ -188,7 +201,9 @@ class ComponentInstance final : public LiveInstance::Impl {
   engine::Engine& engine_;
   std::shared_ptr<const internal::ProgramData> program_;
   wasmtime::Store store_;
+  const std::vector<std::string> exports_;  // function exports, "name" or "iface#name"
   std::optional<wc::Instance> instance_;
+  std::map<std::string, wc::Func> functions_;  // resolved by name
 };
 
 }  // namespace
