@@ -123,6 +123,23 @@ int main(int argc, char** argv) {
               "(means of %d)\n",
               start_total / rounds, restart_total / rounds, rounds);
 
+  // Call throughput into one running service, against instantiating per
+  // call (Runtime::invoke on the same program) as the baseline.
+  {
+    const int calls = 20000;
+    auto start = Clock::now();
+    for (int i = 0; i < calls; ++i) (void)runtime.call_service(id("bench.restart.one"), "add(1, 2)");
+    const double service_us = ms_since(start) * 1000 / calls;
+    auto program = runtime.program(id("bench.restart.one"));
+    if (!program) return fail(program.error());
+    const int fresh = 2000;
+    start = Clock::now();
+    for (int i = 0; i < fresh; ++i) (void)runtime.invoke(*program, "add(1, 2)", {}, {});
+    const double fresh_us = ms_since(start) * 1000 / fresh;
+    std::printf("call into a running service: %.2f us; fresh instance per call: %.2f us (%.1fx)\n",
+                service_us, fresh_us, fresh_us / service_us);
+  }
+
   // Idle services.
   for (int i = 0; i < idle; ++i) install("bench.idle.s" + std::to_string(i));
   (void)runtime.start_service(id("bench.idle.s0"));  // worker threads exist before the baseline
