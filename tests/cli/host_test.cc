@@ -288,6 +288,23 @@ TEST_F(Host, ServicesStartAnswerLogAndStop) {
   EXPECT_THAT(again->output(), HasSubstr("started 2 services"));
 }
 
+TEST_F(Host, LogsFollowShowsNewOutputAsItArrives) {
+  ASSERT_EQ(cli({"add", guest_path("service_probe", "core").string(), "--id", "app.svc.test"})
+                .exit_code,
+            0);
+  auto host = start_host();
+  ASSERT_EQ(cli({"start", "app.svc.test"}).exit_code, 0);
+  BackgroundProcess follower({orivon_binary().string(), "logs", "--follow", "app.svc.test",
+                              "--state", state().string()});  // --state after the command
+  ASSERT_TRUE(follower.wait_for_output("starting -> running", 30s)) << follower.output();
+  EXPECT_EQ(cli({"call", "app.svc.test", "say(11)"}).exit_code, 0);
+  EXPECT_TRUE(follower.wait_for_output("[out] hello 11", 30s)) << follower.output();
+  EXPECT_EQ(cli({"call", "app.svc.test", "say(12)"}).exit_code, 0);
+  EXPECT_TRUE(follower.wait_for_output("[err] warning 12", 30s)) << follower.output();
+  follower.send_signal(SIGTERM);
+  follower.wait(10s);
+}
+
 TEST_F(Host, ALongCallDoesNotHoldUpOtherCommands) {
   ASSERT_EQ(cli({"add", guest_path("service_probe", "core").string(), "--id", "app.svc.test"})
                 .exit_code,
