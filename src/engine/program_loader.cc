@@ -1,13 +1,12 @@
 #include "engine/program_loader.h"
 
 #include <array>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/file_util.h"
 #include "core/limits.h"
 #include "engine/error_conversion.h"
 #include "engine/program_data.h"
@@ -92,33 +91,10 @@ Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte
 }
 
 Result<Program> load_program_file(wasmtime::Engine& engine, const std::filesystem::path& path) {
-  const std::string name = path.string();
-  std::error_code ec;
-  auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    return Error(ErrorCode::NotFound, quote_name(name) + ": no such file");
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    return Error(ErrorCode::InvalidArgument, quote_name(name) + ": not a regular file");
-  }
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(ErrorCode::InvalidArgument, quote_name(name) + ": " + ec.message());
-  if (size > limits::kMaxBinaryBytes) {
-    return Error(ErrorCode::InvalidArgument,
-                 quote_name(name) + ": file is larger than the " +
-                     std::to_string(limits::kMaxBinaryBytes >> 20) + " MiB orivon accepts");
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return Error(ErrorCode::PermissionDenied,
-                 quote_name(name) + ": cannot open: " + std::strerror(errno));
-  }
-  std::vector<std::byte> bytes(size);
-  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (file.gcount() != static_cast<std::streamsize>(size)) {
-    return Error(ErrorCode::InvalidArgument, quote_name(name) + ": short read");
-  }
-  return load_program(engine, bytes, name);
+  // read_file refuses what is missing, not a regular file, or too large, each
+  // in one line naming the path.
+  ORIVON_TRY(auto bytes, read_file(path, limits::kMaxBinaryBytes));
+  return load_program(engine, bytes, path.string());
 }
 
 }  // namespace orivon::engine

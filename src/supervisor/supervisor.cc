@@ -228,6 +228,21 @@ Result<void> Supervisor::start(const ModuleId& id) {
                    (svc->cause.empty() ? "" : " (" + svc->cause + ")"));
 }
 
+namespace {
+
+// Runs `invoke` with the service's tick check enforcing `deadline`, then
+// lifts it again (between calls nothing runs, so nothing needs a deadline).
+template <typename F>
+auto with_deadline(std::atomic<std::int64_t>& deadline_ns, std::chrono::milliseconds deadline,
+                   F&& invoke) {
+  deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
+  auto result = invoke();
+  deadline_ns = std::numeric_limits<std::int64_t>::max();
+  return result;
+}
+
+}  // namespace
+
 void Supervisor::run_start(Service& s, std::uint64_t generation) {
   ServiceSettings settings;
   {
@@ -260,10 +275,10 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   profile.stdio = Stdio::Null;
   ExecutionLimits limits;
   limits.max_memory_bytes = settings.max_memory_bytes;
-  s.deadline_ns = now_ns() + std::chrono::nanoseconds(settings.call_deadline).count();
-  auto live = runtime::LiveInstance::create(engine_, program->shared_data(), profile, limits,
-                                            std::move(hooks));
-  s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+  auto live = with_deadline(s.deadline_ns, settings.call_deadline, [&] {
+    return runtime::LiveInstance::create(engine_, program->shared_data(), profile, limits,
+                                         std::move(hooks));
+  });
   if (!live) {
     crash(s, live.error());
     return;
@@ -297,9 +312,8 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
     if (s.generation != generation || s.state != ModuleState::Running || !s.live) return;
     deadline = s.settings.call_deadline;
   }
-  s.deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
-  auto result = s.live->invoke(values::CallExpression{"tick", ""});
-  s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+  auto result = with_deadline(s.deadline_ns, deadline,
+                              [&] { return s.live->invoke(values::CallExpression{"tick", ""}); });
   if (!result) {
     crash(s, result.error());
     return;
@@ -345,9 +359,7 @@ Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExp
       deadline = s.settings.call_deadline;
     }
     if (timeout && *timeout < deadline) deadline = *timeout;
-    s.deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
-    auto outcome = s.live->invoke(expression);
-    s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+    auto outcome = with_deadline(s.deadline_ns, deadline, [&] { return s.live->invoke(expression); });
     ++s.calls;
     if (!outcome && is_guest_failure(outcome.error())) {
       crash(s, outcome.error());
@@ -439,9 +451,8 @@ void Supervisor::run_stop(Service& s) {
       std::lock_guard lock(s.mutex);
       grace = s.settings.stop_grace;
     }
-    s.deadline_ns = now_ns() + std::chrono::nanoseconds(grace).count();
-    (void)s.live->invoke(values::CallExpression{"stop", ""});
-    s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+    (void)with_deadline(s.deadline_ns, grace,
+                        [&] { return s.live->invoke(values::CallExpression{"stop", ""}); });
   }
   s.live.reset();
   s.logs->flush();
