@@ -22,6 +22,10 @@
 ///   call-deadline = "30s"                 # longest call or tick
 ///   max-memory = "256MiB"                 # each linear memory
 ///
+///   [group]                               # group modules only (all optional)
+///   interface = "example:greet/greeter@1.0.0"  # default: the one its binary exports
+///   routing = "round-robin"               # first-healthy (default) | round-robin
+///
 ///   [[triggers]]                          # what starts the module's functions
 ///   kind = "timer"                        # startup | timer | event | http | call
 ///   every = "10s"                         # timer only
@@ -66,6 +70,8 @@ struct Manifest {
   /// The [service] settings as written, keys validated (restart,
   /// restart-budget, restart-backoff, stop-grace, call-deadline, max-memory).
   std::map<std::string, std::string> service;
+  /// The [group] settings as written, keys validated (interface, routing).
+  std::map<std::string, std::string> group;
   std::vector<Trigger> triggers;
 
   friend bool operator==(const Manifest&, const Manifest&) = default;

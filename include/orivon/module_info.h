@@ -33,6 +33,7 @@ struct ServiceMetrics {
   std::uint64_t restarts = 0;     ///< automatic restarts since the host started
   std::uint64_t calls = 0;        ///< calls completed (successful or not), ticks excluded
   std::uint64_t traps = 0;        ///< crashes of any kind
+  std::uint64_t denied_calls = 0; ///< calls it made that no grant allowed (never reached the target)
   std::uint64_t memory_bytes = 0; ///< linear memory in use (0 when the engine cannot tell)
 };
 

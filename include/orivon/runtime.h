@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orivon/calls.h"
 #include "orivon/export.h"
 #include "orivon/ids.h"
 #include "orivon/limits.h"
@@ -178,12 +179,42 @@ class ORIVON_API Runtime {
   /// Starts every module marked autostart; returns how many run. Failures
   /// are left to each service's state (and restart policy), not returned.
   [[nodiscard]] Result<std::size_t> start_autostart_services();
-  /// Calls an export of a running service (`name(args)`, as invoke()).
+  /// Calls an export of a running service (`name(args)`, as invoke()); for
+  /// libraries and groups the same as call().
   /// FailedPrecondition if it is not running. A call running past `timeout`
   /// (or the service's call deadline) interrupts the service, which crashes.
   [[nodiscard]] Result<InvokeOutcome> call_service(
       const ModuleId& id, std::string_view call,
       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  /// Calls an export of any installed module (`name(args)`, as invoke()): a
+  /// running service in its live instance; a library in a fresh instance
+  /// (it has no state); a group through one of its running members.
+  /// FailedPrecondition for a service that is not running; Unavailable for
+  /// a group none of whose members runs.
+  [[nodiscard]] Result<InvokeOutcome> call(
+      const ModuleId& id, std::string_view call,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // ---- Calls between modules (see calls.h) ---------------------------------
+
+  /// Lets `caller` call the named functions of `target` (every function when
+  /// `functions` is empty); takes effect on the next call, running or not.
+  /// Kind rules: a library may be granted only libraries; a group only
+  /// service modules that export its interface with the same signatures
+  /// (they become its members, in grant order); a service anything.
+  /// NotFound for a missing module or function; PermissionDenied for a kind
+  /// rule; InvalidArgument for an ambiguous function name.
+  [[nodiscard]] Result<void> grant_calls(const ModuleId& caller, const ModuleId& target,
+                                         const std::vector<std::string>& functions = {});
+  /// Takes back the named functions, or every grant from caller to target
+  /// when `functions` is empty; the next call is refused. NotFound if there
+  /// was nothing to take back.
+  [[nodiscard]] Result<void> revoke_calls(const ModuleId& caller, const ModuleId& target,
+                                          const std::vector<std::string>& functions = {});
+  /// The grants held by `caller`, or all grants.
+  [[nodiscard]] Result<std::vector<CallGrant>> call_grants(
+      const std::optional<ModuleId>& caller = std::nullopt);
+
   /// Settings (restart policy, grace, deadline, memory) for a service, taking
   /// effect at its next start.
   void set_service_settings(const ModuleId& id, const ServiceSettings& settings);

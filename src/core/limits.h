@@ -38,4 +38,8 @@ inline constexpr std::int64_t kMaxTickDelayMs = 60'000;
 // service never holds every worker on a small machine.
 inline constexpr std::size_t kMinServiceWorkers = 2;
 
+// A client's call into a library runs in a fresh instance; without a
+// timeout of its own it is stopped after this long.
+inline constexpr std::chrono::milliseconds kDefaultLibraryCallTimeout{30'000};
+
 }  // namespace orivon::limits

@@ -401,9 +401,11 @@ class Validator {
         ORIVON_TRY(manifest.triggers, read_triggers(value));
       } else if (key == "service") {
         ORIVON_TRY(manifest.service, read_service(value));
+      } else if (key == "group") {
+        ORIVON_TRY(manifest.group, read_group(value));
       } else {
         static const std::vector<std::string_view> kKeys = {
-            "id", "version", "description", "requests", "config", "service", "triggers"};
+            "id", "version", "description", "requests", "config", "service", "group", "triggers"};
         return key_error(key, value,
                          "unknown key" + suggestion(key, kKeys) + "; a manifest has only " +
                              join(kKeys));
@@ -551,6 +553,39 @@ class Validator {
         if (auto size = parse_size(text); !size) return key_error(path, item, size.error().message());
       } else if (auto duration = parse_duration(text); !duration) {
         return key_error(path, item, duration.error().message());
+      }
+      out.emplace(key, std::move(text));
+    }
+    return out;
+  }
+
+  // [group]: the interface a group stands for and how it routes calls.
+  Result<std::map<std::string, std::string>> read_group(const Value& value) const {
+    if (value.type != Value::Type::Table) {
+      return wrong_type("group", value, table_name() + " of group settings");
+    }
+    static const std::vector<std::string_view> kKeys = {"interface", "routing"};
+    std::map<std::string, std::string> out;
+    for (const auto& [key, item] : value.fields) {
+      const std::string path = "group." + key;
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        return key_error(path, item,
+                         "unknown key" + suggestion(key, kKeys) + "; [group] has only " +
+                             join(kKeys));
+      }
+      ORIVON_TRY(std::string text, read_string(item, path, kMaxTriggerFieldChars, Lines::Single,
+                                               Emptiness::Refused));
+      if (key == "routing" && text != "first-healthy" && text != "round-robin") {
+        return key_error(path, item,
+                         "unknown routing '" + printable(text) +
+                             "'; expected first-healthy or round-robin");
+      }
+      if (key == "interface" && (text.find(':') == std::string::npos ||
+                                 text.find('/') == std::string::npos)) {
+        return key_error(path, item,
+                         "'" + printable(text) +
+                             "' is not an interface name; expected one like "
+                             "'example:greet/greeter@1.0.0'");
       }
       out.emplace(key, std::move(text));
     }
@@ -801,6 +836,11 @@ std::string manifest_to_json(const Manifest& manifest) {
       }
     }
     out["service"] = std::move(service);
+  }
+  if (!manifest.group.empty()) {
+    Json group = Json::object();
+    for (const auto& [key, value] : manifest.group) group[key] = value;
+    out["group"] = std::move(group);
   }
   if (!manifest.triggers.empty()) {
     Json triggers = Json::array();

@@ -47,7 +47,12 @@ Error corrupt(const std::string& what) {
 Result<std::unique_ptr<ModuleRegistry>> ModuleRegistry::open(engine::Engine& engine,
                                                              const std::filesystem::path& state_dir) {
   ORIVON_TRY(auto store, StateStore::open(state_dir));
-  return std::unique_ptr<ModuleRegistry>(new ModuleRegistry(engine, std::move(store)));
+  std::unique_ptr<ModuleRegistry> registry(new ModuleRegistry(engine, std::move(store)));
+  {
+    std::lock_guard lock(registry->mutex_);
+    ORIVON_RETURN_IF_ERROR(registry->republish_locked());
+  }
+  return registry;
 }
 
 std::filesystem::path ModuleRegistry::cache_path(const std::string& hash) const {
@@ -125,6 +130,7 @@ Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const Ad
   record.installed_at = record.updated_at = now_seconds();
   ORIVON_RETURN_IF_ERROR(store_->insert(record));
   loaded_.insert_or_assign(id.str(), program);
+  ORIVON_RETURN_IF_ERROR(republish_locked(id.str()));
   return info_from(record);
 }
 
@@ -132,7 +138,7 @@ Result<void> ModuleRegistry::remove(const ModuleId& id) {
   std::lock_guard lock(mutex_);
   ORIVON_RETURN_IF_ERROR(store_->remove(id.str()));
   loaded_.erase(id.str());
-  return ok();
+  return republish_locked(id.str());  // its grants went with it
 }
 
 Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const std::byte> code) {
@@ -147,6 +153,7 @@ Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const st
                                               std::string(program_kind_name(program.kind())),
                                               now_seconds()));
   loaded_.insert_or_assign(id.str(), program);
+  ORIVON_RETURN_IF_ERROR(republish_locked(id.str()));  // its exports may differ now
   ORIVON_TRY(auto updated, store_->find(id.str()));
   if (!updated) return Error(ErrorCode::NotFound, "module '" + id.str() + "' vanished");
   return info_from(*updated);
@@ -202,6 +209,10 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
 
 Result<std::optional<Manifest>> ModuleRegistry::manifest(const ModuleId& id) {
   std::lock_guard lock(mutex_);
+  return manifest_locked(id);
+}
+
+Result<std::optional<Manifest>> ModuleRegistry::manifest_locked(const ModuleId& id) {
   ORIVON_TRY(auto record, store_->find(id.str()));
   if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
   if (!record->manifest_json) return std::optional<Manifest>();
@@ -232,6 +243,10 @@ Result<LoadReport> ModuleRegistry::load_installed() {
 
 Result<Program> ModuleRegistry::program(const ModuleId& id) {
   std::lock_guard lock(mutex_);
+  return program_locked(id);
+}
+
+Result<Program> ModuleRegistry::program_locked(const ModuleId& id) {
   if (auto loaded = loaded_.find(id.str()); loaded != loaded_.end()) return loaded->second;
   ORIVON_TRY(auto record, store_->find(id.str()));
   if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");

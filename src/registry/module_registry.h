@@ -13,11 +13,46 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <set>
+
 #include "engine/engine.h"
+#include "orivon/calls.h"
 #include "orivon/runtime.h"
 #include "registry/state_store.h"
 
 namespace orivon::registry {
+
+// The functions a module exports, by the name a grant uses ("iface#f" for
+// components, the export name for core modules), with their signatures.
+struct ExportTable {
+  ProgramKind kind = ProgramKind::CoreModule;
+  std::map<std::string, std::string> functions;  // name -> "func(...) -> ..."
+  std::set<std::string> interfaces;              // components: exported interface names
+  // The functions of one exported interface, by their name inside it.
+  std::map<std::string, std::string> interface_functions(const std::string& interface) const;
+};
+
+// What a group stands for.
+struct GroupSpec {
+  std::string interface;
+  GroupRouting routing = GroupRouting::FirstHealthy;
+};
+
+// Every call grant, as the router reads it: immutable once published.
+struct GrantSnapshot {
+  struct Entry {
+    std::string target;
+    bool all = false;                  // every function of the target
+    std::set<std::string> functions;   // otherwise these
+  };
+  // By caller; entries in the order their first grant was made.
+  std::map<std::string, std::vector<Entry>> by_caller;
+  const std::vector<Entry>* grants_of(const std::string& caller) const {
+    auto it = by_caller.find(caller);
+    return it == by_caller.end() ? nullptr : &it->second;
+  }
+};
 
 class ModuleRegistry {
  public:
@@ -38,6 +73,28 @@ class ModuleRegistry {
   Result<LoadReport> load_installed();
   Result<Program> program(const ModuleId& id);
 
+  // ---- Calls between modules (call_grants.cc) ----
+  // Grants `caller` the named functions of `target` (all when empty), after
+  // checking both exist, the names, and the kind rules: a library may be
+  // granted only libraries, a group only members that export its interface
+  // with the same signatures, a service anything.
+  Result<void> grant_calls(const ModuleId& caller, const ModuleId& target,
+                           const std::vector<std::string>& functions);
+  // Takes back the named functions (all grants from caller to target when
+  // empty). NotFound if there was nothing to revoke.
+  Result<void> revoke_calls(const ModuleId& caller, const ModuleId& target,
+                            const std::vector<std::string>& functions);
+  // The grants made to `caller`, or every grant when it is not given.
+  Result<std::vector<CallGrant>> call_grants(const std::optional<ModuleId>& caller);
+  // What the router reads on a call: the current grants, and a number that
+  // changes whenever grants or installed modules change (a cached route is
+  // valid while it does not).
+  std::shared_ptr<const GrantSnapshot> grant_snapshot();
+  std::uint64_t links_version() const { return links_version_.load(std::memory_order_acquire); }
+  Result<std::shared_ptr<const ExportTable>> exports(const ModuleId& id);
+  // FailedPrecondition unless `id` is an installed group module.
+  Result<GroupSpec> group(const ModuleId& id);
+
  private:
   ModuleRegistry(engine::Engine& engine, std::unique_ptr<StateStore> store)
       : engine_(engine), store_(std::move(store)) {}
@@ -50,11 +107,24 @@ class ModuleRegistry {
   // its stored binary. Sets `from_cache`.
   Result<Program> load_locked(const ModuleRecord& record, bool& from_cache);
   Result<ModuleInfo> info_from(const ModuleRecord& record) const;
+  Result<Program> program_locked(const ModuleId& id);
+  Result<std::shared_ptr<const ExportTable>> exports_locked(const ModuleId& id);
+  Result<GroupSpec> group_locked(const ModuleId& id);
+  Result<std::optional<Manifest>> manifest_locked(const ModuleId& id);
+  // Re-reads the grants from the store, publishes them and bumps the
+  // version; also drops cached exports of `changed` (when given).
+  Result<void> republish_locked(const std::string& changed = {});
+  // Validates and normalizes function names of a grant against the target.
+  Result<std::vector<std::string>> grant_functions_locked(const ModuleId& target,
+                                                          const std::vector<std::string>& names);
 
   engine::Engine& engine_;
   std::mutex mutex_;
   std::unique_ptr<StateStore> store_;      // guarded by mutex_
   std::map<std::string, Program> loaded_;  // guarded by mutex_; by module id
+  std::map<std::string, std::shared_ptr<const ExportTable>> exports_;  // guarded by mutex_
+  std::shared_ptr<const GrantSnapshot> grants_;                        // guarded by mutex_
+  std::atomic<std::uint64_t> links_version_{1};
 };
 
 }  // namespace orivon::registry

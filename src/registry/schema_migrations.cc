@@ -9,7 +9,7 @@ namespace {
 
 // Append only: a released migration never changes, since state directories
 // in the field were built by it.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: modules and the client's grant decisions.
     R"sql(
       CREATE TABLE modules (
@@ -44,6 +44,19 @@ constexpr std::array<std::string_view, 2> kMigrations = {
         PRIMARY KEY (module_id, key)
       );
       CREATE INDEX modules_by_hash ON modules(content_hash);
+    )sql",
+    // 3: which module may call which functions of which other module. '*'
+    // stands for every function; rowid keeps the order grants were made in
+    // (a group routes to its members in that order).
+    R"sql(
+      CREATE TABLE call_grants (
+        caller     TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,
+        target     TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,
+        function   TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        PRIMARY KEY (caller, target, function)
+      );
+      CREATE INDEX call_grants_by_target ON call_grants(target);
     )sql",
 };
 

@@ -53,6 +53,11 @@ Result<void> Statement::run() {
   return ok();
 }
 
+void Statement::reset() {
+  sqlite3_reset(statement_.get());
+  bind_error_ = SQLITE_OK;
+}
+
 std::string Statement::text(int column) const {
   const unsigned char* text = sqlite3_column_text(statement_.get(), column);
   if (text == nullptr) return {};

@@ -37,6 +37,8 @@ class Statement {
   [[nodiscard]] Result<bool> step();
   // Runs a statement that returns no rows.
   [[nodiscard]] Result<void> run();
+  // Makes the statement ready to run again (bindings are kept until rebound).
+  void reset();
 
   std::string text(int column) const;
   std::int64_t integer(int column) const;

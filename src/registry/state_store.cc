@@ -187,6 +187,57 @@ Result<std::map<std::string, GrantDecision>> StateStore::decisions(const std::st
   return result;
 }
 
+Result<void> StateStore::add_call_grants(const std::string& caller, const std::string& target,
+                                         const std::vector<std::string>& functions,
+                                         std::int64_t now) {
+  ORIVON_TRY(auto transaction, Transaction::begin(db_));
+  ORIVON_TRY(auto statement,
+             db_.prepare("INSERT OR IGNORE INTO call_grants (caller, target, function, granted_at) "
+                         "VALUES (?1, ?2, ?3, ?4)"));
+  for (const auto& function : functions) {
+    statement.reset();
+    statement.bind(1, caller).bind(2, target).bind(3, function).bind(4, now);
+    ORIVON_RETURN_IF_ERROR(statement.run());
+  }
+  return transaction.commit();
+}
+
+Result<std::int64_t> StateStore::remove_call_grants(const std::string& caller,
+                                                    const std::string& target,
+                                                    const std::vector<std::string>& functions) {
+  ORIVON_TRY(auto transaction, Transaction::begin(db_));
+  std::int64_t removed = 0;
+  if (functions.empty()) {
+    ORIVON_TRY(auto statement,
+               db_.prepare("DELETE FROM call_grants WHERE caller = ?1 AND target = ?2"));
+    ORIVON_RETURN_IF_ERROR(statement.bind(1, caller).bind(2, target).run());
+    removed = db_.changes();
+  } else {
+    ORIVON_TRY(auto statement,
+               db_.prepare("DELETE FROM call_grants WHERE caller = ?1 AND target = ?2 AND "
+                           "function = ?3"));
+    for (const auto& function : functions) {
+      statement.reset();
+      ORIVON_RETURN_IF_ERROR(statement.bind(1, caller).bind(2, target).bind(3, function).run());
+      removed += db_.changes();
+    }
+  }
+  ORIVON_RETURN_IF_ERROR(transaction.commit());
+  return removed;
+}
+
+Result<std::vector<CallGrantRow>> StateStore::call_grants() {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT caller, target, function FROM call_grants ORDER BY rowid"));
+  std::vector<CallGrantRow> rows;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    rows.push_back(CallGrantRow{statement.text(0), statement.text(1), statement.text(2)});
+  }
+  return rows;
+}
+
 void StateStore::remove_code_if_unused(const std::string& hash) {
   auto statement = db_.prepare("SELECT COUNT(*) FROM modules WHERE content_hash = ?1");
   if (!statement) return;

@@ -29,6 +29,14 @@
 
 namespace orivon::registry {
 
+// One row of `call_grants`: `caller` may call `function` of `target` ("*":
+// every function).
+struct CallGrantRow {
+  std::string caller;
+  std::string target;
+  std::string function;
+};
+
 // One row of `modules`, as stored.
 struct ModuleRecord {
   std::string id;
@@ -75,6 +83,18 @@ class StateStore {
   [[nodiscard]] Result<void> set_decision(const std::string& id, const std::string& grant,
                                           GrantDecision decision, std::int64_t now);
   [[nodiscard]] Result<std::map<std::string, GrantDecision>> decisions(const std::string& id);
+
+  // Adds call grants (existing ones are kept, in their place); all or none.
+  [[nodiscard]] Result<void> add_call_grants(const std::string& caller, const std::string& target,
+                                             const std::vector<std::string>& functions,
+                                             std::int64_t now);
+  // Removes the named call grants, or every grant from caller to target when
+  // `functions` is empty. Returns how many rows went.
+  [[nodiscard]] Result<std::int64_t> remove_call_grants(const std::string& caller,
+                                                        const std::string& target,
+                                                        const std::vector<std::string>& functions);
+  // Every call grant, in the order they were made.
+  [[nodiscard]] Result<std::vector<CallGrantRow>> call_grants();
 
  private:
   StateStore(std::filesystem::path dir, Database db) : dir_(std::move(dir)), db_(std::move(db)) {}

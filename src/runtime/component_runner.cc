@@ -7,6 +7,7 @@
 
 #include "engine/error_conversion.h"
 #include "runtime/instance_impl.h"
+#include "values/numeric_bridge.h"
 #include "values/wave.h"
 
 namespace orivon::runtime {
@@ -93,16 +94,22 @@ std::vector<wc::Val> result_slots(const wc::FuncType& type) {
 class ComponentInstance final : public LiveInstance::Impl {
  public:
   ComponentInstance(engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-                    wasmtime::Store store)
+                    wasmtime::Store store, std::shared_ptr<LinkState> links,
+                    std::optional<ModuleId> module)
       : engine_(engine),
         program_(std::move(program)),
         store_(std::move(store)),
+        links_(std::move(links)),
+        module_(std::move(module)),
         exports_(function_exports(engine_.wasmtime_engine(), *program_->component)) {}
 
   Result<void> instantiate() {
     wc::Linker linker(engine_.wasmtime_engine());
     auto wasi = linker.add_wasip2();
     if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+    if (links_) {
+      ORIVON_RETURN_IF_ERROR(links_->link_component_imports(linker, *program_->component, *module_));
+    }
     auto instance = linker.instantiate(store_, *program_->component);
     if (instance) {
       instance_ = instance.ok();
@@ -115,6 +122,29 @@ class ComponentInstance final : public LiveInstance::Impl {
     }
     return engine::to_error(error, ErrorCode::InvalidArgument,
                             "instantiating '" + program_->name + "'");
+  }
+
+  Result<LiveInstance::PreparedCall> prepare_call(
+      const values::CallExpression& expression) override {
+    ORIVON_TRY(auto index, resolve_export(exports_, *program_, expression.name));
+    (void)index;
+    std::string qualified = expression.name;
+    if (!has_function(qualified)) {
+      for (const auto& name : exports_) {
+        if (name.ends_with("#" + expression.name)) qualified = name;
+      }
+    }
+    ORIVON_TRY(auto func, find_func(expression.name));
+    auto type = func.type(store_);
+    std::vector<wc::ValType> param_types;
+    for (std::size_t i = 0; i < type.param_count(); ++i) {
+      auto param = type.param_nth(i);
+      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
+      param_types.push_back(std::move(param->second));
+    }
+    auto args = values::parse_wave_arguments(expression.arguments, param_types);
+    if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
+    return LiveInstance::PreparedCall{qualified, std::move(*args)};
   }
 
   Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
@@ -135,6 +165,29 @@ class ComponentInstance final : public LiveInstance::Impl {
     std::string text;
     if (!results.empty()) text = values::format_wave(results[0]);
     return InvokeOutcome{text, std::nullopt};
+  }
+
+  Result<std::vector<wc::Val>> call_values(std::string_view name,
+                                           std::span<const wc::Val> args) override {
+    if (exit_code) return exited_error();
+    ORIVON_TRY(auto func, find_func(std::string(name)));
+    auto type = func.type(store_);
+    if (type.param_count() != args.size()) {
+      return Error(ErrorCode::InvalidArgument,
+                   "'" + std::string(name) + "' of '" + program_->name + "' takes " +
+                       std::to_string(type.param_count()) + " arguments, not " +
+                       std::to_string(args.size()));
+    }
+    std::vector<wc::Val> coerced;
+    coerced.reserve(args.size());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      auto param = type.param_nth(i);
+      coerced.push_back(param ? values::coerce_number(args[i], param->second) : args[i]);
+    }
+    std::vector<wc::Val> results = result_slots(type);
+    ORIVON_RETURN_IF_ERROR(call(func, coerced, results));
+    if (exit_code) return exited_error();
+    return results;
   }
 
   Result<RunOutcome> run_command() override {
@@ -166,6 +219,11 @@ class ComponentInstance final : public LiveInstance::Impl {
   std::uint64_t memory_bytes() override { return 0; }
 
  private:
+  Error exited_error() const {
+    return Error(ErrorCode::FailedPrecondition,
+                 "'" + program_->name + "' exited with status " + std::to_string(*exit_code));
+  }
+
   // The function export called `name`, resolved once per name: a service is
   // called many times, and walking the component's types each time would be
   // work on the hot path.
@@ -201,6 +259,8 @@ class ComponentInstance final : public LiveInstance::Impl {
   engine::Engine& engine_;
   std::shared_ptr<const internal::ProgramData> program_;
   wasmtime::Store store_;
+  std::shared_ptr<LinkState> links_;  // null: imports of other modules are not linked
+  std::optional<ModuleId> module_;
   const std::vector<std::string> exports_;  // function exports, "name" or "iface#name"
   std::optional<wc::Instance> instance_;
   std::map<std::string, wc::Func> functions_;  // resolved by name
@@ -210,8 +270,9 @@ class ComponentInstance final : public LiveInstance::Impl {
 
 Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store) {
-  auto instance = std::make_unique<ComponentInstance>(engine, std::move(program), std::move(store));
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module) {
+  auto instance = std::make_unique<ComponentInstance>(engine, std::move(program), std::move(store),
+                                                      std::move(links), module);
   ORIVON_RETURN_IF_ERROR(instance->instantiate());
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }

@@ -6,6 +6,7 @@
 #include "engine/error_conversion.h"
 #include "runtime/instance_impl.h"
 #include "values/core_values.h"
+#include "values/numeric_bridge.h"
 
 namespace orivon::runtime {
 namespace {
@@ -32,8 +33,12 @@ std::vector<wasmtime::ValKind> param_kinds(wasmtime::Store& store, const wasmtim
 
 class CoreInstance final : public LiveInstance::Impl {
  public:
-  CoreInstance(std::shared_ptr<const internal::ProgramData> program, wasmtime::Store store)
-      : program_(std::move(program)), store_(std::move(store)) {}
+  CoreInstance(std::shared_ptr<const internal::ProgramData> program, wasmtime::Store store,
+               std::shared_ptr<LinkState> links, std::optional<ModuleId> module)
+      : program_(std::move(program)),
+        store_(std::move(store)),
+        links_(std::move(links)),
+        module_(std::move(module)) {}
 
   // Instantiation can run the module's start function, so it can exit or
   // trap too.
@@ -41,6 +46,7 @@ class CoreInstance final : public LiveInstance::Impl {
     wasmtime::Linker linker(engine.wasmtime_engine());
     auto wasi = linker.define_wasi();
     if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+    if (links_) ORIVON_RETURN_IF_ERROR(links_->link_core_imports(linker, *program_->module, *module_));
     auto instance = linker.instantiate(store_, *program_->module);
     if (instance) {
       instance_ = instance.ok();
@@ -65,20 +71,44 @@ class CoreInstance final : public LiveInstance::Impl {
     ORIVON_TRY(auto func, find_func(expression.name));
     auto args = values::parse_core_arguments(expression.arguments, param_kinds(store_, func));
     if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-    // A reactor initialises itself (constructors, libc) before any export
-    // runs, once.
+    ORIVON_RETURN_IF_ERROR(initialize());
+    if (exit_code) return InvokeOutcome{{}, exit_code};
     std::vector<wasmtime::Val> results;
-    if (!initialized_) {
-      initialized_ = true;
-      if (auto init = instance_->get(store_, "_initialize");
-          init && std::holds_alternative<wasmtime::Func>(*init)) {
-        ORIVON_RETURN_IF_ERROR(call(std::get<wasmtime::Func>(*init), {}, results));
-        if (exit_code) return InvokeOutcome{{}, exit_code};
-      }
-    }
     ORIVON_RETURN_IF_ERROR(call(func, *args, results));
     if (exit_code) return InvokeOutcome{{}, exit_code};
     return InvokeOutcome{values::format_core_results(results), std::nullopt};
+  }
+
+  Result<std::vector<wasmtime::component::Val>> call_values(
+      std::string_view name, std::span<const wasmtime::component::Val> args) override {
+    if (exit_code) return exited_error();
+    ORIVON_TRY(auto func, find_func(std::string(name)));
+    const auto kinds = param_kinds(store_, func);
+    if (kinds.size() != args.size()) {
+      return Error(ErrorCode::InvalidArgument,
+                   "'" + std::string(name) + "' of '" + program_->name + "' takes " +
+                       std::to_string(kinds.size()) + " arguments, not " +
+                       std::to_string(args.size()));
+    }
+    std::vector<wasmtime::Val> core_args;
+    core_args.reserve(args.size());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      auto value = values::core_from_component(args[i], kinds[i]);
+      if (!value) return Error::wrap("calling '" + std::string(name) + "'", value.error());
+      core_args.push_back(std::move(*value));
+    }
+    ORIVON_RETURN_IF_ERROR(initialize());
+    if (exit_code) return exited_error();
+    std::vector<wasmtime::Val> results;
+    ORIVON_RETURN_IF_ERROR(call(func, core_args, results));
+    if (exit_code) return exited_error();
+    std::vector<wasmtime::component::Val> out;
+    out.reserve(results.size());
+    for (const auto& result : results) {
+      ORIVON_TRY(auto value, values::component_from_core(result));
+      out.push_back(std::move(value));
+    }
+    return out;
   }
 
   Result<RunOutcome> run_command() override {
@@ -114,6 +144,24 @@ class CoreInstance final : public LiveInstance::Impl {
   }
 
  private:
+  // A reactor initialises itself (constructors, libc) before any export
+  // runs, once.
+  Result<void> initialize() {
+    if (initialized_) return ok();
+    initialized_ = true;
+    if (auto init = instance_->get(store_, "_initialize");
+        init && std::holds_alternative<wasmtime::Func>(*init)) {
+      std::vector<wasmtime::Val> results;
+      return call(std::get<wasmtime::Func>(*init), {}, results);
+    }
+    return ok();
+  }
+
+  Error exited_error() const {
+    return Error(ErrorCode::FailedPrecondition,
+                 "'" + program_->name + "' exited with status " + std::to_string(*exit_code));
+  }
+
   Result<wasmtime::Func> find_func(const std::string& name) {
     auto item = instance_->get(store_, name);
     if (!item) {
@@ -147,6 +195,8 @@ class CoreInstance final : public LiveInstance::Impl {
 
   std::shared_ptr<const internal::ProgramData> program_;
   wasmtime::Store store_;
+  std::shared_ptr<LinkState> links_;  // null: imports of other modules are not linked
+  std::optional<ModuleId> module_;
   std::optional<wasmtime::Instance> instance_;
   bool initialized_ = false;
 };
@@ -155,8 +205,9 @@ class CoreInstance final : public LiveInstance::Impl {
 
 Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store) {
-  auto instance = std::make_unique<CoreInstance>(std::move(program), std::move(store));
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module) {
+  auto instance =
+      std::make_unique<CoreInstance>(std::move(program), std::move(store), std::move(links), module);
   ORIVON_RETURN_IF_ERROR(instance->instantiate(engine));
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }

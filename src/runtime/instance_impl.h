@@ -9,6 +9,7 @@
 
 #include <wasmtime.hh>
 
+#include "runtime/import_linking.h"
 #include "runtime/live_instance.h"
 
 namespace orivon::runtime {
@@ -17,6 +18,11 @@ class LiveInstance::Impl {
  public:
   virtual ~Impl() = default;
   virtual Result<InvokeOutcome> invoke(const values::CallExpression& call) = 0;
+  virtual Result<std::vector<wasmtime::component::Val>> call_values(
+      std::string_view name, std::span<const wasmtime::component::Val> args) = 0;
+  virtual Result<LiveInstance::PreparedCall> prepare_call(const values::CallExpression& call) {
+    return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
+  }
   virtual Result<RunOutcome> run_command() = 0;
   virtual bool has_function(std::string_view name) = 0;
   virtual std::uint64_t memory_bytes() = 0;
@@ -24,12 +30,13 @@ class LiveInstance::Impl {
   std::optional<int> exit_code;  // set when the guest exited while instantiating
 };
 
+// `links` (may be null) links the program's imports of other modules.
 Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store);
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module);
 
 Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store);
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module);
 
 }  // namespace orivon::runtime

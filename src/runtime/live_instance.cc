@@ -10,11 +10,15 @@ Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
                                           const WasiProfile& profile, const ExecutionLimits& limits,
                                           StoreHooks hooks) {
   ORIVON_TRY(auto store, make_store(engine, profile, limits, hooks));
+  std::shared_ptr<LinkState> links;
+  if (hooks.links && hooks.module) links = std::make_shared<LinkState>(engine, *hooks.links);
   if (program->kind == ProgramKind::Component) {
-    ORIVON_TRY(auto impl, create_component_instance(engine, std::move(program), std::move(store)));
+    ORIVON_TRY(auto impl, create_component_instance(engine, std::move(program), std::move(store),
+                                                    std::move(links), hooks.module));
     return LiveInstance(std::move(impl));
   }
-  ORIVON_TRY(auto impl, create_core_instance(engine, std::move(program), std::move(store)));
+  ORIVON_TRY(auto impl, create_core_instance(engine, std::move(program), std::move(store),
+                                             std::move(links), hooks.module));
   return LiveInstance(std::move(impl));
 }
 
@@ -27,6 +31,15 @@ std::optional<int> LiveInstance::exit_code() const { return impl_->exit_code; }
 
 Result<InvokeOutcome> LiveInstance::invoke(const values::CallExpression& call) {
   return impl_->invoke(call);
+}
+
+Result<std::vector<wasmtime::component::Val>> LiveInstance::call_values(
+    std::string_view name, std::span<const wasmtime::component::Val> args) {
+  return impl_->call_values(name, args);
+}
+
+Result<LiveInstance::PreparedCall> LiveInstance::prepare_call(const values::CallExpression& call) {
+  return impl_->prepare_call(call);
 }
 
 Result<RunOutcome> LiveInstance::run_command() { return impl_->run_command(); }

@@ -11,8 +11,14 @@
 #include <optional>
 #include <string_view>
 
+#include <span>
+#include <vector>
+
+#include <wasmtime/component.hh>
+
 #include "engine/engine.h"
 #include "engine/program_data.h"
+#include "runtime/links.h"
 #include "orivon/runtime.h"
 #include "values/call_expression.h"
 
@@ -27,6 +33,10 @@ struct StoreHooks {
   // plain deadline): return an error to stop the guest with that message.
   // Must not throw.
   std::function<Result<void>()> on_tick;
+  // When set, the module's imports of other modules are linked through
+  // these Links, as `module` (see links.h). Must outlive the instance.
+  Links* links = nullptr;
+  std::optional<ModuleId> module;
 };
 
 class LiveInstance {
@@ -47,6 +57,19 @@ class LiveInstance {
   std::optional<int> exit_code() const;
   // Calls `name(arguments)` (see Runtime::invoke for the syntax and errors).
   Result<InvokeOutcome> invoke(const values::CallExpression& call);
+  // Calls `name` with component values; for core modules the values must
+  // be numbers (converted to the export's parameter kinds) and so are the
+  // results. FailedPrecondition if the guest exited during the call.
+  Result<std::vector<wasmtime::component::Val>> call_values(
+      std::string_view name, std::span<const wasmtime::component::Val> args);
+  // A component export's qualified name ("iface#func" or "func") and the
+  // call's WAVE arguments parsed against its parameter types, without
+  // calling it (a group routes the values to a member).
+  struct PreparedCall {
+    std::string function;
+    std::vector<wasmtime::component::Val> arguments;
+  };
+  Result<PreparedCall> prepare_call(const values::CallExpression& call);
   // Runs `_start` or `wasi:cli/run`.
   Result<RunOutcome> run_command();
   // Whether the program exports a function called `name` (components:

@@ -9,10 +9,12 @@
 #include "core/file_util.h"
 #include "core/limits.h"
 #include "engine/program_loader.h"
+#include "calls/call_router.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
 #include "runtime/live_instance.h"
 #include "values/call_expression.h"
+#include "values/wave.h"
 
 namespace orivon {
 namespace internal {
@@ -39,8 +41,15 @@ class RuntimeImpl {
           std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
       supervisor_ = std::make_unique<supervisor::Supervisor>(*engine_, *registry,
                                                               state_dir_ / "logs", workers);
+      router_ = std::make_unique<calls::CallRouter>(*registry, *supervisor_);
+      supervisor_->set_links(router_.get());
     }
     return supervisor_.get();
+  }
+  // Exists once supervisor() succeeded.
+  calls::CallRouter* router() {
+    std::lock_guard lock(mutex_);
+    return router_.get();
   }
   supervisor::Supervisor* supervisor_if_running() {
     std::lock_guard lock(mutex_);
@@ -61,6 +70,8 @@ class RuntimeImpl {
   std::unique_ptr<registry::ModuleRegistry> registry_;
   std::filesystem::path state_dir_;
   std::mutex mutex_;
+  // The router outlives the supervisor, whose instances call through it.
+  std::unique_ptr<calls::CallRouter> router_;           // guarded by mutex_ (creation)
   std::unique_ptr<supervisor::Supervisor> supervisor_;  // guarded by mutex_ (creation)
 };
 
@@ -301,11 +312,76 @@ Result<InvokeOutcome> Runtime::call_service(const ModuleId& id, std::string_view
                                             std::optional<std::chrono::milliseconds> timeout) {
   return guarded("calling a service", [&]() -> Result<InvokeOutcome> {
     ORIVON_TRY(auto expression, values::parse_call_expression(call));
+    if (id.kind() != ModuleKind::Service) return this->call(id, call, timeout);
     auto* supervisor = impl_->supervisor_if_running();
     if (supervisor == nullptr) {
       return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
     }
     return supervisor->call(id, expression, timeout);
+  });
+}
+
+Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
+                                    std::optional<std::chrono::milliseconds> timeout) {
+  return guarded("calling a module", [&]() -> Result<InvokeOutcome> {
+    ORIVON_TRY(auto expression, values::parse_call_expression(call));
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto program, registry->program(id));
+    ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    switch (id.kind()) {
+      case ModuleKind::Service:
+        return supervisor->call(id, expression, timeout);
+      case ModuleKind::Library: {
+        // No state to keep: a fresh instance per client call, linked like
+        // any caller's (its grants to other libraries apply).
+        runtime::StoreHooks hooks;
+        hooks.links = impl_->router();
+        hooks.module = id;
+        ExecutionLimits limits;
+        limits.timeout = timeout.value_or(limits::kDefaultLibraryCallTimeout);
+        WasiProfile profile;
+        profile.stdio = Stdio::Null;
+        ORIVON_TRY(auto instance, runtime::LiveInstance::create(
+                                      impl_->engine(), program.shared_data(), profile, limits,
+                                      std::move(hooks)));
+        return instance.invoke(expression);
+      }
+      case ModuleKind::Group: {
+        // The group's own binary gives the types; a member does the work.
+        ORIVON_TRY(auto types, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
+                                                             WasiProfile{}, ExecutionLimits{}));
+        ORIVON_TRY(auto prepared, types.prepare_call(expression));
+        ORIVON_TRY(auto results,
+                   impl_->router()->call_group(id, prepared.function, prepared.arguments));
+        InvokeOutcome outcome;
+        if (!results.empty()) outcome.results = values::format_wave(results[0]);
+        return outcome;
+      }
+    }
+    return Error(ErrorCode::Internal, "unknown module kind");
+  });
+}
+
+Result<void> Runtime::grant_calls(const ModuleId& caller, const ModuleId& target,
+                                  const std::vector<std::string>& functions) {
+  return guarded("granting calls", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->grant_calls(caller, target, functions);
+  });
+}
+
+Result<void> Runtime::revoke_calls(const ModuleId& caller, const ModuleId& target,
+                                   const std::vector<std::string>& functions) {
+  return guarded("revoking calls", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->revoke_calls(caller, target, functions);
+  });
+}
+
+Result<std::vector<CallGrant>> Runtime::call_grants(const std::optional<ModuleId>& caller) {
+  return guarded("listing call grants", [&]() -> Result<std::vector<CallGrant>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->call_grants(caller);
   });
 }
 

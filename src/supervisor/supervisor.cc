@@ -35,6 +35,23 @@ bool is_guest_failure(const Error& error) {
          error.code() == ErrorCode::ResourceExhausted || error.code() == ErrorCode::Internal;
 }
 
+// Identifies the thread that holds a service's store, for cycle detection.
+std::uint64_t thread_token() {
+  static std::atomic<std::uint64_t> next{1};
+  thread_local const std::uint64_t token = next.fetch_add(1);
+  return token;
+}
+
+// The services this thread holds, outermost first: the call chain, for
+// messages.
+thread_local std::vector<std::string> t_call_chain;
+
+std::string describe_chain(const std::string& closing) {
+  std::string text;
+  for (const auto& id : t_call_chain) text += "'" + id + "' -> ";
+  return text + "'" + closing + "'";
+}
+
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 // A crash cause for humans: the trap reason rather than "guest trapped".
@@ -60,7 +77,10 @@ struct Supervisor::Service {
   ServiceSettings settings;                      // guarded by mutex
   bool client_settings = false;                  // guarded by mutex
   std::deque<Task> mailbox;                      // guarded by mutex
-  bool scheduled = false;                        // guarded by mutex: on the pool now
+  bool scheduled = false;                        // guarded by mutex: a drain job is posted
+  bool busy = false;                             // guarded by mutex: a thread holds the store
+  std::condition_variable idle;                  // signalled when busy clears
+  std::atomic<std::uint64_t> owner{0};           // the holding thread's token (0: none)
   std::uint64_t generation = 0;                  // guarded by mutex: bumped at start/stop
   std::deque<Clock::time_point> restart_times;   // guarded by mutex
   std::chrono::milliseconds backoff{0};          // guarded by mutex
@@ -69,13 +89,14 @@ struct Supervisor::Service {
   std::atomic<std::uint64_t> calls{0};
   std::atomic<std::uint64_t> traps{0};
   std::atomic<std::uint64_t> restarts{0};
+  std::atomic<std::uint64_t> denied{0};
   std::atomic<std::uint64_t> memory_bytes{0};
 
   // Read by the store's tick check on the worker, written by anyone.
   std::atomic<bool> interrupt{false};
   std::atomic<std::int64_t> deadline_ns{std::numeric_limits<std::int64_t>::max()};
 
-  // Only touched by the task that holds `scheduled`, i.e. one worker at a time.
+  // Only touched by the thread that holds the store (`busy`).
   std::optional<runtime::LiveInstance> live;
   bool daemon = false;
 
@@ -121,18 +142,23 @@ void Supervisor::post(const std::shared_ptr<Service>& service, Task task) {
 }
 
 // Runs one task of the service, then gives the worker back: a busy service
-// goes to the back of the queue, so the others get their turn.
+// goes to the back of the queue, so the others get their turn. If another
+// thread holds the store (a call made on the caller's thread), the drain
+// stops here and that thread posts a new one when it lets go.
 void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
   Task task;
   {
     std::lock_guard lock(service->mutex);
-    if (service->mailbox.empty()) {
+    if (service->mailbox.empty() || service->busy) {
       service->scheduled = false;
       return;
     }
     task = std::move(service->mailbox.front());
     service->mailbox.pop_front();
+    service->busy = true;
+    service->owner = thread_token();
   }
+  t_call_chain.push_back(service->id.str());
   try {
     task(*service);
   } catch (const std::exception& e) {
@@ -140,16 +166,69 @@ void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
   } catch (...) {
     crash(*service, Error(ErrorCode::Internal, "host-side failure"));
   }
-  bool again = false;
+  t_call_chain.pop_back();
+  release(service, /*from_pool=*/true);
+}
+
+Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
+                                 std::chrono::steady_clock::time_point deadline) {
+  const std::uint64_t me = thread_token();
+  std::unique_lock lock(service->mutex);
+  if (!service->busy) {
+    service->busy = true;
+    service->owner = me;
+    return ok();
+  }
+  const auto cycle = [&] {
+    return Error(ErrorCode::FailedPrecondition,
+                 "call cycle: " + describe_chain(service->id.str()) +
+                     " would wait for itself; a module cannot be re-entered while it is calling out");
+  };
+  if (service->owner == me) return cycle();
+  {
+    // Follow holder -> what it waits for -> its holder ...: reaching this
+    // thread means waiting would deadlock. Whoever closes a cycle last
+    // sees it, since each thread records its wait here before blocking.
+    std::lock_guard waits(waits_mutex_);
+    const Service* current = service.get();
+    for (int hops = 0; hops < 10'000; ++hops) {
+      const std::uint64_t holder = current->owner.load();
+      if (holder == 0) break;
+      if (holder == me) return cycle();
+      auto next = waiting_.find(holder);
+      if (next == waiting_.end()) break;
+      current = next->second;
+    }
+    waiting_[me] = service.get();
+  }
+  const bool free = service->idle.wait_until(lock, deadline, [&] { return !service->busy; });
+  {
+    std::lock_guard waits(waits_mutex_);
+    waiting_.erase(me);
+  }
+  if (!free) {
+    return Error(ErrorCode::DeadlineExceeded,
+                 "'" + service->id.str() + "' stayed busy until the call's deadline");
+  }
+  service->busy = true;
+  service->owner = me;
+  return ok();
+}
+
+void Supervisor::release(const std::shared_ptr<Service>& service, bool from_pool) {
+  bool post_drain = false;
   {
     std::lock_guard lock(service->mutex);
+    service->busy = false;
+    service->owner = 0;
     if (service->mailbox.empty()) {
-      service->scheduled = false;
-    } else {
-      again = true;
+      if (from_pool) service->scheduled = false;
+    } else if (from_pool || !service->scheduled) {
+      service->scheduled = post_drain = true;
     }
   }
-  if (again) pool_.post([this, service] { drain(service); });
+  service->idle.notify_all();
+  if (post_drain) pool_.post([this, service] { drain(service); });
 }
 
 void Supervisor::set_state(Service& service, ModuleState state, std::string cause) {
@@ -270,6 +349,8 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
     }
     return ok();
   };
+  hooks.links = links_;
+  hooks.module = s.id;
   WasiProfile profile;  // services get no OS access yet: grants come with the OS-grants work
   profile.args = {s.id.str()};
   profile.stdio = Stdio::Null;
@@ -338,40 +419,88 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
   }
 }
 
+template <typename F>
+auto Supervisor::run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke)
+    -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.state != ModuleState::Running || !s.live) {
+      return Error(ErrorCode::FailedPrecondition, "'" + s.id.str() + "' is not running (" +
+                                                      std::string(module_state_name(s.state)) + ")");
+    }
+  }
+  auto outcome = with_deadline(s.deadline_ns, deadline, [&] { return invoke(*s.live); });
+  ++s.calls;
+  if (!outcome && is_guest_failure(outcome.error())) {
+    crash(s, outcome.error());
+  } else if (s.live && s.live->exit_code()) {
+    exited(s, *s.live->exit_code());
+  } else if (s.live) {
+    s.memory_bytes = s.live->memory_bytes();
+  }
+  return outcome;
+}
+
 Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExpression& expression,
                                        std::optional<std::chrono::milliseconds> timeout) {
   auto svc = find(id);
   if (!svc) {
     return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
   }
-  auto promise = std::make_shared<std::promise<Result<InvokeOutcome>>>();
-  auto reply = promise->get_future();
-  post(svc, [this, promise, expression, timeout](Service& s) {
-    std::chrono::milliseconds deadline;
-    {
-      std::lock_guard lock(s.mutex);
-      if (s.state != ModuleState::Running || !s.live) {
-        promise->set_value(Error(ErrorCode::FailedPrecondition,
-                                 "'" + s.id.str() + "' is not running (" +
-                                     std::string(module_state_name(s.state)) + ")"));
-        return;
-      }
-      deadline = s.settings.call_deadline;
-    }
-    if (timeout && *timeout < deadline) deadline = *timeout;
-    auto outcome = with_deadline(s.deadline_ns, deadline, [&] { return s.live->invoke(expression); });
-    ++s.calls;
-    if (!outcome && is_guest_failure(outcome.error())) {
-      crash(s, outcome.error());
-    } else if (outcome && outcome->exit_code) {
-      exited(s, *outcome->exit_code);
-    } else if (s.live) {
-      s.memory_bytes = s.live->memory_bytes();
-    }
-    promise->set_value(std::move(outcome));
-  });
-  return reply.get();
+  std::chrono::milliseconds deadline;
+  {
+    std::lock_guard lock(svc->mutex);
+    deadline = svc->settings.call_deadline;
+  }
+  if (timeout && *timeout < deadline) deadline = *timeout;
+  // Runs on the client's thread: no hand-off to a worker.
+  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + svc->settings.call_deadline + deadline));
+  t_call_chain.push_back(id.str());
+  auto outcome = run_call(*svc, deadline,
+                          [&](runtime::LiveInstance& live) { return live.invoke(expression); });
+  t_call_chain.pop_back();
+  release(svc, /*from_pool=*/false);
+  return outcome;
 }
+
+Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
+    const ModuleId& id, const std::string& function,
+    std::span<const wasmtime::component::Val> args) {
+  auto svc = find(id);
+  if (!svc) return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running");
+  std::chrono::milliseconds deadline;
+  {
+    std::lock_guard lock(svc->mutex);
+    if (svc->state != ModuleState::Running) {
+      return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running (" +
+                                                      std::string(module_state_name(svc->state)) +
+                                                      ")");
+    }
+    deadline = svc->settings.call_deadline;
+  }
+  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
+  t_call_chain.push_back(id.str());
+  auto outcome = run_call(*svc, deadline, [&](runtime::LiveInstance& live) {
+    return live.call_values(function, args);
+  });
+  t_call_chain.pop_back();
+  release(svc, /*from_pool=*/false);
+  if (!outcome && is_guest_failure(outcome.error())) {
+    return Error::wrap("'" + id.str() + "' failed in " + function, outcome.error());
+  }
+  return outcome;
+}
+
+bool Supervisor::is_running(const ModuleId& id) {
+  auto svc = find(id);
+  if (!svc) return false;
+  std::lock_guard lock(svc->mutex);
+  return svc->state == ModuleState::Running;
+}
+
+void Supervisor::note(const ModuleId& id, const std::string& text) { service(id)->logs->note(text); }
+
+void Supervisor::count_denial(const ModuleId& id) { ++service(id)->denied; }
 
 void Supervisor::crash(Service& s, const Error& error) {
   s.live.reset();
@@ -534,6 +663,7 @@ ServiceMetrics Supervisor::metrics(const ModuleId& id) {
   metrics.restarts = svc->restarts;
   metrics.calls = svc->calls;
   metrics.traps = svc->traps;
+  metrics.denied_calls = svc->denied;
   metrics.memory_bytes = svc->state == ModuleState::Running ? svc->memory_bytes.load() : 0;
   return metrics;
 }

@@ -25,6 +25,8 @@
 #include "orivon/runtime.h"
 #include "orivon/service.h"
 #include "registry/module_registry.h"
+#include "runtime/links.h"
+#include "runtime/live_instance.h"
 #include "supervisor/log_sink.h"
 #include "supervisor/worker_pool.h"
 #include "values/call_expression.h"
@@ -53,6 +55,26 @@ class Supervisor {
   // service, which then counts as crashed.
   Result<InvokeOutcome> call(const ModuleId& id, const values::CallExpression& call,
                              std::optional<std::chrono::milliseconds> timeout);
+  // Calls `function` of a running service with component values, on the
+  // calling thread: the service's store is taken for the call (waiting while
+  // another thread uses it), so a module calling another needs no free
+  // worker. A call that would wait on itself (A calls B calls A, on one
+  // thread or across threads) fails with FailedPrecondition "call cycle"
+  // instead of deadlocking.
+  Result<std::vector<wasmtime::component::Val>> call_values(
+      const ModuleId& id, const std::string& function,
+      std::span<const wasmtime::component::Val> args);
+  // Whether the service runs now (a group's health check).
+  bool is_running(const ModuleId& id);
+  // Adds a runtime note to a service's log (created if the supervisor has
+  // not seen the module yet).
+  void note(const ModuleId& id, const std::string& text);
+  // Counts a call the service was refused (see ServiceMetrics).
+  void count_denial(const ModuleId& id);
+  // Instances started from now on link their imports of other modules
+  // through `links` (which must outlive the supervisor's instances).
+  void set_links(runtime::Links* links) { links_ = links; }
+
   // Settings take effect at the next start. The client's settings win over
   // the manifest's: once a client set them, the manifest's are not applied.
   enum class SettingsSource { Manifest, Client };
@@ -77,6 +99,18 @@ class Supervisor {
   std::shared_ptr<Service> find(const ModuleId& id);
   void post(const std::shared_ptr<Service>& service, Task task);
   void drain(const std::shared_ptr<Service>& service) noexcept;
+  // Takes the service's store for the calling thread, waiting until
+  // `deadline` if another thread has it; refuses a wait that would close a
+  // cycle of threads waiting on each other's services.
+  Result<void> acquire(const std::shared_ptr<Service>& service,
+                       std::chrono::steady_clock::time_point deadline);
+  // Gives the store back; `from_pool` when a drain job held it.
+  void release(const std::shared_ptr<Service>& service, bool from_pool);
+  // Runs `invoke` on the service's live instance under its call deadline,
+  // handling a crash or an exit; the caller holds the store.
+  template <typename F>
+  auto run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke)
+      -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
@@ -99,6 +133,11 @@ class Supervisor {
   std::vector<std::string> start_order_;                      // guarded by mutex_
   std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
   std::uint64_t next_subscription_ = 1;                       // guarded by mutex_
+  runtime::Links* links_ = nullptr;
+
+  // Which thread waits for which service, to find cycles (see acquire).
+  std::mutex waits_mutex_;
+  std::map<std::uint64_t, Service*> waiting_;  // guarded by waits_mutex_; thread token -> service
 
   // Declared last: destroyed first, so no job runs on a half-destroyed
   // supervisor.

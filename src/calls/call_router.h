@@ -1,0 +1,58 @@
+#pragma once
+
+// Decides where a module's call to another module goes, and carries it
+// there: the Links of every service the supervisor starts. Resolution reads
+// the registry's grant snapshot; calls into services go through the
+// supervisor (on the caller's thread); calls to a group go to one of its
+// running members.
+//
+// A component's import of interface I, function f, from caller A resolves
+// to the first of A's grants (in the order they were made) whose target
+//   - is a group standing for I, or
+//   - is a component module exporting I, or
+//   - is a core module exporting a function named f (numbers only),
+// and that grants f (or everything). A core module's import from module M
+// (an orivon module id) resolves to M directly. No granted provider: the
+// call is Denied, naming the provider found among installed modules, or
+// Unavailable when none exports it.
+//
+// Thread-safe.
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "registry/module_registry.h"
+#include "runtime/links.h"
+#include "supervisor/supervisor.h"
+
+namespace orivon::calls {
+
+class CallRouter final : public runtime::Links {
+ public:
+  CallRouter(registry::ModuleRegistry& registry, supervisor::Supervisor& supervisor)
+      : registry_(registry), supervisor_(supervisor) {}
+
+  std::uint64_t version() const override { return registry_.links_version(); }
+  runtime::Route resolve(const ModuleId& caller, std::string_view import,
+                         std::string_view function) override;
+  Result<std::vector<wasmtime::component::Val>> call(
+      const runtime::Route& route, std::span<const wasmtime::component::Val> args) override;
+  void record_denial(const ModuleId& caller, const runtime::Route& route) override;
+
+  // A call into a group by a client (or a module): the first healthy member
+  // (or the next in turn), failing over to the others while they are not
+  // running. Unavailable when none runs.
+  Result<std::vector<wasmtime::component::Val>> call_group(
+      const ModuleId& group, const std::string& function,
+      std::span<const wasmtime::component::Val> args);
+
+ private:
+  registry::ModuleRegistry& registry_;
+  supervisor::Supervisor& supervisor_;
+  std::mutex mutex_;
+  std::map<std::string, std::uint64_t> next_member_;  // guarded by mutex_; round-robin position
+};
+
+}  // namespace orivon::calls

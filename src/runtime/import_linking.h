@@ -1,0 +1,68 @@
+#pragma once
+
+// Links a module's imports of other modules (see links.h) into the linker
+// that instantiates it. One LinkState per store: it knows the store's
+// module, the Links to ask, and the libraries instantiated in this store so
+// far (a library lives in its caller's store, created on its first call).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <wasmtime.hh>
+#include <wasmtime/component.hh>
+
+#include "engine/engine.h"
+#include "runtime/links.h"
+
+namespace orivon::runtime {
+
+// One imported function of one module, with its cached route.
+struct ImportSite {
+  ModuleId caller;       // the importing module (the store's module, or a library in it)
+  std::string import;    // interface name, or core import module name
+  std::string function;  // the function's name inside it
+  std::uint64_t version = 0;  // Links::version() the route was decided at; 0: never
+  Route route;
+};
+
+class LinkState : public std::enable_shared_from_this<LinkState> {
+ public:
+  LinkState(engine::Engine& engine, Links& links) : engine_(engine), links_(links) {}
+
+  // Defines each function of every non-WASI interface `component` imports.
+  // Imports of other kinds are left for the linker to report.
+  Result<void> link_component_imports(wasmtime::component::Linker& linker,
+                                      const wasmtime::component::Component& component,
+                                      const ModuleId& module);
+  // Defines every function a core module imports from a module named by an
+  // orivon module id.
+  Result<void> link_core_imports(wasmtime::Linker& linker, const wasmtime::Module& module,
+                                 const ModuleId& caller);
+
+  // Performs one call through `site`: resolve (if grants changed), check,
+  // forward. `store` is the caller's store (needed for library calls; core
+  // callers pass none).
+  Result<std::vector<wasmtime::component::Val>> dispatch(
+      ImportSite& site, std::optional<wasmtime::Store::Context> store,
+      std::span<const wasmtime::component::Val> args);
+
+ private:
+  Result<wasmtime::component::Func> library_function(wasmtime::Store::Context store,
+                                                     const Route& route);
+
+  engine::Engine& engine_;
+  Links& links_;
+  struct Library {
+    wasmtime::component::Instance instance;
+    std::map<std::string, wasmtime::component::Func> functions;
+  };
+  std::map<std::string, Library> libraries_;  // by module id; used by the store's thread only
+  std::set<std::string> instantiating_;       // libraries being instantiated (cycle guard)
+};
+
+}  // namespace orivon::runtime
