@@ -1,0 +1,353 @@
+// Calls between modules through the public Runtime API: real components
+// built from tests/guests/calls, a real state directory, real threads.
+//
+// `test.caller.one` (the caller guest) imports orivon:calltest/values; the
+// callee guest exports it and is installed under several ids and kinds.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "orivon/runtime.h"
+#include "support/process.h"
+
+namespace orivon {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using orivon::testing::guest_path;
+using orivon::testing::TempDir;
+
+ModuleId id(const std::string& text) { return *ModuleId::parse(text); }
+
+constexpr const char* kCaller = "test.caller.one";
+constexpr const char* kCallee = "test.callee.one";
+constexpr const char* kValues = "orivon:calltest/values@0.1.0";
+
+class Calls : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+
+  void open() {
+    runtime_.reset();
+    RuntimeOptions options;
+    options.state_dir = temp_.path();
+    auto runtime = Runtime::create(options);
+    ASSERT_TRUE(runtime) << runtime.error().to_string();
+    runtime_ = std::move(*runtime);
+  }
+
+  void install(const std::string& name, const std::string& guest,
+               const std::string& kind = "component", std::optional<Manifest> manifest = {}) {
+    AddOptions options;
+    options.id = id(name);
+    options.manifest = std::move(manifest);
+    auto added = runtime_->add_module_file(guest_path(guest, kind), options);
+    ASSERT_TRUE(added) << added.error().to_string();
+  }
+
+  void start(const std::string& name) {
+    ServiceSettings settings;
+    settings.restart.policy = RestartPolicy::Never;
+    settings.call_deadline = 3s;
+    settings.stop_grace = 200ms;
+    runtime_->set_service_settings(id(name), settings);
+    auto started = runtime_->start_service(id(name));
+    ASSERT_TRUE(started) << started.error().to_string();
+  }
+
+  void grant(const std::string& caller, const std::string& target,
+             std::vector<std::string> functions = {}) {
+    auto granted = runtime_->grant_calls(id(caller), id(target), functions);
+    ASSERT_TRUE(granted) << granted.error().to_string();
+  }
+
+  std::string call(const std::string& name, std::string_view expression) {
+    auto outcome = runtime_->call(id(name), expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
+  }
+
+  // The caller and one callee, both running.
+  void caller_and_callee() {
+    install(kCaller, "call_caller");
+    install(kCallee, "call_callee");
+    start(kCallee);
+    start(kCaller);
+  }
+
+  TempDir temp_;
+  std::unique_ptr<Runtime> runtime_;
+};
+
+TEST_F(Calls, EveryValueKindCrossesAGrantedCall) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  EXPECT_EQ(call(kCaller, "round-trip()"), "ok(\"18 kinds ok\")");
+  EXPECT_EQ(call(kCaller, "relay-string(\"d\\u{e9}j\\u{e0} vu\")"), "\"déjà vu\"");
+  EXPECT_EQ(call(kCaller, "relay-point({x: -7, y: 8})"), "{x: -7, y: 8}");
+  EXPECT_EQ(call(kCaller, "relay-checked(21)"), "ok(42)");
+  // The callee's own error is the callee's answer, not a failure of the call.
+  EXPECT_EQ(call(kCaller, "relay-checked(0)"), "err(\"zero is not allowed\")");
+  // Payloads up to 64 KiB travel whole.
+  EXPECT_EQ(call(kCaller, "relay-size(65536)"), "65536");
+  // The callee is a running service with its own state: it counted them.
+  // round-trip made 20 calls (two each for option and result), then 5 more.
+  EXPECT_EQ(call(kCaller, "relay-count()"), "25");
+  EXPECT_EQ(call(kCaller, "relay-whoami()"), "\"test.callee.one\"");
+}
+
+TEST_F(Calls, NoGrantMeansTheCallIsDeniedAndNeverReachesTheTarget) {
+  caller_and_callee();
+  const std::string denied = call(kCaller, "relay-checked(5)");
+  EXPECT_THAT(denied, StartsWith("err(\""));
+  // WAVE escapes the quotes: test.caller.one may not call ...#checked of test.callee.one
+  EXPECT_THAT(denied, HasSubstr("test.caller.one\\' may not call " + std::string(kValues) +
+                                "#checked of \\'test.callee.one"));
+  // The target never saw it.
+  EXPECT_EQ(call(kCallee, "count()"), "0");
+  // Recorded: counted on the caller and noted in its log.
+  EXPECT_EQ(runtime_->service_metrics(id(kCaller)).denied_calls, 1u);
+  bool noted = false;
+  for (const auto& entry : runtime_->service_logs(id(kCaller), 0, 100)) {
+    if (entry.text.find("denied: 'test.caller.one' may not call") != std::string::npos) noted = true;
+  }
+  EXPECT_TRUE(noted);
+  // The caller is still fine.
+  EXPECT_EQ(runtime_->service_metrics(id(kCaller)).state, ModuleState::Running);
+}
+
+TEST_F(Calls, AFunctionThatCannotCarryAnErrorTrapsTheCallerWithTheReason) {
+  caller_and_callee();
+  // relay-count returns a plain u32: the denial cannot be an err value.
+  auto outcome = runtime_->call(id(kCaller), "relay-count()");
+  ASSERT_FALSE(outcome);
+  EXPECT_THAT(outcome.error().to_string(), HasSubstr("may not call " + std::string(kValues) + "#count"));
+  EXPECT_EQ(call(kCallee, "count()"), "0");
+}
+
+TEST_F(Calls, SelectedFunctionsOnly) {
+  caller_and_callee();
+  grant(kCaller, kCallee, {"checked"});  // unqualified: normalized to the interface's
+  EXPECT_EQ(call(kCaller, "relay-checked(4)"), "ok(8)");
+  EXPECT_THAT(call(kCaller, "relay-call-back()"), HasSubstr("may not call " + std::string(kValues) + "#call-back"));
+  auto grants = runtime_->call_grants(id(kCaller));
+  ASSERT_TRUE(grants);
+  ASSERT_EQ(grants->size(), 1u);
+  EXPECT_EQ((*grants)[0].functions, std::vector<std::string>{std::string(kValues) + "#checked"});
+  // A name the target does not export is refused, with what it does export.
+  auto unknown = runtime_->grant_calls(id(kCaller), id(kCallee), {"nope"});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::NotFound);
+  EXPECT_THAT(unknown.error().message(), HasSubstr("#checked"));
+}
+
+TEST_F(Calls, RevocationTakesEffectOnTheNextCallEvenWhileCallsAreInFlight) {
+  caller_and_callee();
+  grant(kCaller, kCallee, {"checked"});
+  std::atomic<bool> revoked{false};
+  std::atomic<int> allowed_after{0}, denied{0}, other{0}, before{0};
+  std::thread caller([&] {
+    for (int i = 0; i < 4000; ++i) {
+      const bool after = revoked.load();
+      const std::string result = call(kCaller, "relay-checked(3)");
+      if (result == "ok(6)") {
+        ++(after ? allowed_after : before);
+      } else if (result.find("may not call") != std::string::npos) {
+        ++denied;
+      } else {
+        ++other;
+      }
+    }
+  });
+  while (before.load() < 200) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(runtime_->revoke_calls(id(kCaller), id(kCallee), {"checked"}));
+  revoked = true;
+  caller.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(allowed_after.load(), 0) << "a call started after the revocation got through";
+  EXPECT_GT(denied.load(), 0);
+  // Nothing more reached the target after the revocation.
+  EXPECT_EQ(call(kCallee, "count()"), std::to_string(before.load()));
+  // Revoking what is not granted is an error.
+  EXPECT_FALSE(runtime_->revoke_calls(id(kCaller), id(kCallee)));
+}
+
+TEST_F(Calls, KindRulesAreEnforcedWhenGranting) {
+  install(kCaller, "call_caller");
+  install("lib.values.one", "call_callee");
+  install("lib.values.two", "call_callee");
+  install(kCallee, "call_callee");
+  install("group.values.test", "call_values_group");
+  // A library may be granted only libraries.
+  auto refused = runtime_->grant_calls(id("lib.values.one"), id(kCallee));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::PermissionDenied);
+  EXPECT_THAT(refused.error().message(), HasSubstr("may be granted only other libraries"));
+  EXPECT_TRUE(runtime_->grant_calls(id("lib.values.one"), id("lib.values.two")));
+  // A group only members that export its interface.
+  EXPECT_TRUE(runtime_->grant_calls(id("group.values.test"), id(kCallee)));
+  auto not_member = runtime_->grant_calls(id("group.values.test"), id(kCaller));
+  ASSERT_FALSE(not_member);
+  EXPECT_THAT(not_member.error().message(), HasSubstr("does not export " + std::string(kValues)));
+  auto library_member = runtime_->grant_calls(id("group.values.test"), id("lib.values.two"));
+  ASSERT_FALSE(library_member);
+  EXPECT_EQ(library_member.error().code(), ErrorCode::PermissionDenied);
+  // A service anything; but not itself, and not what is not installed.
+  EXPECT_TRUE(runtime_->grant_calls(id(kCaller), id("group.values.test")));
+  EXPECT_TRUE(runtime_->grant_calls(id(kCaller), id("lib.values.one")));
+  EXPECT_FALSE(runtime_->grant_calls(id(kCaller), id(kCaller)));
+  EXPECT_EQ(runtime_->grant_calls(id(kCaller), id("test.not.there")).error().code(),
+            ErrorCode::NotFound);
+}
+
+TEST_F(Calls, ALibraryLivesInItsCallersStoreWithTheCallersAccessOnly) {
+  install(kCaller, "call_caller");
+  install("lib.values.one", "call_callee");
+  // Whatever the library itself was granted, it runs with its caller's WASI
+  // context (a service's, here: no environment at all).
+  ASSERT_TRUE(runtime_->decide_grant(id("lib.values.one"), "env:HOME", GrantDecision::Allow));
+  start(kCaller);
+  grant(kCaller, "lib.values.one");
+  EXPECT_EQ(call(kCaller, "round-trip()"), "ok(\"18 kinds ok\")");
+  // State lives in the caller's instance of the library: it counted the
+  // caller's 20 calls, and nothing else has an instance of it.
+  EXPECT_EQ(call(kCaller, "relay-count()"), "20");
+  EXPECT_EQ(call(kCaller, "relay-env-count()"), "0");
+  // Libraries cannot run as services.
+  auto started = runtime_->start_service(id("lib.values.one"));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), ErrorCode::FailedPrecondition);
+  // A client may call a library directly: a fresh instance each time.
+  EXPECT_EQ(call("lib.values.one", "checked(5)"), "ok(10)");
+  EXPECT_EQ(call("lib.values.one", "count()"), "0");
+}
+
+TEST_F(Calls, AGroupRoutesToTheFirstHealthyMemberAndFailsOver) {
+  install(kCaller, "call_caller");
+  install("test.member.one", "call_callee");
+  install("test.member.two", "call_callee");
+  install("group.values.test", "call_values_group");
+  grant("group.values.test", "test.member.one");
+  grant("group.values.test", "test.member.two");
+  grant(kCaller, "group.values.test");
+  start("test.member.one");
+  start("test.member.two");
+  start(kCaller);
+  EXPECT_EQ(call(kCaller, "relay-whoami()"), "\"test.member.one\"");
+  EXPECT_EQ(call(kCaller, "relay-whoami()"), "\"test.member.one\"");
+  ASSERT_TRUE(runtime_->stop_service(id("test.member.one")));
+  EXPECT_EQ(call(kCaller, "relay-whoami()"), "\"test.member.two\"");
+  EXPECT_EQ(call(kCaller, "relay-checked(2)"), "ok(4)");
+  // A client can call the group too.
+  EXPECT_EQ(call("group.values.test", "whoami()"), "\"test.member.two\"");
+  ASSERT_TRUE(runtime_->stop_service(id("test.member.two")));
+  EXPECT_THAT(call(kCaller, "relay-checked(2)"), HasSubstr("no member of group"));
+  ASSERT_TRUE(runtime_->start_service(id("test.member.one")));
+  EXPECT_EQ(call(kCaller, "relay-whoami()"), "\"test.member.one\"");
+}
+
+TEST_F(Calls, AGroupCanRouteRoundRobin) {
+  Manifest manifest;
+  manifest.group["routing"] = "round-robin";
+  install(kCaller, "call_caller");
+  install("test.member.one", "call_callee");
+  install("test.member.two", "call_callee");
+  install("group.values.test", "call_values_group", "component", manifest);
+  grant("group.values.test", "test.member.one");
+  grant("group.values.test", "test.member.two");
+  grant(kCaller, "group.values.test");
+  start("test.member.one");
+  start("test.member.two");
+  start(kCaller);
+  std::map<std::string, int> served;
+  for (int i = 0; i < 10; ++i) ++served[call(kCaller, "relay-whoami()")];
+  EXPECT_EQ(served["\"test.member.one\""], 5);
+  EXPECT_EQ(served["\"test.member.two\""], 5);
+}
+
+TEST_F(Calls, ACycleFailsCleanlyInsteadOfHanging) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  grant(kCallee, kCaller);  // the callee's `back` import leads to the caller
+  const std::string result = call(kCaller, "relay-call-back()");
+  EXPECT_THAT(result, StartsWith("err(\""));
+  EXPECT_THAT(result, HasSubstr("call cycle"));
+  // Both are still running and answer.
+  EXPECT_EQ(call(kCaller, "relay-checked(1)"), "ok(2)");
+  EXPECT_EQ(runtime_->service_metrics(id(kCallee)).state, ModuleState::Running);
+}
+
+TEST_F(Calls, CallsInOppositeDirectionsOnTwoThreadsNeverDeadlock) {
+  // A calls B while B calls A, from two client threads at once: whichever
+  // closes the cycle gets an error; nobody waits forever.
+  install("test.peer.one", "call_callee");
+  install("test.peer.two", "call_callee");
+  start("test.peer.one");
+  start("test.peer.two");
+  grant("test.peer.one", "test.peer.two");
+  grant("test.peer.two", "test.peer.one");
+  // Each peer's call-back pings the other's `back`... which the callee
+  // does not export: so use the caller guest on both sides instead.
+  install("test.side.one", "call_caller");
+  install("test.side.two", "call_caller");
+  grant("test.side.one", "test.peer.one");
+  grant("test.side.two", "test.peer.two");
+  grant("test.peer.one", "test.side.two");
+  grant("test.peer.two", "test.side.one");
+  start("test.side.one");
+  start("test.side.two");
+  std::atomic<int> done{0}, failed_other{0};
+  auto drive = [&](const std::string& side) {
+    for (int i = 0; i < 300; ++i) {
+      const std::string result = call(side, "relay-call-back()");
+      if (result != "ok(\"pong\")" && result.find("call cycle") == std::string::npos) ++failed_other;
+    }
+    ++done;
+  };
+  std::thread one(drive, "test.side.one");
+  std::thread two(drive, "test.side.two");
+  one.join();
+  two.join();
+  EXPECT_EQ(done.load(), 2);
+  EXPECT_EQ(failed_other.load(), 0);
+}
+
+TEST_F(Calls, ACoreModuleCallsAnotherModulesCoreExport) {
+  install("test.probe.core", "service_probe", "core");
+  install("test.core.caller", "core_caller", "core");
+  start("test.probe.core");
+  start("test.core.caller");
+  grant("test.core.caller", "test.probe.core", {"add"});
+  EXPECT_EQ(call("test.core.caller", "relay_add(40, 2)"), "42");
+  ASSERT_TRUE(runtime_->revoke_calls(id("test.core.caller"), id("test.probe.core")));
+  // A core caller cannot be handed an error value: it traps with the reason.
+  EXPECT_THAT(call("test.core.caller", "relay_add(1, 2)"),
+              HasSubstr("'test.core.caller' may not call add of 'test.probe.core'"));
+}
+
+TEST_F(Calls, GrantsSurviveARestartOfTheHost) {
+  install(kCaller, "call_caller");
+  install(kCallee, "call_callee");
+  grant(kCaller, kCallee, {"checked", "echo-string"});
+  open();
+  auto grants = runtime_->call_grants(std::nullopt);
+  ASSERT_TRUE(grants);
+  ASSERT_EQ(grants->size(), 1u);
+  EXPECT_EQ((*grants)[0].caller.str(), kCaller);
+  EXPECT_EQ((*grants)[0].functions.size(), 2u);
+  start(kCallee);
+  start(kCaller);
+  EXPECT_EQ(call(kCaller, "relay-checked(8)"), "ok(16)");
+  // Removing the target takes the grants to it along.
+  ASSERT_TRUE(runtime_->stop_service(id(kCallee)));
+  ASSERT_TRUE(runtime_->remove_module(id(kCallee)));
+  EXPECT_TRUE(runtime_->call_grants(std::nullopt)->empty());
+  EXPECT_THAT(call(kCaller, "relay-checked(8)"), HasSubstr("no installed module exports"));
+}
+
+}  // namespace
+}  // namespace orivon
