@@ -636,7 +636,9 @@ std::string variant_cases(const ValType& type) {
   return name_list(std::move(names));
 }
 
-std::string describe_type(const ValType& type) {
+}  // namespace
+
+std::string describe_type(const wasmtime::component::ValType& type) {
   switch (type.kind()) {
     case WASMTIME_COMPONENT_VALTYPE_BOOL:
       return "a bool";
@@ -696,6 +698,8 @@ std::string describe_type(const ValType& type) {
       return "a value of an unknown type";
   }
 }
+
+namespace {
 
 // ----------------------------------------------------------------------------------------
 // Parsing

@@ -42,4 +42,8 @@ Result<std::vector<wasmtime::component::Val>> parse_wave_arguments(
 /// readably (`resource`, maps as a list of key/value tuples). Never fails.
 std::string format_wave(const wasmtime::component::Val& value);
 
+/// The type as error messages name what they expected: "a u8", "a record", "an enum case
+/// (red, green, blue)", "a variant case (empty, body(...))", "flags".
+std::string describe_type(const wasmtime::component::ValType& type);
+
 }  // namespace orivon::values

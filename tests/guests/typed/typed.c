@@ -53,3 +53,18 @@ void exports_typed_spin(void) {
   for (volatile unsigned long i = 0;; ++i) {
   }
 }
+
+// The echo functions hand their argument back: ownership of its strings and lists moves to
+// the result, which the post-return functions free.
+void exports_typed_echo_scalars(typed_scalars_t* s, typed_scalars_t* ret) { *ret = *s; }
+
+void exports_typed_echo_bundle(typed_bundle_t* b, typed_bundle_t* ret) { *ret = *b; }
+
+void exports_typed_echo_shape(typed_shape_t* s, typed_shape_t* ret) { *ret = *s; }
+
+typed_permissions_t exports_typed_echo_permissions(typed_permissions_t p) { return p; }
+
+void exports_typed_swap(typed_tuple2_char32_u64_t* pair, typed_tuple2_u64_char32_t* ret) {
+  ret->f0 = pair->f1;
+  ret->f1 = pair->f0;
+}
