@@ -10,6 +10,21 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ORIVON_ROOT"
 
+# Go builds the Go guests (//go:wasmexport needs 1.24). Debian 12's golang is
+# too old, so it is not installed here: it must already be in place.
+go_minimum=1.24
+go_bin=$(command -v go || true)
+[ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+go_help="install Go $go_minimum or newer from https://go.dev/dl/ (unpack it into /usr/local/go, or put its bin/ on PATH), then run this again"
+[ -n "$go_bin" ] || die "Go not found on PATH or in /usr/local/go/bin: $go_help"
+# Telemetry counters go to XDG_CONFIG_HOME on every go command; keep them out of ~/.config.
+go_version=$(GOENV=off GOTOOLCHAIN=local XDG_CONFIG_HOME="$ORIVON_CACHE/go/config" "$go_bin" version) ||
+  die "$go_bin does not run: $go_help"
+[[ "$go_version" =~ go([0-9]+)\.([0-9]+) ]] || die "cannot read the version of $go_bin ($go_version): $go_help"
+if [ "${BASH_REMATCH[1]}" -eq 1 ] && [ "${BASH_REMATCH[2]}" -lt "${go_minimum#1.}" ]; then
+  die "$go_bin is ${BASH_REMATCH[0]}, too old for the Go guests: $go_help"
+fi
+
 # Debian packages, and why each is here, are listed in README.md.
 packages=(
   build-essential cmake ninja-build pkg-config python3
@@ -42,7 +57,9 @@ cmake --preset "$preset" \
   -DORIVON_WIT_BINDGEN="$WIT_BINDGEN" \
   -DORIVON_WASI_ADAPTER_COMMAND="$WASI_ADAPTER_COMMAND" \
   -DORIVON_WASI_ADAPTER_REACTOR="$WASI_ADAPTER_REACTOR" \
-  -DORIVON_WASI_WIT_DEPS="$WASI_WIT_DEPS" >&2
+  -DORIVON_WASI_WIT_DEPS="$WASI_WIT_DEPS" \
+  -DORIVON_GO="$go_bin" \
+  -DORIVON_GO_CACHE="$ORIVON_CACHE/go" >&2
 step "Building"
 cmake --build --preset "$preset" >&2
 step "Ready: build/bin/orivon"

@@ -1,0 +1,3 @@
+module orivon.example/stats
+
+go 1.24
