@@ -35,6 +35,7 @@
 #include "orivon/program.h"
 #include "orivon/result.h"
 #include "orivon/service.h"
+#include "orivon/value.h"
 #include "orivon/wasi_profile.h"
 
 namespace orivon {
@@ -193,6 +194,16 @@ class ORIVON_API Runtime {
   /// a group none of whose members runs.
   [[nodiscard]] Result<InvokeOutcome> call(
       const ModuleId& id, std::string_view call,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  /// The same, typed: `function` ("name" or "interface#name") called with
+  /// `args`, checked against its parameter types (core modules: numbers).
+  /// Returns its results (at most one for components).
+  ///
+  ///   auto sum = runtime->call(id, "add", {Value::s64(2), Value::s64(3)});
+  ///   // (*sum)[0].as_s64() == 5
+  [[nodiscard]] Result<std::vector<Value>> call(
+      const ModuleId& id, std::string_view function, std::span<const Value> args,
       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // ---- Calls between modules (see calls.h) ---------------------------------

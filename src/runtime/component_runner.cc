@@ -124,16 +124,33 @@ class ComponentInstance final : public LiveInstance::Impl {
                             "instantiating '" + program_->name + "'");
   }
 
-  Result<LiveInstance::PreparedCall> prepare_call(
-      const values::CallExpression& expression) override {
-    ORIVON_TRY(auto index, resolve_export(exports_, *program_, expression.name));
-    (void)index;
-    std::string qualified = expression.name;
+  Result<std::optional<std::vector<wc::ValType>>> param_types(std::string_view name) override {
+    ORIVON_TRY(auto func, find_func(std::string(name)));
+    auto type = func.type(store_);
+    std::vector<wc::ValType> types;
+    for (std::size_t i = 0; i < type.param_count(); ++i) {
+      auto param = type.param_nth(i);
+      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
+      types.push_back(std::move(param->second));
+    }
+    return std::optional<std::vector<wc::ValType>>(std::move(types));
+  }
+
+  Result<std::string> qualified_name(std::string_view name) override {
+    ORIVON_TRY(auto index, resolve_export(exports_, *program_, std::string(name)));
+    (void)index;  // resolvable: exists and is not ambiguous
+    std::string qualified(name);
     if (!has_function(qualified)) {
-      for (const auto& name : exports_) {
-        if (name.ends_with("#" + expression.name)) qualified = name;
+      for (const auto& candidate : exports_) {
+        if (candidate.ends_with("#" + qualified)) return candidate;
       }
     }
+    return qualified;
+  }
+
+  Result<LiveInstance::PreparedCall> prepare_call(
+      const values::CallExpression& expression) override {
+    ORIVON_TRY(auto qualified, qualified_name(expression.name));
     ORIVON_TRY(auto func, find_func(expression.name));
     auto type = func.type(store_);
     std::vector<wc::ValType> param_types;

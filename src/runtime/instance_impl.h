@@ -20,6 +20,14 @@ class LiveInstance::Impl {
   virtual Result<InvokeOutcome> invoke(const values::CallExpression& call) = 0;
   virtual Result<std::vector<wasmtime::component::Val>> call_values(
       std::string_view name, std::span<const wasmtime::component::Val> args) = 0;
+  // The parameter types of a component export; nullopt for core modules
+  // (their numbers are converted by kind).
+  virtual Result<std::optional<std::vector<wasmtime::component::ValType>>> param_types(
+      std::string_view name) {
+    return std::optional<std::vector<wasmtime::component::ValType>>();
+  }
+  // "iface#func" for an unqualified component export name.
+  virtual Result<std::string> qualified_name(std::string_view name) { return std::string(name); }
   virtual Result<LiveInstance::PreparedCall> prepare_call(const values::CallExpression& call) {
     return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
   }

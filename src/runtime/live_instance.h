@@ -20,6 +20,7 @@
 #include "engine/program_data.h"
 #include "runtime/links.h"
 #include "orivon/runtime.h"
+#include "orivon/value.h"
 #include "values/call_expression.h"
 
 namespace orivon::runtime {
@@ -62,6 +63,9 @@ class LiveInstance {
   // results. FailedPrecondition if the guest exited during the call.
   Result<std::vector<wasmtime::component::Val>> call_values(
       std::string_view name, std::span<const wasmtime::component::Val> args);
+  // call_values with public typed values: checked against the export's
+  // parameter types (components) or passed as numbers (core modules).
+  Result<std::vector<Value>> call_typed(std::string_view name, std::span<const Value> args);
   // A component export's qualified name ("iface#func" or "func") and the
   // call's WAVE arguments parsed against its parameter types, without
   // calling it (a group routes the values to a member).
@@ -70,6 +74,8 @@ class LiveInstance {
     std::vector<wasmtime::component::Val> arguments;
   };
   Result<PreparedCall> prepare_call(const values::CallExpression& call);
+  // The same from typed values.
+  Result<PreparedCall> prepare_typed(std::string_view name, std::span<const Value> args);
   // Runs `_start` or `wasi:cli/run`.
   Result<RunOutcome> run_command();
   // Whether the program exports a function called `name` (components:

@@ -14,6 +14,7 @@
 #include "supervisor/supervisor.h"
 #include "runtime/live_instance.h"
 #include "values/call_expression.h"
+#include "values/value_conversion.h"
 #include "values/wave.h"
 
 namespace orivon {
@@ -356,6 +357,49 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
         InvokeOutcome outcome;
         if (!results.empty()) outcome.results = values::format_wave(results[0]);
         return outcome;
+      }
+    }
+    return Error(ErrorCode::Internal, "unknown module kind");
+  });
+}
+
+Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view function,
+                                         std::span<const Value> args,
+                                         std::optional<std::chrono::milliseconds> timeout) {
+  return guarded("calling a module", [&]() -> Result<std::vector<Value>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto program, registry->program(id));
+    ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    const std::string name(function);
+    switch (id.kind()) {
+      case ModuleKind::Service:
+        return supervisor->call_typed(id, name, args, timeout);
+      case ModuleKind::Library: {
+        runtime::StoreHooks hooks;
+        hooks.links = impl_->router();
+        hooks.module = id;
+        ExecutionLimits limits;
+        limits.timeout = timeout.value_or(limits::kDefaultLibraryCallTimeout);
+        WasiProfile profile;
+        profile.stdio = Stdio::Null;
+        ORIVON_TRY(auto instance, runtime::LiveInstance::create(
+                                      impl_->engine(), program.shared_data(), profile, limits,
+                                      std::move(hooks)));
+        return instance.call_typed(name, args);
+      }
+      case ModuleKind::Group: {
+        ORIVON_TRY(auto types, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
+                                                             WasiProfile{}, ExecutionLimits{}));
+        // Checked against the group's own types, then served by a member.
+        ORIVON_TRY(auto prepared, types.prepare_typed(name, args));
+        ORIVON_TRY(auto results,
+                   impl_->router()->call_group(id, prepared.function, prepared.arguments));
+        std::vector<Value> out;
+        for (const auto& result : results) {
+          ORIVON_TRY(auto value, values::from_wasmtime(result));
+          out.push_back(std::move(value));
+        }
+        return out;
       }
     }
     return Error(ErrorCode::Internal, "unknown module kind");

@@ -491,6 +491,29 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
   return outcome;
 }
 
+Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, const std::string& function,
+                                                  std::span<const Value> args,
+                                                  std::optional<std::chrono::milliseconds> timeout) {
+  auto svc = find(id);
+  if (!svc) {
+    return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
+  }
+  std::chrono::milliseconds deadline;
+  {
+    std::lock_guard lock(svc->mutex);
+    deadline = svc->settings.call_deadline;
+  }
+  if (timeout && *timeout < deadline) deadline = *timeout;
+  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + svc->settings.call_deadline + deadline));
+  t_call_chain.push_back(id.str());
+  auto outcome = run_call(*svc, deadline, [&](runtime::LiveInstance& live) {
+    return live.call_typed(function, args);
+  });
+  t_call_chain.pop_back();
+  release(svc, /*from_pool=*/false);
+  return outcome;
+}
+
 bool Supervisor::is_running(const ModuleId& id) {
   auto svc = find(id);
   if (!svc) return false;

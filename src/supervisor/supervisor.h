@@ -64,6 +64,10 @@ class Supervisor {
   Result<std::vector<wasmtime::component::Val>> call_values(
       const ModuleId& id, const std::string& function,
       std::span<const wasmtime::component::Val> args);
+  // As call_values, with public typed values (see LiveInstance::call_typed).
+  Result<std::vector<Value>> call_typed(const ModuleId& id, const std::string& function,
+                                        std::span<const Value> args,
+                                        std::optional<std::chrono::milliseconds> timeout);
   // Whether the service runs now (a group's health check).
   bool is_running(const ModuleId& id);
   // Adds a runtime note to a service's log (created if the supervisor has

@@ -349,5 +349,44 @@ TEST_F(Calls, GrantsSurviveARestartOfTheHost) {
   EXPECT_THAT(call(kCaller, "relay-checked(8)"), HasSubstr("no installed module exports"));
 }
 
+TEST_F(Calls, TheEmbeddingApiCallsAnyModuleKindWithTypedValues) {
+  install(kCallee, "call_callee");
+  install("lib.values.one", "call_callee");
+  install("test.probe.core", "service_probe", "core");
+  install("group.values.test", "call_values_group");
+  grant("group.values.test", kCallee);
+  start(kCallee);
+  start("test.probe.core");
+
+  const Value point = Value::record({{"x", Value::s32(-1)}, {"y", Value::s32(2)}});
+  auto echoed = runtime_->call(id(kCallee), "echo-point", std::vector<Value>{point});
+  ASSERT_TRUE(echoed) << echoed.error().to_string();
+  ASSERT_EQ(echoed->size(), 1u);
+  EXPECT_EQ((*echoed)[0], point);
+
+  auto shape = runtime_->call(id(kCallee), std::string(kValues) + "#echo-shape",
+                              std::vector<Value>{Value::variant("circle", Value::u32(9))});
+  ASSERT_TRUE(shape) << shape.error().to_string();
+  EXPECT_EQ(to_wave((*shape)[0]), "circle(9)");
+
+  auto checked = runtime_->call(id("lib.values.one"), "checked", std::vector<Value>{Value::u32(0)});
+  ASSERT_TRUE(checked) << checked.error().to_string();
+  EXPECT_EQ((*checked)[0], Value::err(Value::string("zero is not allowed")));
+
+  auto routed = runtime_->call(id("group.values.test"), "whoami", std::vector<Value>{});
+  ASSERT_TRUE(routed) << routed.error().to_string();
+  EXPECT_EQ((*routed)[0], Value::string(kCallee));
+
+  auto sum = runtime_->call(id("test.probe.core"), "add", std::vector<Value>{Value::s32(40), Value::s32(2)});
+  ASSERT_TRUE(sum) << sum.error().to_string();
+  EXPECT_EQ((*sum)[0].as_s32(), 42);
+
+  // A value of the wrong type is refused before anything runs.
+  auto wrong = runtime_->call(id(kCallee), "echo-point", std::vector<Value>{Value::string("p")});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(call(kCallee, "count()"), "2");
+}
+
 }  // namespace
 }  // namespace orivon
