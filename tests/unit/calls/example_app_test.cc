@@ -1,0 +1,80 @@
+// The example application of examples/app, wired as scripts/demo.sh wires
+// it, through the public API: a library, a group with failover, a service
+// calling another through a per-function grant, a denied call, and a Go
+// module.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "orivon/runtime.h"
+#include "support/process.h"
+
+namespace orivon {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using orivon::testing::guest_path;
+using orivon::testing::TempDir;
+
+ModuleId id(const std::string& text) { return *ModuleId::parse(text); }
+
+TEST(ExampleApp, ShowsEveryMechanism) {
+  TempDir temp;
+  RuntimeOptions options;
+  options.state_dir = temp.path();
+  auto created = Runtime::create(options);
+  ASSERT_TRUE(created) << created.error().to_string();
+  Runtime& runtime = **created;
+  const std::vector<std::pair<std::string, std::filesystem::path>> modules = {
+      {"lib.text.demo", guest_path("app_text", "component")},
+      {"group.greeter.demo", guest_path("app_greeter_group", "component")},
+      {"app.greeter.en", guest_path("app_greeter_en", "component")},
+      {"app.greeter.fr", guest_path("app_greeter_fr", "component")},
+      {"app.stats.go", guest_path("stats_go", "core")},
+      {"app.front.demo", guest_path("app_front", "component")},
+  };
+  for (const auto& [name, path] : modules) {
+    AddOptions add;
+    add.id = id(name);
+    auto added = runtime.add_module_file(path, add);
+    ASSERT_TRUE(added) << name << ": " << added.error().to_string();
+  }
+  auto grant = [&](const std::string& caller, const std::string& target,
+                   std::vector<std::string> functions = {}) {
+    auto granted = runtime.grant_calls(id(caller), id(target), functions);
+    ASSERT_TRUE(granted) << granted.error().to_string();
+  };
+  grant("app.greeter.en", "lib.text.demo");
+  grant("app.greeter.fr", "lib.text.demo");
+  grant("group.greeter.demo", "app.greeter.en");
+  grant("group.greeter.demo", "app.greeter.fr");
+  grant("app.front.demo", "group.greeter.demo", {"greet"});
+  grant("app.front.demo", "app.stats.go", {"record", "count"});
+  for (const char* service : {"app.stats.go", "app.greeter.en", "app.greeter.fr", "app.front.demo"}) {
+    auto started = runtime.start_service(id(service));
+    ASSERT_TRUE(started) << service << ": " << started.error().to_string();
+  }
+  auto call = [&](const std::string& name, std::string_view expression) {
+    auto outcome = runtime.call(id(name), expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
+  };
+  EXPECT_EQ(call("app.front.demo", "hello(\"Ada\")"), "ok(\"Hello, ADA! (visit 1)\")");
+  // Failover: the first member stops, the second answers.
+  ASSERT_TRUE(runtime.stop_service(id("app.greeter.en")));
+  EXPECT_EQ(call("app.front.demo", "hello(\"Grace\")"), "ok(\"Bonjour, GRACE ! (visit 2)\")");
+  EXPECT_EQ(call("app.front.demo", "visitors()"), "2");
+  EXPECT_EQ(call("app.stats.go", "total()"), "8");
+  // Denied: the greet grant taken back; the group's members never see it.
+  ASSERT_TRUE(runtime.revoke_calls(id("app.front.demo"), id("group.greeter.demo"), {"greet"}));
+  const std::string denied = call("app.front.demo", "hello(\"Eve\")");
+  EXPECT_THAT(denied, StartsWith("err("));
+  EXPECT_THAT(denied, HasSubstr("may not call app:demo/greeter@1.0.0#greet"));
+  EXPECT_EQ(call("app.stats.go", "count()"), "2");
+  // Every refusal is counted on the caller.
+  EXPECT_THAT(call("app.front.demo", "hello(\"x\")"), HasSubstr("no grant"));
+  EXPECT_EQ(runtime.service_metrics(id("app.front.demo")).denied_calls, 2u);
+}
+
+}  // namespace
+}  // namespace orivon
