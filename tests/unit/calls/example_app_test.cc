@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "orivon/runtime.h"
 #include "support/process.h"
 
@@ -74,6 +76,50 @@ TEST(ExampleApp, ShowsEveryMechanism) {
   // Every refusal is counted on the caller.
   EXPECT_THAT(call("app.front.demo", "hello(\"x\")"), HasSubstr("no grant"));
   EXPECT_EQ(runtime.service_metrics(id("app.front.demo")).denied_calls, 2u);
+}
+
+}  // namespace
+}  // namespace orivon
+
+namespace orivon {
+namespace {
+
+// The guest SDK's template (examples/template): a daemon from the
+// orivon:service WIT package, with a counter interface.
+TEST(Template, CounterRunsAsADaemonAndAnswersCalls) {
+  orivon::testing::TempDir temp;
+  RuntimeOptions options;
+  options.state_dir = temp.path();
+  auto created = Runtime::create(options);
+  ASSERT_TRUE(created) << created.error().to_string();
+  Runtime& runtime = **created;
+  AddOptions add;
+  add.id = *ModuleId::parse("example.counter.demo");
+  auto added = runtime.add_module_file(orivon::testing::guest_path("template_counter", "component"), add);
+  ASSERT_TRUE(added) << added.error().to_string();
+  ASSERT_TRUE(runtime.start_service(*add.id));
+  auto call = [&](std::string_view expression) {
+    auto outcome = runtime.call(*add.id, expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
+  };
+  EXPECT_EQ(call("add(5)"), "5");
+  EXPECT_EQ(call("add(2)"), "7");
+  EXPECT_EQ(call("take(9)"), "err(\"not enough\")");
+  EXPECT_EQ(call("take(3)"), "ok(4)");
+  bool ticked = false;
+  for (int i = 0; i < 200 && !ticked; ++i) {
+    for (const auto& entry : runtime.service_logs(*add.id, 0, 100)) {
+      if (entry.text.find("counter running") != std::string::npos) ticked = true;
+    }
+    if (!ticked) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ticked);
+  ASSERT_TRUE(runtime.stop_service(*add.id));
+  bool stopped = false;
+  for (const auto& entry : runtime.service_logs(*add.id, 0, 100)) {
+    if (entry.text.find("counter stopping at 4") != std::string::npos) stopped = true;
+  }
+  EXPECT_TRUE(stopped);
 }
 
 }  // namespace
