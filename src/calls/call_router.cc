@@ -46,6 +46,7 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
     route.kind = kind_of(target);
     route.target = target.str();
     route.function = std::move(name);
+    if (route.kind == Route::Kind::Service) route.handle = supervisor_.handle(target);
     if (route.kind == Route::Kind::Library) {
       auto program = registry_.program(target);
       if (!program) {
@@ -143,6 +144,11 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
 
 Result<std::vector<wasmtime::component::Val>> CallRouter::call(
     const Route& route, std::span<const wasmtime::component::Val> args) {
+  if (route.kind == Route::Kind::Service && route.handle) {
+    return supervisor_.call_values(
+        std::static_pointer_cast<supervisor::Supervisor::Service>(route.handle), route.function,
+        args);
+  }
   auto target = ModuleId::parse(route.target);
   if (!target) return Error(ErrorCode::Internal, "bad route target '" + route.target + "'");
   if (route.kind == Route::Kind::Group) return call_group(*target, route.function, args);

@@ -184,25 +184,30 @@ class ComponentInstance final : public LiveInstance::Impl {
     return InvokeOutcome{text, std::nullopt};
   }
 
+  // The hot path of a call from another module: the export and its types
+  // are looked up once per name; arguments are passed through untouched
+  // unless a number needs its kind changed (a core module's caller).
   Result<std::vector<wc::Val>> call_values(std::string_view name,
                                            std::span<const wc::Val> args) override {
     if (exit_code) return exited_error();
-    ORIVON_TRY(auto func, find_func(std::string(name)));
-    auto type = func.type(store_);
-    if (type.param_count() != args.size()) {
+    ORIVON_TRY(const TypedFunc* typed, find_typed(name));
+    if (typed->params.size() != args.size()) {
       return Error(ErrorCode::InvalidArgument,
                    "'" + std::string(name) + "' of '" + program_->name + "' takes " +
-                       std::to_string(type.param_count()) + " arguments, not " +
+                       std::to_string(typed->params.size()) + " arguments, not " +
                        std::to_string(args.size()));
     }
+    std::vector<wc::Val> results;
+    if (typed->has_result) results.emplace_back(false);
     std::vector<wc::Val> coerced;
-    coerced.reserve(args.size());
+    std::span<const wc::Val> pass = args;
     for (std::size_t i = 0; i < args.size(); ++i) {
-      auto param = type.param_nth(i);
-      coerced.push_back(param ? values::coerce_number(args[i], param->second) : args[i]);
+      if (!values::needs_coercion(args[i], typed->params[i])) continue;
+      if (coerced.empty()) coerced.assign(args.begin(), args.end());
+      coerced[i] = values::coerce_number(args[i], typed->params[i]);
+      pass = coerced;
     }
-    std::vector<wc::Val> results = result_slots(type);
-    ORIVON_RETURN_IF_ERROR(call(func, coerced, results));
+    ORIVON_RETURN_IF_ERROR(call(typed->func, pass, results));
     if (exit_code) return exited_error();
     return results;
   }
@@ -255,9 +260,30 @@ class ComponentInstance final : public LiveInstance::Impl {
     return cached->second;
   }
 
+  struct TypedFunc {
+    wc::Func func;
+    std::vector<wc::ValType> params;
+    bool has_result = false;
+  };
+
+  Result<const TypedFunc*> find_typed(std::string_view name) {
+    auto cached = typed_.find(name);
+    if (cached != typed_.end()) return &cached->second;
+    ORIVON_TRY(auto func, find_func(std::string(name)));
+    TypedFunc typed{func, {}, false};
+    auto type = func.type(store_);
+    for (std::size_t i = 0; i < type.param_count(); ++i) {
+      auto param = type.param_nth(i);
+      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
+      typed.params.push_back(std::move(param->second));
+    }
+    typed.has_result = type.result().has_value();
+    return &typed_.emplace(std::string(name), std::move(typed)).first->second;
+  }
+
   // Calls `func` and runs its post-return. Sets exit_code when the guest
   // exited.
-  Result<void> call(const wc::Func& func, const std::vector<wc::Val>& args,
+  Result<void> call(const wc::Func& func, std::span<const wc::Val> args,
                     std::vector<wc::Val>& results) {
     auto returned = func.call(store_, args, results);
     if (!returned) {
@@ -281,6 +307,7 @@ class ComponentInstance final : public LiveInstance::Impl {
   const std::vector<std::string> exports_;  // function exports, "name" or "iface#name"
   std::optional<wc::Instance> instance_;
   std::map<std::string, wc::Func> functions_;  // resolved by name
+  std::map<std::string, TypedFunc, std::less<>> typed_;  // with their types, by name
 };
 
 }  // namespace

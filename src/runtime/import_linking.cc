@@ -86,9 +86,15 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
                     !library);
               }
               for (std::size_t k = 0; k < results.size(); ++k) {
-                auto result_type = func_type.result();
-                results[k] = result_type ? values::coerce_number((*returned)[k], *result_type)
-                                         : std::move((*returned)[k]);
+                wc::Val& value = (*returned)[k];
+                // Numbers from a core module take the kind the caller declared.
+                if (value.is_s32() || value.is_s64() || value.is_f32()) {
+                  if (auto result_type = func_type.result()) {
+                    results[k] = values::coerce_number(value, *result_type);
+                    continue;
+                  }
+                }
+                results[k] = std::move(value);
               }
               return std::monostate{};
             } catch (...) {

@@ -39,6 +39,7 @@ struct Route {
   std::string function;  // the target's export: "iface#func", or a core export name
   std::string message;   // Denied / Unavailable: says caller, target and function
   std::shared_ptr<const internal::ProgramData> program;  // Library: its code
+  std::shared_ptr<void> handle;  // Service: the Links implementation's handle to it
 };
 
 class Links {

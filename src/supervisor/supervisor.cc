@@ -4,6 +4,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <deque>
+#include <ctime>
 #include <future>
 
 #include "core/limits.h"
@@ -19,9 +20,13 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kInterruptedToStop = "orivon: interrupted to stop the service";
 constexpr std::string_view kDeadlineExceeded = "orivon: the call ran past its deadline";
 
+// Deadlines are checked once per epoch tick (10 ms), so a clock with a few
+// milliseconds of resolution is enough, and it is several times cheaper to
+// read on every call than the precise one.
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
 bool contains(const Error& error, std::string_view text) {
@@ -44,11 +49,11 @@ std::uint64_t thread_token() {
 
 // The services this thread holds, outermost first: the call chain, for
 // messages.
-thread_local std::vector<std::string> t_call_chain;
+thread_local std::vector<const std::string*> t_call_chain;
 
 std::string describe_chain(const std::string& closing) {
   std::string text;
-  for (const auto& id : t_call_chain) text += "'" + id + "' -> ";
+  for (const auto* id : t_call_chain) text += "'" + *id + "' -> ";
   return text + "'" + closing + "'";
 }
 
@@ -66,9 +71,10 @@ std::string crash_cause(const Error& error) {
 }  // namespace
 
 struct Supervisor::Service {
-  explicit Service(ModuleId module_id) : id(std::move(module_id)) {}
+  explicit Service(ModuleId module_id) : id(std::move(module_id)), name(id.str()) {}
 
   const ModuleId id;
+  const std::string name;  // id.str(), kept for the call chain
 
   std::mutex mutex;
   std::condition_variable changed;               // signalled on every state change
@@ -79,6 +85,7 @@ struct Supervisor::Service {
   std::deque<Task> mailbox;                      // guarded by mutex
   bool scheduled = false;                        // guarded by mutex: a drain job is posted
   bool busy = false;                             // guarded by mutex: a thread holds the store
+  int waiters = 0;                               // guarded by mutex: threads waiting in acquire
   std::condition_variable idle;                  // signalled when busy clears
   std::atomic<std::uint64_t> owner{0};           // the holding thread's token (0: none)
   std::uint64_t generation = 0;                  // guarded by mutex: bumped at start/stop
@@ -158,7 +165,7 @@ void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
     service->busy = true;
     service->owner = thread_token();
   }
-  t_call_chain.push_back(service->id.str());
+  t_call_chain.push_back(&service->name);
   try {
     task(*service);
   } catch (const std::exception& e) {
@@ -201,7 +208,9 @@ Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
     }
     waiting_[me] = service.get();
   }
+  ++service->waiters;
   const bool free = service->idle.wait_until(lock, deadline, [&] { return !service->busy; });
+  --service->waiters;
   {
     std::lock_guard waits(waits_mutex_);
     waiting_.erase(me);
@@ -217,8 +226,10 @@ Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
 
 void Supervisor::release(const std::shared_ptr<Service>& service, bool from_pool) {
   bool post_drain = false;
+  bool wake = false;
   {
     std::lock_guard lock(service->mutex);
+    wake = service->waiters > 0;
     service->busy = false;
     service->owner = 0;
     if (service->mailbox.empty()) {
@@ -227,7 +238,7 @@ void Supervisor::release(const std::shared_ptr<Service>& service, bool from_pool
       service->scheduled = post_drain = true;
     }
   }
-  service->idle.notify_all();
+  if (wake) service->idle.notify_all();
   if (post_drain) pool_.post([this, service] { drain(service); });
 }
 
@@ -420,17 +431,23 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
 }
 
 template <typename F>
-auto Supervisor::run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke)
+auto Supervisor::run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke,
+                          bool state_checked)
     -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
-  {
+  // `live` is only changed by the thread holding the store, which is us.
+  if (!s.live) {
+    return Error(ErrorCode::FailedPrecondition, "'" + s.id.str() + "' is not running");
+  }
+  if (!state_checked) {
     std::lock_guard lock(s.mutex);
-    if (s.state != ModuleState::Running || !s.live) {
+    if (s.state != ModuleState::Running) {
       return Error(ErrorCode::FailedPrecondition, "'" + s.id.str() + "' is not running (" +
                                                       std::string(module_state_name(s.state)) + ")");
     }
   }
   auto outcome = with_deadline(s.deadline_ns, deadline, [&] { return invoke(*s.live); });
-  ++s.calls;
+  // Only the thread holding the store writes it; readers just load it.
+  s.calls.store(s.calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (!outcome && is_guest_failure(outcome.error())) {
     crash(s, outcome.error());
   } else if (s.live && s.live->exit_code()) {
@@ -455,7 +472,7 @@ Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExp
   if (timeout && *timeout < deadline) deadline = *timeout;
   // Runs on the client's thread: no hand-off to a worker.
   ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + svc->settings.call_deadline + deadline));
-  t_call_chain.push_back(id.str());
+  t_call_chain.push_back(&svc->name);
   auto outcome = run_call(*svc, deadline,
                           [&](runtime::LiveInstance& live) { return live.invoke(expression); });
   t_call_chain.pop_back();
@@ -468,25 +485,39 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
     std::span<const wasmtime::component::Val> args) {
   auto svc = find(id);
   if (!svc) return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running");
+  return call_values(svc, function, args);
+}
+
+Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
+    const std::shared_ptr<Service>& svc, const std::string& function,
+    std::span<const wasmtime::component::Val> args) {
+  // The common case takes the store in the same critical section that
+  // checks the state: one lock on the way in, one on the way out.
   std::chrono::milliseconds deadline;
+  bool taken = false;
   {
     std::lock_guard lock(svc->mutex);
     if (svc->state != ModuleState::Running) {
-      return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running (" +
+      return Error(ErrorCode::FailedPrecondition, "'" + svc->name + "' is not running (" +
                                                       std::string(module_state_name(svc->state)) +
                                                       ")");
     }
     deadline = svc->settings.call_deadline;
+    if (!svc->busy) {
+      svc->busy = true;
+      svc->owner = thread_token();
+      taken = true;
+    }
   }
-  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
-  t_call_chain.push_back(id.str());
+  if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
+  t_call_chain.push_back(&svc->name);
   auto outcome = run_call(*svc, deadline, [&](runtime::LiveInstance& live) {
     return live.call_values(function, args);
-  });
+  }, /*state_checked=*/taken);
   t_call_chain.pop_back();
   release(svc, /*from_pool=*/false);
   if (!outcome && is_guest_failure(outcome.error())) {
-    return Error::wrap("'" + id.str() + "' failed in " + function, outcome.error());
+    return Error::wrap("'" + svc->name + "' failed in " + function, outcome.error());
   }
   return outcome;
 }
@@ -505,7 +536,7 @@ Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, const std:
   }
   if (timeout && *timeout < deadline) deadline = *timeout;
   ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + svc->settings.call_deadline + deadline));
-  t_call_chain.push_back(id.str());
+  t_call_chain.push_back(&svc->name);
   auto outcome = run_call(*svc, deadline, [&](runtime::LiveInstance& live) {
     return live.call_typed(function, args);
   });

@@ -35,6 +35,10 @@ namespace orivon::supervisor {
 
 class Supervisor {
  public:
+  // One service's state; opaque outside supervisor.cc. A handle stays valid
+  // (and names the same service) until the module is forgotten.
+  struct Service;
+
   // `engine` and `registry` must outlive the supervisor. Logs go to
   // `log_dir` (created if missing); empty keeps them in memory only.
   Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
@@ -64,6 +68,12 @@ class Supervisor {
   Result<std::vector<wasmtime::component::Val>> call_values(
       const ModuleId& id, const std::string& function,
       std::span<const wasmtime::component::Val> args);
+  // The same through a handle (see handle()): no lookup by id.
+  Result<std::vector<wasmtime::component::Val>> call_values(
+      const std::shared_ptr<Service>& service, const std::string& function,
+      std::span<const wasmtime::component::Val> args);
+  // The service's handle, created if the supervisor has not seen it yet.
+  std::shared_ptr<Service> handle(const ModuleId& id) { return service(id); }
   // As call_values, with public typed values (see LiveInstance::call_typed).
   Result<std::vector<Value>> call_typed(const ModuleId& id, const std::string& function,
                                         std::span<const Value> args,
@@ -96,7 +106,6 @@ class Supervisor {
   void stop_all();
 
  private:
-  struct Service;
   using Task = std::function<void(Service&)>;
 
   std::shared_ptr<Service> service(const ModuleId& id);
@@ -113,7 +122,8 @@ class Supervisor {
   // Runs `invoke` on the service's live instance under its call deadline,
   // handling a crash or an exit; the caller holds the store.
   template <typename F>
-  auto run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke)
+  auto run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke,
+                bool state_checked = false)
       -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
 
   void run_start(Service& service, std::uint64_t generation);

@@ -61,6 +61,17 @@ Result<wasmtime::Val> core_from_component(const wc::Val& value, wasmtime::ValKin
                "module function (only i32, i64, f32 and f64 cross)");
 }
 
+bool needs_coercion(const wc::Val& value, const wc::ValType& type) {
+  if (value.is_s32()) return !type.is_s32() && (type.is_u32() || type.is_s64() || type.is_u64() ||
+                                                type.is_s16() || type.is_u16() || type.is_s8() ||
+                                                type.is_u8() || type.is_bool());
+  if (value.is_s64()) return !type.is_s64() && (type.is_u64() || type.is_s32() || type.is_u32());
+  if (value.is_f32()) return type.is_f64();
+  if (value.is_u32()) return type.is_s32() || type.is_s64() || type.is_u64();
+  if (value.is_u64()) return type.is_s64();
+  return false;
+}
+
 wc::Val coerce_number(const wc::Val& value, const wc::ValType& type) {
   const auto bits = integer_bits(value);
   if (bits && !value.is_bool()) {

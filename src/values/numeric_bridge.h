@@ -23,6 +23,10 @@ Result<wasmtime::Val> core_from_component(const wasmtime::component::Val& value,
 // `value` as the numeric type `type` when both are numbers of the same
 // width class (s32 <-> u32, ...); otherwise `value` unchanged, for the
 // callee's own type check to judge.
+// Whether coerce_number would change `value` (a number of another kind).
+bool needs_coercion(const wasmtime::component::Val& value,
+                    const wasmtime::component::ValType& type);
+
 wasmtime::component::Val coerce_number(const wasmtime::component::Val& value,
                                        const wasmtime::component::ValType& type);
 

@@ -170,6 +170,25 @@ uint32_t exports_orivon_calltest_driver_relay_size(uint32_t size) {
   return length;
 }
 
+int64_t exports_orivon_calltest_driver_bench_add(uint32_t n) {
+  int64_t sum = 0;
+  for (uint32_t i = 0; i < n; ++i) sum += orivon_calltest_values_add(i, 1);
+  return sum;
+}
+
+uint64_t exports_orivon_calltest_driver_bench_echo(uint32_t size, uint32_t n) {
+  caller_list_u8_t payload = {malloc(size ? size : 1), size}, back;
+  memset(payload.ptr, 7, size);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    orivon_calltest_values_echo_bytes(&payload, &back);
+    total += back.len;
+    caller_list_u8_free(&back);
+  }
+  free(payload.ptr);
+  return total;
+}
+
 bool exports_orivon_calltest_back_ping(caller_string_t* ret, caller_string_t* err) {
   caller_string_dup(ret, "pong");
   return true;
