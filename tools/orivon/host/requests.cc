@@ -253,13 +253,21 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
     return to_json(details.info);
   }
   if (op == "call") {
-    if (responder != Responder::Host) return needs_host(op);
+    // A library needs no host: it has no state, each call gets a fresh
+    // instance. A service runs only in a host, and a group routes to running
+    // members.
+    if (responder != Responder::Host && id.kind() != ModuleKind::Library) {
+      return Error(ErrorCode::FailedPrecondition,
+                   "'call' of the " + std::string(module_kind_name(id.kind())) + " '" + id.str() +
+                       "' needs a running host: start one with 'orivon up' (only a library "
+                       "can be called without one)");
+    }
     ORIVON_TRY(auto call, string_field(request, "call"));
     std::optional<std::chrono::milliseconds> timeout;
     if (auto it = request.find("timeout_ms"); it != request.end() && it->is_number_unsigned()) {
       timeout = std::chrono::milliseconds(it->get<std::uint64_t>());
     }
-    ORIVON_TRY(auto outcome, runtime.call_service(id, call, timeout));
+    ORIVON_TRY(auto outcome, runtime.call(id, call, timeout));
     json out = {{"results", outcome.results}};
     if (outcome.exit_code) out["exit_code"] = *outcome.exit_code;
     return out;
