@@ -186,6 +186,28 @@ TEST_F(GrantCommand, KindRulesAreEnforced) {
   EXPECT_EQ(grants_json().size(), 3u);
 }
 
+TEST_F(GrantCommand, AGroupIsGrantedItsMembersWhole) {
+  // The command component exports one interface, wasi:cli/run, so it can
+  // serve as a group's binary and as a member.
+  add(command_, "group.run.test");
+  add(command_, "app.command.test");
+  add(probe_, "app.probe.test");
+
+  auto named = cli({"grant", "group.run.test", "app.command.test", "run"});
+  EXPECT_EQ(named.exit_code, 1);
+  EXPECT_THAT(named.err, HasSubstr("leave out the function names"));
+  auto not_exporting = cli({"grant", "group.run.test", "app.probe.test"});
+  EXPECT_EQ(not_exporting.exit_code, 1);
+  EXPECT_THAT(not_exporting.err, HasSubstr("cannot join group 'group.run.test'"));
+  auto member = cli({"grant", "group.run.test", "app.command.test"});
+  EXPECT_EQ(member.exit_code, 0) << member.err;
+  EXPECT_EQ(member.out,
+            "granted group.run.test -> app.command.test: all functions "
+            "(app.command.test is a member of group.run.test)\n");
+  EXPECT_THAT(cli({"inspect", "group.run.test"}).out,
+              HasSubstr("  members:\n    app.command.test: all functions\n"));
+}
+
 TEST_F(GrantCommand, RevokesSelectedOrAllAndRefusesWhatIsNotHeld) {
   add(reactor_, "app.front.test");
   add(probe_, "app.probe.test");
