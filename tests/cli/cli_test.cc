@@ -39,7 +39,7 @@ TEST(Cli, HelpOnEveryCommand) {
   auto top = orivon({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   for (const char* command : {"run", "up", "add", "remove", "update", "list", "inspect", "start",
-                              "stop", "restart", "call", "logs"}) {
+                              "stop", "restart", "call", "logs", "grant", "revoke", "grants"}) {
     EXPECT_THAT(top.out, HasSubstr(command));
     auto help = orivon({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;

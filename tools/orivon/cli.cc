@@ -73,6 +73,8 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"inspect", setup_inspect(app, global)}, {"start", setup_start(app, global)},
       {"stop", setup_stop(app, global)},       {"restart", setup_restart(app, global)},
       {"call", setup_call(app, global)},       {"logs", setup_logs(app, global)},
+      {"grant", setup_grant(app, global)},     {"revoke", setup_revoke(app, global)},
+      {"grants", setup_grants(app, global)},
   };
 
   std::vector<const char*> raw;

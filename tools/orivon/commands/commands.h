@@ -35,5 +35,8 @@ CommandAction setup_stop(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_restart(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_call(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_logs(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_grant(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_revoke(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_grants(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

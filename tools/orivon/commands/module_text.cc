@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace orivon::cli {
@@ -111,6 +113,19 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
         << (grant.value("requested", false) ? "requested" : "not requested") << " -> "
         << text_of(grant, "status") << "\n";
   }
+  // Calls between modules: a group's grants are its members.
+  const bool is_group = text_of(module, "kind") == "group";
+  const std::vector<std::pair<const char*, const char*>> call_sections = {
+      {"may_call", is_group ? "members" : "may call"}, {"called_by", "called by"}};
+  for (const auto& [key, heading] : call_sections) {
+    auto it = module.find(key);
+    if (it == module.end() || !it->is_array()) continue;
+    out << "  " << heading << ":" << (it->empty() ? " none\n" : "\n");
+    for (const auto& grant : *it) {
+      const char* other = std::string_view(key) == "may_call" ? "target" : "caller";
+      out << "    " << text_of(grant, other) << ": " << grant_functions_text(grant) << "\n";
+    }
+  }
   if (const auto& config = module["config"]; config.is_object() && !config.empty()) {
     out << "  config:\n";
     for (const auto& [key, value] : config.items()) {
@@ -135,6 +150,18 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
       out << "    " << line << "\n";
     }
   }
+}
+
+std::string grant_functions_text(const nlohmann::json& grant) {
+  if (grant.value("all", false)) return "all functions";
+  std::string text;
+  auto it = grant.find("functions");
+  if (it == grant.end() || !it->is_array()) return text;
+  for (const auto& function : *it) {
+    if (!function.is_string()) continue;
+    text += (text.empty() ? "" : ", ") + function.get<std::string>();
+  }
+  return text;
 }
 
 }  // namespace orivon::cli

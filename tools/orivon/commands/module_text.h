@@ -15,5 +15,7 @@ std::string module_summary(const nlohmann::json& module);
 void print_module_table(const nlohmann::json& modules, std::ostream& out);
 // Everything `inspect` knows, as indented text.
 void print_module_details(const nlohmann::json& module, std::ostream& out);
+// The functions of a call grant's JSON: "greet, sum" or "all functions".
+std::string grant_functions_text(const nlohmann::json& grant);
 
 }  // namespace orivon::cli

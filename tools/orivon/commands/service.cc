@@ -1,5 +1,5 @@
 // `orivon start|stop|restart ID`, `orivon call [--timeout D] ID 'f(args)'`
-// and `orivon logs ID [--follow]`: the service commands.
+// (any installed module) and `orivon logs ID [--follow]`: the service commands.
 
 #include <chrono>
 #include <memory>
@@ -66,13 +66,20 @@ CommandAction setup_call(CLI::App& app, const GlobalOptions& global) {
   };
   auto options = std::make_shared<CallCommand>();
   CLI::App* command = app.add_subcommand(
-      "call", "Call an export of a running service; values in WAVE (as run --invoke)");
-  command->add_option("ID", options->id, "The service's id")->required();
+      "call", "Call an export of an installed module; values in WAVE (as run --invoke)");
+  command->add_option("ID", options->id, "The module's id")->required();
   command->add_option("CALL", options->call, "The call, like 'greet(\"world\")'")->required();
   command->add_option("--timeout", options->timeout,
-                      "Interrupt the service if the call runs longer (it then counts as crashed)")
+                      "Interrupt the call if it runs longer (a service then counts as crashed)")
       ->type_name("DURATION");
   command->add_flag("--json", options->json, "Print {\"results\": ...} as JSON");
+  command->footer(
+      "A service must be running (in a host); a library is called in a fresh instance, with or\n"
+      "without a host; a group's call goes to one of its running members.\n"
+      "\n"
+      "Examples:\n"
+      "  orivon call app.probe.example 'add(40, 2)'\n"
+      "  orivon call lib.typed.example 'greet(\"world\")'");
   return [options, &global](std::ostream& out, std::ostream& err) {
     nlohmann::json request = {{"op", "call"}, {"id", options->id}, {"call", options->call}};
     if (!options->timeout.empty()) {

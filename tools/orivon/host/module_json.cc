@@ -32,6 +32,7 @@ nlohmann::json to_json(const ModuleInfo& info) {
       {"restarts", info.metrics.restarts},
       {"calls", info.metrics.calls},
       {"traps", info.metrics.traps},
+      {"denied_calls", info.metrics.denied_calls},
       {"memory_bytes", info.metrics.memory_bytes},
       {"installed_at", info.installed_at},
       {"updated_at", info.updated_at},
@@ -72,6 +73,13 @@ nlohmann::json to_json(const ModuleDetails& details) {
   out["imports"] = details.imports;
   out["exports"] = details.exports;
   return out;
+}
+
+nlohmann::json to_json(const CallGrant& grant) {
+  return {{"caller", grant.caller.str()},
+          {"target", grant.target.str()},
+          {"all", grant.functions.empty()},
+          {"functions", grant.functions}};
 }
 
 }  // namespace orivon::cli

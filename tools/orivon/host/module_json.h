@@ -6,11 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "orivon/calls.h"
 #include "orivon/module_info.h"
 
 namespace orivon::cli {
 
 nlohmann::json to_json(const ModuleInfo& info);
 nlohmann::json to_json(const ModuleDetails& details);
+// {"caller": ..., "target": ..., "all": bool, "functions": [...]}; "functions"
+// is empty when "all" is true.
+nlohmann::json to_json(const CallGrant& grant);
 
 }  // namespace orivon::cli

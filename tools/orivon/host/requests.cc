@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/module_json.h"
 
@@ -50,6 +51,134 @@ Result<AddOptions> add_options(const json& request) {
   return options;
 }
 
+Result<ModuleId> module_field(const json& request, const char* name) {
+  ORIVON_TRY(auto text, string_field(request, name));
+  auto id = ModuleId::parse(text);
+  if (!id) return Error::wrap(std::string("'") + name + "'", id.error());
+  return id;
+}
+
+// Optional "functions": names of the target's exports; absent or empty means
+// every function.
+Result<std::vector<std::string>> functions_field(const json& request) {
+  std::vector<std::string> functions;
+  auto it = request.find("functions");
+  if (it == request.end() || it->is_null()) return functions;
+  if (!it->is_array()) return bad_request("'functions' must be an array of strings");
+  for (const auto& name : *it) {
+    if (!name.is_string()) return bad_request("'functions' must be an array of strings");
+    functions.push_back(name.get<std::string>());
+  }
+  return functions;
+}
+
+// The grant `caller` holds on `target`, if any.
+Result<std::optional<CallGrant>> held_grant(Runtime& runtime, const ModuleId& caller,
+                                            const ModuleId& target) {
+  ORIVON_TRY(auto grants, runtime.call_grants(caller));
+  for (auto& grant : grants) {
+    if (grant.target == target) return std::optional<CallGrant>(std::move(grant));
+  }
+  return std::optional<CallGrant>();
+}
+
+// The stored names `names` stand for in `held`: the same name, or the one
+// "interface#name" ending in it (the registry qualifies a name the same way
+// when it grants or revokes). A name with no match stays as typed.
+std::vector<std::string> stored_names(const std::vector<std::string>& names,
+                                      const std::optional<CallGrant>& held) {
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    std::string stored = name;
+    if (held) {
+      const auto& functions = held->functions;
+      if (std::find(functions.begin(), functions.end(), name) == functions.end()) {
+        std::vector<std::string> matches;
+        for (const auto& function : functions) {
+          if (function.ends_with("#" + name)) matches.push_back(function);
+        }
+        if (matches.size() == 1) stored = matches[0];
+      }
+    }
+    out.push_back(std::move(stored));
+  }
+  // Sorted and unique, as the registry keeps them.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+json grant_change(const ModuleId& caller, const ModuleId& target,
+                  const std::vector<std::string>& functions) {
+  return {{"caller", caller.str()},
+          {"target", target.str()},
+          {"all", functions.empty()},
+          {"functions", functions}};
+}
+
+Result<json> grant(Runtime& runtime, const json& request) {
+  ORIVON_TRY(auto caller, module_field(request, "caller"));
+  ORIVON_TRY(auto target, module_field(request, "target"));
+  ORIVON_TRY(auto functions, functions_field(request));
+  ORIVON_RETURN_IF_ERROR(runtime.grant_calls(caller, target, functions));
+  ORIVON_TRY(auto held, held_grant(runtime, caller, target));
+  json out = grant_change(caller, target, stored_names(functions, held));
+  out["held"] = held ? to_json(*held) : json(nullptr);
+  return out;
+}
+
+Result<json> revoke(Runtime& runtime, const json& request) {
+  ORIVON_TRY(auto caller, module_field(request, "caller"));
+  ORIVON_TRY(auto target, module_field(request, "target"));
+  ORIVON_TRY(auto functions, functions_field(request));
+  ORIVON_TRY(auto before, held_grant(runtime, caller, target));
+  if (auto revoked = runtime.revoke_calls(caller, target, functions); !revoked) {
+    if (revoked.error().code() != ErrorCode::NotFound || !before) return revoked.error();
+    // Say what there is to revoke.
+    std::string holds;
+    for (const auto& function : before->functions) holds += (holds.empty() ? "" : ", ") + function;
+    if (holds.empty()) holds = "every function (revoke that by naming no function)";
+    return Error(ErrorCode::NotFound, revoked.error().to_string() + "; it holds " + holds);
+  }
+  ORIVON_TRY(auto after, held_grant(runtime, caller, target));
+  json out = grant_change(caller, target, stored_names(functions, before));
+  out["remaining"] = after ? to_json(*after) : json(nullptr);
+  return out;
+}
+
+Result<json> grants(Runtime& runtime, const json& request) {
+  std::optional<ModuleId> caller;
+  if (request.contains("caller") && !request["caller"].is_null()) {
+    ORIVON_TRY(caller, module_field(request, "caller"));
+  }
+  ORIVON_TRY(auto held, runtime.call_grants(caller));
+  if (caller && held.empty()) {
+    // No grants, or no such module: only then is it worth finding out which.
+    ORIVON_TRY(auto modules, runtime.list_modules());
+    if (std::none_of(modules.begin(), modules.end(),
+                     [&](const ModuleInfo& info) { return info.id == *caller; })) {
+      return Error(ErrorCode::NotFound, "no module '" + caller->str() + "' is installed");
+    }
+  }
+  json out = json::array();
+  for (const auto& grant : held) out.push_back(to_json(grant));
+  return out;
+}
+
+// Who may call `id` and whom `id` may call, for inspect.
+Result<void> add_call_grants(Runtime& runtime, const ModuleId& id, json& details) {
+  ORIVON_TRY(auto all, runtime.call_grants());
+  json may_call = json::array();
+  json called_by = json::array();
+  for (const auto& grant : all) {
+    if (grant.caller == id) may_call.push_back(to_json(grant));
+    if (grant.target == id) called_by.push_back(to_json(grant));
+  }
+  details["may_call"] = std::move(may_call);
+  details["called_by"] = std::move(called_by);
+  return ok();
+}
+
 Error needs_host(const std::string& op) {
   return Error(ErrorCode::FailedPrecondition,
                "'" + op + "' needs a running host: start one with 'orivon up'");
@@ -58,9 +187,9 @@ Error needs_host(const std::string& op) {
 Result<json> dispatch(Runtime& runtime, const json& request, Responder responder) {
   if (!request.is_object()) return bad_request("not a JSON object");
   ORIVON_TRY(auto op, string_field(request, "op"));
-  static const std::vector<std::string> kOps = {"ping",    "list",  "add",     "remove", "update",
-                                                "inspect", "start", "stop",    "restart", "call",
-                                                "logs"};
+  static const std::vector<std::string> kOps = {
+      "ping", "list",    "add",  "remove", "update", "inspect", "start",
+      "stop", "restart", "call", "logs",   "grant",  "revoke",  "grants"};
   if (std::find(kOps.begin(), kOps.end(), op) == kOps.end()) {
     return bad_request("unknown op '" + op + "'");
   }
@@ -77,6 +206,11 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
     ORIVON_TRY(auto info, runtime.add_module_file(file, options));
     return to_json(info);
   }
+  // Calls between modules: the same whether a host answers or not, since
+  // grants are checked on every call.
+  if (op == "grant") return grant(runtime, request);
+  if (op == "revoke") return revoke(runtime, request);
+  if (op == "grants") return grants(runtime, request);
   ORIVON_TRY(auto id, id_field(request));
   if (op == "remove") {
     ORIVON_RETURN_IF_ERROR(runtime.remove_module(id));
@@ -89,7 +223,9 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
   }
   if (op == "inspect") {
     ORIVON_TRY(auto details, runtime.inspect_module(id));
-    return to_json(details);
+    json out = to_json(details);
+    ORIVON_RETURN_IF_ERROR(add_call_grants(runtime, id, out));
+    return out;
   }
   if (op == "start" || op == "stop") {
     if (responder == Responder::Host) {
@@ -117,13 +253,21 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
     return to_json(details.info);
   }
   if (op == "call") {
-    if (responder != Responder::Host) return needs_host(op);
+    // A library needs no host: it has no state, each call gets a fresh
+    // instance. A service runs only in a host, and a group routes to running
+    // members.
+    if (responder != Responder::Host && id.kind() != ModuleKind::Library) {
+      return Error(ErrorCode::FailedPrecondition,
+                   "'call' of the " + std::string(module_kind_name(id.kind())) + " '" + id.str() +
+                       "' needs a running host: start one with 'orivon up' (only a library "
+                       "can be called without one)");
+    }
     ORIVON_TRY(auto call, string_field(request, "call"));
     std::optional<std::chrono::milliseconds> timeout;
     if (auto it = request.find("timeout_ms"); it != request.end() && it->is_number_unsigned()) {
       timeout = std::chrono::milliseconds(it->get<std::uint64_t>());
     }
-    ORIVON_TRY(auto outcome, runtime.call_service(id, call, timeout));
+    ORIVON_TRY(auto outcome, runtime.call(id, call, timeout));
     json out = {{"results", outcome.results}};
     if (outcome.exit_code) out["exit_code"] = *outcome.exit_code;
     return out;

@@ -14,6 +14,9 @@
 //   {"op": "start" | "stop" | "restart", "id": "a.b.c"}
 //   {"op": "call", "id": "a.b.c", "call": "name(args)", "timeout_ms": 1000?}
 //   {"op": "logs", "id": "a.b.c", "after": 0?, "max": 1000?}
+//   {"op": "grant" | "revoke", "caller": "a.b.c", "target": "d.e.f",
+//    "functions": ["name", ...]?}   (no functions: every function)
+//   {"op": "grants", "caller": "a.b.c"?}
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.

@@ -1,0 +1,332 @@
+// `orivon grant`, `orivon revoke`, `orivon grants`, the call grants in
+// `orivon inspect`, and `orivon call` of a library: real processes on a real
+// state directory, with and without a running host.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace orivon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+class GrantCommand : public ::testing::Test {
+ protected:
+  std::filesystem::path state() const { return temp_.path() / "state"; }
+
+  ProcessResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {orivon_binary().string(), "--state", state().string()});
+    return run_process(args);
+  }
+
+  std::unique_ptr<BackgroundProcess> start_host() {
+    auto host = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{orivon_binary().string(), "up", "--state", state().string()});
+    EXPECT_TRUE(host->wait_for_output("orivon host up", 60s)) << host->output();
+    return host;
+  }
+
+  void add(const std::string& file, const std::string& id) {
+    auto added = cli({"add", file, "--id", id});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+  }
+
+  nlohmann::json grants_json(std::vector<std::string> args = {}) {
+    args.insert(args.begin(), "grants");
+    args.push_back("--json");
+    auto listed = cli(args);
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    return nlohmann::json::parse(listed.out, nullptr, false);
+  }
+
+  // Core module exporting add, ping, say, trap, ...
+  const std::string probe_ = guest_path("service_probe", "core").string();
+  // Core module exporting add, mul64, half, ...
+  const std::string reactor_ = guest_path("reactor", "core").string();
+  // Component exporting greet, sum, translate, ... at the top level.
+  const std::string typed_ = guest_path("typed", "component").string();
+  // Command component: exports run inside the interface wasi:cli/run@0.2.x.
+  const std::string command_ = guest_path("cli_probe", "component").string();
+  TempDir temp_;
+};
+
+TEST_F(GrantCommand, GrantsEveryOrSelectedFunctionsWithoutAHost) {
+  add(reactor_, "app.front.test");
+  add(probe_, "app.probe.test");
+  add(typed_, "app.typed.test");
+
+  auto selected = cli({"grant", "app.front.test", "app.probe.test", "ping", "add"});
+  EXPECT_EQ(selected.exit_code, 0) << selected.err;
+  EXPECT_EQ(selected.out, "granted app.front.test -> app.probe.test: add, ping\n");
+  EXPECT_THAT(selected.err, HasSubstr("no host running"));
+  auto all = cli({"grant", "app.front.test", "app.typed.test"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out, "granted app.front.test -> app.typed.test: all functions\n");
+  auto component = cli({"grant", "app.typed.test", "app.front.test", "add", "--json"});
+  ASSERT_EQ(component.exit_code, 0) << component.err;
+  auto granted = nlohmann::json::parse(component.out);
+  EXPECT_EQ(granted["functions"], nlohmann::json::array({"add"}));
+  EXPECT_EQ(granted["all"], false);
+
+  auto listed = cli({"grants"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out,
+            "app.front.test -> app.probe.test: add, ping\n"
+            "app.front.test -> app.typed.test: all functions\n"
+            "app.typed.test -> app.front.test: add\n");
+  auto front = grants_json({"app.front.test"});
+  ASSERT_TRUE(front.is_array());
+  ASSERT_EQ(front.size(), 2u);
+  EXPECT_EQ(front[0]["caller"], "app.front.test");
+  EXPECT_EQ(front[0]["target"], "app.probe.test");
+  EXPECT_EQ(front[0]["functions"], nlohmann::json::array({"add", "ping"}));
+  EXPECT_EQ(front[1]["all"], true);
+  EXPECT_EQ(front[1]["functions"], nlohmann::json::array());
+  EXPECT_EQ(cli({"grants", "app.probe.test"}).out, "app.probe.test holds no call grants\n");
+
+  // inspect shows both directions.
+  auto inspect = cli({"inspect", "app.front.test"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_THAT(inspect.out, HasSubstr("  may call:\n    app.probe.test: add, ping\n"
+                                     "    app.typed.test: all functions\n"));
+  EXPECT_THAT(inspect.out, HasSubstr("  called by:\n    app.typed.test: add\n"));
+  auto details = nlohmann::json::parse(cli({"inspect", "app.probe.test", "--json"}).out);
+  EXPECT_EQ(details["may_call"], nlohmann::json::array());
+  ASSERT_EQ(details["called_by"].size(), 1u);
+  EXPECT_EQ(details["called_by"][0]["caller"], "app.front.test");
+  EXPECT_THAT(cli({"inspect", "app.probe.test"}).out, HasSubstr("  may call: none\n"));
+}
+
+TEST_F(GrantCommand, UnqualifiedNamesBecomeTheTargetsExportNames) {
+  add(reactor_, "app.front.test");
+  add(command_, "app.command.test");
+  auto granted = cli({"grant", "app.front.test", "app.command.test", "run", "--json"});
+  ASSERT_EQ(granted.exit_code, 0) << granted.err;
+  const auto functions = nlohmann::json::parse(granted.out)["functions"];
+  ASSERT_EQ(functions.size(), 1u);
+  const std::string qualified = functions[0].get<std::string>();
+  EXPECT_THAT(qualified, StartsWith("wasi:cli/run@"));
+  EXPECT_TRUE(qualified.ends_with("#run")) << qualified;
+  EXPECT_EQ(grants_json()[0]["functions"], nlohmann::json::array({qualified}));
+
+  // The same short name revokes it.
+  auto revoked = cli({"revoke", "app.front.test", "app.command.test", "run"});
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_EQ(revoked.out, "revoked app.front.test -> app.command.test: " + qualified + "\n");
+  EXPECT_EQ(grants_json(), nlohmann::json::array());
+}
+
+TEST_F(GrantCommand, BadGrantsAreRefusedClearly) {
+  add(reactor_, "app.front.test");
+  add(probe_, "app.probe.test");
+  add(typed_, "app.typed.test");
+
+  auto core = cli({"grant", "app.front.test", "app.probe.test", "add", "nosuch"});
+  EXPECT_EQ(core.exit_code, 1);
+  EXPECT_THAT(core.err, HasSubstr("exports no function 'nosuch'"));
+  for (const char* function : {"add", "ping", "say", "trap"}) {
+    EXPECT_THAT(core.err, HasSubstr(function));  // lists what exists
+  }
+  auto component = cli({"grant", "app.front.test", "app.typed.test", "greeet"});
+  EXPECT_EQ(component.exit_code, 1);
+  EXPECT_THAT(component.err, HasSubstr("'greeet'"));
+  EXPECT_THAT(component.err, HasSubstr("greet, "));
+  EXPECT_THAT(component.err, HasSubstr("sum"));
+
+  auto unknown = cli({"grant", "app.front.test", "no.such.module"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no module 'no.such.module' is installed"));
+  auto bad_id = cli({"grant", "NotAnId", "app.probe.test"});
+  EXPECT_EQ(bad_id.exit_code, 2);
+  EXPECT_THAT(bad_id.err, HasSubstr("NotAnId"));
+  EXPECT_EQ(cli({"revoke", "app.front.test", "bad..id"}).exit_code, 2);
+  EXPECT_EQ(cli({"grants", "Bad"}).exit_code, 2);
+  auto self = cli({"grant", "app.front.test", "app.front.test"});
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_THAT(self.err, HasSubstr("its own functions"));
+  auto missing_target = cli({"grant", "app.front.test"});
+  EXPECT_EQ(missing_target.exit_code, 2);
+  EXPECT_THAT(missing_target.err, HasSubstr("TARGET"));
+
+  // Nothing was stored by the refusals.
+  EXPECT_EQ(grants_json(), nlohmann::json::array());
+}
+
+TEST_F(GrantCommand, KindRulesAreEnforced) {
+  add(probe_, "app.probe.test");
+  add(reactor_, "lib.math.test");
+  add(typed_, "lib.typed.test");
+  add(reactor_, "group.math.test");
+
+  auto library_to_service = cli({"grant", "lib.math.test", "app.probe.test", "ping"});
+  EXPECT_EQ(library_to_service.exit_code, 1);
+  EXPECT_THAT(library_to_service.err,
+              HasSubstr("'lib.math.test' is a library: it may be granted only other libraries"));
+  EXPECT_THAT(library_to_service.err, HasSubstr("service 'app.probe.test'"));
+  auto group_to_library = cli({"grant", "group.math.test", "lib.math.test"});
+  EXPECT_EQ(group_to_library.exit_code, 1);
+  EXPECT_THAT(group_to_library.err, HasSubstr("is a group"));
+
+  auto library_to_library = cli({"grant", "lib.math.test", "lib.typed.test", "greet"});
+  EXPECT_EQ(library_to_library.exit_code, 0) << library_to_library.err;
+  EXPECT_EQ(library_to_library.out, "granted lib.math.test -> lib.typed.test: greet\n");
+  EXPECT_EQ(cli({"grant", "app.probe.test", "lib.math.test"}).exit_code, 0);
+  EXPECT_EQ(cli({"grant", "app.probe.test", "group.math.test"}).exit_code, 0);
+  EXPECT_EQ(grants_json().size(), 3u);
+}
+
+TEST_F(GrantCommand, AGroupIsGrantedItsMembersWhole) {
+  // The command component exports one interface, wasi:cli/run, so it can
+  // serve as a group's binary and as a member.
+  add(command_, "group.run.test");
+  add(command_, "app.command.test");
+  add(probe_, "app.probe.test");
+
+  auto named = cli({"grant", "group.run.test", "app.command.test", "run"});
+  EXPECT_EQ(named.exit_code, 1);
+  EXPECT_THAT(named.err, HasSubstr("leave out the function names"));
+  auto not_exporting = cli({"grant", "group.run.test", "app.probe.test"});
+  EXPECT_EQ(not_exporting.exit_code, 1);
+  EXPECT_THAT(not_exporting.err, HasSubstr("cannot join group 'group.run.test'"));
+  auto member = cli({"grant", "group.run.test", "app.command.test"});
+  EXPECT_EQ(member.exit_code, 0) << member.err;
+  EXPECT_EQ(member.out,
+            "granted group.run.test -> app.command.test: all functions "
+            "(app.command.test is a member of group.run.test)\n");
+  EXPECT_THAT(cli({"inspect", "group.run.test"}).out,
+              HasSubstr("  members:\n    app.command.test: all functions\n"));
+}
+
+TEST_F(GrantCommand, RevokesSelectedOrAllAndRefusesWhatIsNotHeld) {
+  add(reactor_, "app.front.test");
+  add(probe_, "app.probe.test");
+  ASSERT_EQ(cli({"grant", "app.front.test", "app.probe.test", "add", "ping", "say"}).exit_code, 0);
+
+  auto one = cli({"revoke", "app.front.test", "app.probe.test", "ping"});
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out,
+            "revoked app.front.test -> app.probe.test: ping\n"
+            "app.front.test still may call app.probe.test: add, say\n");
+  auto again = cli({"revoke", "app.front.test", "app.probe.test", "ping"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("holds no such grant to 'app.probe.test'"));
+  EXPECT_THAT(again.err, HasSubstr("it holds add, say"));
+
+  auto all = cli({"revoke", "app.front.test", "app.probe.test", "--json"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  auto revoked = nlohmann::json::parse(all.out);
+  EXPECT_EQ(revoked["all"], true);
+  EXPECT_TRUE(revoked["remaining"].is_null());
+  EXPECT_EQ(cli({"grants", "app.front.test"}).out, "app.front.test holds no call grants\n");
+  auto nothing = cli({"revoke", "app.front.test", "app.probe.test"});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.err, HasSubstr("holds no such grant"));
+
+  // Holding every function, a single name cannot be taken back alone.
+  ASSERT_EQ(cli({"grant", "app.front.test", "app.probe.test"}).exit_code, 0);
+  auto part = cli({"revoke", "app.front.test", "app.probe.test", "add"});
+  EXPECT_EQ(part.exit_code, 1);
+  EXPECT_THAT(part.err, HasSubstr("it holds every function"));
+
+  auto unknown = cli({"grants", "no.such.module"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no module 'no.such.module' is installed"));
+}
+
+TEST_F(GrantCommand, GrantsGoThroughAHostAndSurviveItsRestart) {
+  add(reactor_, "app.front.test");
+  add(probe_, "app.probe.test");
+  add(typed_, "lib.typed.test");
+  // Made without a host, seen by the next one.
+  ASSERT_EQ(cli({"grant", "app.front.test", "lib.typed.test", "greet"}).exit_code, 0);
+  {
+    auto host = start_host();
+    auto granted = cli({"grant", "app.front.test", "app.probe.test", "add", "say"});
+    EXPECT_EQ(granted.exit_code, 0) << granted.err;
+    EXPECT_THAT(granted.err, HasSubstr("answered by the running host"));
+    EXPECT_EQ(granted.out, "granted app.front.test -> app.probe.test: add, say\n");
+    auto revoked = cli({"revoke", "app.front.test", "app.probe.test", "say"});
+    EXPECT_EQ(revoked.exit_code, 0) << revoked.err;
+    EXPECT_THAT(revoked.err, HasSubstr("answered by the running host"));
+    auto refused = cli({"grant", "lib.typed.test", "app.probe.test"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.err, HasSubstr("is a library"));
+    auto unknown = cli({"grant", "app.front.test", "app.probe.test", "nosuch"});
+    EXPECT_EQ(unknown.exit_code, 1);
+    EXPECT_THAT(unknown.err, HasSubstr("ping"));
+    auto inspect = cli({"inspect", "app.front.test"});
+    EXPECT_THAT(inspect.out, HasSubstr("    app.probe.test: add\n"));
+    EXPECT_THAT(inspect.out, HasSubstr("    lib.typed.test: greet\n"));
+    for (const auto& module : nlohmann::json::parse(cli({"list", "--json"}).out)) {
+      EXPECT_EQ(module["denied_calls"], 0) << module["id"];
+    }
+    host->send_signal(SIGTERM);
+    EXPECT_EQ(host->wait(30s), 0) << host->output();
+  }
+  auto host = start_host();
+  auto listed = cli({"grants"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.err, HasSubstr("answered by the running host"));
+  EXPECT_EQ(listed.out,  // a caller's grants in the order they were made
+            "app.front.test -> lib.typed.test: greet\n"
+            "app.front.test -> app.probe.test: add\n");
+}
+
+TEST_F(GrantCommand, CallReachesALibraryWithOrWithoutAHost) {
+  add(typed_, "lib.typed.test");
+  add(probe_, "app.probe.test");
+
+  auto offline = cli({"call", "lib.typed.test", R"(greet("x"))"});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_EQ(offline.out, "\"hello, x\"\n");
+  EXPECT_THAT(offline.err, HasSubstr("no host running"));
+  auto service = cli({"call", "app.probe.test", "ping()"});
+  EXPECT_EQ(service.exit_code, 1);
+  EXPECT_THAT(service.err, HasSubstr("needs a running host"));
+  auto unknown = cli({"call", "lib.typed.test", "nosuch()"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("greet"));
+
+  auto host = start_host();
+  auto hosted = cli({"call", "lib.typed.test", R"(greet("y"))"});
+  EXPECT_EQ(hosted.exit_code, 0) << hosted.err;
+  EXPECT_EQ(hosted.out, "\"hello, y\"\n");
+  EXPECT_THAT(hosted.err, HasSubstr("answered by the running host"));
+  EXPECT_EQ(cli({"call", "--timeout", "5s", "lib.typed.test", "sum([1, 2, 3])"}).out, "6\n");
+  // A library cannot be started, but it needs not be.
+  EXPECT_EQ(cli({"start", "lib.typed.test"}).exit_code, 1);
+  auto stopped_service = cli({"call", "app.probe.test", "ping()"});
+  EXPECT_EQ(stopped_service.exit_code, 1);
+  EXPECT_THAT(stopped_service.err, Not(HasSubstr("needs a running host")));
+}
+
+TEST_F(GrantCommand, HelpShowsTheSyntaxAndExamples) {
+  for (const char* command : {"grant", "revoke"}) {
+    auto help = cli({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_THAT(help.out, HasSubstr(std::string("orivon ") + command +
+                                    " CALLER TARGET [FUNCTION...]"));
+    EXPECT_THAT(help.out, HasSubstr("Examples"));
+  }
+  auto grants = cli({"grants", "--help"});
+  EXPECT_EQ(grants.exit_code, 0);
+  EXPECT_THAT(grants.out, HasSubstr("orivon grants [CALLER]"));
+  auto top = cli({"--help"});
+  for (const char* command : {"grant", "revoke", "grants"}) {
+    EXPECT_THAT(top.out, HasSubstr(command));
+  }
+}
+
+}  // namespace
+}  // namespace orivon::testing
