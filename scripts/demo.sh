@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: sets everything up (scripts/setup.sh) and runs
-# the bundled example under orivon, as a core module and as a component,
-# with an argument, one environment variable and one read-only directory.
+# the bundled examples under orivon: a WASI program as a core module and as
+# a component with grants; the host with a supervised service; and the
+# example application, six modules calling each other through grants.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ORIVON_ROOT/scripts/setup.sh"
@@ -24,7 +25,8 @@ step "A write into a read-only grant is refused"
 # started on it, a module added while it runs, then a restart that finds them
 # all and reads their compiled code from the cache instead of compiling.
 state=$(mktemp -d)
-trap 'kill "${host:-0}" 2>/dev/null || true; rm -rf "$state"' EXIT
+app=$(mktemp -d)
+trap 'kill "${host:-0}" 2>/dev/null || true; rm -rf "$state" "$app"' EXIT
 step "orivon add (no host running yet: the state directory is changed directly)"
 "$orivon" --state "$state" add "$guests/typed.component.wasm" --id app.typed.demo
 "$orivon" --state "$state" add "$guests/reactor.core.wasm" --id lib.math.demo
@@ -49,4 +51,40 @@ kill -TERM "$host"; wait "$host" || true
 sleep 1
 "$orivon" --state "$state" list
 "$orivon" --state "$state" inspect lib.math.demo
+kill -TERM "$host"; wait "$host" || true
+
+# The example application (examples/app): modules that reach each other
+# only through the grants below.
+o() { "$orivon" --state "$app" "$@"; }
+step "the example application: install six modules (C and Go), start a host"
+o add "$guests/app_text.component.wasm" --id lib.text.demo
+o add "$guests/app_greeter_group.component.wasm" --id group.greeter.demo
+o add "$guests/app_greeter_en.component.wasm" --id app.greeter.en
+o add "$guests/app_greeter_fr.component.wasm" --id app.greeter.fr
+o add "$guests/stats_go.core.wasm" --id app.stats.go
+o add "$guests/app_front.component.wasm" --id app.front.demo
+o up & host=$!
+sleep 1
+step "grants: the library to the greeters, the greeters to the group, one function of the group and two of the Go service to front"
+o grant app.greeter.en lib.text.demo
+o grant app.greeter.fr lib.text.demo
+o grant group.greeter.demo app.greeter.en
+o grant group.greeter.demo app.greeter.fr
+o grant app.front.demo group.greeter.demo greet
+o grant app.front.demo app.stats.go record count
+o grants
+for service in app.stats.go app.greeter.en app.greeter.fr app.front.demo; do o start "$service"; done
+step "front -> group (first healthy member: app.greeter.en -> lib.text.demo) and -> app.stats.go (Go)"
+o call app.front.demo 'hello("Ada")'
+step "stop app.greeter.en: the group fails over to app.greeter.fr"
+o stop app.greeter.en
+o call app.front.demo 'hello("Grace")'
+o call app.front.demo 'visitors()'
+step "a client calls the library directly (a fresh instance)"
+o call lib.text.demo 'shout("quiet please")'
+step "revoke front's grant to greet: the next call is denied and never reaches the group"
+o revoke app.front.demo group.greeter.demo greet
+o call app.front.demo 'hello("Eve")'
+o logs app.front.demo | grep denied
+o call app.stats.go 'count()'
 kill -TERM "$host"; wait "$host" || true

@@ -127,12 +127,18 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
                     core_target->str() + "', which is not installed";
     return route;
   }
+  // A group standing for the interface is what the caller should be
+  // granted, so it is named before any single module exporting it.
   if (auto modules = registry_.list()) {
+    std::optional<Route> module_provider;
     for (const auto& info : *modules) {
       if (info.id == caller) continue;
       const std::string name = provides(info.id);
-      if (!name.empty()) return denied(info.id.str(), name);
+      if (name.empty()) continue;
+      if (info.id.kind() == ModuleKind::Group) return denied(info.id.str(), name);
+      if (!module_provider) module_provider = denied(info.id.str(), name);
     }
+    if (module_provider) return *module_provider;
   }
   Route route;
   route.kind = Route::Kind::Unavailable;
