@@ -6,6 +6,7 @@
 /// environment, no directories, no network. Standard output and error are
 /// inherited unless set otherwise; standard input is empty.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -32,9 +33,24 @@ enum class Stdio {
   Null,     ///< stdin is empty, output is discarded
 };
 
-/// Whether the guest may use sockets and name lookup (all or nothing; finer
-/// host:port grants are a later addition).
-enum class Network { Denied, Full };
+/// Whether the guest may use sockets and name lookup.
+enum class Network {
+  Denied,  ///< no sockets, no name lookup
+  Rules,   ///< only what `net_rules` allow, checked on every connect and bind
+  Full,    ///< WASI's unrestricted networking (an explicit, loudly named grant)
+};
+
+/// One network permission: connect to, or listen on, matching addresses.
+struct NetRule {
+  enum class Kind { Connect, Listen };
+  Kind kind = Kind::Connect;
+  /// A host name (resolved when checked), an IP address, a CIDR block
+  /// ("10.0.0.0/8", "::1/128"), or "*" for any address.
+  std::string host;
+  std::uint16_t first_port = 0;  ///< inclusive
+  std::uint16_t last_port = 0;   ///< inclusive
+  friend bool operator==(const NetRule&, const NetRule&) = default;
+};
 
 /// The system access granted to one guest. Plain data; thread-compatible.
 struct WasiProfile {
@@ -45,6 +61,11 @@ struct WasiProfile {
   std::vector<DirGrant> dirs;
   Stdio stdio = Stdio::Inherit;
   Network network = Network::Denied;
+  /// With Network::Rules: what the guest may connect to and listen on.
+  std::vector<NetRule> net_rules;
+  /// Origins ("https://api.example.com", "http://127.0.0.1:8080") the guest
+  /// may send outbound HTTP requests to (wasi:http); empty: none.
+  std::vector<std::string> http_origins;
 };
 
 }  // namespace orivon

@@ -53,6 +53,12 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
     config.inherit_stderr();
   }
 
+  if (profile.network == Network::Rules) {
+    return Error(ErrorCode::Unimplemented, "host:port network rules are not enforced yet");
+  }
+  if (!profile.http_origins.empty()) {
+    return Error(ErrorCode::Unimplemented, "outbound HTTP grants are not enforced yet");
+  }
   if (profile.network == Network::Full) {
     // All three are needed: any address, name lookup, and socket creation.
     config.inherit_network();
