@@ -28,6 +28,7 @@
 
 #include "orivon/calls.h"
 #include "orivon/export.h"
+#include "orivon/grants.h"
 #include "orivon/ids.h"
 #include "orivon/limits.h"
 #include "orivon/manifest.h"
@@ -153,9 +154,25 @@ class ORIVON_API Runtime {
   /// One module in full. NotFound if absent.
   [[nodiscard]] Result<ModuleDetails> inspect_module(const ModuleId& id);
   /// Records the client's decision on one grant for a module (stored apart
-  /// from what the manifest requested). NotFound if the module is absent.
+  /// from what the manifest requested; see grants.h for the syntax).
+  /// NotFound if the module is absent; InvalidArgument, saying what was
+  /// expected, for a malformed grant. Allowing a directory that is, contains
+  /// or lies inside the state directory is PermissionDenied; allowing a grant
+  /// that contradicts one already allowed (a second stdio mode, a second
+  /// directory at the same guest path, a second value of a variable) is
+  /// FailedPrecondition. A service gets its WASI grants at its next start;
+  /// `host:` grants apply to the very next call.
   [[nodiscard]] Result<void> decide_grant(const ModuleId& id, std::string_view grant,
                                           GrantDecision decision);
+  /// decide_grant(id, grant, GrantDecision::Allow).
+  [[nodiscard]] Result<void> allow_grant(const ModuleId& id, std::string_view grant);
+  /// decide_grant(id, grant, GrantDecision::Deny).
+  [[nodiscard]] Result<void> deny_grant(const ModuleId& id, std::string_view grant);
+  /// What a service module would start with now: its allowed grants as a
+  /// WasiProfile (argv is the id then each `arg:`). Fails as a start would
+  /// for a grant that no longer holds (a granted directory that vanished or
+  /// now overlaps the state directory), naming the grant.
+  [[nodiscard]] Result<WasiProfile> service_profile(const ModuleId& id);
   /// Compiles (or reads back from the compiled-code cache) every installed
   /// module so each is ready to run. What a host does at start.
   [[nodiscard]] Result<LoadReport> load_installed();
@@ -225,6 +242,19 @@ class ORIVON_API Runtime {
   /// The grants held by `caller`, or all grants.
   [[nodiscard]] Result<std::vector<CallGrant>> call_grants(
       const std::optional<ModuleId>& caller = std::nullopt);
+
+  /// Offers `function` of the WIT interface `interface`
+  /// ("example:log/sink@1.0.0") to modules. A component importing the
+  /// interface reaches it only while it holds the grant `host:INTERFACE`
+  /// (checked on every call, like calls between modules); otherwise the
+  /// call is denied (err(message) for a function returning
+  /// result<_, string>, a trap otherwise) and noted in its log. Registering
+  /// the same function again replaces it. Results are checked by Wasmtime
+  /// against the import's type (a mismatch traps the caller).
+  /// InvalidArgument for a malformed interface or function name.
+  [[nodiscard]] Result<void> register_host_function(std::string_view interface,
+                                                    std::string_view function,
+                                                    HostFunction callback);
 
   /// Settings (restart policy, grace, deadline, memory) for a service, taking
   /// effect at its next start.

@@ -1,5 +1,8 @@
 #include "calls/call_router.h"
 
+#include "orivon/grants.h"
+#include "values/value_conversion.h"
+
 namespace orivon::calls {
 namespace {
 
@@ -35,8 +38,64 @@ Route::Kind kind_of(const ModuleId& target) {
 
 }  // namespace
 
+Route CallRouter::resolve_host(const ModuleId& caller, std::string_view interface,
+                              std::string_view function) {
+  Route route;
+  route.target = "host";
+  route.function = std::string(interface) + "#" + std::string(function);
+  bool granted = false;
+  if (auto allowed = registry_.allowed_grants(caller)) {
+    for (const auto& text : *allowed) {
+      auto grant = parse_grant(text);
+      const auto* host = grant ? std::get_if<HostGrant>(&*grant) : nullptr;
+      if (host != nullptr && host->interface == interface) granted = true;
+    }
+  }
+  if (!granted) {
+    route.kind = Route::Kind::Denied;
+    route.message = "'" + caller.str() + "' may not call the host function " + route.function +
+                    ": no grant (orivon allow " + caller.str() + " host:" +
+                    std::string(interface) + ")";
+    return route;
+  }
+  auto callback = host_functions_.find(interface, function);
+  if (!callback) {
+    route.kind = Route::Kind::Unavailable;
+    route.message = "the host registered no function " + route.function + " (imported by '" +
+                    caller.str() + "')";
+    return route;
+  }
+  route.kind = Route::Kind::Host;
+  route.handle = std::const_pointer_cast<HostFunction>(callback);
+  return route;
+}
+
+Result<std::vector<wasmtime::component::Val>> CallRouter::call_host(
+    const Route& route, std::span<const wasmtime::component::Val> args) {
+  std::vector<Value> values;
+  values.reserve(args.size());
+  for (const auto& arg : args) {
+    ORIVON_TRY(auto value, values::from_wasmtime(arg));
+    values.push_back(std::move(value));
+  }
+  const auto& callback = *std::static_pointer_cast<const HostFunction>(route.handle);
+  Result<std::vector<Value>> returned = std::vector<Value>{};
+  try {
+    returned = callback(values);
+  } catch (...) {
+    return Error(ErrorCode::Internal, "the host function " + route.function + " threw");
+  }
+  if (!returned) return Error::wrap("host function " + route.function, returned.error());
+  // Unchecked here: Wasmtime checks each result against the import's type
+  // when it hands it to the guest, and a mismatch traps the caller.
+  std::vector<wasmtime::component::Val> results;
+  for (const auto& value : *returned) results.push_back(values::to_wasmtime_unchecked(value));
+  return results;
+}
+
 Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
                           std::string_view function) {
+  if (host_functions_.has_interface(import)) return resolve_host(caller, import, function);
   const auto snapshot = registry_.grant_snapshot();
   const auto* grants = snapshot->grants_of(caller.str());
   const auto core_target = ModuleId::parse(import);  // a core caller names its target
@@ -150,6 +209,7 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
 
 Result<std::vector<wasmtime::component::Val>> CallRouter::call(
     const Route& route, std::span<const wasmtime::component::Val> args) {
+  if (route.kind == Route::Kind::Host) return call_host(route, args);
   if (route.kind == Route::Kind::Service && route.handle) {
     return supervisor_.call_values(
         std::static_pointer_cast<supervisor::Supervisor::Service>(route.handle), route.function,

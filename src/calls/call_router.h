@@ -16,6 +16,10 @@
 // call is Denied, naming the provider found among installed modules, or
 // Unavailable when none exports it.
 //
+// An interface the embedding client registered host functions under
+// (HostFunctions) is served by the host alone, and only to a caller that
+// holds the grant `host:INTERFACE`; any other caller is Denied.
+//
 // Thread-safe.
 
 #include <atomic>
@@ -23,6 +27,7 @@
 #include <mutex>
 #include <string>
 
+#include "calls/host_functions.h"
 #include "registry/module_registry.h"
 #include "runtime/links.h"
 #include "supervisor/supervisor.h"
@@ -31,10 +36,15 @@ namespace orivon::calls {
 
 class CallRouter final : public runtime::Links {
  public:
-  CallRouter(registry::ModuleRegistry& registry, supervisor::Supervisor& supervisor)
-      : registry_(registry), supervisor_(supervisor) {}
+  // `host_functions` must outlive the router.
+  CallRouter(registry::ModuleRegistry& registry, supervisor::Supervisor& supervisor,
+             const HostFunctions& host_functions)
+      : registry_(registry), supervisor_(supervisor), host_functions_(host_functions) {}
 
-  std::uint64_t version() const override { return registry_.links_version(); }
+  // Both counters only grow, so their sum changes whenever either does.
+  std::uint64_t version() const override {
+    return registry_.links_version() + host_functions_.generation();
+  }
   runtime::Route resolve(const ModuleId& caller, std::string_view import,
                          std::string_view function) override;
   Result<std::vector<wasmtime::component::Val>> call(
@@ -49,8 +59,14 @@ class CallRouter final : public runtime::Links {
       std::span<const wasmtime::component::Val> args);
 
  private:
+  runtime::Route resolve_host(const ModuleId& caller, std::string_view interface,
+                              std::string_view function);
+  Result<std::vector<wasmtime::component::Val>> call_host(
+      const runtime::Route& route, std::span<const wasmtime::component::Val> args);
+
   registry::ModuleRegistry& registry_;
   supervisor::Supervisor& supervisor_;
+  const HostFunctions& host_functions_;
   std::mutex mutex_;
   std::map<std::string, std::uint64_t> next_member_;  // guarded by mutex_; round-robin position
 };

@@ -8,6 +8,8 @@
 #include "engine/compiled_code.h"
 #include "engine/interface_text.h"
 #include "engine/program_loader.h"
+#include "grants/service_profile.h"
+#include "orivon/grants.h"
 
 namespace orivon::registry {
 namespace {
@@ -200,11 +202,32 @@ Result<ModuleDetails> ModuleRegistry::inspect(const ModuleId& id) {
 
 Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
                                     GrantDecision decision) {
-  if (grant.empty() || grant.size() > 1024) {
-    return Error(ErrorCode::InvalidArgument, "a grant is between 1 and 1024 characters");
-  }
+  ORIVON_TRY(auto parsed, parse_grant(grant));
   std::lock_guard lock(mutex_);
-  return store_->set_decision(id.str(), std::string(grant), decision, now_seconds());
+  ORIVON_TRY(auto record, store_->find(id.str()));
+  if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  if (decision == GrantDecision::Allow) {
+    if (const auto* fs = std::get_if<FsGrant>(&parsed)) {
+      ORIVON_TRY(auto host, grants::check_directory_grant(*fs, state_dir_,
+                                                          grants::PathCheck::MayNotExistYet));
+      (void)host;
+    }
+    ORIVON_TRY(auto allowed, store_->allowed_grants(id.str()));
+    ORIVON_RETURN_IF_ERROR(grants::check_compatible(grant, parsed, allowed));
+  }
+  ORIVON_RETURN_IF_ERROR(
+      store_->set_decision(id.str(), std::string(grant), decision, now_seconds()));
+  if (std::holds_alternative<HostGrant>(parsed)) {
+    links_version_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  return ok();
+}
+
+Result<std::vector<std::string>> ModuleRegistry::allowed_grants(const ModuleId& id) {
+  std::lock_guard lock(mutex_);
+  ORIVON_TRY(auto record, store_->find(id.str()));
+  if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  return store_->allowed_grants(id.str());
 }
 
 Result<std::optional<Manifest>> ModuleRegistry::manifest(const ModuleId& id) {

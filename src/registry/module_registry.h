@@ -65,7 +65,17 @@ class ModuleRegistry {
   Result<ModuleInfo> update(const ModuleId& id, std::span<const std::byte> code);
   Result<std::vector<ModuleInfo>> list();
   Result<ModuleDetails> inspect(const ModuleId& id);
+  // Records a decision on one grant string after parsing it (InvalidArgument
+  // with the expected syntax if malformed). Allowing also checks a directory
+  // against the state directory (PermissionDenied) and against the grants
+  // already allowed (FailedPrecondition for a contradiction). Host-function
+  // grants apply to the next call, so the links version moves.
   Result<void> decide(const ModuleId& id, std::string_view grant, GrantDecision decision);
+  // The grants allowed to `id`, in the order they were first decided.
+  // NotFound if the module is absent.
+  Result<std::vector<std::string>> allowed_grants(const ModuleId& id);
+  // The state directory (what no directory grant may touch).
+  const std::filesystem::path& state_dir() const { return state_dir_; }
   // The manifest the module was installed with, if any.
   Result<std::optional<Manifest>> manifest(const ModuleId& id);
   // Whether a host starts the module when it comes up.
@@ -97,7 +107,7 @@ class ModuleRegistry {
 
  private:
   ModuleRegistry(engine::Engine& engine, std::unique_ptr<StateStore> store)
-      : engine_(engine), store_(std::move(store)) {}
+      : engine_(engine), state_dir_(store->dir()), store_(std::move(store)) {}
 
   std::filesystem::path cache_path(const std::string& hash) const;
   // Compiles a validated binary and writes its compiled code to the cache.
@@ -119,6 +129,7 @@ class ModuleRegistry {
                                                           const std::vector<std::string>& names);
 
   engine::Engine& engine_;
+  const std::filesystem::path state_dir_;
   std::mutex mutex_;
   std::unique_ptr<StateStore> store_;      // guarded by mutex_
   std::map<std::string, Program> loaded_;  // guarded by mutex_; by module id

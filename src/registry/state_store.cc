@@ -187,6 +187,22 @@ Result<std::map<std::string, GrantDecision>> StateStore::decisions(const std::st
   return result;
 }
 
+Result<std::vector<std::string>> StateStore::allowed_grants(const std::string& id) {
+  // The upsert in set_decision keeps a row's rowid, so rowid order is the
+  // order of first decisions.
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT grant_text FROM grant_decisions WHERE module_id = ?1 "
+                         "AND decision = 'allow' ORDER BY rowid"));
+  statement.bind(1, id);
+  std::vector<std::string> result;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    result.push_back(statement.text(0));
+  }
+  return result;
+}
+
 Result<void> StateStore::add_call_grants(const std::string& caller, const std::string& target,
                                          const std::vector<std::string>& functions,
                                          std::int64_t now) {

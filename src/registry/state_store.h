@@ -83,6 +83,9 @@ class StateStore {
   [[nodiscard]] Result<void> set_decision(const std::string& id, const std::string& grant,
                                           GrantDecision decision, std::int64_t now);
   [[nodiscard]] Result<std::map<std::string, GrantDecision>> decisions(const std::string& id);
+  // The grants allowed to `id`, in the order they were first decided (a
+  // later change of decision keeps a grant's place): the order of `arg:`s.
+  [[nodiscard]] Result<std::vector<std::string>> allowed_grants(const std::string& id);
 
   // Adds call grants (existing ones are kept, in their place); all or none.
   [[nodiscard]] Result<void> add_call_grants(const std::string& caller, const std::string& target,

@@ -198,6 +198,7 @@ Result<std::vector<wc::Val>> LinkState::dispatch(ImportSite& site,
       return Error(ErrorCode::Unavailable, route.message);
     case Route::Kind::Service:
     case Route::Kind::Group:
+    case Route::Kind::Host:
       return links_.call(route, args);
     case Route::Kind::Library: {
       if (!store) {

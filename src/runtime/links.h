@@ -33,13 +33,14 @@ struct Route {
     Service,      // a service module: called in its own store
     Library,      // a library: instantiated in the caller's store
     Group,        // a group: routed to a running member
+    Host,         // a function the embedding client registered (handle: the HostFunction)
   };
   Kind kind = Kind::Unavailable;
   std::string target;    // module id (Denied: the provider found, if any)
   std::string function;  // the target's export: "iface#func", or a core export name
   std::string message;   // Denied / Unavailable: says caller, target and function
   std::shared_ptr<const internal::ProgramData> program;  // Library: its code
-  std::shared_ptr<void> handle;  // Service: the Links implementation's handle to it
+  std::shared_ptr<void> handle;  // Service, Host: the Links implementation's handle to it
 };
 
 class Links {
@@ -55,7 +56,7 @@ class Links {
   virtual Route resolve(const ModuleId& caller, std::string_view import,
                         std::string_view function) = 0;
 
-  // Calls a Service or Group route and returns the target's results. The
+  // Calls a Service, Group or Host route and returns the target's results. The
   // target checks the arguments against its own types; numbers are
   // converted between core and component kinds (see values/numeric_bridge.h).
   virtual Result<std::vector<wasmtime::component::Val>> call(

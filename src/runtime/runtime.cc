@@ -10,6 +10,8 @@
 #include "core/limits.h"
 #include "engine/program_loader.h"
 #include "calls/call_router.h"
+#include "calls/host_functions.h"
+#include "grants/service_profile.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
 #include "runtime/live_instance.h"
@@ -42,7 +44,7 @@ class RuntimeImpl {
           std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
       supervisor_ = std::make_unique<supervisor::Supervisor>(*engine_, *registry,
                                                               state_dir_ / "logs", workers);
-      router_ = std::make_unique<calls::CallRouter>(*registry, *supervisor_);
+      router_ = std::make_unique<calls::CallRouter>(*registry, *supervisor_, host_functions_);
       supervisor_->set_links(router_.get());
     }
     return supervisor_.get();
@@ -63,6 +65,7 @@ class RuntimeImpl {
     }
     return registry_.get();
   }
+  calls::HostFunctions& host_functions() { return host_functions_; }
 
  private:
   std::unique_ptr<engine::Engine> engine_;
@@ -71,6 +74,7 @@ class RuntimeImpl {
   std::unique_ptr<registry::ModuleRegistry> registry_;
   std::filesystem::path state_dir_;
   std::mutex mutex_;
+  calls::HostFunctions host_functions_;  // read by the router, so declared before it
   // The router outlives the supervisor, whose instances call through it.
   std::unique_ptr<calls::CallRouter> router_;           // guarded by mutex_ (creation)
   std::unique_ptr<supervisor::Supervisor> supervisor_;  // guarded by mutex_ (creation)
@@ -239,6 +243,42 @@ Result<void> Runtime::decide_grant(const ModuleId& id, std::string_view grant,
   return guarded("recording a grant decision", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
     return registry->decide(id, grant, decision);
+  });
+}
+
+Result<void> Runtime::allow_grant(const ModuleId& id, std::string_view grant) {
+  return decide_grant(id, grant, GrantDecision::Allow);
+}
+
+Result<void> Runtime::deny_grant(const ModuleId& id, std::string_view grant) {
+  return decide_grant(id, grant, GrantDecision::Deny);
+}
+
+Result<WasiProfile> Runtime::service_profile(const ModuleId& id) {
+  return guarded("building a service's profile", [&]() -> Result<WasiProfile> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto allowed, registry->allowed_grants(id));
+    ORIVON_TRY(auto profile, grants::build_service_profile(id, allowed, registry->state_dir(),
+                                                           grants::process_environment));
+    return std::move(profile.wasi);
+  });
+}
+
+Result<void> Runtime::register_host_function(std::string_view interface,
+                                             std::string_view function, HostFunction callback) {
+  return guarded("registering a host function", [&]() -> Result<void> {
+    auto grant = parse_grant("host:" + std::string(interface));
+    if (!grant) return grant.error();
+    const bool valid_name = !function.empty() && std::all_of(function.begin(), function.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!valid_name) {
+      return Error(ErrorCode::InvalidArgument,
+                   "'" + std::string(function) + "' is not a WIT function name (kebab-case)");
+    }
+    if (!callback) return Error(ErrorCode::InvalidArgument, "no callback");
+    impl_->host_functions().add(std::string(interface), std::string(function), std::move(callback));
+    return ok();
   });
 }
 

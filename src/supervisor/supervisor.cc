@@ -8,6 +8,7 @@
 #include <future>
 
 #include "core/limits.h"
+#include "grants/service_profile.h"
 #include "runtime/live_instance.h"
 
 namespace orivon::supervisor {
@@ -362,9 +363,22 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   };
   hooks.links = links_;
   hooks.module = s.id;
-  WasiProfile profile;  // services get no OS access yet: grants come with the OS-grants work
-  profile.args = {s.id.str()};
-  profile.stdio = Stdio::Null;
+  // Default deny: the profile holds only what the client allowed, read
+  // (and its directories checked) afresh at every start.
+  auto allowed = registry_.allowed_grants(s.id);
+  if (!allowed) {
+    crash(s, allowed.error());
+    return;
+  }
+  auto granted = grants::build_service_profile(s.id, *allowed, registry_.state_dir(),
+                                               grants::process_environment);
+  if (!granted) {
+    crash(s, granted.error());
+    return;
+  }
+  for (const auto& note : granted->notes) logs->note(note);
+  if (granted->stdio != StdioMode::Log) hooks.output = nullptr;
+  const WasiProfile& profile = granted->wasi;
   ExecutionLimits limits;
   limits.max_memory_bytes = settings.max_memory_bytes;
   auto live = with_deadline(s.deadline_ns, settings.call_deadline, [&] {
