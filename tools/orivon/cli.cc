@@ -74,7 +74,8 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"stop", setup_stop(app, global)},       {"restart", setup_restart(app, global)},
       {"call", setup_call(app, global)},       {"logs", setup_logs(app, global)},
       {"grant", setup_grant(app, global)},     {"revoke", setup_revoke(app, global)},
-      {"grants", setup_grants(app, global)},
+      {"grants", setup_grants(app, global)},   {"allow", setup_allow(app, global)},
+      {"deny", setup_deny(app, global)},
   };
 
   std::vector<const char*> raw;

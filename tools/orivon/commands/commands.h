@@ -38,5 +38,7 @@ CommandAction setup_logs(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_grant(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_revoke(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_grants(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_allow(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_deny(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

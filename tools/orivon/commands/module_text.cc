@@ -105,13 +105,26 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
   out << "  sha256:      " << text_of(module, "content_hash") << "\n";
   out << "  manifest:    " << (module.value("has_manifest", false) ? "yes" : "none") << "\n";
 
-  out << "  grants (requested -> decision):\n";
+  // Requested versus granted, one line each: what the module asked for (or
+  // not), what the client decided, and what the grant gives. Nothing else is
+  // granted.
+  out << "  system grants (default deny; " << "requested? -> decision: what it gives):\n";
   const auto& grants = module["grants"];
-  if (!grants.is_array() || grants.empty()) out << "    none\n";
+  if (!grants.is_array() || grants.empty()) out << "    none requested or decided: no system access\n";
+  std::size_t width = 0;
+  for (const auto& grant : grants) width = std::max(width, text_of(grant, "grant").size());
   for (const auto& grant : grants) {
-    out << "    " << text_of(grant, "grant") << "  "
+    const std::string text = text_of(grant, "grant");
+    const std::string status = text_of(grant, "status");
+    out << "    " << text << std::string(width - text.size() + 2, ' ')
         << (grant.value("requested", false) ? "requested" : "not requested") << " -> "
-        << text_of(grant, "status") << "\n";
+        << (status == "undecided" ? "undecided (not granted)" : status);
+    if (auto meaning = text_of(grant, "meaning"); !meaning.empty() && status == "granted") {
+      out << ": " << meaning;
+    } else if (meaning.starts_with("malformed")) {
+      out << " (" << meaning << ")";
+    }
+    out << "\n";
   }
   // Calls between modules: a group's grants are its members.
   const bool is_group = text_of(module, "kind") == "group";

@@ -1,5 +1,7 @@
 #include "host/module_json.h"
 
+#include "orivon/grants.h"
+
 namespace orivon::cli {
 namespace {
 
@@ -39,6 +41,18 @@ nlohmann::json to_json(const ModuleInfo& info) {
   };
 }
 
+namespace {
+
+// What a grant string gives, or why it gives nothing (a manifest may
+// request a malformed grant; it can never be allowed).
+std::string grant_meaning(const std::string& text) {
+  auto parsed = parse_grant(text);
+  if (!parsed) return "malformed: " + parsed.error().message();
+  return describe_grant(*parsed);
+}
+
+}  // namespace
+
 nlohmann::json to_json(const ModuleDetails& details) {
   nlohmann::json out = to_json(details.info);
   // Requested versus granted: every request with the client's decision, and
@@ -49,14 +63,18 @@ nlohmann::json to_json(const ModuleDetails& details) {
     const char* status = decision == details.decisions.end()           ? "undecided"
                          : decision->second == GrantDecision::Allow ? "granted"
                                                                     : "denied";
-    grants.push_back({{"grant", request}, {"requested", true}, {"status", status}});
+    grants.push_back({{"grant", request},
+                      {"requested", true},
+                      {"status", status},
+                      {"meaning", grant_meaning(request)}});
   }
   for (const auto& [grant, decision] : details.decisions) {
     const auto& requests = details.manifest.requests;
     if (std::find(requests.begin(), requests.end(), grant) != requests.end()) continue;
     grants.push_back({{"grant", grant},
                       {"requested", false},
-                      {"status", decision == GrantDecision::Allow ? "granted" : "denied"}});
+                      {"status", decision == GrantDecision::Allow ? "granted" : "denied"},
+                      {"meaning", grant_meaning(grant)}});
   }
   out["has_manifest"] = details.has_manifest;
   out["grants"] = std::move(grants);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/module_json.h"
+#include "orivon/grants.h"
 
 namespace orivon::cli {
 namespace {
@@ -70,6 +71,38 @@ Result<std::vector<std::string>> functions_field(const json& request) {
     functions.push_back(name.get<std::string>());
   }
   return functions;
+}
+
+// `allow` / `deny`: {"id", "grants": [...]}. Decided in order; a failure
+// says which grants were already recorded.
+Result<json> decide(Runtime& runtime, const json& request, GrantDecision decision,
+                    Responder responder) {
+  ORIVON_TRY(auto id, id_field(request));
+  auto it = request.find("grants");
+  if (it == request.end() || !it->is_array() || it->empty()) {
+    return bad_request("'grants' must be a non-empty array of strings");
+  }
+  json done = json::array();
+  std::string recorded;
+  for (const auto& item : *it) {
+    if (!item.is_string()) return bad_request("'grants' must be a non-empty array of strings");
+    const std::string text = item.get<std::string>();
+    auto parsed = parse_grant(text);
+    auto decided = parsed ? runtime.decide_grant(id, text, decision) : Result<void>(parsed.error());
+    if (!decided) {
+      if (recorded.empty()) return decided.error();
+      return Error::wrap("recorded " + recorded + " but not '" + text + "'", decided.error());
+    }
+    recorded += (recorded.empty() ? "'" : ", '") + text + "'";
+    done.push_back({{"grant", text}, {"meaning", describe_grant(*parsed)}});
+  }
+  json out = {{"id", id.str()}, {"grants", std::move(done)}};
+  if (responder == Responder::Host && id.kind() == ModuleKind::Service &&
+      runtime.service_metrics(id).state == ModuleState::Running) {
+    out["note"] = "'" + id.str() + "' is running: it gets the change when it restarts "
+                  "(orivon restart " + id.str() + "); host: grants apply to its next call";
+  }
+  return out;
 }
 
 // The grant `caller` holds on `target`, if any.
@@ -189,7 +222,7 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
   ORIVON_TRY(auto op, string_field(request, "op"));
   static const std::vector<std::string> kOps = {
       "ping", "list",    "add",  "remove", "update", "inspect", "start",
-      "stop", "restart", "call", "logs",   "grant",  "revoke",  "grants"};
+      "stop", "restart", "call", "logs",   "grant",  "revoke",  "grants", "allow", "deny"};
   if (std::find(kOps.begin(), kOps.end(), op) == kOps.end()) {
     return bad_request("unknown op '" + op + "'");
   }
@@ -211,6 +244,8 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
   if (op == "grant") return grant(runtime, request);
   if (op == "revoke") return revoke(runtime, request);
   if (op == "grants") return grants(runtime, request);
+  if (op == "allow") return decide(runtime, request, GrantDecision::Allow, responder);
+  if (op == "deny") return decide(runtime, request, GrantDecision::Deny, responder);
   ORIVON_TRY(auto id, id_field(request));
   if (op == "remove") {
     ORIVON_RETURN_IF_ERROR(runtime.remove_module(id));
