@@ -92,7 +92,12 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
                                         &delete_policy);
   }
   if (!profile.http_origins.empty()) {
-    return Error(ErrorCode::Unimplemented, "outbound HTTP grants are not enforced yet");
+    // TODO(#6): link wasi:http with an origin check. The pinned C API's
+    // wasmtime_component_linker_add_wasi_http always uses Wasmtime's default
+    // hooks (no send_request check), so it needs its own entry point in lib.rs.
+    return Error(ErrorCode::Unimplemented,
+                 "outbound HTTP grants are not supported yet: orivon does not link wasi:http, "
+                 "so a guest cannot make HTTP requests at all");
   }
   if (profile.network == Network::Full) {
     // All three are needed: any address, name lookup, and socket creation.
