@@ -139,7 +139,8 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
 }
 
 IpAddress IpAddress::unmapped() const {
-  if (family != Family::V6 || !std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), bytes.begin())) {
+  if (family != Family::V6 ||
+      !std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), bytes.begin())) {
     return *this;
   }
   IpAddress v4;

@@ -38,7 +38,9 @@ bool check_socket(void* data, const orivon_socket_address_t* address,
   return static_cast<const NetPolicy*>(data)->allows(ip, address->port, to_socket_use(use));
 }
 
-void delete_policy(void* data) noexcept { std::unique_ptr<NetPolicy>(static_cast<NetPolicy*>(data)); }
+void delete_policy(void* data) noexcept {
+  std::unique_ptr<NetPolicy> policy(static_cast<NetPolicy*>(data));
+}
 
 }  // namespace
 

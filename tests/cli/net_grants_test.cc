@@ -129,20 +129,24 @@ TEST(CliNetGrants, ConnectToAnAddressNotGrantedIsRefused) {
 TEST(CliNetGrants, CidrBlocksAndPortRanges) {
   LoopbackSocket peer(SOCK_STREAM);
   const std::string range = std::to_string(peer.port() - 1) + "-" + std::to_string(peer.port() + 1);
-  EXPECT_EQ(probe({"--allow-connect", "127.0.0.0/8:" + range}, connect_call("127.0.0.1", peer.port())),
+  EXPECT_EQ(probe({"--allow-connect", "127.0.0.0/8:" + range},
+                  connect_call("127.0.0.1", peer.port())),
             "connected");
   EXPECT_EQ(peer.connections(), 1);
   const std::string below = "1-" + std::to_string(peer.port() - 1);
-  EXPECT_THAT(probe({"--allow-connect", "127.0.0.0/8:" + below}, connect_call("127.0.0.1", peer.port())),
+  EXPECT_THAT(probe({"--allow-connect", "127.0.0.0/8:" + below},
+                    connect_call("127.0.0.1", peer.port())),
               HasSubstr("access-denied"));
-  EXPECT_THAT(probe({"--allow-connect", "10.0.0.0/8:" + range}, connect_call("127.0.0.1", peer.port())),
+  EXPECT_THAT(probe({"--allow-connect", "10.0.0.0/8:" + range},
+                    connect_call("127.0.0.1", peer.port())),
               HasSubstr("access-denied"));
   EXPECT_EQ(peer.connections(), 0);
 }
 
 TEST(CliNetGrants, StarGrantsEveryAddress) {
   LoopbackSocket peer(SOCK_STREAM);
-  EXPECT_EQ(probe({"--allow-connect", "*:" + peer.port_text()}, connect_call("127.0.0.1", peer.port())),
+  EXPECT_EQ(probe({"--allow-connect", "*:" + peer.port_text()},
+                  connect_call("127.0.0.1", peer.port())),
             "connected");
   EXPECT_EQ(peer.connections(), 1);
 }
@@ -157,7 +161,8 @@ TEST(CliNetGrants, HostNameRuleAllowsItsAddresses) {
 
 TEST(CliNetGrants, NoRulesRefuseEverything) {
   LoopbackSocket peer(SOCK_STREAM);
-  EXPECT_THAT(probe({}, connect_call("127.0.0.1", peer.port())), HasSubstr("access-denied"));
+  EXPECT_THAT(probe({},
+                  connect_call("127.0.0.1", peer.port())), HasSubstr("access-denied"));
   EXPECT_THAT(probe({}, listen_call("127.0.0.1", free_port())), HasSubstr("access-denied"));
   EXPECT_EQ(peer.connections(), 0);
 }
@@ -204,7 +209,8 @@ TEST(CliNetGrants, DatagramsFollowConnectRules) {
 
 TEST(CliNetGrants, NetStillGrantsEverything) {
   LoopbackSocket peer(SOCK_STREAM);
-  EXPECT_EQ(probe({"--net"}, connect_call("127.0.0.1", peer.port())), "connected");
+  EXPECT_EQ(probe({"--net"},
+                  connect_call("127.0.0.1", peer.port())), "connected");
   EXPECT_EQ(peer.connections(), 1);
   const std::uint16_t port = free_port();
   EXPECT_EQ(probe({"--net"}, listen_call("127.0.0.1", port)),

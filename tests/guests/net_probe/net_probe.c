@@ -161,7 +161,8 @@ void exports_net_probe_bind_loopback(net_probe_string_t* ret) {
   wasi_sockets_network_network_drop_own(network);
 }
 
-void exports_net_probe_connect_to(net_probe_string_t* text, uint16_t port, net_probe_string_t* ret) {
+void exports_net_probe_connect_to(net_probe_string_t* text, uint16_t port,
+                                  net_probe_string_t* ret) {
   socket_address_t address;
   if (!parse_address(text, port, &address)) {
     net_probe_string_dup(ret, "bad address");
@@ -262,7 +263,8 @@ void exports_net_probe_listen_on(net_probe_string_t* text, uint16_t port, net_pr
   wasi_sockets_network_network_drop_own(network);
 }
 
-void exports_net_probe_send_datagram(net_probe_string_t* text, uint16_t port, net_probe_string_t* ret) {
+void exports_net_probe_send_datagram(net_probe_string_t* text, uint16_t port,
+                                     net_probe_string_t* ret) {
   socket_address_t address;
   if (!parse_address(text, port, &address)) {
     net_probe_string_dup(ret, "bad address");

@@ -68,7 +68,8 @@ TEST(IpAddress, ParsesOnlyLiterals) {
 TEST(IpAddress, UnmapsIpv4MappedIpv6) {
   EXPECT_EQ(ip("::ffff:10.1.2.3").unmapped(), ip("10.1.2.3"));
   EXPECT_EQ(ip("::1").unmapped(), ip("::1"));
-  EXPECT_EQ(ip("::ffff:0:1.2.3.4").unmapped(), ip("::ffff:0:1.2.3.4"));  // IPv4-translated: not mapped
+  // IPv4-translated, not mapped: stays IPv6.
+  EXPECT_EQ(ip("::ffff:0:1.2.3.4").unmapped(), ip("::ffff:0:1.2.3.4"));
 }
 
 TEST(NetPolicy, NoRulesAllowNothingButEphemeralBinds) {

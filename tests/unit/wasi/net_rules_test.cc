@@ -18,9 +18,11 @@ NetRule parsed(Kind kind, const char* text) {
 }
 
 TEST(NetRuleText, ParsesHostsAndPorts) {
-  EXPECT_EQ(parsed(Kind::Connect, "127.0.0.1:8080"), (NetRule{Kind::Connect, "127.0.0.1", 8080, 8080}));
+  EXPECT_EQ(parsed(Kind::Connect, "127.0.0.1:8080"),
+            (NetRule{Kind::Connect, "127.0.0.1", 8080, 8080}));
   EXPECT_EQ(parsed(Kind::Listen, "*:1000-2000"), (NetRule{Kind::Listen, "*", 1000, 2000}));
-  EXPECT_EQ(parsed(Kind::Connect, "10.0.0.0/8:443"), (NetRule{Kind::Connect, "10.0.0.0/8", 443, 443}));
+  EXPECT_EQ(parsed(Kind::Connect, "10.0.0.0/8:443"),
+            (NetRule{Kind::Connect, "10.0.0.0/8", 443, 443}));
   EXPECT_EQ(parsed(Kind::Connect, "[::1]:80"), (NetRule{Kind::Connect, "::1", 80, 80}));
   EXPECT_EQ(parsed(Kind::Connect, "[fd00::/8]:1-65535"),
             (NetRule{Kind::Connect, "fd00::/8", 1, 65535}));

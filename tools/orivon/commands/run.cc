@@ -160,7 +160,8 @@ CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_arg
       ->type_name("NAME[=VALUE]");
   run_command->add_flag("--net", options->network,
                         "Grant UNRESTRICTED network access: connect to and listen on any "
-                        "address and port, UDP, name lookup. Prefer --allow-connect/--allow-listen");
+                        "address and port, UDP, name lookup. Prefer --allow-connect and "
+                        "--allow-listen");
   run_command
       ->add_option("--allow-connect", options->allow_connect,
                    "Allow TCP connections and UDP datagrams to these addresses and ports; "
