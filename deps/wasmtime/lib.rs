@@ -36,3 +36,117 @@ pub unsafe extern "C" fn orivon_wasi_config_allow_sockets(
     builder.allow_tcp(tcp);
     builder.allow_udp(udp);
 }
+
+/// An IP socket address as orivon's socket check receives it: `family` is 4
+/// or 6, `address` holds the 4 or 16 address bytes in network order (the rest
+/// zero), `port` is in host order. Mirrored in src/wasi/wasi_extensions.h.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct orivon_socket_address_t {
+    pub family: u8,
+    pub address: [u8; 16],
+    pub port: u16,
+}
+const _: () = assert!(
+    std::mem::size_of::<orivon_socket_address_t>() == 20,
+    "orivon_socket_address_t must match src/wasi/wasi_extensions.h"
+);
+
+/// What an address is used for; mirrors wasmtime-wasi's `SocketAddrUse` and
+/// src/wasi/wasi_extensions.h. The values are part of orivon's C ABI.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub enum orivon_socket_use_t {
+    TcpBind = 0,
+    TcpListen = 1,
+    TcpAccept = 2,
+    TcpConnect = 3,
+    UdpBind = 4,
+    UdpSend = 5,
+    UdpReceive = 6,
+}
+
+// The match has no wildcard arm on purpose: a variant added by an upgrade
+// stops the build here, so no new use of an address is silently allowed or
+// denied before orivon's policy has been taught about it.
+fn socket_use(use_: wasmtime_wasi::sockets::SocketAddrUse) -> orivon_socket_use_t {
+    use wasmtime_wasi::sockets::SocketAddrUse as U;
+    match use_ {
+        U::TcpBind => orivon_socket_use_t::TcpBind,
+        U::TcpListen => orivon_socket_use_t::TcpListen,
+        U::TcpAccept => orivon_socket_use_t::TcpAccept,
+        U::TcpConnect => orivon_socket_use_t::TcpConnect,
+        U::UdpBind => orivon_socket_use_t::UdpBind,
+        U::UdpSend => orivon_socket_use_t::UdpSend,
+        U::UdpReceive => orivon_socket_use_t::UdpReceive,
+    }
+}
+
+#[allow(non_camel_case_types)]
+pub type orivon_socket_check_t = extern "C" fn(
+    data: *mut std::ffi::c_void,
+    address: *const orivon_socket_address_t,
+    use_: orivon_socket_use_t,
+) -> bool;
+
+/// The C callback with its data; the finalizer runs when the last socket
+/// (and the WASI context) holding the check is gone.
+struct SocketCheck {
+    check: orivon_socket_check_t,
+    data: *mut std::ffi::c_void,
+    finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
+}
+
+// The caller of `orivon_wasi_config_set_socket_check` promises that `check`
+// may be called with `data` from any thread, concurrently.
+unsafe impl Send for SocketCheck {}
+unsafe impl Sync for SocketCheck {}
+
+impl Drop for SocketCheck {
+    fn drop(&mut self) {
+        if let Some(finalizer) = self.finalizer {
+            finalizer(self.data);
+        }
+    }
+}
+
+impl SocketCheck {
+    fn allows(&self, addr: std::net::SocketAddr, use_: orivon_socket_use_t) -> bool {
+        let mut out = orivon_socket_address_t { family: 4, address: [0; 16], port: addr.port() };
+        match addr.ip() {
+            std::net::IpAddr::V4(ip) => out.address[..4].copy_from_slice(&ip.octets()),
+            std::net::IpAddr::V6(ip) => {
+                out.family = 6;
+                out.address.copy_from_slice(&ip.octets());
+            }
+        }
+        (self.check)(self.data, &out, use_)
+    }
+}
+
+/// Replaces the socket address check: every address a guest binds, listens
+/// on, accepts from, connects or sends to is passed to `check` first, and
+/// refused (the guest sees `access-denied`) when it returns false. Also allows
+/// creating TCP and UDP sockets, since the check is what restricts them.
+/// `finalizer` (optional) is called with `data` once the check is dropped,
+/// which may be after `config` is consumed (sockets keep the check alive).
+///
+/// # Safety
+/// `config` must be a valid, exclusively borrowed `wasi_config_t`; `check`
+/// must be callable with `data` from any thread and must not unwind.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_wasi_config_set_socket_check(
+    config: *mut wasi_config_t,
+    check: orivon_socket_check_t,
+    data: *mut std::ffi::c_void,
+    finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
+) {
+    let builder = unsafe { &mut *config.cast::<WasiCtxBuilder>() };
+    let check = std::sync::Arc::new(SocketCheck { check, data, finalizer });
+    builder.socket_addr_check(move |addr, use_| {
+        let allowed = check.allows(addr, socket_use(use_));
+        Box::pin(async move { allowed })
+    });
+    builder.allow_tcp(true);
+    builder.allow_udp(true);
+}

@@ -42,4 +42,11 @@ inline constexpr std::size_t kMinServiceWorkers = 2;
 // timeout of its own it is stopped after this long.
 inline constexpr std::chrono::milliseconds kDefaultLibraryCallTimeout{30'000};
 
+// How long a host name in a network rule stays resolved before the next
+// check asks the system again: long enough that a busy guest does not
+// resolve on every connect, short enough to follow DNS changes. A name that
+// does not resolve is asked again after kNetNameMissTtl.
+inline constexpr std::chrono::seconds kNetNameCacheTtl{30};
+inline constexpr std::chrono::seconds kNetNameMissTtl{5};
+
 }  // namespace orivon::limits

@@ -1,14 +1,46 @@
 #include "wasi/wasi_config_builder.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <memory>
 #include <string>
 
+#include "wasi/net_policy.h"
 #include "wasi/wasi_extensions.h"
 
 namespace orivon::wasi {
 namespace {
 
 bool has_nul(const std::string& text) { return text.find('\0') != std::string::npos; }
+
+SocketUse to_socket_use(orivon_socket_use_t use) {
+  switch (use) {
+    case ORIVON_SOCKET_TCP_BIND: return SocketUse::TcpBind;
+    case ORIVON_SOCKET_TCP_LISTEN: return SocketUse::TcpListen;
+    case ORIVON_SOCKET_TCP_ACCEPT: return SocketUse::TcpAccept;
+    case ORIVON_SOCKET_TCP_CONNECT: return SocketUse::TcpConnect;
+    case ORIVON_SOCKET_UDP_BIND: return SocketUse::UdpBind;
+    case ORIVON_SOCKET_UDP_SEND: return SocketUse::UdpSend;
+    case ORIVON_SOCKET_UDP_RECEIVE: return SocketUse::UdpReceive;
+  }
+  return SocketUse::TcpConnect;  // unreachable: lib.rs sends only the values above
+}
+
+// The socket check Wasmtime calls; `data` is the NetPolicy the config owns.
+// Called from Rust, so it must not unwind: NetPolicy::allows is noexcept.
+bool check_socket(void* data, const orivon_socket_address_t* address,
+                  orivon_socket_use_t use) noexcept {
+  if (address == nullptr || (address->family != 4 && address->family != 6)) return false;
+  IpAddress ip;
+  ip.family = address->family == 4 ? IpAddress::Family::V4 : IpAddress::Family::V6;
+  std::copy(std::begin(address->address), std::end(address->address), ip.bytes.begin());
+  return static_cast<const NetPolicy*>(data)->allows(ip, address->port, to_socket_use(use));
+}
+
+void delete_policy(void* data) noexcept {
+  std::unique_ptr<NetPolicy> policy(static_cast<NetPolicy*>(data));
+}
 
 }  // namespace
 
@@ -54,10 +86,20 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
   }
 
   if (profile.network == Network::Rules) {
-    return Error(ErrorCode::Unimplemented, "host:port network rules are not enforced yet");
+    ORIVON_TRY(auto policy, NetPolicy::compile(profile.net_rules, make_system_resolver()));
+    config.allow_ip_name_lookup(policy->needs_name_lookup());
+    // From here the config owns the policy: lib.rs calls delete_policy once
+    // the WASI context and the last socket holding the check are gone.
+    orivon_wasi_config_set_socket_check(config.capi(), &check_socket, policy.release(),
+                                        &delete_policy);
   }
   if (!profile.http_origins.empty()) {
-    return Error(ErrorCode::Unimplemented, "outbound HTTP grants are not enforced yet");
+    // TODO(#6): link wasi:http with an origin check. The pinned C API's
+    // wasmtime_component_linker_add_wasi_http always uses Wasmtime's default
+    // hooks (no send_request check), so it needs its own entry point in lib.rs.
+    return Error(ErrorCode::Unimplemented,
+                 "outbound HTTP grants are not supported yet: orivon does not link wasi:http, "
+                 "so a guest cannot make HTTP requests at all");
   }
   if (profile.network == Network::Full) {
     // All three are needed: any address, name lookup, and socket creation.

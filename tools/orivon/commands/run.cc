@@ -4,10 +4,12 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "orivon/net_rules.h"
 #include "orivon/runtime.h"
 #include "orivon/units.h"
 
@@ -20,6 +22,8 @@ struct RunOptions {
   std::vector<std::string> dirs_read_only;
   std::vector<std::string> env;
   bool network = false;
+  std::vector<std::string> allow_connect;
+  std::vector<std::string> allow_listen;
   std::string invoke;
   std::string timeout;
   std::string max_memory;
@@ -71,6 +75,24 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
     profile.dirs.push_back(parse_dir(dir, DirAccess::ReadOnly));
   }
   profile.network = options.network ? Network::Full : Network::Denied;
+  for (auto [kind, values, flag] : {std::tuple{NetRule::Kind::Connect, &options.allow_connect,
+                                               "--allow-connect"},
+                                    std::tuple{NetRule::Kind::Listen, &options.allow_listen,
+                                               "--allow-listen"}}) {
+    for (const auto& value : *values) {
+      auto rule = parse_net_rule(kind, value);
+      if (!rule) return fail(err, Error::wrap(flag, rule.error()), kExitUsage);
+      profile.net_rules.push_back(*std::move(rule));
+    }
+  }
+  if (!profile.net_rules.empty()) {
+    if (options.network) {
+      return fail(err, Error(ErrorCode::InvalidArgument,
+                             "--net already grants all network access; use either --net or "
+                             "--allow-connect/--allow-listen"), kExitUsage);
+    }
+    profile.network = Network::Rules;
+  }
 
   ExecutionLimits limits;
   if (!options.timeout.empty()) {
@@ -112,7 +134,8 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
 
 const std::vector<std::string>& run_options_with_values() {
   static const std::vector<std::string> options = {
-      "--dir", "--dir-ro", "--env", "--invoke", "--timeout", "--fuel", "--max-memory"};
+      "--dir",     "--dir-ro", "--env",        "--allow-connect", "--allow-listen",
+      "--invoke",  "--timeout", "--fuel",      "--max-memory"};
   return options;
 }
 
@@ -135,7 +158,20 @@ CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_arg
       ->add_option("--env", options->env,
                    "Set an environment variable, or pass one through from orivon's")
       ->type_name("NAME[=VALUE]");
-  run_command->add_flag("--net", options->network, "Grant network access and name lookup");
+  run_command->add_flag("--net", options->network,
+                        "Grant UNRESTRICTED network access: connect to and listen on any "
+                        "address and port, UDP, name lookup. Prefer --allow-connect and "
+                        "--allow-listen");
+  run_command
+      ->add_option("--allow-connect", options->allow_connect,
+                   "Allow TCP connections and UDP datagrams to these addresses and ports; "
+                   "repeatable. HOST: '*', an address, a CIDR block, [IPv6] or a host name")
+      ->type_name("HOST:PORT[-PORT]");
+  run_command
+      ->add_option("--allow-listen", options->allow_listen,
+                   "Allow binding and listening on these local addresses and ports; repeatable "
+                   "(0.0.0.0:8080 or *:8080 for every interface)")
+      ->type_name("HOST:PORT[-PORT]");
   run_command
       ->add_option("--invoke", options->invoke,
                    "Call an export instead of running main; arguments in WAVE for components")
