@@ -16,6 +16,7 @@ key=$(hash_files "$crate/Cargo.toml" "$crate/Cargo.lock" "$crate/lib.rs")
 dest="$ORIVON_CACHE/wasmtime-$version-$key"
 
 if [ -f "$dest/.complete" ]; then
+  touch "$dest/.complete"  # marks it used, for the pruning below
   echo "$dest"
   exit 0
 fi
@@ -40,8 +41,11 @@ echo "$version" > "$tmp/VERSION"
 touch "$tmp/.complete"
 rm -rf "$dest"
 mv "$tmp" "$dest"
-# Older builds (other versions or feature sets) are dead weight: ~150 MB each.
+# Builds nobody used for a week (other versions or feature sets) are dead
+# weight, ~150 MB each. Recent ones stay: another clone or worktree on this
+# machine may still build against them.
 for old in "$ORIVON_CACHE"/wasmtime-*; do
-  [ "$old" = "$dest" ] || [ ! -f "$old/.complete" ] || rm -rf "$old"
+  [ "$old" = "$dest" ] || [ ! -f "$old/.complete" ] && continue
+  [ -n "$(find "$old/.complete" -mtime +7 2>/dev/null)" ] && rm -rf "$old"
 done
 echo "$dest"
