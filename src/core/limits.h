@@ -38,4 +38,49 @@ inline constexpr std::int64_t kMaxTickDelayMs = 60'000;
 // service never holds every worker on a small machine.
 inline constexpr std::size_t kMinServiceWorkers = 2;
 
+// ---- Engine memory layout (src/engine/engine.cc) ----------------------------
+// These decide how many live instances fit in one process. Measured with
+// bench/service_bench.cc (density) and the scratch numbers in bench/README.md.
+
+// Virtual address space reserved up front for each linear memory. Wasmtime's
+// default (4 GiB, which removes every bounds check) caps a process at about
+// 31,000 memories: x86-64 gives user space 128 TiB. 256 MiB plus the guard
+// allows about 450,000, matches the default per-service memory limit
+// (ServiceSettings, 256 MiB) so a service never moves its memory within its
+// limit, and costs an explicit bounds check against a constant. A memory that
+// grows past it is moved (copied) into a larger reservation.
+inline constexpr std::uint64_t kMemoryReservationBytes = std::uint64_t{256} << 20;
+
+// Inaccessible bytes after each linear memory. Wasmtime's default; it is only
+// address space (no memory, no extra mapping), and it lets the compiler fold
+// small constant offsets into one bounds check.
+inline constexpr std::uint64_t kMemoryGuardBytes = std::uint64_t{32} << 20;
+
+// Extra address space reserved when a memory has to move to grow: Wasmtime's
+// default is 2 GiB per moved memory; 64 MiB keeps a service that outgrows its
+// reservation from taking 2 GiB of address space while still amortising moves.
+inline constexpr std::uint64_t kMemoryReservationForGrowthBytes = std::uint64_t{64} << 20;
+
+// Map each module's initial memory image copy-on-write instead of copying it
+// at every instantiation: an idle service then costs about 8 KiB of resident
+// memory instead of its whole initial memory (136 KiB for a small C reactor,
+// measured), and instantiation copies nothing. The price is one memory mapping
+// per instance (see kMappingsPerInstance).
+inline constexpr bool kMemoryInitCopyOnWrite = true;
+
+// Component-model concurrency (async) support is off: orivon calls components
+// synchronously, and the concurrency machinery costs several times on every
+// synchronous call. Only takes effect if the Wasmtime build has the
+// component-model-async feature (ours does not today); set explicitly so a
+// rebuild with it cannot silently slow every call.
+inline constexpr bool kComponentConcurrency = false;
+
+// Memory mappings (/proc/self/maps lines) one live instance of a core module
+// with an initial memory image costs with the settings above: the
+// reservation, its accessible part and the copy-on-write image (measured: 3.0).
+// Linux allows vm.max_map_count (default 65,530) per process, so without
+// raising it one process holds at most about 20,000 live instances; 100,000
+// need vm.max_map_count >= 400,000 (bench/README.md).
+inline constexpr std::uint64_t kMappingsPerInstance = 3;
+
 }  // namespace orivon::limits
