@@ -11,8 +11,8 @@
 # ORIVON_BENCH_REPETITIONS (default 3), ORIVON_DENSITY_STEPS (default
 # 1000,10000,30000,100000). Results (JSON) are kept in build/bench-results/.
 #
-# The density sweep needs about 8 memory mappings per live service and Linux
-# allows vm.max_map_count per process (default 65,530: about 8,000 services).
+# The density sweep needs about 5 memory mappings per live service and Linux
+# allows vm.max_map_count per process (default 65,530: about 13,000 services).
 # Run as root, this script raises vm.max_map_count to 1,048,576 for the
 # sweep, says so, and leaves it raised; otherwise the sweep stops where the
 # limit is and says why (bench/README.md).
@@ -73,7 +73,7 @@ if [ "$density" = 1 ]; then
       sysctl -q -w vm.max_map_count="$needed"
     else
       note "vm.max_map_count is $current and this is not root: the sweep stops near" \
-           "$((current / 8)) services (raise it with: sysctl -w vm.max_map_count=$needed)"
+           "$((current / 5)) services (raise it with: sysctl -w vm.max_map_count=$needed)"
     fi
   fi
   step "Density: live, idle, callable services in one process"

@@ -77,10 +77,14 @@ inline constexpr bool kComponentConcurrency = false;
 
 // Memory mappings (/proc/self/maps lines) one live instance of a core module
 // with an initial memory image costs with the settings above: the
-// reservation, its accessible part and the copy-on-write image (measured: 3.0).
-// Linux allows vm.max_map_count (default 65,530) per process, so without
-// raising it one process holds at most about 20,000 live instances; 100,000
-// need vm.max_map_count >= 400,000 (bench/README.md).
+// reservation, its accessible part and the copy-on-write image (measured:
+// 3.0). Each distinct module's compiled code adds 2 more (executable code and
+// read-only data), so a running service of its own module costs 5 (measured
+// by `orivon_service_bench --density`). Linux allows vm.max_map_count
+// (default 65,530) mappings per process: about 13,000 such services; 100,000
+// need vm.max_map_count >= 520,000 (bench/README.md). Even memories without
+// any mapping (malloc-backed: no reservation, no guard, no CoW, no signal
+// traps) would leave 2 per module and cost 17 times the resident memory.
 inline constexpr std::uint64_t kMappingsPerInstance = 3;
 
 }  // namespace orivon::limits
