@@ -61,12 +61,18 @@ inline constexpr std::uint64_t kMemoryGuardBytes = std::uint64_t{32} << 20;
 // reservation from taking 2 GiB of address space while still amortising moves.
 inline constexpr std::uint64_t kMemoryReservationForGrowthBytes = std::uint64_t{64} << 20;
 
-// Map each module's initial memory image copy-on-write instead of copying it
-// at every instantiation: an idle service then costs about 8 KiB of resident
-// memory instead of its whole initial memory (136 KiB for a small C reactor,
-// measured), and instantiation copies nothing. The price is one memory mapping
-// per instance (see kMappingsPerInstance).
-inline constexpr bool kMemoryInitCopyOnWrite = true;
+// Copy each instance's data segments into its memory instead of mapping the
+// module's memory image copy-on-write. Copy-on-write keeps one memfd (an
+// open file) per loaded module for the module's lifetime and adds one memory
+// mapping per instance: the density sweep stopped at 9,996 live services with
+// "cannot create a memfd" (RLIMIT_NOFILE is 20,000 here and often 1,024 by
+// default, and an unprivileged process cannot raise it past the hard limit).
+// Copying costs a few more resident KiB per instance for a small C reactor
+// (12.2 instead of 8.2, measured with raw Wasmtime) and time proportional to
+// the data segments at instantiation; a module with megabytes of data would
+// pay that per instance, which is the case to revisit (pooling allocator or
+// copy-on-write for large images only).
+inline constexpr bool kMemoryInitCopyOnWrite = false;
 
 // Component-model concurrency (async) support is off: orivon calls components
 // synchronously, and the concurrency machinery costs several times on every
@@ -76,15 +82,14 @@ inline constexpr bool kMemoryInitCopyOnWrite = true;
 inline constexpr bool kComponentConcurrency = false;
 
 // Memory mappings (/proc/self/maps lines) one live instance of a core module
-// with an initial memory image costs with the settings above: the
-// reservation, its accessible part and the copy-on-write image (measured:
-// 3.0). Each distinct module's compiled code adds 2 more (executable code and
-// read-only data), so a running service of its own module costs 5 (measured
-// by `orivon_service_bench --density`). Linux allows vm.max_map_count
-// (default 65,530) mappings per process: about 13,000 such services; 100,000
-// need vm.max_map_count >= 520,000 (bench/README.md). Even memories without
-// any mapping (malloc-backed: no reservation, no guard, no CoW, no signal
-// traps) would leave 2 per module and cost 17 times the resident memory.
-inline constexpr std::uint64_t kMappingsPerInstance = 3;
+// costs with the settings above: its memory's reservation and the accessible
+// part (measured: 2.0). Each distinct module's compiled code adds 2 more
+// (executable code and read-only data). Linux allows vm.max_map_count
+// (default 65,530) mappings per process: about 16,000 services of their own
+// modules; 100,000 need vm.max_map_count >= 420,000 (bench/README.md). Even
+// memories without any mapping (malloc-backed: no reservation, no guard, no
+// signal-based traps) would leave the 2 per module and cost 17 times the
+// resident memory per instance (136 KiB for a small C reactor, measured).
+inline constexpr std::uint64_t kMappingsPerInstance = 2;
 
 }  // namespace orivon::limits
