@@ -311,7 +311,8 @@ int run_density(const std::vector<int>& steps, Logs logs) {
   const auto stop_start = Clock::now();
   host.shut_down();
   std::printf("shut down with %d services in %.1f s\n", live, ms_since(stop_start) / 1000);
-  std::filesystem::remove_all(state);
+  std::error_code ignored;
+  std::filesystem::remove_all(state, ignored);
   return 0;
 }
 

@@ -11,11 +11,13 @@
 # ORIVON_BENCH_REPETITIONS (default 3), ORIVON_DENSITY_STEPS (default
 # 1000,10000,30000,100000). Results (JSON) are kept in build/bench-results/.
 #
-# The density sweep needs about 5 memory mappings per live service and Linux
-# allows vm.max_map_count per process (default 65,530: about 13,000 services).
+# The density sweep needs about 4 memory mappings per live service and Linux
+# allows vm.max_map_count per process (default 65,530: about 16,000 services).
 # Run as root, this script raises vm.max_map_count to 1,048,576 for the
 # sweep, says so, and leaves it raised; otherwise the sweep stops where the
-# limit is and says why (bench/README.md).
+# limit is and says why. Each running service also keeps its log file open,
+# so the public API sweep stops at the open-files limit (ulimit -n); a second
+# sweep drives orivon's Supervisor with memory-only logs (bench/README.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ORIVON_ROOT"
@@ -73,9 +75,12 @@ if [ "$density" = 1 ]; then
       sysctl -q -w vm.max_map_count="$needed"
     else
       note "vm.max_map_count is $current and this is not root: the sweep stops near" \
-           "$((current / 5)) services (raise it with: sysctl -w vm.max_map_count=$needed)"
+           "$((current / 4)) services (raise it with: sysctl -w vm.max_map_count=$needed)"
     fi
   fi
-  step "Density: live, idle, callable services in one process"
-  "$build/bin/orivon_service_bench" --density "${ORIVON_DENSITY_STEPS:-1000,10000,30000,100000}"
+  steps="${ORIVON_DENSITY_STEPS:-1000,10000,30000,100000}"
+  step "Density: live, idle, callable services in one process (open files limit: $(ulimit -n))"
+  "$build/bin/orivon_service_bench" --density "$steps"
+  step "Density without per-service log files (Supervisor with memory-only logs)"
+  "$build/bin/orivon_service_bench" --density "$steps" --memory-only-logs
 fi
