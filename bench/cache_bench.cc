@@ -53,8 +53,9 @@ class InstalledModules {
 };
 
 InstalledModules& installed(int count) {
-  static auto* sets = new std::map<int, std::unique_ptr<InstalledModules>>();  // whole run
-  auto& set = (*sets)[count];
+  // Destroyed at exit, which removes the state directories.
+  static std::map<int, std::unique_ptr<InstalledModules>> sets;
+  auto& set = sets[count];
   if (!set) set = std::make_unique<InstalledModules>(count);
   return *set;
 }

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -80,12 +81,18 @@ struct RawCore {
   wasmtime::Store store;
   wasmtime::Instance instance;
 
-  static std::unique_ptr<RawCore> create(wasmtime::Config config) {
+  static std::unique_ptr<RawCore> create(wasmtime::Config config,
+                                         FuelMetering fuel = FuelMetering::Off) {
     wasmtime::Engine engine(std::move(config));
     auto module = wasmtime::Module::compile(engine, kCoreModule).unwrap();
     wasmtime::Linker linker(engine);
     linker.define_wasi().unwrap();
     auto store = raw_store(engine);
+    // Before instantiating, as orivon does: initialising data segments
+    // already consumes fuel.
+    if (fuel == FuelMetering::On) {
+      store.context().set_fuel(std::numeric_limits<std::uint64_t>::max()).unwrap();
+    }
     auto instance = linker.instantiate(store, module).unwrap();
     return std::unique_ptr<RawCore>(new RawCore{std::move(engine), std::move(store), instance});
   }
@@ -141,10 +148,9 @@ void cpu_raw(benchmark::State& state, Interruption interruption) {
     config.memory_reservation(std::uint64_t{4} << 30);
     config.memory_guard_size(std::uint64_t{32} << 20);
   }
-  auto raw = RawCore::create(std::move(config));
-  if (interruption == Interruption::Fuel) {
-    (void)raw->store.context().set_fuel(std::numeric_limits<std::uint64_t>::max());
-  }
+  auto raw = RawCore::create(std::move(config), interruption == Interruption::Fuel
+                                                    ? FuelMetering::On
+                                                    : FuelMetering::Off);
   call_core_raw(state, std::move(raw), "cpu", {wasmtime::Val(kCpuRounds)}, kCpuRounds);
 }
 
