@@ -4,9 +4,10 @@
 // core.wasm) for the peers that run them (bench/node/wasm_bench.mjs).
 
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <string>
+#include <string_view>
+#include <utility>
 
 #include "bench/bench_support.h"
 

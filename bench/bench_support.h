@@ -9,6 +9,8 @@
 // `raw` (Wasmtime C/C++ API, same engine configuration) or another peer;
 // scripts/bench_table.py pairs the sides of a CASE into one table row.
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>

@@ -41,6 +41,7 @@ step "Running the suite (load average now: $load on $(nproc) cores)"
   --benchmark_filter="${ORIVON_BENCH_FILTER:-.}" \
   --benchmark_repetitions="${ORIVON_BENCH_REPETITIONS:-3}" \
   --benchmark_report_aggregates_only=true \
+  --benchmark_enable_random_interleaving=true \
   --benchmark_min_time=0.3 \
   --benchmark_out="$results/suite.json" --benchmark_out_format=json >&2
 

@@ -90,6 +90,7 @@ inline constexpr bool kComponentConcurrency = false;
 // memories without any mapping (malloc-backed: no reservation, no guard, no
 // signal-based traps) would leave the 2 per module and cost 17 times the
 // resident memory per instance (136 KiB for a small C reactor, measured).
-inline constexpr std::uint64_t kMappingsPerInstance = 2;
+// (This is a consequence of the settings above, not a setting: nothing in
+// orivon raises vm.max_map_count.)
 
 }  // namespace orivon::limits
