@@ -3,12 +3,12 @@
 # time beside raw Wasmtime (same engine configuration, same run), the ratio,
 # the target from issue 7, and peers (Node's WebAssembly, the Wasmtime CLI).
 #
-#   scripts/bench.sh             the suite (about 5 minutes on 2 cores)
+#   scripts/bench.sh             the suite (about 8 minutes on 2 cores)
 #   scripts/bench.sh --density   the suite, then the density sweep (services
 #                                N = 1,000 ... 100,000; 15 minutes or more)
 #
 # Environment: ORIVON_BENCH_FILTER (a Google Benchmark regex, default all),
-# ORIVON_BENCH_REPETITIONS (default 3), ORIVON_DENSITY_STEPS (default
+# ORIVON_BENCH_REPETITIONS (default 5), ORIVON_DENSITY_STEPS (default
 # 1000,10000,30000,100000). Results (JSON) are kept in build/bench-results/.
 #
 # The density sweep needs about 4 memory mappings per live service and Linux
@@ -39,8 +39,8 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 step "Running the suite (load average now: $load on $(nproc) cores)"
 "$build/bin/orivon_bench" \
   --benchmark_filter="${ORIVON_BENCH_FILTER:-.}" \
-  --benchmark_repetitions="${ORIVON_BENCH_REPETITIONS:-3}" \
-  --benchmark_report_aggregates_only=true \
+  --benchmark_repetitions="${ORIVON_BENCH_REPETITIONS:-5}" \
+  --benchmark_display_aggregates_only=true \
   --benchmark_enable_random_interleaving=true \
   --benchmark_min_time=0.3 \
   --benchmark_out="$results/suite.json" --benchmark_out_format=json >&2
