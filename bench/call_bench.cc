@@ -94,7 +94,7 @@ struct RawCore {
       store.context().set_fuel(std::numeric_limits<std::uint64_t>::max()).unwrap();
     }
     auto instance = linker.instantiate(store, module).unwrap();
-    return std::unique_ptr<RawCore>(new RawCore{std::move(engine), std::move(store), instance});
+    return std::make_unique<RawCore>(std::move(engine), std::move(store), instance);
   }
 
   wasmtime::Func func(std::string_view name) {

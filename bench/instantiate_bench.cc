@@ -30,8 +30,8 @@ struct OrivonFixture {
 };
 
 OrivonFixture& orivon_fixture() {
-  static auto* fixture = new OrivonFixture();  // lives for the whole run
-  return *fixture;
+  static OrivonFixture fixture;  // lives for the whole run
+  return fixture;
 }
 
 void instantiate_core_orivon(benchmark::State& state) {
