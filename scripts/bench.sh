@@ -58,7 +58,8 @@ hello="$build/guests/hello.core.wasm"
 cli=(cli_run_hello/orivon -- "$build/bin/orivon" run "$hello")
 wasmtime_cli="$ORIVON_CACHE/wasmtime-cli-48.0.8/bin/wasmtime"
 if [ -x "$wasmtime_cli" ]; then
-  cli+=(::: cli_run_hello/wasmtime-cli -- "$wasmtime_cli" run "$hello")
+  # orivon run compiles on every run; so does wasmtime run with its cache off.
+  cli+=(::: cli_run_hello/wasmtime-cli -- "$wasmtime_cli" run -C cache=n "$hello")
 else
   note "Wasmtime CLI not installed at $wasmtime_cli: no CLI peer (optional; see bench/README.md)"
 fi

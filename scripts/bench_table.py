@@ -42,7 +42,7 @@ NOTES = {
     "call_service": "public API: worker-pool hop + text call; baseline = direct raw call",
     "cpu_interruption_off": "raw only: orivon always has epochs on",
     "cpu_epochs_wasmtime_default_memory": "raw, Wasmtime's default 4 GiB reservation (no bounds checks)",
-    "cli_run_hello": "process start-up: orivon run vs wasmtime run",
+    "cli_run_hello": "process start-up incl. compiling: orivon run vs wasmtime run -C cache=n",
     "call_core": "orivon: text call through LiveInstance",
 }
 
