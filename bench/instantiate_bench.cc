@@ -1,57 +1,149 @@
-// Instantiate-and-call through orivon's public API beside the same work done
-// with the raw Wasmtime C++ API on an engine with the same configuration.
-// Run: build/bin/orivon_bench --benchmark_repetitions=5
+// Instantiation beside the raw Wasmtime C++ API on an engine with the same
+// configuration: a core module, a component, a fresh instance per call
+// through the public API, and the memory reset cost of such an instance with
+// 1, 16 and 64 dirtied pages.
 
-#include <benchmark/benchmark.h>
+#include <memory>
+#include <string>
 
-#include <span>
-#include <string_view>
+#include "bench/bench_support.h"
+#include "engine/program_loader.h"
+#include "runtime/live_instance.h"
 
-#include <wasmtime.hh>
-
-#include "orivon/runtime.h"
-
+namespace orivon::bench {
 namespace {
 
-constexpr std::string_view kAdd = R"(
-  (module
-    (memory (export "memory") 1)
-    (func (export "add") (param i32 i32) (result i32)
-      (i32.add (local.get 0) (local.get 1))))
-)";
+namespace wc = wasmtime::component;
 
-void BM_OrivonInvoke(benchmark::State& state) {
-  auto runtime = orivon::Runtime::create({});
-  auto program = (*runtime)->load_bytes(
-      std::as_bytes(std::span<const char>(kAdd.data(), kAdd.size())), "add.wat");
+// One orivon engine and its programs for every instantiate benchmark, built
+// on first use so `--benchmark_filter` runs only pay for what they use.
+struct OrivonFixture {
+  std::unique_ptr<engine::Engine> engine =
+      must(engine::Engine::create(RuntimeOptions{}), "creating the engine");
+  Program small = must(engine::load_program(engine->wasmtime_engine(), as_bytes(kSmallModule),
+                                            "small.wat"),
+                       "compiling small.wat");
+  Program component = must(
+      engine::load_program_file(engine->wasmtime_engine(),
+                                guest_path("bench_typed.component.wasm")),
+      "compiling bench_typed.component.wasm");
+};
+
+OrivonFixture& orivon_fixture() {
+  static OrivonFixture fixture;  // lives for the whole run
+  return fixture;
+}
+
+void instantiate_core_orivon(benchmark::State& state) {
+  auto& fixture = orivon_fixture();
   for (auto _ : state) {
-    auto outcome = (*runtime)->invoke(*program, "add(1, 2)", {}, {});
-    benchmark::DoNotOptimize(outcome);
+    auto instance = runtime::LiveInstance::create(*fixture.engine, fixture.small.shared_data(), {}, {});
+    if (!instance) state.SkipWithError(instance.error().to_string().c_str());
+    benchmark::DoNotOptimize(instance);
   }
 }
-BENCHMARK(BM_OrivonInvoke);
 
-// The baseline: what orivon's invoke does, minus orivon (store, WASI context,
-// linker with WASI, instantiate, call).
-void BM_RawWasmtimeInvoke(benchmark::State& state) {
-  wasmtime::Config config;
-  config.epoch_interruption(true);
-  wasmtime::Engine engine(std::move(config));
-  auto module = wasmtime::Module::compile(engine, kAdd).unwrap();
+// The baseline an embedder writes: one linker with WASI, built once.
+void instantiate_core_raw(benchmark::State& state) {
+  auto engine = raw_engine();
+  auto module = wasmtime::Module::compile(engine, kSmallModule).unwrap();
   wasmtime::Linker linker(engine);
   linker.define_wasi().unwrap();
   for (auto _ : state) {
-    wasmtime::Store store(engine);
-    store.context().set_epoch_deadline(1ull << 62);
-    store.context().set_wasi(wasmtime::WasiConfig()).unwrap();
+    auto store = raw_store(engine);
     auto instance = linker.instantiate(store, module).unwrap();
-    auto add = std::get<wasmtime::Func>(*instance.get(store, "add"));
-    auto results = add.call(store, {wasmtime::Val(1), wasmtime::Val(2)}).unwrap();
+    benchmark::DoNotOptimize(instance);
+  }
+}
+
+// The same with a linker built per instance, as orivon's core runner does
+// today: shows what caching the linker would save.
+void instantiate_core_raw_linker_per_instance(benchmark::State& state) {
+  auto engine = raw_engine();
+  auto module = wasmtime::Module::compile(engine, kSmallModule).unwrap();
+  for (auto _ : state) {
+    wasmtime::Linker linker(engine);
+    linker.define_wasi().unwrap();
+    auto store = raw_store(engine);
+    auto instance = linker.instantiate(store, module).unwrap();
+    benchmark::DoNotOptimize(instance);
+  }
+}
+
+void instantiate_component_orivon(benchmark::State& state) {
+  auto& fixture = orivon_fixture();
+  for (auto _ : state) {
+    auto instance =
+        runtime::LiveInstance::create(*fixture.engine, fixture.component.shared_data(), {}, {});
+    if (!instance) state.SkipWithError(instance.error().to_string().c_str());
+    benchmark::DoNotOptimize(instance);
+  }
+}
+
+void instantiate_component_raw(benchmark::State& state) {
+  auto engine = raw_engine();
+  auto bytes = read_binary(guest_path("bench_typed.component.wasm"));
+  auto component =
+      wc::Component::compile(engine, wasmtime::Span<std::uint8_t>(bytes.data(), bytes.size()))
+          .unwrap();
+  wc::Linker linker(engine);
+  linker.add_wasip2().unwrap();
+  for (auto _ : state) {
+    auto store = raw_store(engine);
+    auto instance = linker.instantiate(store, component).unwrap();
+    benchmark::DoNotOptimize(instance);
+  }
+}
+
+// Runtime::invoke: the public "fresh instance per call" API (parse the call,
+// new store, WASI, instantiate, call, format the result).
+void fresh_instance_call_orivon(benchmark::State& state, std::string call) {
+  auto runtime = must(Runtime::create({}), "creating the runtime");
+  auto program = must(runtime->load_bytes(as_bytes(kCoreModule), "core.wat"), "compiling core.wat");
+  for (auto _ : state) {
+    auto outcome = runtime->invoke(program, call, {}, {});
+    if (!outcome) state.SkipWithError(outcome.error().to_string().c_str());
+    benchmark::DoNotOptimize(outcome);
+  }
+}
+
+void fresh_instance_call_raw(benchmark::State& state, std::string name, std::int32_t a,
+                             std::int32_t b, bool two_args) {
+  auto engine = raw_engine();
+  auto module = wasmtime::Module::compile(engine, kCoreModule).unwrap();
+  wasmtime::Linker linker(engine);
+  linker.define_wasi().unwrap();
+  for (auto _ : state) {
+    auto store = raw_store(engine);
+    auto instance = linker.instantiate(store, module).unwrap();
+    auto func = std::get<wasmtime::Func>(*instance.get(store, name));
+    std::vector<wasmtime::Val> args{wasmtime::Val(a)};
+    if (two_args) args.emplace_back(b);
+    auto results = func.call(store, args).unwrap();
     benchmark::DoNotOptimize(results);
   }
 }
-BENCHMARK(BM_RawWasmtimeInvoke);
+
+[[maybe_unused]] const bool registered = [] {
+  benchmark::RegisterBenchmark("instantiate_core/orivon", instantiate_core_orivon);
+  benchmark::RegisterBenchmark("instantiate_core/raw", instantiate_core_raw);
+  benchmark::RegisterBenchmark("instantiate_core_linker_per_instance/raw",
+                               instantiate_core_raw_linker_per_instance);
+  benchmark::RegisterBenchmark("instantiate_component/orivon", instantiate_component_orivon);
+  benchmark::RegisterBenchmark("instantiate_component/raw", instantiate_component_raw);
+  benchmark::RegisterBenchmark("fresh_instance_call/orivon", fresh_instance_call_orivon,
+                               std::string("add(1, 2)"));
+  benchmark::RegisterBenchmark("fresh_instance_call/raw", fresh_instance_call_raw,
+                               std::string("add"), 1, 2, true);
+  for (int pages : {1, 16, 64}) {
+    const std::string suffix = std::to_string(pages);
+    benchmark::RegisterBenchmark(("fresh_instance_dirty_" + suffix + "_pages/orivon").c_str(),
+                                 fresh_instance_call_orivon, "dirty(" + suffix + ")");
+    benchmark::RegisterBenchmark(("fresh_instance_dirty_" + suffix + "_pages/raw").c_str(),
+                                 fresh_instance_call_raw, std::string("dirty"), pages, 0, false);
+  }
+  return true;
+}();
 
 }  // namespace
-
-BENCHMARK_MAIN();
+}  // namespace orivon::bench

@@ -6,17 +6,47 @@
 //  - idle service overhead: resident memory per running, idle service.
 //
 //   build/bin/orivon_service_bench [IDLE_SERVICES]   (default 200)
+//
+// Density: how many live, idle, callable services one process holds.
+//
+//   build/bin/orivon_service_bench --density 1000,10000,30000,100000 [--memory-only-logs]
+//
+// installs distinct small service modules (each its own compiled code) and
+// starts them in steps up to each N in one runtime, reporting per step:
+// memory and memory mappings per service, start rate, the latency of a call
+// to a random live service, and whether every live service answers. The
+// state directory is on /dev/shm when it exists, so what is measured is the
+// runtime, not fsync. vm.max_map_count bounds the mappings, and the open
+// files limit the log files (one per running service); --memory-only-logs
+// drives orivon's Supervisor directly with memory-only logs to measure the
+// rest of orivon past that limit (bench/README.md).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <random>
+#include <span>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "core/limits.h"
+#include "engine/engine.h"
 #include "orivon/runtime.h"
+#include "registry/module_registry.h"
+#include "supervisor/supervisor.h"
+#include "values/call_expression.h"
 
 namespace {
 
@@ -38,14 +68,271 @@ std::size_t resident_kib() {
 
 orivon::ModuleId id(const std::string& text) { return *orivon::ModuleId::parse(text); }
 
+// /proc readers that keep their files open from the start: near the open
+// files limit, opening /proc/self/maps would fail just when it matters.
+class ProcReader {
+ public:
+  ProcReader()
+      : maps_fd_(::open("/proc/self/maps", O_RDONLY | O_CLOEXEC)),
+        status_fd_(::open("/proc/self/status", O_RDONLY | O_CLOEXEC)),
+        fd_dir_(::opendir("/proc/self/fd")) {}
+  ~ProcReader() {
+    if (maps_fd_ >= 0) ::close(maps_fd_);
+    if (status_fd_ >= 0) ::close(status_fd_);
+    if (fd_dir_) ::closedir(fd_dir_);
+  }
+  ProcReader(const ProcReader&) = delete;
+  ProcReader& operator=(const ProcReader&) = delete;
+
+  std::size_t mappings() {
+    std::size_t lines = 0;
+    read_all(maps_fd_, [&](std::string_view chunk) {
+      lines += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+    });
+    return lines;
+  }
+  std::size_t resident_kib() {
+    std::string text;
+    read_all(status_fd_, [&](std::string_view chunk) { text += chunk; });
+    const auto at = text.find("VmRSS:");
+    return at == std::string::npos ? 0 : std::stoul(text.substr(at + 6));
+  }
+  std::size_t open_files() {
+    if (!fd_dir_) return 0;
+    ::rewinddir(fd_dir_);
+    std::size_t count = 0;
+    while (const dirent* entry = ::readdir(fd_dir_)) count += entry->d_name[0] != '.';
+    return count;
+  }
+
+ private:
+  template <typename F>
+  static void read_all(int fd, F&& consume) {
+    if (fd < 0 || ::lseek(fd, 0, SEEK_SET) != 0) return;
+    char buffer[1 << 16];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
+      consume(std::string_view(buffer, static_cast<std::size_t>(n)));
+    }
+  }
+
+  int maps_fd_;
+  int status_fd_;
+  DIR* fd_dir_;
+};
+
+// Every running service keeps its log file open, so the sweep needs one file
+// descriptor per service: raise the soft limit to the hard one, and as root
+// the hard one too (to fs.nr_open). Returns the limit in force.
+std::size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  std::size_t wanted = 0;
+  std::ifstream("/proc/sys/fs/nr_open") >> wanted;
+  if (wanted > limit.rlim_max) {
+    rlimit raised{wanted, wanted};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return wanted;
+  }
+  limit.rlim_cur = limit.rlim_max;
+  (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+std::size_t read_max_map_count() {
+  std::ifstream file("/proc/sys/vm/max_map_count");
+  std::size_t value = 0;
+  file >> value;
+  return value;
+}
+
 int fail(const orivon::Error& error) {
   std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
   return 1;
 }
 
+// A small service module, distinct per `n` so each has its own compiled
+// code as distinct modules would: one page of memory with a data segment, a
+// counter, and the exports the density run calls.
+std::string density_module(int n) {
+  return "(module (memory (export \"memory\") 1) (data (i32.const 1024) \"service " +
+         std::to_string(n) + "\") (global $calls (mut i32) (i32.const 0))" +
+         " (func (export \"ping\") (result i32) (global.set $calls (i32.add (global.get $calls)"
+         " (i32.const 1))) (i32.const " + std::to_string(n) + "))" +
+         " (func (export \"add\") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))";
+}
+
+// The services under test, reached one of two ways: the public Runtime API
+// (each service keeps its log file open), or orivon's Supervisor and
+// ModuleRegistry directly with memory-only logs, the same code minus the
+// per-service log file, to show what density the rest of orivon reaches.
+enum class Logs { Files, MemoryOnly };
+
+struct DensityHost {
+  std::function<orivon::Result<void>(const orivon::ModuleId&, std::span<const std::byte>)> install;
+  std::function<orivon::Result<void>(const orivon::ModuleId&)> start;
+  std::function<bool(const orivon::ModuleId&, std::string_view)> call;
+  std::function<void()> shut_down;
+};
+
+DensityHost public_api_host(const std::filesystem::path& state) {
+  orivon::RuntimeOptions options;
+  options.state_dir = state;
+  auto runtime = std::shared_ptr<orivon::Runtime>(orivon::Runtime::create(options).value());
+  return {
+      [runtime](const orivon::ModuleId& id, std::span<const std::byte> code) -> orivon::Result<void> {
+        orivon::AddOptions add;
+        add.id = id;
+        auto added = runtime->add_module(code, add);
+        if (!added) return added.error();
+        return orivon::ok();
+      },
+      [runtime](const orivon::ModuleId& id) { return runtime->start_service(id); },
+      [runtime](const orivon::ModuleId& id, std::string_view call) {
+        return static_cast<bool>(runtime->call_service(id, call));
+      },
+      [runtime]() mutable { runtime.reset(); }};
+}
+
+DensityHost memory_only_logs_host(const std::filesystem::path& state) {
+  struct Parts {
+    std::unique_ptr<orivon::engine::Engine> engine;
+    std::unique_ptr<orivon::registry::ModuleRegistry> registry;
+    std::unique_ptr<orivon::supervisor::Supervisor> supervisor;
+  };
+  auto parts = std::make_shared<Parts>();
+  parts->engine = orivon::engine::Engine::create({}).value();
+  parts->registry = orivon::registry::ModuleRegistry::open(*parts->engine, state).value();
+  parts->supervisor = std::make_unique<orivon::supervisor::Supervisor>(
+      *parts->engine, *parts->registry, std::filesystem::path(),
+      std::max<std::size_t>(orivon::limits::kMinServiceWorkers, std::thread::hardware_concurrency()));
+  return {
+      [parts](const orivon::ModuleId& id, std::span<const std::byte> code) -> orivon::Result<void> {
+        orivon::AddOptions add;
+        add.id = id;
+        auto added = parts->registry->add(code, add);
+        if (!added) return added.error();
+        return orivon::ok();
+      },
+      [parts](const orivon::ModuleId& id) { return parts->supervisor->start(id); },
+      [parts](const orivon::ModuleId& id, std::string_view call) {
+        auto expression = orivon::values::parse_call_expression(call);
+        return expression && static_cast<bool>(parts->supervisor->call(id, *expression, std::nullopt));
+      },
+      [parts]() {
+        parts->supervisor.reset();
+        parts->registry.reset();
+        parts->engine.reset();
+      }};
+}
+
+int run_density(const std::vector<int>& steps, Logs logs) {
+  const std::filesystem::path base =
+      std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+  const auto state = base / ("orivon-density-bench-" + std::to_string(::getpid()));
+  const std::size_t file_limit = raise_open_file_limit();
+  ProcReader proc;
+  DensityHost host = logs == Logs::Files ? public_api_host(state) : memory_only_logs_host(state);
+  auto name = [](int i) { return "bench.density.s" + std::to_string(i); };
+
+  std::printf("%s; vm.max_map_count = %zu, open files limit = %zu\n",
+              logs == Logs::Files ? "public API, a log file per service"
+                                  : "Supervisor with memory-only logs",
+              read_max_map_count(), file_limit);
+  std::printf("%9s %12s %12s %11s %11s %11s %12s %12s %10s %10s\n", "services", "KiB/service",
+              "maps/service", "fds/service", "installs/s", "starts/s", "call p50 us", "call p99 us",
+              "answering", "maps");
+  std::fflush(stdout);
+  int live = 0;
+  std::size_t base_rss = 0;
+  std::size_t base_maps = 0;
+  std::size_t base_files = 0;
+  std::mt19937 random(7);
+  std::string stopped;
+  for (int step : steps) {
+    const auto install_start = Clock::now();
+    int installed = live;
+    for (int i = live; i < step; ++i, ++installed) {
+      const std::string code = density_module(i);
+      if (auto added = host.install(id(name(i)), std::as_bytes(std::span(code))); !added) {
+        stopped = "installing service " + std::to_string(i) + ": " + added.error().to_string();
+        break;
+      }
+      if (i == 0) {
+        // The first service starts the worker pool: the baseline is taken
+        // after it.
+        if (auto started = host.start(id(name(0))); !started) return fail(started.error());
+        base_rss = proc.resident_kib();
+        base_maps = proc.mappings();
+        base_files = proc.open_files();
+      }
+    }
+    const double install_seconds = ms_since(install_start) / 1000;
+    const int first = live == 0 ? 1 : live;
+    const auto start = Clock::now();
+    int started_count = first;
+    for (int i = first; i < installed; ++i, ++started_count) {
+      if (auto started = host.start(id(name(i))); !started) {
+        stopped = "starting service " + std::to_string(i) + ": " + started.error().to_string();
+        break;
+      }
+    }
+    const double start_seconds = ms_since(start) / 1000;
+    const int previous = live;
+    live = started_count;
+    const std::size_t rss = proc.resident_kib();
+    const std::size_t maps = proc.mappings();
+    const std::size_t files = proc.open_files();
+    // Every live service answers.
+    int answering = 0;
+    for (int i = 0; i < live; ++i) answering += host.call(id(name(i)), "ping()") ? 1 : 0;
+    // Latency of a call to a random live service.
+    std::vector<double> latencies;
+    std::uniform_int_distribution<int> pick(0, live - 1);
+    for (int i = 0; i < 2000; ++i) {
+      const auto target = id(name(pick(random)));
+      const auto call_start = Clock::now();
+      (void)host.call(target, "add(1, 2)");
+      latencies.push_back(ms_since(call_start) * 1000);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    const double per = live > 1 ? live - 1 : 1;
+    std::printf("%9d %12.1f %12.2f %11.2f %11.0f %11.0f %12.1f %12.1f %10d %10zu\n", live,
+                (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
+                (static_cast<double>(maps) - static_cast<double>(base_maps)) / per,
+                (static_cast<double>(files) - static_cast<double>(base_files)) / per,
+                (installed - previous) / install_seconds,
+                (live - first) / std::max(start_seconds, 1e-9), latencies[latencies.size() / 2],
+                latencies[latencies.size() * 99 / 100], answering, maps);
+    std::fflush(stdout);
+    if (!stopped.empty()) {
+      std::printf("stopped: %s\n", stopped.c_str());
+      break;
+    }
+  }
+  const auto stop_start = Clock::now();
+  host.shut_down();
+  std::printf("shut down with %d services in %.1f s\n", live, ms_since(stop_start) / 1000);
+  std::error_code ignored;
+  std::filesystem::remove_all(state, ignored);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--density") {
+    const Logs logs = argc == 4 && std::string(argv[3]) == "--memory-only-logs" ? Logs::MemoryOnly
+                                                                                : Logs::Files;
+    std::vector<int> steps;
+    std::stringstream list(argv[2]);
+    for (std::string item; std::getline(list, item, ',');) steps.push_back(std::atoi(item.c_str()));
+    if (steps.empty() || !std::is_sorted(steps.begin(), steps.end()) || steps.front() < 2) {
+      std::fprintf(stderr,
+                   "usage: %s --density N1,N2,... [--memory-only-logs] (ascending, each >= 2)\n",
+                   argv[0]);
+      return 2;
+    }
+    return run_density(steps, logs);
+  }
   const int idle = argc > 1 ? std::atoi(argv[1]) : 200;
   const auto guest = std::filesystem::path(ORIVON_BUILD_DIR) / "guests/service_probe.core.wasm";
   const auto state = std::filesystem::temp_directory_path() /

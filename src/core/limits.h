@@ -49,4 +49,59 @@ inline constexpr std::chrono::milliseconds kDefaultLibraryCallTimeout{30'000};
 inline constexpr std::chrono::seconds kNetNameCacheTtl{30};
 inline constexpr std::chrono::seconds kNetNameMissTtl{5};
 
+// ---- Engine memory layout (src/engine/engine.cc) ----------------------------
+// These decide how many live instances fit in one process. Measured with
+// bench/service_bench.cc (density) and the scratch numbers in bench/README.md.
+
+// Virtual address space reserved up front for each linear memory. Wasmtime's
+// default (4 GiB, which removes every bounds check) caps a process at about
+// 31,000 memories: x86-64 gives user space 128 TiB. 256 MiB plus the guard
+// allows about 450,000, matches the default per-service memory limit
+// (ServiceSettings, 256 MiB) so a service never moves its memory within its
+// limit, and costs an explicit bounds check against a constant. A memory that
+// grows past it is moved (copied) into a larger reservation.
+inline constexpr std::uint64_t kMemoryReservationBytes = std::uint64_t{256} << 20;
+
+// Inaccessible bytes after each linear memory. Wasmtime's default; it is only
+// address space (no memory, no extra mapping), and it lets the compiler fold
+// small constant offsets into one bounds check.
+inline constexpr std::uint64_t kMemoryGuardBytes = std::uint64_t{32} << 20;
+
+// Extra address space reserved when a memory has to move to grow: Wasmtime's
+// default is 2 GiB per moved memory; 64 MiB keeps a service that outgrows its
+// reservation from taking 2 GiB of address space while still amortising moves.
+inline constexpr std::uint64_t kMemoryReservationForGrowthBytes = std::uint64_t{64} << 20;
+
+// Copy each instance's data segments into its memory instead of mapping the
+// module's memory image copy-on-write. Copy-on-write keeps one memfd (an
+// open file) per loaded module for the module's lifetime and adds one memory
+// mapping per instance: the density sweep stopped at 9,996 live services with
+// "cannot create a memfd" (RLIMIT_NOFILE is 20,000 here and often 1,024 by
+// default, and an unprivileged process cannot raise it past the hard limit).
+// Copying costs a few more resident KiB per instance for a small C reactor
+// (12.2 instead of 8.2, measured with raw Wasmtime) and time proportional to
+// the data segments at instantiation; a module with megabytes of data would
+// pay that per instance, which is the case to revisit (pooling allocator or
+// copy-on-write for large images only).
+inline constexpr bool kMemoryInitCopyOnWrite = false;
+
+// Component-model concurrency (async) support is off: orivon calls components
+// synchronously, and the concurrency machinery costs several times on every
+// synchronous call. Only takes effect if the Wasmtime build has the
+// component-model-async feature (ours does not today); set explicitly so a
+// rebuild with it cannot silently slow every call.
+inline constexpr bool kComponentConcurrency = false;
+
+// Memory mappings (/proc/self/maps lines) one live instance of a core module
+// costs with the settings above: its memory's reservation and the accessible
+// part (measured: 2.0). Each distinct module's compiled code adds 2 more
+// (executable code and read-only data). Linux allows vm.max_map_count
+// (default 65,530) mappings per process: about 16,000 services of their own
+// modules; 100,000 need vm.max_map_count >= 420,000 (bench/README.md). Even
+// memories without any mapping (malloc-backed: no reservation, no guard, no
+// signal-based traps) would leave the 2 per module and cost 17 times the
+// resident memory per instance (136 KiB for a small C reactor, measured).
+// (This is a consequence of the settings above, not a setting: nothing in
+// orivon raises vm.max_map_count.)
+
 }  // namespace orivon::limits

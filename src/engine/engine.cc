@@ -10,18 +10,32 @@
 
 namespace orivon::engine {
 
-Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
+wasmtime::Config Engine::make_config(FuelMetering fuel) {
   wasmtime::Config config;
   config.epoch_interruption(true);
-  config.consume_fuel(options.fuel == FuelMetering::On);
+  config.consume_fuel(fuel == FuelMetering::On);
   config.wasm_component_model(true);
-  return std::unique_ptr<Engine>(new Engine(wasmtime::Engine(std::move(config)), options.fuel));
+#ifdef WASMTIME_FEATURE_COMPONENT_MODEL
+  config.concurrency_support(limits::kComponentConcurrency);
+#endif
+  // Sized for many small live instances in one process; each choice and its
+  // reason is in core/limits.h.
+  config.memory_reservation(limits::kMemoryReservationBytes);
+  config.memory_guard_size(limits::kMemoryGuardBytes);
+  config.memory_reservation_for_growth(limits::kMemoryReservationForGrowthBytes);
+  config.memory_init_cow(limits::kMemoryInitCopyOnWrite);
+  return config;
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
+  return std::unique_ptr<Engine>(
+      new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel));
 }
 
 namespace {
 
 // Bump when orivon changes how it configures the engine for codegen.
-constexpr std::string_view kEngineConfigRevision = "1";
+constexpr std::string_view kEngineConfigRevision = "2";
 
 std::string make_fingerprint(FuelMetering fuel) {
   const std::string description = std::string("wasmtime-") + WASMTIME_VERSION + ";orivon-engine-" +

@@ -25,6 +25,9 @@ namespace orivon::engine {
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> create(const RuntimeOptions& options);
+  // The configuration every orivon engine uses. Public so benchmarks can give
+  // a raw Wasmtime baseline exactly the same engine.
+  static wasmtime::Config make_config(FuelMetering fuel);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs orivon's benchmark suite and prints one table: each benchmark's orivon
+# time beside raw Wasmtime (same engine configuration, same run), the ratio,
+# the target from issue 7, and peers (Node's WebAssembly, the Wasmtime CLI).
+#
+#   scripts/bench.sh             the suite (about 8 minutes on 2 cores)
+#   scripts/bench.sh --density   the suite, then the density sweep (services
+#                                N = 1,000 ... 100,000; 15 minutes or more)
+#
+# Environment: ORIVON_BENCH_FILTER (a Google Benchmark regex, default all),
+# ORIVON_BENCH_REPETITIONS (default 5), ORIVON_DENSITY_STEPS (default
+# 1000,10000,30000,100000). Results (JSON) are kept in build/bench-results/.
+#
+# The density sweep needs about 4 memory mappings per live service and Linux
+# allows vm.max_map_count per process (default 65,530: about 16,000 services).
+# Run as root, this script raises vm.max_map_count to 1,048,576 for the
+# sweep, says so, and leaves it raised; otherwise the sweep stops where the
+# limit is and says why. Each running service also keeps its log file open,
+# so the public API sweep stops at the open-files limit (ulimit -n); a second
+# sweep drives orivon's Supervisor with memory-only logs (bench/README.md).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ORIVON_ROOT"
+
+density=0
+[ "${1:-}" = "--density" ] && density=1
+build="$ORIVON_ROOT/build"
+results="$build/bench-results"
+
+if [ ! -f "$build/build.ninja" ]; then
+  "$ORIVON_ROOT/scripts/setup.sh"   # first time: tool chain, Wasmtime, configure
+fi
+step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
+cmake --build "$build" --target orivon_bench orivon_service_bench orivon orivon_guests >&2
+mkdir -p "$results"
+rm -f "$results"/*.json
+
+load=$(cut -d' ' -f1 /proc/loadavg)
+step "Running the suite (load average now: $load on $(nproc) cores)"
+"$build/bin/orivon_bench" \
+  --benchmark_filter="${ORIVON_BENCH_FILTER:-.}" \
+  --benchmark_repetitions="${ORIVON_BENCH_REPETITIONS:-5}" \
+  --benchmark_display_aggregates_only=true \
+  --benchmark_enable_random_interleaving=true \
+  --benchmark_min_time=0.3 \
+  --benchmark_out="$results/suite.json" --benchmark_out_format=json >&2
+
+if command -v node >/dev/null 2>&1; then
+  step "Peer: Node's built-in WebAssembly ($(node --version))"
+  "$build/bin/orivon_bench" --write-wasm="$results/wasm"
+  node "$ORIVON_ROOT/bench/node/wasm_bench.mjs" "$results/wasm" > "$results/node.json"
+else
+  note "node not found: no Node peer"
+fi
+
+step "Process start-up: orivon run (and wasmtime run when installed)"
+hello="$build/guests/hello.core.wasm"
+cli=(cli_run_hello/orivon -- "$build/bin/orivon" run "$hello")
+wasmtime_cli="$ORIVON_CACHE/wasmtime-cli-48.0.8/bin/wasmtime"
+if [ -x "$wasmtime_cli" ]; then
+  # orivon run compiles on every run; so does wasmtime run with its cache off.
+  cli+=(::: cli_run_hello/wasmtime-cli -- "$wasmtime_cli" run -C cache=n "$hello")
+else
+  note "Wasmtime CLI not installed at $wasmtime_cli: no CLI peer (optional; see bench/README.md)"
+fi
+python3 "$ORIVON_ROOT/scripts/bench_cli.py" "$results/cli.json" 20 "${cli[@]}"
+
+step "Results (load average at start: $load; ratios are from the same run)"
+python3 "$ORIVON_ROOT/scripts/bench_table.py" "$results"/*.json
+
+if [ "$density" = 1 ]; then
+  needed=1048576
+  current=$(cat /proc/sys/vm/max_map_count)
+  if [ "$current" -lt "$needed" ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+      step "Raising vm.max_map_count from $current to $needed for the density sweep (left raised)"
+      sysctl -q -w vm.max_map_count="$needed"
+    else
+      note "vm.max_map_count is $current and this is not root: the sweep stops near" \
+           "$((current / 4)) services (raise it with: sysctl -w vm.max_map_count=$needed)"
+    fi
+  fi
+  steps="${ORIVON_DENSITY_STEPS:-1000,10000,30000,100000}"
+  step "Density: live, idle, callable services in one process (open files limit: $(ulimit -n))"
+  "$build/bin/orivon_service_bench" --density "$steps"
+  step "Density without per-service log files (Supervisor with memory-only logs)"
+  "$build/bin/orivon_service_bench" --density "$steps" --memory-only-logs
+fi
