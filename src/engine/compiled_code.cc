@@ -1,3 +1,4 @@
+#include "engine/program_facts.h"
 #include "engine/compiled_code.h"
 
 #include "engine/error_conversion.h"
@@ -32,6 +33,7 @@ Result<Program> deserialize_program_file(wasmtime::Engine& engine, const std::fi
     if (!module) return to_error(module.err(), ErrorCode::FailedPrecondition, context);
     data->module = std::move(module.ok());
   }
+  record_program_facts(engine, *data);
   return Program(std::move(data));
 }
 

@@ -28,8 +28,15 @@ wasmtime::Config Engine::make_config(FuelMetering fuel) {
 }
 
 Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
-  return std::unique_ptr<Engine>(
+  std::unique_ptr<Engine> engine(
       new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel));
+  engine->core_linker_.emplace(engine->engine_);
+  auto core = engine->core_linker_->define_wasi();
+  if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
+  engine->component_linker_.emplace(engine->engine_);
+  auto component = engine->component_linker_->add_wasip2();
+  if (!component) return Error(ErrorCode::Internal, "linking WASI 0.2: " + component.err().message());
+  return engine;
 }
 
 namespace {

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include <wasmtime.hh>
+#include <wasmtime/component.hh>
 
 #include "orivon/limits.h"
 #include "orivon/result.h"
@@ -44,6 +46,11 @@ class Engine {
   // deadline (no timeout means a deadline that never fires).
   [[nodiscard]] Result<void> apply_limits(wasmtime::Store& store, const ExecutionLimits& limits);
 
+  // WASI linkers built once and shared by every instance that imports
+  // nothing but WASI (instantiating through a linker only reads it).
+  wasmtime::Linker& wasi_core_linker() { return *core_linker_; }
+  wasmtime::component::Linker& wasi_component_linker() { return *component_linker_; }
+
   // Number of ticks that covers `timeout`, rounded up, at least 1.
   static std::uint64_t ticks_for(std::chrono::nanoseconds timeout);
 
@@ -52,6 +59,8 @@ class Engine {
   void run_ticker() noexcept;
 
   wasmtime::Engine engine_;
+  std::optional<wasmtime::Linker> core_linker_;
+  std::optional<wasmtime::component::Linker> component_linker_;
   FuelMetering fuel_;
   std::string fingerprint_;
   std::mutex mutex_;

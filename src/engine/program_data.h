@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <wasmtime.hh>
 #include <wasmtime/component.hh>
@@ -19,6 +20,13 @@ struct ProgramData {
   std::uint64_t size_bytes = 0;
   std::optional<wasmtime::Module> module;
   std::optional<wasmtime::component::Component> component;
+  // Whether it imports functions of other orivon modules (a core import
+  // module named by a module id, or a component's non-WASI interface):
+  // then each instance needs its own linker; otherwise the engine's shared
+  // WASI linker serves every instance.
+  bool imports_modules = false;
+  // Components: the function exports, "name" or "iface#name".
+  std::vector<std::string> function_exports;
 };
 
 }  // namespace orivon::internal

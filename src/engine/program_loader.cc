@@ -1,3 +1,4 @@
+#include "engine/program_facts.h"
 #include "engine/program_loader.h"
 
 #include <array>
@@ -87,6 +88,7 @@ Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte
     return Error(ErrorCode::InvalidArgument,
                  quote_name(name) + ": unsupported WebAssembly version or layer in the header");
   }
+  record_program_facts(engine, *data);
   return Program(std::move(data));
 }
 

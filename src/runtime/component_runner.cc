@@ -17,30 +17,6 @@ namespace wc = wasmtime::component;
 
 constexpr std::string_view kRunInterfacePrefix = "wasi:cli/run@";
 
-// Names of the function exports, top-level and one interface deep
-// ("iface#func"), for error messages and for resolving unqualified names.
-std::vector<std::string> function_exports(wasmtime::Engine& engine, const wc::Component& component) {
-  std::vector<std::string> names;
-  auto type = component.type();
-  for (std::size_t i = 0; i < type.export_count(engine); ++i) {
-    auto item = type.export_nth(engine, i);
-    if (!item) continue;
-    const std::string outer(item->first);
-    if (item->second.is_component_func()) {
-      names.push_back(outer);
-    } else if (item->second.is_component_instance()) {
-      const auto& instance_type = item->second.component_instance();
-      for (std::size_t j = 0; j < instance_type.export_count(engine); ++j) {
-        auto inner = instance_type.export_nth(engine, j);
-        if (inner && inner->second.is_component_func()) {
-          names.push_back(outer + "#" + std::string(inner->first));
-        }
-      }
-    }
-  }
-  return names;
-}
-
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -101,16 +77,22 @@ class ComponentInstance final : public LiveInstance::Impl {
         store_(std::move(store)),
         links_(std::move(links)),
         module_(std::move(module)),
-        exports_(function_exports(engine_.wasmtime_engine(), *program_->component)) {}
+        exports_(program_->function_exports) {}
 
   Result<void> instantiate() {
-    wc::Linker linker(engine_.wasmtime_engine());
-    auto wasi = linker.add_wasip2();
-    if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
-    if (links_) {
-      ORIVON_RETURN_IF_ERROR(links_->link_component_imports(linker, *program_->component, *module_));
+    // Only a component importing other modules needs a linker of its own
+    // (its imports lead to this caller's routes); the rest share the
+    // engine's WASI linker, built once.
+    std::optional<wc::Linker> own;
+    wc::Linker* linker = &engine_.wasi_component_linker();
+    if (links_ && program_->imports_modules) {
+      own.emplace(engine_.wasmtime_engine());
+      auto wasi = own->add_wasip2();
+      if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+      ORIVON_RETURN_IF_ERROR(links_->link_component_imports(*own, *program_->component, *module_));
+      linker = &*own;
     }
-    auto instance = linker.instantiate(store_, *program_->component);
+    auto instance = linker->instantiate(store_, *program_->component);
     if (instance) {
       instance_ = instance.ok();
       return ok();

@@ -43,11 +43,18 @@ class CoreInstance final : public LiveInstance::Impl {
   // Instantiation can run the module's start function, so it can exit or
   // trap too.
   Result<void> instantiate(engine::Engine& engine) {
-    wasmtime::Linker linker(engine.wasmtime_engine());
-    auto wasi = linker.define_wasi();
-    if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
-    if (links_) ORIVON_RETURN_IF_ERROR(links_->link_core_imports(linker, *program_->module, *module_));
-    auto instance = linker.instantiate(store_, *program_->module);
+    // A module importing other modules gets a linker of its own; the rest
+    // share the engine's WASI linker, built once.
+    std::optional<wasmtime::Linker> own;
+    wasmtime::Linker* linker = &engine.wasi_core_linker();
+    if (links_ && program_->imports_modules) {
+      own.emplace(engine.wasmtime_engine());
+      auto wasi = own->define_wasi();
+      if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+      ORIVON_RETURN_IF_ERROR(links_->link_core_imports(*own, *program_->module, *module_));
+      linker = &*own;
+    }
+    auto instance = linker->instantiate(store_, *program_->module);
     if (instance) {
       instance_ = instance.ok();
       return ok();
