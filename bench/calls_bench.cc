@@ -6,13 +6,16 @@
 //            values.add (or echo-bytes): each call goes through orivon's link
 //            (route cache, grant check), takes the callee service's store and
 //            calls its export.
-//   raw:     the host calls the callee's export `n` times through the
-//            Wasmtime C++ API (func.call + post_return) on one instance.
+//   raw:     the same two modules wired with the raw Wasmtime C++ API: the
+//            caller's import is a host function calling the callee's export
+//            directly (two stores, no grants, no routing).
 //
-// Time per call = time of the batch / n. Run: build/bin/orivon_calls_bench
+// Time per call = time of the batch / n (reported as the iteration time).
+// Run: build/bin/orivon_calls_bench (scripts/bench.sh puts it in its table).
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -154,127 +157,65 @@ struct RawPair {
   std::optional<wc::Func> bench_add, bench_echo;
 };
 
-void BM_RawPairAdd(benchmark::State& state) {
-  static RawPair raw;
-  for (auto _ : state) raw.run(*raw.bench_add, {wc::Val(kBatch)});
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * kBatch), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+// Each iteration is one batch of `n` calls, timed by hand and reported per
+// call (manual time), so the table shows nanoseconds per call. The
+// iteration counts are fixed: with per-call manual time the framework would
+// otherwise run batches until a whole second of *per-call* time added up.
+template <typename F>
+void per_call(benchmark::State& state, std::uint32_t n, F&& batch) {
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    batch();
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    state.SetIterationTime(elapsed.count() / n);
+  }
 }
 
-void BM_RawPairEcho(benchmark::State& state) {
-  static RawPair raw;
-  const auto size = static_cast<std::uint32_t>(state.range(0));
-  const std::uint32_t n = size >= 4096 ? kBatch / 10 : kBatch;
-  for (auto _ : state) raw.run(*raw.bench_echo, {wc::Val(size), wc::Val(n)});
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-}
+std::uint32_t calls_for(std::int64_t size) { return size >= 4096 ? kBatch / 10 : kBatch; }
 
-// The callee alone, instantiated with the raw API in an engine configured
-// like orivon's.
-struct Raw {
-  Raw()
-      : engine(orivon::engine::Engine::create({}).value()), store(engine->wasmtime_engine()) {
-    auto bytes = read(guest("call_callee"));
-    auto component = wc::Component::compile(engine->wasmtime_engine(), bytes).unwrap();
-    wc::Linker linker(engine->wasmtime_engine());
-    linker.add_wasip2().unwrap();
-    {
-      auto back = linker.root().add_instance("orivon:calltest/back@0.1.0").unwrap();
-      back.add_func("ping", [](wasmtime::Store::Context, const wc::FuncType&, wasmtime::Span<wc::Val>,
-                               wasmtime::Span<wc::Val>) -> wasmtime::Result<std::monostate> {
-            return wasmtime::Error("not linked in this benchmark");
-          })
-          .unwrap();
-    }
-    store.context().set_wasi(wasmtime::WasiConfig()).unwrap();
-    store.context().set_epoch_deadline(1'000'000'000);
-    instance = linker.instantiate(store, component).unwrap();
-    add = lookup(component, "add");
-    echo = lookup(component, "echo-bytes");
-  }
-  static std::vector<uint8_t> read(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-  }
-  wc::Func lookup(const wc::Component& component, const std::string& name) {
-    auto outer = component.export_index(nullptr, kValues);
-    auto inner = component.export_index(&*outer, name);
-    return *instance->get_func(store, *inner);
-  }
-  std::unique_ptr<orivon::engine::Engine> engine;
-  wasmtime::Store store;
-  std::optional<wc::Instance> instance;
-  std::optional<wc::Func> add, echo;
-};
-
-void BM_ModuleToModuleAdd(benchmark::State& state) {
+void orivon_add(benchmark::State& state) {
   auto& p = pair();
   const std::string call = "bench-add(" + std::to_string(kBatch) + ")";
-  for (auto _ : state) {
+  per_call(state, kBatch, [&] {
     auto outcome = p.runtime().call(p.caller(), call);
     if (!outcome) state.SkipWithError(outcome.error().to_string().c_str());
-  }
-  state.SetItemsProcessed(state.iterations() * kBatch);
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * kBatch), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  });
 }
 
-void BM_RawAdd(benchmark::State& state) {
-  static Raw raw;
-  std::vector<wc::Val> results{wc::Val(false)};
-  for (auto _ : state) {
-    for (std::uint32_t i = 0; i < kBatch; ++i) {
-      std::vector<wc::Val> args{wc::Val(static_cast<std::int64_t>(i)), wc::Val(std::int64_t{1})};
-      raw.add->call(raw.store, args, results).unwrap();
-      raw.add->post_return(raw.store).unwrap();
-    }
-  }
-  state.SetItemsProcessed(state.iterations() * kBatch);
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * kBatch), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+void raw_add(benchmark::State& state) {
+  static RawPair raw;
+  per_call(state, kBatch, [&] { raw.run(*raw.bench_add, {wc::Val(kBatch)}); });
 }
 
-void BM_ModuleToModuleEcho(benchmark::State& state) {
+void orivon_echo(benchmark::State& state) {
   auto& p = pair();
   const auto size = static_cast<std::uint32_t>(state.range(0));
-  const std::uint32_t n = size >= 4096 ? kBatch / 10 : kBatch;
+  const std::uint32_t n = calls_for(size);
   const std::string call = "bench-echo(" + std::to_string(size) + ", " + std::to_string(n) + ")";
-  for (auto _ : state) {
+  per_call(state, n, [&] {
     auto outcome = p.runtime().call(p.caller(), call);
     if (!outcome) state.SkipWithError(outcome.error().to_string().c_str());
-  }
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  });
 }
 
-// The same two calls by hand: the host copies the payload out of one call's
-// result into the next call's argument, as orivon copies between stores.
-void BM_RawEcho(benchmark::State& state) {
-  static Raw raw;
-  const auto size = static_cast<std::size_t>(state.range(0));
-  const std::uint32_t n = size >= 4096 ? kBatch / 10 : kBatch;
-  std::vector<wc::Val> bytes;
-  for (std::size_t i = 0; i < size; ++i) bytes.emplace_back(std::uint8_t{7});
-  for (auto _ : state) {
-    for (std::uint32_t i = 0; i < n; ++i) {
-      std::vector<wc::Val> args{wc::Val(wc::List(bytes))};
-      std::vector<wc::Val> results{wc::Val(false)};
-      raw.echo->call(raw.store, args, results).unwrap();
-      raw.echo->post_return(raw.store).unwrap();
-      benchmark::DoNotOptimize(results);
-    }
-  }
-  state.counters["ns_per_call"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+void raw_echo(benchmark::State& state) {
+  static RawPair raw;
+  const auto size = static_cast<std::uint32_t>(state.range(0));
+  const std::uint32_t n = calls_for(size);
+  per_call(state, n, [&] { raw.run(*raw.bench_echo, {wc::Val(size), wc::Val(n)}); });
 }
 
-BENCHMARK(BM_ModuleToModuleAdd)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RawPairAdd)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RawAdd)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ModuleToModuleEcho)->Arg(0)->Arg(64)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RawPairEcho)->Arg(0)->Arg(64)->Arg(4096)->Arg(65536)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_RawEcho)->Arg(0)->Arg(64)->Arg(4096)->Unit(benchmark::kMillisecond);
+// Named CASE/SIDE for scripts/bench_table.py; "raw" is the raw pair.
+BENCHMARK(orivon_add)->Name("module_to_module_s64/orivon")->UseManualTime()->Iterations(20);
+BENCHMARK(raw_add)->Name("module_to_module_s64/raw")->UseManualTime()->Iterations(20);
+BENCHMARK(orivon_echo)->Name("module_to_module_0B/orivon")->Arg(0)->UseManualTime()->Iterations(20);
+BENCHMARK(raw_echo)->Name("module_to_module_0B/raw")->Arg(0)->UseManualTime()->Iterations(20);
+BENCHMARK(orivon_echo)->Name("module_to_module_64B/orivon")->Arg(64)->UseManualTime()->Iterations(20);
+BENCHMARK(raw_echo)->Name("module_to_module_64B/raw")->Arg(64)->UseManualTime()->Iterations(20);
+BENCHMARK(orivon_echo)->Name("module_to_module_4KiB/orivon")->Arg(4096)->UseManualTime()->Iterations(5);
+BENCHMARK(raw_echo)->Name("module_to_module_4KiB/raw")->Arg(4096)->UseManualTime()->Iterations(5);
+BENCHMARK(orivon_echo)->Name("module_to_module_64KiB/orivon")->Arg(65536)->UseManualTime()->Iterations(3);
+BENCHMARK(raw_echo)->Name("module_to_module_64KiB/raw")->Arg(65536)->UseManualTime()->Iterations(3);
 
 }  // namespace
 

@@ -31,7 +31,7 @@ if [ ! -f "$build/build.ninja" ]; then
   "$ORIVON_ROOT/scripts/setup.sh"   # first time: tool chain, Wasmtime, configure
 fi
 step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
-cmake --build "$build" --target orivon_bench orivon_service_bench orivon orivon_guests >&2
+cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon orivon_guests >&2
 mkdir -p "$results"
 rm -f "$results"/*.json
 
@@ -44,6 +44,14 @@ step "Running the suite (load average now: $load on $(nproc) cores)"
   --benchmark_enable_random_interleaving=true \
   --benchmark_min_time=0.3 \
   --benchmark_out="$results/suite.json" --benchmark_out_format=json >&2
+
+step "Calls between modules: permission-checked vs the raw pair"
+"$build/bin/orivon_calls_bench" \
+  --benchmark_filter="${ORIVON_BENCH_FILTER:-.}" \
+  --benchmark_repetitions="${ORIVON_BENCH_REPETITIONS:-5}" \
+  --benchmark_display_aggregates_only=true \
+  --benchmark_enable_random_interleaving=true \
+  --benchmark_out="$results/calls.json" --benchmark_out_format=json >&2
 
 if command -v node >/dev/null 2>&1; then
   step "Peer: Node's built-in WebAssembly ($(node --version))"
