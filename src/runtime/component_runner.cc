@@ -107,15 +107,8 @@ class ComponentInstance final : public LiveInstance::Impl {
   }
 
   Result<std::optional<std::vector<wc::ValType>>> param_types(std::string_view name) override {
-    ORIVON_TRY(auto func, find_func(std::string(name)));
-    auto type = func.type(store_);
-    std::vector<wc::ValType> types;
-    for (std::size_t i = 0; i < type.param_count(); ++i) {
-      auto param = type.param_nth(i);
-      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
-      types.push_back(std::move(param->second));
-    }
-    return std::optional<std::vector<wc::ValType>>(std::move(types));
+    ORIVON_TRY(const TypedFunc* typed, find_typed(name));
+    return std::optional<std::vector<wc::ValType>>(typed->params);
   }
 
   Result<std::string> qualified_name(std::string_view name) override {
@@ -133,33 +126,20 @@ class ComponentInstance final : public LiveInstance::Impl {
   Result<LiveInstance::PreparedCall> prepare_call(
       const values::CallExpression& expression) override {
     ORIVON_TRY(auto qualified, qualified_name(expression.name));
-    ORIVON_TRY(auto func, find_func(expression.name));
-    auto type = func.type(store_);
-    std::vector<wc::ValType> param_types;
-    for (std::size_t i = 0; i < type.param_count(); ++i) {
-      auto param = type.param_nth(i);
-      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
-      param_types.push_back(std::move(param->second));
-    }
-    auto args = values::parse_wave_arguments(expression.arguments, param_types);
+    ORIVON_TRY(const TypedFunc* typed, find_typed(expression.name));
+    auto args = values::parse_wave_arguments(expression.arguments, typed->params);
     if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
     return LiveInstance::PreparedCall{qualified, std::move(*args)};
   }
 
   Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
     if (exit_code) return InvokeOutcome{{}, exit_code};
-    ORIVON_TRY(auto func, find_func(expression.name));
-    auto type = func.type(store_);
-    std::vector<wc::ValType> param_types;
-    for (std::size_t i = 0; i < type.param_count(); ++i) {
-      auto param = type.param_nth(i);
-      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
-      param_types.push_back(std::move(param->second));
-    }
-    auto args = values::parse_wave_arguments(expression.arguments, param_types);
+    ORIVON_TRY(const TypedFunc* typed, find_typed(expression.name));
+    auto args = values::parse_wave_arguments(expression.arguments, typed->params);
     if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-    std::vector<wc::Val> results = result_slots(type);
-    ORIVON_RETURN_IF_ERROR(call(func, *args, results));
+    std::vector<wc::Val> results;
+    if (typed->has_result) results.emplace_back(false);
+    ORIVON_RETURN_IF_ERROR(call(typed->func, *args, results));
     if (exit_code) return InvokeOutcome{{}, exit_code};
     std::string text;
     if (!results.empty()) text = values::format_wave(results[0]);

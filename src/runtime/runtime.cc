@@ -131,6 +131,29 @@ Result<ModuleInfo> update_and_restart(internal::RuntimeImpl* impl, registry::Mod
   return info;
 }
 
+// A client's call into a library: no state to keep, so a fresh instance per
+// call, linked like any caller's (its grants to other libraries apply).
+Result<runtime::LiveInstance> library_instance(internal::RuntimeImpl& impl, const ModuleId& id,
+                                               const Program& program,
+                                               std::optional<std::chrono::milliseconds> timeout) {
+  runtime::StoreHooks hooks;
+  hooks.links = impl.router();
+  hooks.module = id;
+  ExecutionLimits limits;
+  limits.timeout = timeout.value_or(limits::kDefaultLibraryCallTimeout);
+  WasiProfile profile;
+  profile.stdio = Stdio::Null;
+  return runtime::LiveInstance::create(impl.engine(), program.shared_data(), profile, limits,
+                                       std::move(hooks));
+}
+
+// A group's own binary: it gives the types a call is checked against; a
+// member does the work.
+Result<runtime::LiveInstance> group_types(internal::RuntimeImpl& impl, const Program& program) {
+  return runtime::LiveInstance::create(impl.engine(), program.shared_data(), WasiProfile{},
+                                       ExecutionLimits{});
+}
+
 }  // namespace
 
 ProgramKind Program::kind() const { return data_->kind; }
@@ -373,24 +396,11 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
       case ModuleKind::Service:
         return supervisor->call(id, expression, timeout);
       case ModuleKind::Library: {
-        // No state to keep: a fresh instance per client call, linked like
-        // any caller's (its grants to other libraries apply).
-        runtime::StoreHooks hooks;
-        hooks.links = impl_->router();
-        hooks.module = id;
-        ExecutionLimits limits;
-        limits.timeout = timeout.value_or(limits::kDefaultLibraryCallTimeout);
-        WasiProfile profile;
-        profile.stdio = Stdio::Null;
-        ORIVON_TRY(auto instance, runtime::LiveInstance::create(
-                                      impl_->engine(), program.shared_data(), profile, limits,
-                                      std::move(hooks)));
+        ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
         return instance.invoke(expression);
       }
       case ModuleKind::Group: {
-        // The group's own binary gives the types; a member does the work.
-        ORIVON_TRY(auto types, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
-                                                             WasiProfile{}, ExecutionLimits{}));
+        ORIVON_TRY(auto types, group_types(*impl_, program));
         ORIVON_TRY(auto prepared, types.prepare_call(expression));
         ORIVON_TRY(auto results,
                    impl_->router()->call_group(id, prepared.function, prepared.arguments));
@@ -415,21 +425,11 @@ Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view fu
       case ModuleKind::Service:
         return supervisor->call_typed(id, name, args, timeout);
       case ModuleKind::Library: {
-        runtime::StoreHooks hooks;
-        hooks.links = impl_->router();
-        hooks.module = id;
-        ExecutionLimits limits;
-        limits.timeout = timeout.value_or(limits::kDefaultLibraryCallTimeout);
-        WasiProfile profile;
-        profile.stdio = Stdio::Null;
-        ORIVON_TRY(auto instance, runtime::LiveInstance::create(
-                                      impl_->engine(), program.shared_data(), profile, limits,
-                                      std::move(hooks)));
+        ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
         return instance.call_typed(name, args);
       }
       case ModuleKind::Group: {
-        ORIVON_TRY(auto types, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
-                                                             WasiProfile{}, ExecutionLimits{}));
+        ORIVON_TRY(auto types, group_types(*impl_, program));
         // Checked against the group's own types, then served by a member.
         ORIVON_TRY(auto prepared, types.prepare_typed(name, args));
         ORIVON_TRY(auto results,

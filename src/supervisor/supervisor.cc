@@ -445,7 +445,18 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
 }
 
 template <typename F>
-auto Supervisor::run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke,
+auto Supervisor::run_call(const std::shared_ptr<Service>& held, std::chrono::milliseconds deadline,
+                          F&& invoke, bool state_checked)
+    -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
+  t_call_chain.push_back(&held->name);
+  auto outcome = run_held(*held, deadline, std::forward<F>(invoke), state_checked);
+  t_call_chain.pop_back();
+  release(held, /*from_pool=*/false);
+  return outcome;
+}
+
+template <typename F>
+auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke,
                           bool state_checked)
     -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
   // `live` is only changed by the thread holding the store, which is us.
@@ -472,8 +483,9 @@ auto Supervisor::run_call(Service& s, std::chrono::milliseconds deadline, F&& in
   return outcome;
 }
 
-Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExpression& expression,
-                                       std::optional<std::chrono::milliseconds> timeout) {
+template <typename F>
+auto Supervisor::call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
+                             F&& invoke) -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
   auto svc = find(id);
   if (!svc) {
     return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
@@ -483,15 +495,17 @@ Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExp
     std::lock_guard lock(svc->mutex);
     deadline = svc->settings.call_deadline;
   }
+  const auto wait_limit = deadline;
   if (timeout && *timeout < deadline) deadline = *timeout;
   // Runs on the client's thread: no hand-off to a worker.
-  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + svc->settings.call_deadline + deadline));
-  t_call_chain.push_back(&svc->name);
-  auto outcome = run_call(*svc, deadline,
-                          [&](runtime::LiveInstance& live) { return live.invoke(expression); });
-  t_call_chain.pop_back();
-  release(svc, /*from_pool=*/false);
-  return outcome;
+  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + wait_limit + deadline));
+  return run_call(svc, deadline, std::forward<F>(invoke));
+}
+
+Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExpression& expression,
+                                       std::optional<std::chrono::milliseconds> timeout) {
+  return call_client(id, timeout,
+                     [&](runtime::LiveInstance& live) { return live.invoke(expression); });
 }
 
 Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
@@ -524,12 +538,9 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
     }
   }
   if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
-  t_call_chain.push_back(&svc->name);
-  auto outcome = run_call(*svc, deadline, [&](runtime::LiveInstance& live) {
+  auto outcome = run_call(svc, deadline, [&](runtime::LiveInstance& live) {
     return live.call_values(function, args);
   }, /*state_checked=*/taken);
-  t_call_chain.pop_back();
-  release(svc, /*from_pool=*/false);
   if (!outcome && is_guest_failure(outcome.error())) {
     return Error::wrap("'" + svc->name + "' failed in " + function, outcome.error());
   }
@@ -539,24 +550,8 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
 Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, const std::string& function,
                                                   std::span<const Value> args,
                                                   std::optional<std::chrono::milliseconds> timeout) {
-  auto svc = find(id);
-  if (!svc) {
-    return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
-  }
-  std::chrono::milliseconds deadline;
-  {
-    std::lock_guard lock(svc->mutex);
-    deadline = svc->settings.call_deadline;
-  }
-  if (timeout && *timeout < deadline) deadline = *timeout;
-  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + svc->settings.call_deadline + deadline));
-  t_call_chain.push_back(&svc->name);
-  auto outcome = run_call(*svc, deadline, [&](runtime::LiveInstance& live) {
-    return live.call_typed(function, args);
-  });
-  t_call_chain.pop_back();
-  release(svc, /*from_pool=*/false);
-  return outcome;
+  return call_client(id, timeout,
+                     [&](runtime::LiveInstance& live) { return live.call_typed(function, args); });
 }
 
 bool Supervisor::is_running(const ModuleId& id) {

@@ -120,11 +120,20 @@ class Supervisor {
   // Gives the store back; `from_pool` when a drain job held it.
   void release(const std::shared_ptr<Service>& service, bool from_pool);
   // Runs `invoke` on the service's live instance under its call deadline,
-  // handling a crash or an exit; the caller holds the store.
+  // handling a crash or an exit, then gives the store back. The calling
+  // thread must hold the store (acquire).
   template <typename F>
-  auto run_call(Service& s, std::chrono::milliseconds deadline, F&& invoke,
-                bool state_checked = false)
+  auto run_call(const std::shared_ptr<Service>& held, std::chrono::milliseconds deadline,
+                F&& invoke, bool state_checked = false)
       -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
+  template <typename F>
+  auto run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke, bool state_checked)
+      -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
+  // A client's call: takes the store (waiting at most its deadline) and runs
+  // `invoke` under the call deadline, shortened to `timeout` if given.
+  template <typename F>
+  auto call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
+                   F&& invoke) -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
