@@ -31,16 +31,23 @@ for p in json.load(sys.stdin)["packages"]:
 
 # The WIT packages of WASI 0.2 that the embedded Wasmtime implements, from the
 # wasmtime-wasi crate that deps/wasmtime already pins.
-wasi_src=$(cargo metadata --quiet --format-version 1 --locked \
-  --manifest-path "$ORIVON_ROOT/deps/wasmtime/Cargo.toml" |
-  python3 -c 'import json,sys
+# wasmtime-wasi-http's carries wasi:http beside the same packages.
+crate_dir() {
+  cargo metadata --quiet --format-version 1 --locked \
+    --manifest-path "$ORIVON_ROOT/deps/wasmtime/Cargo.toml" |
+    python3 -c 'import json,sys
 for p in json.load(sys.stdin)["packages"]:
-    if p["name"] == "wasmtime-wasi":
-        print(p["manifest_path"].rsplit("/", 1)[0])')
+    if p["name"] == sys.argv[1]:
+        print(p["manifest_path"].rsplit("/", 1)[0])' "$1"
+}
+wasi_src=$(crate_dir wasmtime-wasi)
 [ -d "$wasi_src/src/p2/wit/deps" ] || die "WASI WIT packages not found in $wasi_src"
+wasi_http_src=$(crate_dir wasmtime-wasi-http)
+[ -f "$wasi_http_src/wit/deps/http.wit" ] || die "wasi:http WIT package not found in $wasi_http_src"
 
 echo "WASM_TOOLS=$wasm_tools"
 echo "WIT_BINDGEN=$wit_bindgen"
 echo "WASI_ADAPTER_COMMAND=$src/artefacts/wasi_snapshot_preview1.command.wasm"
 echo "WASI_ADAPTER_REACTOR=$src/artefacts/wasi_snapshot_preview1.reactor.wasm"
 echo "WASI_WIT_DEPS=$wasi_src/src/p2/wit/deps"
+echo "WASI_HTTP_WIT_DEPS=$wasi_http_src/wit/deps"

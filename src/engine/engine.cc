@@ -7,6 +7,7 @@
 
 #include "core/limits.h"
 #include "core/sha256.h"
+#include "wasi/http_policy.h"
 
 namespace orivon::engine {
 
@@ -34,8 +35,9 @@ Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
   engine->component_linker_.emplace(engine->engine_);
-  auto component = engine->component_linker_->add_wasip2();
-  if (!component) return Error(ErrorCode::Internal, "linking WASI 0.2: " + component.err().message());
+  // Shared by every component without `http:` grants: their requests are refused.
+  ORIVON_RETURN_IF_ERROR(
+      wasi::add_wasi_with_http(*engine->component_linker_, wasi::HttpPolicy::deny_all()));
   return engine;
 }
 

@@ -71,25 +71,29 @@ class ComponentInstance final : public LiveInstance::Impl {
  public:
   ComponentInstance(engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
                     wasmtime::Store store, std::shared_ptr<LinkState> links,
-                    std::optional<ModuleId> module)
+                    std::optional<ModuleId> module, std::shared_ptr<const wasi::HttpPolicy> http)
       : engine_(engine),
         program_(std::move(program)),
         store_(std::move(store)),
         links_(std::move(links)),
         module_(std::move(module)),
+        http_(std::move(http)),
         exports_(program_->function_exports) {}
 
   Result<void> instantiate() {
-    // Only a component importing other modules needs a linker of its own
-    // (its imports lead to this caller's routes); the rest share the
-    // engine's WASI linker, built once.
+    // Only a component importing other modules (its imports lead to this
+    // caller's routes) or granted outbound HTTP (its own origin check) needs
+    // a linker of its own; the rest share the engine's, built once.
+    wasi::enable_wasi_http(store_.context());
     std::optional<wc::Linker> own;
     wc::Linker* linker = &engine_.wasi_component_linker();
-    if (links_ && program_->imports_modules) {
+    const bool links_modules = links_ && program_->imports_modules;
+    if (links_modules || !http_->denies_all()) {
       own.emplace(engine_.wasmtime_engine());
-      auto wasi = own->add_wasip2();
-      if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
-      ORIVON_RETURN_IF_ERROR(links_->link_component_imports(*own, *program_->component, *module_));
+      ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(*own, http_));
+      if (links_modules) {
+        ORIVON_RETURN_IF_ERROR(links_->link_component_imports(*own, *program_->component, *module_));
+      }
       linker = &*own;
     }
     auto instance = linker->instantiate(store_, *program_->component);
@@ -266,6 +270,7 @@ class ComponentInstance final : public LiveInstance::Impl {
   wasmtime::Store store_;
   std::shared_ptr<LinkState> links_;  // null: imports of other modules are not linked
   std::optional<ModuleId> module_;
+  const std::shared_ptr<const wasi::HttpPolicy> http_;  // outbound HTTP (wasi:http)
   const std::vector<std::string> exports_;  // function exports, "name" or "iface#name"
   std::optional<wc::Instance> instance_;
   std::map<std::string, wc::Func> functions_;  // resolved by name
@@ -276,9 +281,10 @@ class ComponentInstance final : public LiveInstance::Impl {
 
 Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module) {
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
+    std::shared_ptr<const wasi::HttpPolicy> http) {
   auto instance = std::make_unique<ComponentInstance>(engine, std::move(program), std::move(store),
-                                                      std::move(links), module);
+                                                      std::move(links), module, std::move(http));
   ORIVON_RETURN_IF_ERROR(instance->instantiate());
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }

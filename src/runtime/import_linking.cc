@@ -244,8 +244,7 @@ Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store, con
     // The library shares the caller's store, so it also shares the caller's
     // WASI context: it never has more OS access than the module using it.
     wc::Linker linker(engine_.wasmtime_engine());
-    auto wasi = linker.add_wasip2();
-    if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+    ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(linker, http_));
     ORIVON_RETURN_IF_ERROR(link_component_imports(linker, *route.program->component, *target));
     auto instance = linker.instantiate(store, *route.program->component);
     if (!instance) {

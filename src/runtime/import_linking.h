@@ -18,6 +18,7 @@
 
 #include "engine/engine.h"
 #include "runtime/links.h"
+#include "wasi/http_policy.h"
 
 namespace orivon::runtime {
 
@@ -32,7 +33,9 @@ struct ImportSite {
 
 class LinkState : public std::enable_shared_from_this<LinkState> {
  public:
-  LinkState(engine::Engine& engine, Links& links) : engine_(engine), links_(links) {}
+  // `http` is the caller's outbound HTTP policy, which its libraries share.
+  LinkState(engine::Engine& engine, Links& links, std::shared_ptr<const wasi::HttpPolicy> http)
+      : engine_(engine), links_(links), http_(std::move(http)) {}
 
   // Defines each function of every non-WASI interface `component` imports.
   // Imports of other kinds are left for the linker to report.
@@ -57,6 +60,7 @@ class LinkState : public std::enable_shared_from_this<LinkState> {
 
   engine::Engine& engine_;
   Links& links_;
+  const std::shared_ptr<const wasi::HttpPolicy> http_;
   struct Library {
     wasmtime::component::Instance instance;
     std::map<std::string, wasmtime::component::Func> functions;

@@ -43,8 +43,10 @@ Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
     wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module);
 
+// `http` checks the component's outbound HTTP requests (wasi:http).
 Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module);
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
+    std::shared_ptr<const wasi::HttpPolicy> http);
 
 }  // namespace orivon::runtime

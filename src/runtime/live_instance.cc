@@ -11,11 +11,13 @@ Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
                                           const WasiProfile& profile, const ExecutionLimits& limits,
                                           StoreHooks hooks) {
   ORIVON_TRY(auto store, make_store(engine, profile, limits, hooks));
+  ORIVON_TRY(auto http, wasi::HttpPolicy::compile(profile.http_origins));
   std::shared_ptr<LinkState> links;
-  if (hooks.links && hooks.module) links = std::make_shared<LinkState>(engine, *hooks.links);
+  if (hooks.links && hooks.module) links = std::make_shared<LinkState>(engine, *hooks.links, http);
   if (program->kind == ProgramKind::Component) {
     ORIVON_TRY(auto impl, create_component_instance(engine, std::move(program), std::move(store),
-                                                    std::move(links), hooks.module));
+                                                    std::move(links), hooks.module,
+                                                    std::move(http)));
     return LiveInstance(std::move(impl));
   }
   ORIVON_TRY(auto impl, create_core_instance(engine, std::move(program), std::move(store),

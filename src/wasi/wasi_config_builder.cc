@@ -93,14 +93,6 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
     orivon_wasi_config_set_socket_check(config.capi(), &check_socket, policy.release(),
                                         &delete_policy);
   }
-  if (!profile.http_origins.empty()) {
-    // TODO(#6): link wasi:http with an origin check. The pinned C API's
-    // wasmtime_component_linker_add_wasi_http always uses Wasmtime's default
-    // hooks (no send_request check), so it needs its own entry point in lib.rs.
-    return Error(ErrorCode::Unimplemented,
-                 "outbound HTTP grants are not supported yet: orivon does not link wasi:http, "
-                 "so a guest cannot make HTTP requests at all");
-  }
   if (profile.network == Network::Full) {
     // All three are needed: any address, name lookup, and socket creation.
     config.inherit_network();

@@ -6,7 +6,10 @@
 // against the layout it relies on.
 
 #include <stdint.h>
+#include <stddef.h>
 #include <wasi.h>
+#include <wasmtime/component/linker.h>
+#include <wasmtime/error.h>
 
 extern "C" {
 
@@ -48,5 +51,20 @@ typedef bool (*orivon_socket_check_t)(void* data, const orivon_socket_address_t*
 // and the last socket using it is gone.
 void orivon_wasi_config_set_socket_check(wasi_config_t* config, orivon_socket_check_t check,
                                          void* data, void (*finalizer)(void*));
+
+// Returns whether an outbound HTTP request to `scheme`://`authority` may be
+// sent (UTF-8, not NUL-terminated; a request without a scheme is "https").
+// Called from any thread, possibly at once; must not throw.
+typedef bool (*orivon_http_check_t)(void* data, const uint8_t* scheme, size_t scheme_length,
+                                    const uint8_t* authority, size_t authority_length);
+
+// Defines wasi:http/types and a wasi:http/outgoing-handler whose `handle`
+// sends a request only when `check` allows it (otherwise the guest gets
+// error-code::HTTP-request-denied). Stores instantiated from the linker must
+// have had wasmtime_context_set_wasi_http. `finalizer`, if not null, is
+// called with `data` when the linker is deleted. Returns an error or null.
+wasmtime_error_t* orivon_component_linker_add_wasi_http_checked(
+    wasmtime_component_linker_t* linker, orivon_http_check_t check, void* data,
+    void (*finalizer)(void*));
 
 }  // extern "C"

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "support/loopback.h"
 #include "support/process.h"
 
 namespace orivon::testing {
@@ -22,58 +23,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// A loopback socket of the test process, closed on destruction.
-class LoopbackSocket {
- public:
-  explicit LoopbackSocket(int type) {
-    fd_ = ::socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        (type == SOCK_STREAM && ::listen(fd_, 16) != 0) ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      ADD_FAILURE() << "loopback socket: " << errno;
-    }
-    port_ = ntohs(address.sin_port);
-  }
-  ~LoopbackSocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  LoopbackSocket(const LoopbackSocket&) = delete;
-  LoopbackSocket& operator=(const LoopbackSocket&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  std::string port_text() const { return std::to_string(port_); }
-
-  // Connections the kernel completed (accepted now), for a TCP listener.
-  int connections() {
-    int count = 0;
-    for (int peer; (peer = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0; ++count) {
-      ::close(peer);
-    }
-    return count;
-  }
-  // Datagrams waiting, for a UDP socket.
-  int datagrams() {
-    int count = 0;
-    char buffer[64];
-    while (::recv(fd_, buffer, sizeof buffer, 0) >= 0) ++count;
-    return count;
-  }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-// A loopback TCP port that was free a moment ago.
-std::uint16_t free_port() {
-  LoopbackSocket probe(SOCK_STREAM);
-  return probe.port();
-}
 
 // orivon run OPTIONS... --invoke CALL net_probe.component.wasm; the guest's
 // answer without the WAVE quotes, or the error output.

@@ -30,14 +30,5 @@ TEST(WasiConfigBuilder, RefusesMalformedNetworkRules) {
   EXPECT_THAT(config.error().to_string(), HasSubstr("10.0.0.0/99"));
 }
 
-TEST(WasiConfigBuilder, HttpOriginsAreUnimplemented) {
-  WasiProfile profile;
-  profile.http_origins = {"https://api.example.com"};
-  auto config = build_wasi_config(profile);
-  ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().code(), ErrorCode::Unimplemented);
-  EXPECT_THAT(config.error().to_string(), HasSubstr("wasi:http"));
-}
-
 }  // namespace
 }  // namespace orivon::wasi

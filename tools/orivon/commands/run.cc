@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "orivon/grants.h"
 #include "orivon/net_rules.h"
 #include "orivon/runtime.h"
 #include "orivon/units.h"
@@ -24,6 +25,7 @@ struct RunOptions {
   bool network = false;
   std::vector<std::string> allow_connect;
   std::vector<std::string> allow_listen;
+  std::vector<std::string> allow_http;
   std::string invoke;
   std::string timeout;
   std::string max_memory;
@@ -93,6 +95,11 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
     }
     profile.network = Network::Rules;
   }
+  for (const auto& origin : options.allow_http) {
+    auto grant = parse_grant("http:" + origin);
+    if (!grant) return fail(err, Error::wrap("--allow-http", grant.error()), kExitUsage);
+    profile.http_origins.push_back(std::get<HttpGrant>(*grant).origin);
+  }
 
   ExecutionLimits limits;
   if (!options.timeout.empty()) {
@@ -134,8 +141,8 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
 
 const std::vector<std::string>& run_options_with_values() {
   static const std::vector<std::string> options = {
-      "--dir",     "--dir-ro", "--env",        "--allow-connect", "--allow-listen",
-      "--invoke",  "--timeout", "--fuel",      "--max-memory"};
+      "--dir",    "--dir-ro",  "--env",  "--allow-connect", "--allow-listen",
+      "--allow-http", "--invoke", "--timeout", "--fuel", "--max-memory"};
   return options;
 }
 
@@ -172,6 +179,12 @@ CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_arg
                    "Allow binding and listening on these local addresses and ports; repeatable "
                    "(0.0.0.0:8080 or *:8080 for every interface)")
       ->type_name("HOST:PORT[-PORT]");
+  run_command
+      ->add_option("--allow-http", options->allow_http,
+                   "Allow outbound HTTP requests (wasi:http) to this origin, like "
+                   "https://api.example.com or http://127.0.0.1:8080; repeatable. Other origins "
+                   "get HTTP-request-denied")
+      ->type_name("ORIGIN");
   run_command
       ->add_option("--invoke", options->invoke,
                    "Call an export instead of running main; arguments in WAVE for components")
