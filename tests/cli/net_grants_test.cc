@@ -194,5 +194,74 @@ TEST(CliNetGrants, HelpSaysNetIsUnrestricted) {
   EXPECT_THAT(help.out, HasSubstr("--allow-listen"));
 }
 
+// ---- Outbound HTTP: orivon run --allow-http ---------------------------------
+
+// orivon run OPTIONS... --invoke 'send(...)' http_probe.component.wasm.
+std::string http(std::vector<std::string> options, const std::string& method,
+                 const std::string& scheme, const std::string& authority, const std::string& path,
+                 const std::string& body = "") {
+  std::vector<std::string> argv = {orivon_binary().string(), "run"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  const std::string call = "send(\"" + method + "\", \"" + scheme + "\", \"" + authority +
+                           "\", \"" + path + "\", \"" + body + "\")";
+  argv.insert(argv.end(), {"--invoke", call, guest_path("http_probe", "component").string()});
+  auto result = run_process(argv);
+  if (result.exit_code != 0) return "exit " + std::to_string(result.exit_code) + ": " + result.err;
+  std::string out = result.out;
+  if (out.size() >= 3 && out.front() == '"') out = out.substr(1, out.size() - 3);
+  return out;
+}
+
+TEST(CliHttpGrants, AGrantedOriginIsReachedWithTheRequestAsSent) {
+  LoopbackHttpServer server;
+  EXPECT_EQ(http({"--allow-http", server.origin()}, "GET", "http", server.authority(), "/a?b=1"),
+            "200 GET /a?b=1 ");
+  EXPECT_EQ(http({"--allow-http", server.origin()}, "POST", "http", server.authority(), "/p",
+                 "payload"),
+            "200 POST /p payload");
+  EXPECT_EQ(server.requests(), 2);
+  EXPECT_EQ(server.hosts(), (std::vector<std::string>{server.authority(), server.authority()}));
+}
+
+TEST(CliHttpGrants, WithoutAGrantNothingLeavesTheHost) {
+  LoopbackHttpServer server;
+  EXPECT_EQ(http({}, "GET", "http", server.authority(), "/"), "error: HTTP-request-denied (15)");
+  // A socket grant for the same address is not an HTTP grant.
+  EXPECT_EQ(http({"--allow-connect", server.authority()}, "GET", "http", server.authority(), "/"),
+            "error: HTTP-request-denied (15)");
+  EXPECT_EQ(server.requests(), 0);
+}
+
+TEST(CliHttpGrants, OnlyTheGrantedOriginNotItsNeighbours) {
+  LoopbackHttpServer granted;
+  LoopbackHttpServer other;
+  const std::vector<std::string> grant = {"--allow-http", granted.origin()};
+  EXPECT_EQ(http(grant, "GET", "http", other.authority(), "/"), "error: HTTP-request-denied (15)");
+  EXPECT_EQ(http(grant, "GET", "https", granted.authority(), "/"),
+            "error: HTTP-request-denied (15)");
+  // No scheme means HTTPS, which was not granted.
+  EXPECT_EQ(http(grant, "GET", "", granted.authority(), "/"), "error: HTTP-request-denied (15)");
+  EXPECT_EQ(http(grant, "GET", "http", "localhost:" + std::to_string(granted.port()), "/"),
+            "error: HTTP-request-denied (15)");
+  EXPECT_EQ(other.requests(), 0);
+  EXPECT_EQ(granted.requests(), 0);
+  // Several grants: each origin is reachable.
+  EXPECT_EQ(http({"--allow-http", granted.origin(), "--allow-http", other.origin()}, "GET", "http",
+                 other.authority(), "/x"),
+            "200 GET /x ");
+  EXPECT_EQ(other.requests(), 1);
+}
+
+TEST(CliHttpGrants, MalformedOriginsAreUsageErrors) {
+  for (const char* origin : {"127.0.0.1:8080", "ftp://host", "http://host/path", "http://u@host"}) {
+    auto result = run_process({orivon_binary().string(), "run", "--allow-http", origin, "--invoke",
+                               "send(\"GET\", \"http\", \"host\", \"/\", \"\")",
+                               guest_path("http_probe", "component").string()});
+    EXPECT_EQ(result.exit_code, 2) << origin;
+    EXPECT_THAT(result.err, HasSubstr("--allow-http")) << origin;
+    EXPECT_THAT(result.err, HasSubstr("expected http:ORIGIN")) << origin;
+  }
+}
+
 }  // namespace
 }  // namespace orivon::testing
