@@ -3,6 +3,9 @@
 //   BM_NetPolicyCheck*:  NetPolicy::allows alone, the function the socket
 //                        check in lib.rs calls (twice per TCP connect: the
 //                        implicit bind, then the connect).
+//   BM_HttpPolicyCheck:  HttpPolicy::allows alone, what orivon's
+//                        wasi:http `handle` asks once per outbound request
+//                        (five granted origins, the request's one last).
 //   BM_GuestConnect/*:   the net_probe component connects to a loopback
 //                        listener of this process `kBatch` times in one
 //                        call (create socket, connect, close), under
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "orivon/runtime.h"
+#include "wasi/http_policy.h"
 #include "wasi/net_policy.h"
 
 namespace {
@@ -71,6 +75,18 @@ void BM_NetPolicyCheckHostName(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_NetPolicyCheckHostName);
+
+void BM_HttpPolicyCheck(benchmark::State& state) {
+  auto policy = orivon::wasi::HttpPolicy::compile(
+      {"https://api.example.com", "https://cdn.example.com:8443", "http://[fd00::1]:8080",
+       "https://blockstream.info", "http://127.0.0.1:8332"});
+  if (!policy) std::abort();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize((*policy)->allows("http", "127.0.0.1:8332"));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HttpPolicyCheck);
 
 // A loopback listener that accepts and closes in the background, so the
 // accept queue never fills up.
