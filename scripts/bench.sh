@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs orivon's benchmark suite and prints one table: each benchmark's orivon
 # time beside raw Wasmtime (same engine configuration, same run), the ratio,
-# the target from issue 7, and peers (Node's WebAssembly, the Wasmtime CLI).
+# the target from issue 7, and peers (Node's WebAssembly, jco, the Wasmtime
+# CLI).
 #
 #   scripts/bench.sh             the suite (about 8 minutes on 2 cores)
 #   scripts/bench.sh --density   the suite, then the density sweep (services
@@ -59,6 +60,17 @@ if command -v node >/dev/null 2>&1; then
   node "$ORIVON_ROOT/bench/node/wasm_bench.mjs" "$results/wasm" > "$results/node.json"
 else
   note "node not found: no Node peer"
+fi
+
+# jco: the same component, transpiled to JS + core modules, on Node.
+if jco=$("$ORIVON_ROOT/scripts/jco.sh"); then
+  step "Peer: jco $("$jco" --version) on Node's WebAssembly (component rows)"
+  rm -rf "$results/jco"
+  "$jco" transpile "$build/guests/bench_typed.component.wasm" -o "$results/jco" \
+    --instantiation sync --no-typescript --quiet >&2
+  node "$ORIVON_ROOT/bench/node/jco_bench.mjs" "$results/jco" > "$results/jco.json"
+else
+  note "no jco peer (scripts/jco.sh could not provide jco)"
 fi
 
 step "Process start-up: orivon run (and wasmtime run when installed)"

@@ -1,0 +1,83 @@
+// jco as a peer for orivon_bench's component rows: bench_typed transpiled by
+// jco (scripts/bench.sh runs `jco transpile --instantiation sync`) into JS
+// plus core modules, run on Node's WebAssembly.
+//
+//   node bench/node/jco_bench.mjs DIR > jco.json
+//
+// DIR holds jco's output for build/guests/bench_typed.component.wasm.
+// Prints the JSON shape of wasm_bench.mjs (rows named CASE/jco), measured the
+// same way. Node gets no WASI: bench_typed imports nothing (the reactor
+// adapter's WASI imports are unused and dropped when the component is made),
+// so jco's output imports nothing and the import object is empty; no
+// preview2-shim is loaded. orivon and raw Wasmtime link WASI 0.2 and give
+// every store an empty WASI context all the same.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const dir = process.argv[2];
+const entry = readdirSync(dir).find((name) => name.endsWith('.js'));
+if (!entry) throw new Error(`no transpiled component (.js) in ${dir}`);
+const { instantiate } = await import(pathToFileURL(join(dir, entry)).href);
+
+// The core modules are compiled once, as raw Wasmtime compiles the component
+// once; `instantiate` asks for them by file name on every instantiation.
+const modules = new Map(readdirSync(dir).filter((name) => name.endsWith('.wasm'))
+  .map((name) => [name, new WebAssembly.Module(readFileSync(join(dir, name)))]));
+const getCoreModule = (name) => modules.get(name);
+const imports = {};
+
+// Runs `body` in batches until about `seconds` have passed; returns ns per
+// item (the minimum over 5 repetitions, as noise only ever adds time).
+// The same as in wasm_bench.mjs.
+function measure(body, itemsPerCall = 1, seconds = 0.5) {
+  let best = Infinity;
+  for (let repetition = 0; repetition < 5; ++repetition) {
+    let calls = 0;
+    const start = process.hrtime.bigint();
+    let elapsed = 0n;
+    const budget = BigInt(Math.round((seconds / 5) * 1e9));
+    while (elapsed < budget) {
+      for (let i = 0; i < 100; ++i) body();
+      calls += 100;
+      elapsed = process.hrtime.bigint() - start;
+    }
+    best = Math.min(best, Number(elapsed) / calls / itemsPerCall);
+  }
+  return best;
+}
+
+let sink = 0;
+const results = [];
+function record(name, nsPerItem) {
+  results.push({ name, run_type: 'aggregate', aggregate_name: 'min', real_time: nsPerItem, time_unit: 'ns' });
+}
+
+// instantiate_component: like the raw row (a compiled component and a linker
+// built once; per iteration a new store and an instance, no call), here a
+// fresh instance of the transpiled component from the compiled core modules:
+// jco's per-instance JS state, both core instances and the reactor's
+// _initialize, which Wasmtime also runs when instantiating.
+record('instantiate_component/jco', measure(() => {
+  sink += instantiate(getCoreModule, imports) ? 1 : 0;
+}));
+
+// The typed calls on one live instance, with the arguments of the raw rows
+// (bench/call_bench.cc), built once: a string of N 'x', and N bytes i % 251
+// as a Uint8Array (jco's type for list<u8>). jco copies either into the
+// guest's memory on every call, as Wasmtime lowers them.
+const live = instantiate(getCoreModule, imports);
+live.noop();
+record('typed_noop/jco', measure(() => { live.noop(); ++sink; }));
+for (const [size, bytes] of [['16B', 16], ['1KiB', 1024], ['64KiB', 65536]]) {
+  const text = 'x'.repeat(bytes);
+  const list = Uint8Array.from({ length: bytes }, (_, i) => i % 251);
+  if (live.stringLength(text) !== bytes || live.listLength(list) !== bytes) {
+    throw new Error(`bench_typed returned a wrong length for ${size}`);
+  }
+  record(`typed_string_${size}/jco`, measure(() => { sink += live.stringLength(text); }));
+  record(`typed_list_${size}/jco`, measure(() => { sink += live.listLength(list); }));
+}
+
+process.stdout.write(JSON.stringify({ context: { node: process.version, sink }, benchmarks: results }, null, 1) + '\n');
