@@ -6,7 +6,7 @@
 Every benchmark is named CASE/SIDE (bench/bench_support.h). One row per CASE:
 orivon's time, the raw Wasmtime baseline's (same engine configuration, same
 run), their ratio, the target from issue 7 where one applies, and peers
-(node, the Wasmtime CLI) for the same case. With repetitions, the fastest
+(node, jco, the Wasmtime CLI) for the same case. With repetitions, the fastest
 repetition is used: on a shared machine noise only ever adds time. Files
 holding only aggregates give their median. Standard library only.
 """
@@ -59,7 +59,10 @@ def load(paths):
     medians = {}
     for path in paths:
         with open(path) as handle:
-            data = json.load(handle)
+            text = handle.read()
+        if not text.strip():
+            continue  # Google Benchmark writes nothing when the filter matched nothing
+        data = json.loads(text)
         for bench in data.get("benchmarks", []):
             if bench.get("error_occurred"):
                 continue
@@ -134,7 +137,7 @@ def main(argv):
         for row in rows:
             print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
     print(f"\n{failed} target(s) missed; times per iteration: fastest of the interleaved "
-          "repetitions (node: fastest of 5; CLI: median of 20); ratio = orivon / raw from the same run.")
+          "repetitions (node, jco: fastest of 5; CLI: median of 20); ratio = orivon / raw from the same run.")
     return 0
 
 
