@@ -547,7 +547,7 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
   return outcome;
 }
 
-Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, const std::string& function,
+Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, std::string_view function,
                                                   std::span<const Value> args,
                                                   std::optional<std::chrono::milliseconds> timeout) {
   return call_client(id, timeout,

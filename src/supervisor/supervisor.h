@@ -18,7 +18,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine.h"
@@ -75,7 +77,7 @@ class Supervisor {
   // The service's handle, created if the supervisor has not seen it yet.
   std::shared_ptr<Service> handle(const ModuleId& id) { return service(id); }
   // As call_values, with public typed values (see LiveInstance::call_typed).
-  Result<std::vector<Value>> call_typed(const ModuleId& id, const std::string& function,
+  Result<std::vector<Value>> call_typed(const ModuleId& id, std::string_view function,
                                         std::span<const Value> args,
                                         std::optional<std::chrono::milliseconds> timeout);
   // Whether the service runs now (a group's health check).
