@@ -3,15 +3,20 @@
 // with payloads, a call into a running service through the public API, and a
 // CPU-bound guest with interruption off, epochs on and fuel on.
 //
-// orivon's call path is text in, text out today (`name(args)`, WAVE for
-// components: the path `orivon call`, the control socket and call_service
-// take), so the orivon side parses and formats; the raw side passes values.
+// Plain calls are measured twice on the orivon side: typed (`call_core`,
+// `typed_*`: a function looked up once, public orivon::Values in and out,
+// what a performance-sensitive embedder uses) and as text (`*_text`:
+// `name(args)` parsed and the results formatted per call, WAVE for
+// components, the path `orivon call`, the control socket and call_service
+// take). The raw side passes values it built once.
 
 #include <chrono>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
@@ -58,6 +63,24 @@ struct OrivonLive {
   }
 };
 
+// The typed path: `name` looked up once, then called with `args`, the
+// results landing in one vector kept across calls.
+void call_orivon_typed(benchmark::State& state, OrivonLive& live, std::string_view name,
+                       const std::vector<Value>& args) {
+  auto function = must(live.instance->lookup(name), "looking up the function");
+  std::vector<Value> results;
+  for (auto _ : state) {
+    auto called = live.instance->call(function, args, results);
+    if (!called) {
+      state.SkipWithError(called.error().to_string().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(results.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 void call_orivon(benchmark::State& state, OrivonLive& live, const std::string& text,
                  std::int64_t items_per_call) {
   // The call text is parsed per call, as call_service does with what it is
@@ -102,6 +125,28 @@ struct RawCore {
   }
 };
 
+// The leanest raw call of `add`: the C API's checked call with argument and
+// result arrays built once, so no type is read and nothing allocated per
+// call. The baseline for orivon's typed core call.
+void add_raw(benchmark::State& state) {
+  auto raw = RawCore::create(engine::Engine::make_config(FuelMetering::Off));
+  const auto func = raw->func("add");
+  wasmtime_val_t args[2] = {};
+  args[0].kind = WASMTIME_I32;
+  args[0].of.i32 = 1;
+  args[1].kind = WASMTIME_I32;
+  args[1].of.i32 = 2;
+  wasmtime_val_t results[1] = {};
+  for (auto _ : state) {
+    wasm_trap_t* trap = nullptr;
+    wasmtime_error_t* error = wasmtime_func_call(raw->store.context().capi(), &func.capi(), args,
+                                                 2, results, 1, &trap);
+    if (error != nullptr || trap != nullptr) std::abort();
+    benchmark::DoNotOptimize(results[0].of.i32);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 void call_core_raw(benchmark::State& state, std::unique_ptr<RawCore> raw, std::string name,
                    std::vector<wasmtime::Val> args, std::int64_t items_per_call) {
   auto func = raw->func(name);
@@ -114,9 +159,15 @@ void call_core_raw(benchmark::State& state, std::unique_ptr<RawCore> raw, std::s
 
 void add_orivon(benchmark::State& state) {
   auto live = OrivonLive::create_core(FuelMetering::Off);
+  call_orivon_typed(state, live, "add", {Value::s32(1), Value::s32(2)});
+}
+void add_orivon_text(benchmark::State& state) {
+  auto live = OrivonLive::create_core(FuelMetering::Off);
   call_orivon(state, live, "add(1, 2)", 1);
 }
-void add_raw(benchmark::State& state) {
+// The C++ API's Func::call: it reads the function's type and builds three
+// vectors on every call. Shown beside the leaner baseline above.
+void add_raw_cpp_api(benchmark::State& state) {
   call_core_raw(state, RawCore::create(engine::Engine::make_config(FuelMetering::Off)), "add",
                 {wasmtime::Val(1), wasmtime::Val(2)}, 1);
 }
@@ -223,7 +274,28 @@ const char* function_for(Payload payload) {
   return "noop";
 }
 
+// The argument as a public Value, built once (as the raw side builds its
+// wasmtime value once); orivon checks and converts it on every call.
+std::vector<Value> typed_arguments(Payload payload, std::size_t bytes) {
+  if (payload == Payload::String) return {Value::string(std::string(bytes, 'x'))};
+  if (payload == Payload::List) {
+    std::vector<Value> items;
+    items.reserve(bytes);
+    for (std::size_t i = 0; i < bytes; ++i) {
+      items.push_back(Value::u8(static_cast<std::uint8_t>(i % 251)));
+    }
+    return {Value::list(std::move(items))};
+  }
+  return {};
+}
+
 void typed_orivon(benchmark::State& state, Payload payload, std::size_t bytes) {
+  auto live = OrivonLive::create_component();
+  call_orivon_typed(state, live, function_for(payload), typed_arguments(payload, bytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
+}
+
+void typed_orivon_text(benchmark::State& state, Payload payload, std::size_t bytes) {
   auto live = OrivonLive::create_component();
   const std::string call = std::string(function_for(payload)) + "(" +
                            (payload == Payload::None ? "" : wave_argument(payload, bytes)) + ")";
@@ -254,20 +326,27 @@ void typed_raw(benchmark::State& state, Payload payload, std::size_t bytes) {
 }
 
 [[maybe_unused]] const bool registered = [] {
+  // A `*_text/orivon` row has no raw run of its own: scripts/bench_table.py
+  // pairs it with CASE/raw.
   benchmark::RegisterBenchmark("call_core/orivon", add_orivon);
   benchmark::RegisterBenchmark("call_core/raw", add_raw);
+  benchmark::RegisterBenchmark("call_core_text/orivon", add_orivon_text);
+  benchmark::RegisterBenchmark("call_core_cpp_api/raw", add_raw_cpp_api);
   benchmark::RegisterBenchmark("call_service/orivon", service_call_orivon);
   benchmark::RegisterBenchmark("call_service/raw", add_raw);
   benchmark::RegisterBenchmark("guest_to_host_x1000/orivon", host_call_orivon);
   benchmark::RegisterBenchmark("guest_to_host_x1000/raw", host_call_raw);
   benchmark::RegisterBenchmark("typed_noop/orivon", typed_orivon, Payload::None, 0);
   benchmark::RegisterBenchmark("typed_noop/raw", typed_raw, Payload::None, 0);
+  benchmark::RegisterBenchmark("typed_noop_text/orivon", typed_orivon_text, Payload::None, 0);
   for (std::size_t bytes : {std::size_t{16}, std::size_t{1024}, std::size_t{65536}}) {
     const std::string size = bytes == 16 ? "16B" : bytes == 1024 ? "1KiB" : "64KiB";
     for (Payload payload : {Payload::String, Payload::List}) {
       const std::string kind = payload == Payload::String ? "typed_string_" : "typed_list_";
       benchmark::RegisterBenchmark((kind + size + "/orivon").c_str(), typed_orivon, payload, bytes);
       benchmark::RegisterBenchmark((kind + size + "/raw").c_str(), typed_raw, payload, bytes);
+      benchmark::RegisterBenchmark((kind + size + "_text/orivon").c_str(), typed_orivon_text,
+                                   payload, bytes);
     }
   }
   benchmark::RegisterBenchmark("cpu_interruption_off/raw", cpu_raw, Interruption::Off)

@@ -32,13 +32,21 @@ TARGETS = {
 # plus 20 ns.
 MODULE_TO_MODULE = "module_to_module_"
 
+# CASE_text/orivon: the same call as CASE through orivon's text path
+# (`name(args)`, WAVE for components), against CASE/raw. No target: the
+# targets apply to the typed call.
+TEXT_SUFFIX = "_text"
+
 NOTES = {
     "instantiate_core_linker_per_instance": "raw, building the WASI linker per instance as orivon does",
     "call_service": "public API: worker-pool hop + text call; baseline = direct raw call",
     "cpu_interruption_off": "raw only: orivon always has epochs on",
     "cpu_epochs_wasmtime_default_memory": "raw, Wasmtime's default 4 GiB reservation (no bounds checks)",
     "cli_run_hello": "process start-up incl. compiling: orivon run vs wasmtime run -C cache=n",
-    "call_core": "orivon: text call through LiveInstance",
+    "call_core": "orivon: typed call through a looked-up LiveInstance::Function; raw: C API call",
+    "call_core_text": "orivon: name(args) parsed and results formatted per call; raw = call_core/raw",
+    "call_core_cpp_api": "raw, the C++ API's Func::call (reads the type, builds vectors per call)",
+    "typed_noop_text": "orivon: WAVE text per call; raw = typed_noop/raw",
     "module_to_module_s64": "per call; raw = the same two modules wired with the raw API",
 }
 
@@ -109,6 +117,10 @@ def main(argv):
     for case in order:
         sides = cases[case]
         orivon, raw = sides.get("orivon"), sides.get("raw")
+        if raw is None and case.endswith(TEXT_SUFFIX):
+            # The text path of a call has no raw run of its own: its
+            # baseline is the typed case's.
+            raw = cases.get(case[:-len(TEXT_SUFFIX)], {}).get("raw")
         ratio = orivon / raw if orivon and raw else None
         target = TARGETS.get(case)
         verdict = ""

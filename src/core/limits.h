@@ -38,6 +38,15 @@ inline constexpr std::int64_t kMaxTickDelayMs = 60'000;
 // service never holds every worker on a small machine.
 inline constexpr std::size_t kMinServiceWorkers = 2;
 
+// Service log files kept open between writes, across every service of the
+// process (supervisor/log_file_cache.h). One open file per running service
+// met the open-files limit (RLIMIT_NOFILE: often 1,024 soft, 20,000 hard on
+// the machines measured) long before memory: past it, services lost their
+// logs and installing a module failed. 64 keeps the services that log most
+// writing without an open() per line while the rest reopen their file when
+// they next write.
+inline constexpr std::size_t kOpenLogFiles = 64;
+
 // A client's call into a library runs in a fresh instance; without a
 // timeout of its own it is stopped after this long.
 inline constexpr std::chrono::milliseconds kDefaultLibraryCallTimeout{30'000};

@@ -1,6 +1,8 @@
 // Live instances of components: `wasi:cli/run` commands and typed exports.
 
 #include <algorithm>
+#include <cstddef>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "engine/error_conversion.h"
 #include "runtime/instance_impl.h"
 #include "values/numeric_bridge.h"
+#include "values/value_conversion.h"
 #include "values/wave.h"
 
 namespace orivon::runtime {
@@ -75,6 +78,7 @@ class ComponentInstance final : public LiveInstance::Impl {
       : engine_(engine),
         program_(std::move(program)),
         store_(std::move(store)),
+        context_(store_.context()),
         links_(std::move(links)),
         module_(std::move(module)),
         http_(std::move(http)),
@@ -113,6 +117,59 @@ class ComponentInstance final : public LiveInstance::Impl {
   Result<std::optional<std::vector<wc::ValType>>> param_types(std::string_view name) override {
     ORIVON_TRY(const TypedFunc* typed, find_typed(name));
     return std::optional<std::vector<wc::ValType>>(typed->params);
+  }
+
+  Result<std::size_t> lookup(std::string_view name) override {
+    if (auto found = by_name_.find(name); found != by_name_.end()) return found->second;
+    ORIVON_TRY(auto func, find_func(std::string(name)));
+    TypedFunc typed{std::string(name), func, {}, false};
+    auto type = func.type(store_);
+    for (std::size_t i = 0; i < type.param_count(); ++i) {
+      auto param = type.param_nth(i);
+      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
+      typed.params.push_back(std::move(param->second));
+    }
+    typed.has_result = type.result().has_value();
+    typed_.push_back(std::move(typed));
+    by_name_.emplace(typed_.back().name, typed_.size() - 1);
+    return typed_.size() - 1;
+  }
+
+  // The typed fast path: each argument is checked and converted against its
+  // parameter type, and the call reuses this instance's scratch vectors.
+  Result<void> call(std::size_t index, std::span<const Value> args,
+                    std::vector<Value>& results) override {
+    results.clear();
+    if (exit_code) return exited_error();
+    const TypedFunc& typed = typed_[index];
+    if (typed.params.size() != args.size()) return count_error(typed, args.size());
+    arguments_.clear();
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      auto value = values::to_wasmtime(args[i], typed.params[i]);
+      if (!value) {
+        arguments_.clear();
+        return Error::wrap("argument " + std::to_string(i + 1) + " of '" + typed.name + "'",
+                           value.error());
+      }
+      arguments_.push_back(std::move(*value));
+    }
+    result_slots_.clear();
+    if (typed.has_result) result_slots_.emplace_back(false);
+    auto called = call(typed.func, arguments_, result_slots_);
+    arguments_.clear();  // strings and lists are not kept past the call
+    if (!called) return called;
+    if (exit_code) return exited_error();
+    for (const auto& result : result_slots_) {
+      auto value = values::from_wasmtime(result);
+      if (!value) {
+        results.clear();
+        result_slots_.clear();
+        return value.error();
+      }
+      results.push_back(std::move(*value));
+    }
+    result_slots_.clear();
+    return ok();
   }
 
   Result<std::string> qualified_name(std::string_view name) override {
@@ -157,12 +214,7 @@ class ComponentInstance final : public LiveInstance::Impl {
                                            std::span<const wc::Val> args) override {
     if (exit_code) return exited_error();
     ORIVON_TRY(const TypedFunc* typed, find_typed(name));
-    if (typed->params.size() != args.size()) {
-      return Error(ErrorCode::InvalidArgument,
-                   "'" + std::string(name) + "' of '" + program_->name + "' takes " +
-                       std::to_string(typed->params.size()) + " arguments, not " +
-                       std::to_string(args.size()));
-    }
+    if (typed->params.size() != args.size()) return count_error(*typed, args.size());
     std::vector<wc::Val> results;
     if (typed->has_result) results.emplace_back(false);
     std::vector<wc::Val> coerced;
@@ -227,31 +279,30 @@ class ComponentInstance final : public LiveInstance::Impl {
   }
 
   struct TypedFunc {
+    std::string name;  // as looked up
     wc::Func func;
     std::vector<wc::ValType> params;
     bool has_result = false;
   };
 
+  Error count_error(const TypedFunc& typed, std::size_t count) const {
+    return Error(ErrorCode::InvalidArgument,
+                 "'" + typed.name + "' of '" + program_->name + "' takes " +
+                     std::to_string(typed.params.size()) + " arguments, not " +
+                     std::to_string(count));
+  }
+
+  // The export `name` with its types (see lookup).
   Result<const TypedFunc*> find_typed(std::string_view name) {
-    auto cached = typed_.find(name);
-    if (cached != typed_.end()) return &cached->second;
-    ORIVON_TRY(auto func, find_func(std::string(name)));
-    TypedFunc typed{func, {}, false};
-    auto type = func.type(store_);
-    for (std::size_t i = 0; i < type.param_count(); ++i) {
-      auto param = type.param_nth(i);
-      if (!param) return Error(ErrorCode::Internal, "parameter type missing");
-      typed.params.push_back(std::move(param->second));
-    }
-    typed.has_result = type.result().has_value();
-    return &typed_.emplace(std::string(name), std::move(typed)).first->second;
+    ORIVON_TRY(auto index, lookup(name));
+    return &typed_[index];
   }
 
   // Calls `func` and runs its post-return. Sets exit_code when the guest
   // exited.
   Result<void> call(const wc::Func& func, std::span<const wc::Val> args,
                     std::vector<wc::Val>& results) {
-    auto returned = func.call(store_, args, results);
+    auto returned = func.call(context_, args, results);
     if (!returned) {
       auto classified = engine::classify_failure(returned.err());
       if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
@@ -260,7 +311,7 @@ class ComponentInstance final : public LiveInstance::Impl {
       }
       return std::get<Error>(std::move(classified));
     }
-    auto post = func.post_return(store_);
+    auto post = func.post_return(context_);
     if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
     return ok();
   }
@@ -268,13 +319,25 @@ class ComponentInstance final : public LiveInstance::Impl {
   engine::Engine& engine_;
   std::shared_ptr<const internal::ProgramData> program_;
   wasmtime::Store store_;
+  // store_'s context, fetched once (Store -> Context asks the C API each
+  // time): valid as long as the store, which does not move.
+  wasmtime::Store::Context context_;
   std::shared_ptr<LinkState> links_;  // null: imports of other modules are not linked
   std::optional<ModuleId> module_;
   const std::shared_ptr<const wasi::HttpPolicy> http_;  // outbound HTTP (wasi:http)
   const std::vector<std::string> exports_;  // function exports, "name" or "iface#name"
   std::optional<wc::Instance> instance_;
   std::map<std::string, wc::Func> functions_;  // resolved by name
-  std::map<std::string, TypedFunc, std::less<>> typed_;  // with their types, by name
+  // Function exports with their types, resolved once per name (a deque:
+  // entries and their names stay where they are as it grows), and an index
+  // of them by name (views of typed_[i].name).
+  std::deque<TypedFunc> typed_;
+  std::map<std::string_view, std::size_t, std::less<>> by_name_;
+  // Scratch values of the typed call in progress, reused so that a call does
+  // not allocate its vectors. A store runs one call at a time and calls back
+  // into the same instance are refused as cycles (Supervisor::acquire).
+  std::vector<wc::Val> arguments_;
+  std::vector<wc::Val> result_slots_;
 };
 
 }  // namespace

@@ -1,6 +1,13 @@
 // Live instances of core WebAssembly modules: WASI preview1 commands and
 // reactors, or plain exports.
 
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/error_conversion.h"
@@ -11,24 +18,157 @@
 namespace orivon::runtime {
 namespace {
 
+namespace wc = wasmtime::component;
+
+// A function export and its type, resolved once per name: reading a type
+// through the C API allocates and walks it, which is work a call should not
+// repeat.
+struct CoreFunction {
+  std::string name;
+  wasmtime::Func func;
+  std::vector<wasmtime::ValKind> params;
+  std::size_t result_count = 0;
+};
+
 // The C++ API's ValType::Ref does not expose its kind, so read the
 // parameter kinds through the C API.
-std::vector<wasmtime::ValKind> param_kinds(wasmtime::Store& store, const wasmtime::Func& func) {
+wasmtime::ValKind kind_of(const wasm_valtype_t* type) {
+  switch (wasm_valtype_kind(type)) {
+    case WASM_I32: return wasmtime::ValKind::I32;
+    case WASM_I64: return wasmtime::ValKind::I64;
+    case WASM_F32: return wasmtime::ValKind::F32;
+    case WASM_F64: return wasmtime::ValKind::F64;
+    case WASMTIME_V128: return wasmtime::ValKind::V128;
+    default: return wasmtime::ValKind::ExternRef;
+  }
+}
+
+CoreFunction describe(wasmtime::Store& store, std::string name, const wasmtime::Func& func) {
+  CoreFunction described{std::move(name), func, {}, 0};
   wasm_functype_t* type = wasmtime_func_type(store.context().capi(), &func.capi());
   const wasm_valtype_vec_t* params = wasm_functype_params(type);
-  std::vector<wasmtime::ValKind> kinds;
+  described.params.reserve(params->size);
   for (std::size_t i = 0; i < params->size; ++i) {
-    switch (wasm_valtype_kind(params->data[i])) {
-      case WASM_I32: kinds.push_back(wasmtime::ValKind::I32); break;
-      case WASM_I64: kinds.push_back(wasmtime::ValKind::I64); break;
-      case WASM_F32: kinds.push_back(wasmtime::ValKind::F32); break;
-      case WASM_F64: kinds.push_back(wasmtime::ValKind::F64); break;
-      case WASMTIME_V128: kinds.push_back(wasmtime::ValKind::V128); break;
-      default: kinds.push_back(wasmtime::ValKind::ExternRef); break;
-    }
+    described.params.push_back(kind_of(params->data[i]));
   }
+  described.result_count = wasm_functype_results(type)->size;
   wasm_functype_delete(type);
-  return kinds;
+  return described;
+}
+
+Error not_a_number_error() {
+  return Error(ErrorCode::InvalidArgument,
+               "a value that is not a number of the right kind cannot be passed to a core "
+               "module function (only i32, i64, f32 and f64 cross)");
+}
+
+// The integer bits of an integer (or bool) Value, widened; false for other
+// kinds. As values::core_from_component does for component values.
+bool integer_bits(const Value& value, std::uint64_t& bits) {
+  const auto widen = [](std::int64_t signed_value) {
+    return static_cast<std::uint64_t>(signed_value);
+  };
+  switch (value.kind()) {
+    case Value::Kind::Bool: bits = *value.as_bool() ? 1 : 0; return true;
+    case Value::Kind::U8: bits = *value.as_u8(); return true;
+    case Value::Kind::S8: bits = widen(*value.as_s8()); return true;
+    case Value::Kind::U16: bits = *value.as_u16(); return true;
+    case Value::Kind::S16: bits = widen(*value.as_s16()); return true;
+    case Value::Kind::U32: bits = *value.as_u32(); return true;
+    case Value::Kind::S32: bits = widen(*value.as_s32()); return true;
+    case Value::Kind::U64: bits = *value.as_u64(); return true;
+    case Value::Kind::S64: bits = widen(*value.as_s64()); return true;
+    default: return false;
+  }
+}
+
+// Writes a core argument of `kind` from a public Value into `raw`: integers
+// by bit pattern, an f32 widened for an f64 parameter; the same rules as for
+// component values (values::core_from_component). False when `value` is not
+// a number of a kind that fits. No Result here: this runs per argument on
+// the hot path.
+bool raw_from_value(const Value& value, wasmtime::ValKind kind, wasmtime_val_t& raw) {
+  std::uint64_t bits = 0;
+  switch (kind) {
+    case wasmtime::ValKind::I32:
+      if (!integer_bits(value, bits)) return false;
+      raw.kind = WASMTIME_I32;
+      raw.of.i32 = static_cast<std::int32_t>(static_cast<std::uint32_t>(bits));
+      return true;
+    case wasmtime::ValKind::I64:
+      if (!integer_bits(value, bits)) return false;
+      raw.kind = WASMTIME_I64;
+      raw.of.i64 = static_cast<std::int64_t>(bits);
+      return true;
+    case wasmtime::ValKind::F32:
+      if (value.kind() != Value::Kind::F32) return false;
+      raw.kind = WASMTIME_F32;
+      raw.of.f32 = *value.as_f32();
+      return true;
+    case wasmtime::ValKind::F64:
+      if (value.kind() == Value::Kind::F64) {
+        raw.kind = WASMTIME_F64;
+        raw.of.f64 = *value.as_f64();
+        return true;
+      }
+      if (value.kind() == Value::Kind::F32) {
+        raw.kind = WASMTIME_F64;
+        raw.of.f64 = static_cast<double>(*value.as_f32());
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// The same for a component value (a call from another module).
+Result<wasmtime_val_t> raw_from_component(const wc::Val& value, wasmtime::ValKind kind) {
+  ORIVON_TRY(auto core, values::core_from_component(value, kind));
+  wasmtime_val_t raw{};
+  switch (core.kind()) {
+    case wasmtime::ValKind::I32: raw.kind = WASMTIME_I32; raw.of.i32 = core.i32(); break;
+    case wasmtime::ValKind::I64: raw.kind = WASMTIME_I64; raw.of.i64 = core.i64(); break;
+    case wasmtime::ValKind::F32: raw.kind = WASMTIME_F32; raw.of.f32 = core.f32(); break;
+    case wasmtime::ValKind::F64: raw.kind = WASMTIME_F64; raw.of.f64 = core.f64(); break;
+    default: return not_a_number_error();
+  }
+  return raw;
+}
+
+Error not_numbers_error() {
+  return Error(ErrorCode::Unimplemented,
+               "only numbers (i32, i64, f32, f64) cross between a core module and a component");
+}
+
+// Appends a result as a public Value (i32 -> s32, i64 -> s64); false for
+// kinds that do not cross.
+bool append_value(const wasmtime_val_t& raw, std::vector<Value>& out) {
+  switch (raw.kind) {
+    case WASMTIME_I32: out.push_back(Value::s32(raw.of.i32)); return true;
+    case WASMTIME_I64: out.push_back(Value::s64(raw.of.i64)); return true;
+    case WASMTIME_F32: out.push_back(Value::f32(raw.of.f32)); return true;
+    case WASMTIME_F64: out.push_back(Value::f64(raw.of.f64)); return true;
+    default: return false;
+  }
+}
+
+// Whether a result holds a rooted reference that its receiver must unroot
+// (numbers, v128 and funcref do not).
+bool is_reference(const wasmtime_val_t& raw) {
+  return raw.kind != WASMTIME_I32 && raw.kind != WASMTIME_I64 && raw.kind != WASMTIME_F32 &&
+         raw.kind != WASMTIME_F64 && raw.kind != WASMTIME_V128 && raw.kind != WASMTIME_FUNCREF;
+}
+
+// The same as a component value.
+Result<wc::Val> component_from_raw(const wasmtime_val_t& raw) {
+  switch (raw.kind) {
+    case WASMTIME_I32: return wc::Val(raw.of.i32);
+    case WASMTIME_I64: return wc::Val(raw.of.i64);
+    case WASMTIME_F32: return wc::Val(raw.of.f32);
+    case WASMTIME_F64: return wc::Val(raw.of.f64);
+    default: return not_numbers_error();
+  }
 }
 
 class CoreInstance final : public LiveInstance::Impl {
@@ -37,6 +177,7 @@ class CoreInstance final : public LiveInstance::Impl {
                std::shared_ptr<LinkState> links, std::optional<ModuleId> module)
       : program_(std::move(program)),
         store_(std::move(store)),
+        context_(store_.context().capi()),
         links_(std::move(links)),
         module_(std::move(module)) {}
 
@@ -73,48 +214,99 @@ class CoreInstance final : public LiveInstance::Impl {
     return std::get<Error>(std::move(classified));
   }
 
+  Result<std::size_t> lookup(std::string_view name) override {
+    if (auto found = by_name_.find(name); found != by_name_.end()) return found->second;
+    if (!instance_) {
+      if (exit_code) return exited_error();
+      return Error(ErrorCode::FailedPrecondition, "'" + program_->name + "' has no instance");
+    }
+    auto item = instance_->get(store_, name);
+    if (!item) {
+      return Error(ErrorCode::NotFound,
+                   "'" + program_->name + "' has no export named '" + std::string(name) + "'");
+    }
+    auto* func = std::get_if<wasmtime::Func>(&*item);
+    if (!func) {
+      return Error(ErrorCode::InvalidArgument, "export '" + std::string(name) + "' of '" +
+                                                   program_->name + "' is not a function");
+    }
+    const std::size_t index = functions_.size();
+    functions_.push_back(
+        std::make_unique<CoreFunction>(describe(store_, std::string(name), *func)));
+    by_name_.emplace(functions_.back()->name, index);
+    return index;
+  }
+
+  // The typed fast path: arguments go straight into the C API's values, and
+  // the call reuses this instance's scratch arrays.
+  Result<void> call(std::size_t index, std::span<const Value> args,
+                    std::vector<Value>& results) override {
+    results.clear();  // keeps its capacity
+    const CoreFunction& function = *functions_[index];
+    if (exit_code) return exited_error();
+    if (function.params.size() != args.size()) return count_error(function, args.size());
+    if (raw_args_.size() < args.size()) raw_args_.resize(args.size());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (!raw_from_value(args[i], function.params[i], raw_args_[i])) [[unlikely]] {
+        return argument_error(function);
+      }
+    }
+    ORIVON_RETURN_IF_ERROR(call_raw(function, args.size()));
+    if (exit_code) return exited_error();
+    bool converted = true;
+    for (std::size_t i = 0; i < function.result_count; ++i) {
+      if (converted) converted = append_value(raw_results_[i], results);
+      if (is_reference(raw_results_[i])) wasmtime_val_unroot(&raw_results_[i]);  // ours
+    }
+    if (converted) [[likely]] return ok();
+    results.clear();
+    return not_numbers_error();
+  }
+
   Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
     if (exit_code) return InvokeOutcome{{}, exit_code};
-    ORIVON_TRY(auto func, find_func(expression.name));
-    auto args = values::parse_core_arguments(expression.arguments, param_kinds(store_, func));
+    ORIVON_TRY(auto index, lookup(expression.name));
+    const CoreFunction& function = *functions_[index];
+    auto args = values::parse_core_arguments(expression.arguments, function.params);
     if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
     ORIVON_RETURN_IF_ERROR(initialize());
     if (exit_code) return InvokeOutcome{{}, exit_code};
     std::vector<wasmtime::Val> results;
-    ORIVON_RETURN_IF_ERROR(call(func, *args, results));
+    ORIVON_RETURN_IF_ERROR(call(function.func, *args, results));
     if (exit_code) return InvokeOutcome{{}, exit_code};
     return InvokeOutcome{values::format_core_results(results), std::nullopt};
   }
 
-  Result<std::vector<wasmtime::component::Val>> call_values(
-      std::string_view name, std::span<const wasmtime::component::Val> args) override {
+  // A call from another module: numbers only, converted by kind.
+  Result<std::vector<wc::Val>> call_values(std::string_view name,
+                                           std::span<const wc::Val> args) override {
     if (exit_code) return exited_error();
-    ORIVON_TRY(auto func, find_func(std::string(name)));
-    const auto kinds = param_kinds(store_, func);
-    if (kinds.size() != args.size()) {
-      return Error(ErrorCode::InvalidArgument,
-                   "'" + std::string(name) + "' of '" + program_->name + "' takes " +
-                       std::to_string(kinds.size()) + " arguments, not " +
-                       std::to_string(args.size()));
-    }
-    std::vector<wasmtime::Val> core_args;
-    core_args.reserve(args.size());
+    ORIVON_TRY(auto index, lookup(name));
+    const CoreFunction& function = *functions_[index];
+    if (function.params.size() != args.size()) return count_error(function, args.size());
+    if (raw_args_.size() < args.size()) raw_args_.resize(args.size());
     for (std::size_t i = 0; i < args.size(); ++i) {
-      auto value = values::core_from_component(args[i], kinds[i]);
-      if (!value) return Error::wrap("calling '" + std::string(name) + "'", value.error());
-      core_args.push_back(std::move(*value));
+      auto raw = raw_from_component(args[i], function.params[i]);
+      if (!raw) return Error::wrap("calling '" + function.name + "'", raw.error());
+      raw_args_[i] = *raw;
     }
-    ORIVON_RETURN_IF_ERROR(initialize());
+    ORIVON_RETURN_IF_ERROR(call_raw(function, args.size()));
     if (exit_code) return exited_error();
-    std::vector<wasmtime::Val> results;
-    ORIVON_RETURN_IF_ERROR(call(func, core_args, results));
-    if (exit_code) return exited_error();
-    std::vector<wasmtime::component::Val> out;
-    out.reserve(results.size());
-    for (const auto& result : results) {
-      ORIVON_TRY(auto value, values::component_from_core(result));
-      out.push_back(std::move(value));
+    std::vector<wc::Val> out;
+    out.reserve(function.result_count);
+    Result<void> converted = ok();
+    for (std::size_t i = 0; i < function.result_count; ++i) {
+      if (converted) {
+        auto value = component_from_raw(raw_results_[i]);
+        if (value) {
+          out.push_back(std::move(*value));
+        } else {
+          converted = value.error();
+        }
+      }
+      if (is_reference(raw_results_[i])) wasmtime_val_unroot(&raw_results_[i]);  // ours
     }
+    if (!converted) return converted.error();
     return out;
   }
 
@@ -169,18 +361,48 @@ class CoreInstance final : public LiveInstance::Impl {
                  "'" + program_->name + "' exited with status " + std::to_string(*exit_code));
   }
 
-  Result<wasmtime::Func> find_func(const std::string& name) {
-    auto item = instance_->get(store_, name);
-    if (!item) {
-      return Error(ErrorCode::NotFound,
-                   "'" + program_->name + "' has no export named '" + name + "'");
+  [[gnu::noinline]] Error argument_error(const CoreFunction& function) const {
+    return Error::wrap("calling '" + function.name + "'", not_a_number_error());
+  }
+
+  [[gnu::noinline]] Error count_error(const CoreFunction& function, std::size_t count) const {
+    return Error(ErrorCode::InvalidArgument,
+                 "'" + function.name + "' of '" + program_->name + "' takes " +
+                     std::to_string(function.params.size()) + " arguments, not " +
+                     std::to_string(count));
+  }
+
+  // Runs the reactor's initialisation if due, then calls `function` with the
+  // first `arg_count` of raw_args_ through the C API, its results landing in
+  // the first function.result_count of raw_results_ (owned by the caller,
+  // who unroots them). No vectors are built and no type is read: the C++
+  // API's Func::call would do both on every call. Only a normal return
+  // writes results; on a guest exit sets exit_code.
+  Result<void> call_raw(const CoreFunction& function, std::size_t arg_count) {
+    if (!initialized_) [[unlikely]] {
+      ORIVON_RETURN_IF_ERROR(initialize());
+      if (exit_code) return ok();
     }
-    auto* func = std::get_if<wasmtime::Func>(&*item);
-    if (!func) {
-      return Error(ErrorCode::InvalidArgument,
-                   "export '" + name + "' of '" + program_->name + "' is not a function");
+    if (raw_results_.size() < function.result_count) raw_results_.resize(function.result_count);
+    wasm_trap_t* trap = nullptr;
+    wasmtime_error_t* error = wasmtime_func_call(context_, &function.func.capi(),
+                                                 raw_args_.data(), arg_count, raw_results_.data(),
+                                                 function.result_count, &trap);
+    if (error == nullptr && trap == nullptr) [[likely]] return ok();
+    return call_failed(error, trap);
+  }
+
+  // A failed call_raw: a guest exit sets exit_code, anything else is the
+  // error. Out of line: the normal return is the hot path.
+  [[gnu::noinline]] Result<void> call_failed(wasmtime_error_t* error, wasm_trap_t* trap) {
+    auto classified = engine::classify_failure(
+        error != nullptr ? wasmtime::TrapError(wasmtime::Error(error))
+                         : wasmtime::TrapError(wasmtime::Trap(trap)));
+    if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
+      exit_code = exited->code;
+      return ok();
     }
-    return *func;
+    return std::get<Error>(std::move(classified));
   }
 
   // Calls `func`; on a normal return fills `results`, on a guest exit sets
@@ -202,10 +424,23 @@ class CoreInstance final : public LiveInstance::Impl {
 
   std::shared_ptr<const internal::ProgramData> program_;
   wasmtime::Store store_;
+  // store_'s context, fetched once (the C++ API asks the C API on every
+  // context()): it lives as long as the store, which does not move.
+  wasmtime_context_t* context_;
   std::shared_ptr<LinkState> links_;  // null: imports of other modules are not linked
   std::optional<ModuleId> module_;
   std::optional<wasmtime::Instance> instance_;
   bool initialized_ = false;
+  // Function exports resolved so far, by name. Each on the heap: lookup()
+  // appends while entries and their names stay where they are.
+  std::vector<std::unique_ptr<CoreFunction>> functions_;
+  std::map<std::string_view, std::size_t, std::less<>> by_name_;  // views of functions_[i]->name
+  // Scratch values of the call in progress, reused so that a call allocates
+  // nothing. A store runs one call at a time and calls back into the same
+  // instance are refused as cycles (Supervisor::acquire), so no two calls
+  // share them.
+  std::vector<wasmtime_val_t> raw_args_;
+  std::vector<wasmtime_val_t> raw_results_;
 };
 
 }  // namespace

@@ -3,9 +3,12 @@
 // The two kinds of live instance behind LiveInstance: core modules
 // (core_runner.cc) and components (component_runner.cc).
 
+#include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include <wasmtime.hh>
 
@@ -17,6 +20,14 @@ namespace orivon::runtime {
 class LiveInstance::Impl {
  public:
   virtual ~Impl() = default;
+  // Resolves a function export once (see LiveInstance::lookup); returns its
+  // index in the instance's table of resolved exports, stable for the
+  // instance's life.
+  virtual Result<std::size_t> lookup(std::string_view name) = 0;
+  // Calls the export at `function` (an index from lookup) with typed values
+  // (see LiveInstance::call).
+  virtual Result<void> call(std::size_t function, std::span<const Value> args,
+                            std::vector<Value>& results) = 0;
   virtual Result<InvokeOutcome> invoke(const values::CallExpression& call) = 0;
   virtual Result<std::vector<wasmtime::component::Val>> call_values(
       std::string_view name, std::span<const wasmtime::component::Val> args) = 0;

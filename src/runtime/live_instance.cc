@@ -41,31 +41,26 @@ Result<std::vector<wasmtime::component::Val>> LiveInstance::call_values(
   return impl_->call_values(name, args);
 }
 
+Result<LiveInstance::Function> LiveInstance::lookup(std::string_view name) {
+  ORIVON_TRY(auto index, impl_->lookup(name));
+  return Function(impl_.get(), index);
+}
+
+Result<void> LiveInstance::call(Function function, std::span<const Value> args,
+                                std::vector<Value>& results) {
+  if (function.owner_ != impl_.get()) {
+    results.clear();
+    return Error(ErrorCode::InvalidArgument, "a function looked up in another instance");
+  }
+  return impl_->call(function.index_, args, results);
+}
+
 Result<std::vector<Value>> LiveInstance::call_typed(std::string_view name,
                                                     std::span<const Value> args) {
-  ORIVON_TRY(auto types, impl_->param_types(name));
-  std::vector<wasmtime::component::Val> values;
-  values.reserve(args.size());
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (types && i < types->size()) {
-      auto value = values::to_wasmtime(args[i], (*types)[i]);
-      if (!value) {
-        return Error::wrap("argument " + std::to_string(i + 1) + " of '" + std::string(name) + "'",
-                           value.error());
-      }
-      values.push_back(std::move(*value));
-    } else {
-      values.push_back(values::to_wasmtime_unchecked(args[i]));  // counts checked by the callee
-    }
-  }
-  ORIVON_TRY(auto results, impl_->call_values(name, values));
-  std::vector<Value> out;
-  out.reserve(results.size());
-  for (const auto& result : results) {
-    ORIVON_TRY(auto value, values::from_wasmtime(result));
-    out.push_back(std::move(value));
-  }
-  return out;
+  ORIVON_TRY(auto index, impl_->lookup(name));
+  std::vector<Value> results;
+  ORIVON_RETURN_IF_ERROR(impl_->call(index, args, results));
+  return results;
 }
 
 Result<LiveInstance::PreparedCall> LiveInstance::prepare_typed(std::string_view name,

@@ -5,13 +5,13 @@
 // behind one interface. Used by one thread at a time (a store is
 // single-threaded); owned by whoever created it.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <string_view>
-
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <wasmtime/component.hh>
@@ -56,16 +56,52 @@ class LiveInstance {
   ~LiveInstance();
 
   std::optional<int> exit_code() const;
-  // Calls `name(arguments)` (see Runtime::invoke for the syntax and errors).
+
+  // A function export resolved once, for the fast typed path: a call through
+  // it does no lookup by name, no type walk and, for numbers, no allocation.
+  //
+  //   ORIVON_TRY(auto add, live.lookup("add"));
+  //   std::vector<Value> results;  // kept between calls: its storage is reused
+  //   ORIVON_RETURN_IF_ERROR(live.call(add, args, results));
+  //
+  // A small value, cheap to copy. Only the LiveInstance that returned it
+  // accepts it (another refuses it with InvalidArgument), for as long as that
+  // instance lives.
+  class Function {
+   private:
+    friend class LiveInstance;
+    Function(const Impl* owner, std::size_t index) : owner_(owner), index_(index) {}
+    const Impl* owner_;   // identifies the instance; never dereferenced
+    std::size_t index_;   // into the owner's table of resolved exports
+  };
+  // Resolves the function export `name` (components: "name" or
+  // "interface#name") and its types once; later lookups of the same name
+  // find it in a table. NotFound for an unknown export; InvalidArgument for
+  // an export that is not a function or an ambiguous unqualified name.
+  Result<Function> lookup(std::string_view name);
+  // Calls `function` with `args`, checked against its parameter types
+  // (components: kinds must match exactly, see values::to_wasmtime; core
+  // modules: numbers, integers passed by bit pattern), and replaces the
+  // contents of `results` with its results (at most one for components;
+  // core i32/i64/f32/f64 become s32/s64/f32/f64). `results` keeps its
+  // capacity, so a caller that reuses it allocates nothing for numbers.
+  // InvalidArgument for arguments that do not fit, before the guest runs;
+  // FailedPrecondition if the guest exited before or during the call; a
+  // trap, deadline or fuel error as for Runtime::run. `results` is empty
+  // after an error.
+  Result<void> call(Function function, std::span<const Value> args, std::vector<Value>& results);
+  // lookup(name), then call(): the by-name form (the table makes the second
+  // and later calls of a name cheap, but a Function is cheaper still).
+  Result<std::vector<Value>> call_typed(std::string_view name, std::span<const Value> args);
+
+  // Calls `name(arguments)` (see Runtime::invoke for the syntax and errors):
+  // the text path of `orivon call` and the control socket.
   Result<InvokeOutcome> invoke(const values::CallExpression& call);
   // Calls `name` with component values; for core modules the values must
   // be numbers (converted to the export's parameter kinds) and so are the
   // results. FailedPrecondition if the guest exited during the call.
   Result<std::vector<wasmtime::component::Val>> call_values(
       std::string_view name, std::span<const wasmtime::component::Val> args);
-  // call_values with public typed values: checked against the export's
-  // parameter types (components) or passed as numbers (core modules).
-  Result<std::vector<Value>> call_typed(std::string_view name, std::span<const Value> args);
   // A component export's qualified name ("iface#func" or "func") and the
   // call's WAVE arguments parsed against its parameter types, without
   // calling it (a group routes the values to a member).

@@ -420,18 +420,17 @@ Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view fu
     ORIVON_TRY(auto* registry, impl_->registry());
     ORIVON_TRY(auto program, registry->program(id));
     ORIVON_TRY(auto* supervisor, impl_->supervisor());
-    const std::string name(function);
     switch (id.kind()) {
       case ModuleKind::Service:
-        return supervisor->call_typed(id, name, args, timeout);
+        return supervisor->call_typed(id, function, args, timeout);
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        return instance.call_typed(name, args);
+        return instance.call_typed(function, args);
       }
       case ModuleKind::Group: {
         ORIVON_TRY(auto types, group_types(*impl_, program));
         // Checked against the group's own types, then served by a member.
-        ORIVON_TRY(auto prepared, types.prepare_typed(name, args));
+        ORIVON_TRY(auto prepared, types.prepare_typed(function, args));
         ORIVON_TRY(auto results,
                    impl_->router()->call_group(id, prepared.function, prepared.arguments));
         std::vector<Value> out;

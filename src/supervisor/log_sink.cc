@@ -133,26 +133,26 @@ int write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-LogSink::File::~File() { close(); }
-
-void LogSink::File::close() {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
-LogSink::LogSink(std::filesystem::path file, LogLimits limits)
+LogSink::LogSink(std::filesystem::path file, LogLimits limits,
+                 std::shared_ptr<LogFileCache> files)
     : path_(std::move(file)),
       limits_(limits),
       max_line_bytes_(std::max<std::size_t>(limits.max_line_bytes, 1)),
-      max_records_(std::max(limits.memory_bytes / kBytesPerRingRecord, kMinRingRecords)) {
+      max_records_(std::max(limits.memory_bytes / kBytesPerRingRecord, kMinRingRecords)),
+      files_(files ? std::move(files) : LogFileCache::shared()),
+      file_key_(files_->new_key()) {
   if (path_.empty()) return;
   try {
     std::lock_guard lock(mutex_);
-    open_file_locked();
+    // Opened now so that a file that cannot be written is reported at once.
+    const int fd = open_file_locked();
+    if (fd >= 0) files_->put(file_key_, fd);
   } catch (...) {
     // Memory only.
   }
 }
+
+LogSink::~LogSink() { files_->forget(file_key_); }
 
 void LogSink::write(LogStream stream, std::string_view bytes) {
   try {
@@ -262,7 +262,7 @@ void LogSink::commit_locked(LogStream stream, std::string_view raw_text) {
     record.stream = stream;
     record.text = sanitize(raw_text);
     std::string line;
-    if (file_.fd >= 0) line = format_line(record);
+    if (has_file_locked()) line = format_line(record);
 
     ring_.push_back(std::move(record));
     last_sequence_ = ring_.back().sequence;
@@ -281,20 +281,27 @@ void LogSink::commit_locked(LogStream stream, std::string_view raw_text) {
 }
 
 void LogSink::append_to_file_locked(const std::string& line) {
-  if (file_.fd < 0) return;
+  if (!has_file_locked()) return;
+  // The descriptor is ours until it goes back to the cache below.
+  int fd = files_->take(file_key_);
+  if (fd < 0) fd = open_file_locked();
+  if (fd < 0) return;
   if (file_bytes_ > 0 && file_bytes_ + line.size() > limits_.file_bytes) {
-    if (!rotate_locked()) return;
+    ::close(fd);
+    fd = rotate_locked();
+    if (fd < 0) return;
   }
-  const int error = write_all(file_.fd, line.data(), line.size());
+  const int error = write_all(fd, line.data(), line.size());
   if (error != 0) {
+    ::close(fd);
     file_failed_locked("cannot write " + quote(path_.string()) + ": " + std::strerror(error));
     return;
   }
   file_bytes_ += line.size();
+  files_->put(file_key_, fd);
 }
 
-bool LogSink::rotate_locked() {
-  file_.close();
+int LogSink::rotate_locked() {
   const std::string base = path_.string();
   const int kept = std::max(limits_.kept_files, 1);
   // Older files shift up; a failure here (a missing file is the usual case)
@@ -308,50 +315,48 @@ bool LogSink::rotate_locked() {
     const std::string first = base + ".1";
     if (::rename(base.c_str(), first.c_str()) != 0 && errno != ENOENT) {
       file_failed_locked("cannot rename " + quote(base) + ": " + std::strerror(errno));
-      return false;
+      return -1;
     }
   } else if (::unlink(base.c_str()) != 0 && errno != ENOENT) {
     file_failed_locked("cannot remove " + quote(base) + ": " + std::strerror(errno));
-    return false;
+    return -1;
   }
   return open_file_locked();
 }
 
-bool LogSink::open_file_locked() {
+int LogSink::open_file_locked() {
   const std::string name = path_.string();
   // Read access too: to check the last byte of a file we append to.
   const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     file_failed_locked("cannot open " + quote(name) + ": " + std::strerror(errno));
-    return false;
+    return -1;
   }
-  file_.fd = fd;
+  const auto fail = [&](const std::string& reason) {
+    ::close(fd);
+    file_failed_locked(reason);
+    return -1;
+  };
   struct stat info {};
   if (::fstat(fd, &info) != 0) {
-    file_failed_locked("cannot stat " + quote(name) + ": " + std::strerror(errno));
-    return false;
+    return fail("cannot stat " + quote(name) + ": " + std::strerror(errno));
   }
-  if (!S_ISREG(info.st_mode)) {
-    file_failed_locked(quote(name) + " is not a regular file");
-    return false;
-  }
+  if (!S_ISREG(info.st_mode)) return fail(quote(name) + " is not a regular file");
+  // Read anew at every open: the file may have been rotated or truncated by
+  // someone else while it was closed.
   file_bytes_ = static_cast<std::uint64_t>(info.st_size);
   // A host that died in the middle of a line left it unfinished: end it, so
   // that the next record starts on a line of its own.
   char last = '\n';
   if (file_bytes_ > 0 && ::pread(fd, &last, 1, info.st_size - 1) == 1 && last != '\n') {
     const int error = write_all(fd, "\n", 1);
-    if (error != 0) {
-      file_failed_locked("cannot write " + quote(name) + ": " + std::strerror(error));
-      return false;
-    }
+    if (error != 0) return fail("cannot write " + quote(name) + ": " + std::strerror(error));
     ++file_bytes_;
   }
-  return true;
+  return fd;
 }
 
 void LogSink::file_failed_locked(const std::string& reason) {
-  file_.close();
   if (file_failed_) return;
   file_failed_ = true;
   commit_locked(LogStream::Runtime, "log file unavailable: " + reason);

@@ -14,7 +14,10 @@
 // part of a valid UTF-8 sequence, so the text is always valid UTF-8 and can
 // neither move a terminal's cursor nor fake a record. A "\r\n" line ending
 // counts as "\n". Writes reach the file as they arrive, unbuffered and not
-// fsynced (best effort). Before a write would take the file past
+// fsynced (best effort). The sink does not hold its file open: it takes the
+// descriptor from a LogFileCache shared with other sinks for each write and
+// gives it back, and opens the file again (appending, its size read anew)
+// when the cache closed it to make room. Before a write would take the file past
 // `file_bytes`, it rotates: <file>.(n-1) -> <file>.n, ..., <file> -> <file>.1,
 // keeping `kept_files` files in all; a single record longer than `file_bytes`
 // still goes whole into a fresh file. If the file cannot be opened or written,
@@ -28,10 +31,13 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "supervisor/log_file_cache.h"
 
 namespace orivon::supervisor {
 
@@ -58,8 +64,13 @@ class LogSink {
  public:
   // `file` may be empty: memory only. The directory must exist. An existing
   // file (a restarted host) is appended to, its size counting towards
-  // `file_bytes`.
-  LogSink(std::filesystem::path file, LogLimits limits);
+  // `file_bytes`. `files` keeps the descriptor between writes (by default
+  // the process's cache, LogFileCache::shared()).
+  LogSink(std::filesystem::path file, LogLimits limits,
+          std::shared_ptr<LogFileCache> files = LogFileCache::shared());
+  ~LogSink();  // closes the file if its descriptor is still cached
+  LogSink(const LogSink&) = delete;
+  LogSink& operator=(const LogSink&) = delete;
 
   // Appends bytes as the module wrote them: splits into lines; a partial last
   // line is held until its newline arrives (or flush()). Never fails: a file
@@ -81,16 +92,6 @@ class LogSink {
   std::uint64_t last_sequence() const;
 
  private:
-  // The open log file; closes it on destruction.
-  struct File {
-    int fd = -1;
-    File() = default;
-    File(const File&) = delete;
-    File& operator=(const File&) = delete;
-    ~File();
-    void close();
-  };
-
   // All *_locked members run with `mutex_` held.
   // Commits the lines of `held` + `bytes`; keeps an unfinished last line in
   // `held` if `hold_tail`, else commits it too.
@@ -100,9 +101,16 @@ class LogSink {
   // instead of committing it.
   std::string_view commit_pieces_locked(LogStream stream, std::string_view line, bool keep_tail);
   void commit_locked(LogStream stream, std::string_view raw_text);
+  // Whether records still go to the file (a path was given and it has not
+  // failed).
+  bool has_file_locked() const { return !path_.empty() && !file_failed_; }
   void append_to_file_locked(const std::string& line);
-  bool rotate_locked();
-  bool open_file_locked();
+  // Rotates the files and opens a fresh one: its descriptor, or -1 after
+  // file_failed_locked().
+  int rotate_locked();
+  // Opens the file for appending and reads its size into file_bytes_: the
+  // descriptor (owned by the caller), or -1 after file_failed_locked().
+  int open_file_locked();
   void file_failed_locked(const std::string& reason);
 
   const std::filesystem::path path_;
@@ -115,8 +123,9 @@ class LogSink {
   std::size_t ring_bytes_ = 0;  // sum of ring_[i].text.size()
   std::uint64_t last_sequence_ = 0;
   std::string held_[3];         // partial line per LogStream
-  File file_;
-  std::uint64_t file_bytes_ = 0;  // size of the open file
+  const std::shared_ptr<LogFileCache> files_;  // shared with other sinks
+  const LogFileCache::Key file_key_;
+  std::uint64_t file_bytes_ = 0;  // size of the file, as last opened and written
   bool file_failed_ = false;      // reported; memory only from now on
 };
 

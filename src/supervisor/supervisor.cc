@@ -6,6 +6,7 @@
 #include <deque>
 #include <ctime>
 #include <future>
+#include <iterator>
 
 #include "core/limits.h"
 #include "grants/service_profile.h"
@@ -305,8 +306,7 @@ Result<void> Supervisor::start(const ModuleId& id) {
   }
   {
     std::lock_guard lock(mutex_);
-    std::erase(start_order_, id.str());
-    start_order_.push_back(id.str());
+    note_started_locked(id.str());
   }
   set_state(*svc, ModuleState::Starting, "");
   post(svc, [this, generation](Service& s) { run_start(s, generation); });
@@ -547,7 +547,7 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
   return outcome;
 }
 
-Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, const std::string& function,
+Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, std::string_view function,
                                                   std::span<const Value> args,
                                                   std::optional<std::chrono::milliseconds> timeout) {
   return call_client(id, timeout,
@@ -754,7 +754,7 @@ void Supervisor::forget(const ModuleId& id) {
   std::shared_ptr<Service> gone;
   {
     std::lock_guard lock(mutex_);
-    std::erase(start_order_, id.str());
+    drop_from_start_order_locked(id.str());
     auto it = services_.find(id.str());
     if (it == services_.end()) return;
     gone = std::move(it->second);
@@ -763,11 +763,28 @@ void Supervisor::forget(const ModuleId& id) {
   gone->logs->flush();
 }
 
+void Supervisor::note_started_locked(const std::string& id) {
+  if (auto found = start_positions_.find(id); found != start_positions_.end()) {
+    start_order_.splice(start_order_.end(), start_order_, found->second);
+    return;
+  }
+  start_order_.push_back(id);
+  start_positions_.emplace(start_order_.back(), std::prev(start_order_.end()));
+}
+
+void Supervisor::drop_from_start_order_locked(const std::string& id) {
+  auto found = start_positions_.find(id);
+  if (found == start_positions_.end()) return;
+  const auto position = found->second;
+  start_positions_.erase(found);  // before the string its key views goes
+  start_order_.erase(position);
+}
+
 void Supervisor::stop_all() {
   std::vector<std::string> order;
   {
     std::lock_guard lock(mutex_);
-    order = start_order_;
+    order.assign(start_order_.begin(), start_order_.end());
   }
   // Newest first: a service started later may depend on one started earlier.
   for (auto it = order.rbegin(); it != order.rend(); ++it) {

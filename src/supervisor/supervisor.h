@@ -14,11 +14,15 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/engine.h"
@@ -75,7 +79,7 @@ class Supervisor {
   // The service's handle, created if the supervisor has not seen it yet.
   std::shared_ptr<Service> handle(const ModuleId& id) { return service(id); }
   // As call_values, with public typed values (see LiveInstance::call_typed).
-  Result<std::vector<Value>> call_typed(const ModuleId& id, const std::string& function,
+  Result<std::vector<Value>> call_typed(const ModuleId& id, std::string_view function,
                                         std::span<const Value> args,
                                         std::optional<std::chrono::milliseconds> timeout);
   // Whether the service runs now (a group's health check).
@@ -135,6 +139,11 @@ class Supervisor {
   auto call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
                    F&& invoke) -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
 
+  // Puts `id` last in the start order (first if it is new there).
+  void note_started_locked(const std::string& id);
+  // Takes `id` out of the start order, if it is there.
+  void drop_from_start_order_locked(const std::string& id);
+
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
   void run_stop(Service& service);
@@ -153,7 +162,13 @@ class Supervisor {
 
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Service>> services_;  // guarded by mutex_
-  std::vector<std::string> start_order_;                      // guarded by mutex_
+  // Ids in the order their services last started, oldest first (stop_all()
+  // stops the newest first), and where each id sits in that list (keys view
+  // the list's strings). Moving an id to the end or dropping it is O(1): a
+  // vector's erase made starting N services O(N^2).
+  std::list<std::string> start_order_;  // guarded by mutex_
+  std::unordered_map<std::string_view, std::list<std::string>::iterator>
+      start_positions_;  // guarded by mutex_
   std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
   std::uint64_t next_subscription_ = 1;                       // guarded by mutex_
   runtime::Links* links_ = nullptr;

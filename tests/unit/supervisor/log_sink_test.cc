@@ -1,12 +1,15 @@
 #include "supervisor/log_sink.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
@@ -671,6 +674,136 @@ TEST(LogSink, EmptyPathIsMemoryOnly) {
   sink.write(LogStream::Stdout, "hello\n");
   EXPECT_EQ(texts(all(sink)), (Texts{"hello"}));
   EXPECT_EQ(count_unavailable_notes(sink), 0u);
+}
+
+// Descriptors this process has open now.
+std::size_t open_descriptors() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+TEST(LogSink, ManySinksKeepABoundedNumberOfFilesOpen) {
+  // One open file per sink met the open-files limit with many services:
+  // sinks share a cache of at most kOpen descriptors, and each still writes
+  // every line to its own file.
+  constexpr std::size_t kOpen = 4;
+  constexpr int kSinks = 300;
+  constexpr int kRounds = 3;
+  ScratchDir dir;
+  auto files = std::make_shared<LogFileCache>(kOpen);
+  const std::size_t before = open_descriptors();
+  {
+    std::vector<std::unique_ptr<LogSink>> sinks;
+    for (int i = 0; i < kSinks; ++i) {
+      sinks.push_back(std::make_unique<LogSink>(dir.path() / (std::to_string(i) + ".log"),
+                                                LogLimits{}, files));
+    }
+    // Opening each file at creation (to report an unwritable one) leaves
+    // only the cache's share open.
+    EXPECT_LE(open_descriptors(), before + kOpen);
+    for (int round = 0; round < kRounds; ++round) {
+      for (int i = 0; i < kSinks; ++i) {
+        sinks[i]->write(LogStream::Stdout,
+                        "sink " + std::to_string(i) + " round " + std::to_string(round) + "\n");
+      }
+      EXPECT_LE(files->open_count(), kOpen);
+      EXPECT_LE(open_descriptors(), before + kOpen) << "round " << round;
+    }
+    for (const auto& sink : sinks) {
+      sink->flush();
+      EXPECT_EQ(count_unavailable_notes(*sink), 0u);
+    }
+  }
+  EXPECT_EQ(files->open_count(), 0u);  // a sink going away closes its file
+  EXPECT_EQ(open_descriptors(), before);
+  for (int i = 0; i < kSinks; ++i) {
+    Texts expected;
+    for (int round = 0; round < kRounds; ++round) {
+      expected.push_back("sink " + std::to_string(i) + " round " + std::to_string(round));
+    }
+    EXPECT_EQ(texts(read_records(dir.path() / (std::to_string(i) + ".log"))), expected) << i;
+  }
+}
+
+TEST(LogSink, RotatesAndAppendsAcrossReopens) {
+  // With one cached descriptor for two sinks, every write reopens the file;
+  // the size read at each open keeps rotation exact, and a line written to
+  // the file by someone else in between counts too.
+  ScratchDir dir;
+  auto files = std::make_shared<LogFileCache>(1);
+  const std::uint64_t limit = 200;
+  const fs::path a = dir.path() / "a.log";
+  const fs::path b = dir.path() / "b.log";
+  LogSink sink_a(a, limits_with(1 << 20, limit, 3, 1024), files);
+  LogSink sink_b(b, limits_with(1 << 20, limit, 3, 1024), files);
+  for (int i = 0; i < 40; ++i) {
+    sink_a.write(LogStream::Stdout, "a " + std::to_string(i) + "\n");
+    sink_b.write(LogStream::Stderr, "b " + std::to_string(i) + "\n");
+  }
+  std::vector<int> numbers;
+  for (const char* name : {"a.log.2", "a.log.1", "a.log"}) {
+    EXPECT_LE(fs::file_size(dir.path() / name), limit) << name;
+    for (const FileRecord& record : read_records(dir.path() / name)) {
+      EXPECT_EQ(record.stream, "out");
+      numbers.push_back(std::stoi(record.text.substr(2)));
+    }
+  }
+  ASSERT_FALSE(numbers.empty());
+  EXPECT_EQ(numbers.back(), 39);
+  for (std::size_t i = 1; i < numbers.size(); ++i) EXPECT_EQ(numbers[i], numbers[i - 1] + 1);
+  EXPECT_EQ(read_records(b).back().text, "b 39");
+
+  // Filling a.log from outside while it is closed makes the next write rotate.
+  fs::remove(dir.path() / "a.log.2");
+  sink_b.write(LogStream::Stdout, "b takes the descriptor\n");
+  std::ofstream(a, std::ios::binary | std::ios::app) << std::string(limit, 'x') << "\n";
+  sink_a.write(LogStream::Stdout, "a after\n");
+  EXPECT_EQ(texts(read_records(a)), (Texts{"a after"}));
+  EXPECT_EQ(read_lines(dir.path() / "a.log.1").back(), std::string(limit, 'x'));
+  EXPECT_EQ(count_unavailable_notes(sink_a), 0u);
+}
+
+TEST(LogFileCache, ClosesTheLeastRecentlyUsedPastItsCapacity) {
+  ScratchDir dir;
+  LogFileCache cache(2);
+  const auto open_file = [&](const char* name) {
+    return ::open((dir.path() / name).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  };
+  const auto is_open = [](int fd) { return ::fcntl(fd, F_GETFD) != -1; };
+  const LogFileCache::Key one = cache.new_key();
+  const LogFileCache::Key two = cache.new_key();
+  const LogFileCache::Key three = cache.new_key();
+  EXPECT_NE(one, two);
+  EXPECT_EQ(cache.take(one), -1);  // nothing given yet
+
+  const int fd_one = open_file("1");
+  const int fd_two = open_file("2");
+  cache.put(one, fd_one);
+  cache.put(two, fd_two);
+  // Using `one` makes `two` the least recently used.
+  EXPECT_EQ(cache.take(one), fd_one);
+  EXPECT_EQ(cache.open_count(), 1u);
+  cache.put(one, fd_one);
+  const int fd_three = open_file("3");
+  cache.put(three, fd_three);
+  EXPECT_EQ(cache.open_count(), 2u);
+  EXPECT_FALSE(is_open(fd_two));
+  EXPECT_EQ(cache.take(two), -1);
+  EXPECT_TRUE(is_open(fd_one));
+  EXPECT_TRUE(is_open(fd_three));
+
+  // A descriptor lent out is never closed by the cache.
+  EXPECT_EQ(cache.take(three), fd_three);
+  const int fd_four = open_file("4");
+  cache.put(two, fd_four);
+  EXPECT_TRUE(is_open(fd_three));
+  cache.forget(three);  // lent: its entry goes, the descriptor stays the caller's
+  EXPECT_TRUE(is_open(fd_three));
+  ::close(fd_three);
+  cache.forget(one);
+  EXPECT_FALSE(is_open(fd_one));
+  EXPECT_EQ(cache.open_count(), 1u);
 }
 
 }  // namespace

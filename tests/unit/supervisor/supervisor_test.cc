@@ -249,6 +249,28 @@ TEST_F(Services, StateChangesReachListeners) {
   EXPECT_EQ(seen, expected);
 }
 
+TEST_F(Services, TheHostStopsServicesNewestStartFirst) {
+  for (const char* name : {"app.a.test", "app.b.test", "app.c.test", "app.d.test"}) {
+    install(name, "service_probe");
+    ASSERT_TRUE(runtime_->start_service(id(name)));
+  }
+  // A restart makes A the newest; removing B takes it out of the order.
+  ASSERT_TRUE(runtime_->restart_service(id("app.a.test")));
+  ASSERT_TRUE(runtime_->stop_service(id("app.b.test")));
+  ASSERT_TRUE(runtime_->remove_module(id("app.b.test")));
+  // A stopped service keeps its place: stopping it again is harmless.
+  ASSERT_TRUE(runtime_->stop_service(id("app.c.test")));
+  std::mutex mutex;
+  std::vector<std::string> stopping;
+  runtime_->subscribe([&](const StateChange& change) {
+    std::lock_guard lock(mutex);
+    if (change.to == ModuleState::Stopping) stopping.push_back(change.id.str());
+  });
+  runtime_.reset();  // stops every service
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(stopping, (std::vector<std::string>{"app.a.test", "app.d.test"}));
+}
+
 TEST_F(Services, ADaemonAnswersQueriesWhileItsLoopRuns) {
   install("app.daemon.test", "daemon_probe");
   ASSERT_TRUE(runtime_->start_service(id("app.daemon.test")));
