@@ -64,7 +64,8 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
       auto inner = instance_type.export_nth(engine, j);
       if (!inner || !inner->second.is_component_func()) continue;
       auto site = std::make_shared<ImportSite>(
-          ImportSite{module, interface, std::string(inner->first), 0, Route{}});
+          ImportSite{module, interface, std::string(inner->first), 0, Route{},
+                     inner->second.component_func().result()});
       auto defined = instance.add_func(
           inner->first,
           [state = shared_from_this(), site](wasmtime::Store::Context store,
@@ -88,11 +89,9 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
               for (std::size_t k = 0; k < results.size(); ++k) {
                 wc::Val& value = (*returned)[k];
                 // Numbers from a core module take the kind the caller declared.
-                if (value.is_s32() || value.is_s64() || value.is_f32()) {
-                  if (auto result_type = func_type.result()) {
-                    results[k] = values::coerce_number(value, *result_type);
-                    continue;
-                  }
+                if (site->result_type && (value.is_s32() || value.is_s64() || value.is_f32())) {
+                  results[k] = values::coerce_number(value, *site->result_type);
+                  continue;
                 }
                 results[k] = std::move(value);
               }
@@ -141,7 +140,7 @@ Result<void> LinkState::link_core_imports(wasmtime::Linker& linker, const wasmti
     }
     wasmtime::FuncType func_type{wasmtime::FuncType::Ref(c_type)};
     auto site = std::make_shared<ImportSite>(
-        ImportSite{caller, import_module, import_name, 0, Route{}});
+        ImportSite{caller, import_module, import_name, 0, Route{}, std::nullopt});
     auto defined = linker.func_new(
         import_module, import_name, func_type,
         [state = shared_from_this(), site, result_kinds](

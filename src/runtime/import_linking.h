@@ -29,6 +29,9 @@ struct ImportSite {
   std::string function;  // the function's name inside it
   std::uint64_t version = 0;  // Links::version() the route was decided at; 0: never
   Route route;
+  // The caller's declared result type (components), read once at link time:
+  // a core target's numbers are converted to it.
+  std::optional<wasmtime::component::ValType> result_type;
 };
 
 class LinkState : public std::enable_shared_from_this<LinkState> {
