@@ -16,10 +16,10 @@
 // memory and memory mappings per service, start rate, the latency of a call
 // to a random live service, and whether every live service answers. The
 // state directory is on /dev/shm when it exists, so what is measured is the
-// runtime, not fsync. vm.max_map_count bounds the mappings, and the open
-// files limit the log files (one per running service); --memory-only-logs
-// drives orivon's Supervisor directly with memory-only logs to measure the
-// rest of orivon past that limit (bench/README.md).
+// runtime, not fsync. vm.max_map_count bounds the mappings. Each service has
+// its log file, but the files share a bounded set of open descriptors
+// (supervisor/log_file_cache.h); --memory-only-logs drives orivon's
+// Supervisor directly with memory-only logs, to compare (bench/README.md).
 
 #include <algorithm>
 #include <chrono>
@@ -120,9 +120,10 @@ class ProcReader {
   DIR* fd_dir_;
 };
 
-// Every running service keeps its log file open, so the sweep needs one file
-// descriptor per service: raise the soft limit to the hard one, and as root
-// the hard one too (to fs.nr_open). Returns the limit in force.
+// Services' log files no longer take a descriptor each, but the sweep still
+// raises the soft limit to the hard one, and as root the hard one too (to
+// fs.nr_open), so that a low soft limit (often 1,024) is not what it
+// measures. Returns the limit in force.
 std::size_t raise_open_file_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
@@ -161,9 +162,9 @@ std::string density_module(int n) {
 }
 
 // The services under test, reached one of two ways: the public Runtime API
-// (each service keeps its log file open), or orivon's Supervisor and
-// ModuleRegistry directly with memory-only logs, the same code minus the
-// per-service log file, to show what density the rest of orivon reaches.
+// (a log file per service), or orivon's Supervisor and ModuleRegistry
+// directly with memory-only logs, the same code minus the per-service log
+// file, to show what the log files cost.
 enum class Logs { Files, MemoryOnly };
 
 struct DensityHost {
