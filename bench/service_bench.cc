@@ -177,20 +177,23 @@ struct DensityHost {
 DensityHost public_api_host(const std::filesystem::path& state) {
   orivon::RuntimeOptions options;
   options.state_dir = state;
-  auto runtime = std::shared_ptr<orivon::Runtime>(orivon::Runtime::create(options).value());
+  // One owner the lambdas share, so shut_down destroys the runtime (and the
+  // time it prints is the shutdown's) instead of dropping one copy of many.
+  auto runtime = std::make_shared<std::unique_ptr<orivon::Runtime>>(
+      orivon::Runtime::create(options).value());
   return {
       [runtime](const orivon::ModuleId& id, std::span<const std::byte> code) -> orivon::Result<void> {
         orivon::AddOptions add;
         add.id = id;
-        auto added = runtime->add_module(code, add);
+        auto added = (*runtime)->add_module(code, add);
         if (!added) return added.error();
         return orivon::ok();
       },
-      [runtime](const orivon::ModuleId& id) { return runtime->start_service(id); },
+      [runtime](const orivon::ModuleId& id) { return (*runtime)->start_service(id); },
       [runtime](const orivon::ModuleId& id, std::string_view call) {
-        return static_cast<bool>(runtime->call_service(id, call));
+        return static_cast<bool>((*runtime)->call_service(id, call));
       },
-      [runtime]() mutable { runtime.reset(); }};
+      [runtime]() { runtime->reset(); }};
 }
 
 DensityHost memory_only_logs_host(const std::filesystem::path& state) {
