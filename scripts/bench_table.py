@@ -39,7 +39,7 @@ TEXT_SUFFIX = "_text"
 
 NOTES = {
     "instantiate_core_linker_per_instance": "raw, building the WASI linker per instance as orivon does",
-    "call_service": "public API: worker-pool hop + text call; baseline = direct raw call",
+    "call_service": "public API: text call on the caller's thread, store taken under the service's lock; baseline = direct raw call",
     "cpu_interruption_off": "raw only: orivon always has epochs on",
     "cpu_epochs_wasmtime_default_memory": "raw, Wasmtime's default 4 GiB reservation (no bounds checks)",
     "cli_run_hello": "process start-up incl. compiling: orivon run vs wasmtime run -C cache=n",
