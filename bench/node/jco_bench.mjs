@@ -15,6 +15,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { measure, record, writeResults } from './measure.mjs';
 
 const dir = process.argv[2];
 const entry = readdirSync(dir).find((name) => name.endsWith('.js'));
@@ -28,31 +29,7 @@ const modules = new Map(readdirSync(dir).filter((name) => name.endsWith('.wasm')
 const getCoreModule = (name) => modules.get(name);
 const imports = {};
 
-// Runs `body` in batches until about `seconds` have passed; returns ns per
-// item (the minimum over 5 repetitions, as noise only ever adds time).
-// The same as in wasm_bench.mjs.
-function measure(body, itemsPerCall = 1, seconds = 0.5) {
-  let best = Infinity;
-  for (let repetition = 0; repetition < 5; ++repetition) {
-    let calls = 0;
-    const start = process.hrtime.bigint();
-    let elapsed = 0n;
-    const budget = BigInt(Math.round((seconds / 5) * 1e9));
-    while (elapsed < budget) {
-      for (let i = 0; i < 100; ++i) body();
-      calls += 100;
-      elapsed = process.hrtime.bigint() - start;
-    }
-    best = Math.min(best, Number(elapsed) / calls / itemsPerCall);
-  }
-  return best;
-}
-
 let sink = 0;
-const results = [];
-function record(name, nsPerItem) {
-  results.push({ name, run_type: 'aggregate', aggregate_name: 'min', real_time: nsPerItem, time_unit: 'ns' });
-}
 
 // instantiate_component: like the raw row (a compiled component and a linker
 // built once; per iteration a new store and an instance, no call), here a
@@ -80,4 +57,4 @@ for (const [size, bytes] of [['16B', 16], ['1KiB', 1024], ['64KiB', 65536]]) {
   record(`typed_list_${size}/jco`, measure(() => { sink += live.listLength(list); }));
 }
 
-process.stdout.write(JSON.stringify({ context: { node: process.version, sink }, benchmarks: results }, null, 1) + '\n');
+writeResults(sink);

@@ -10,36 +10,14 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { measure, record, writeResults } from './measure.mjs';
 
 const dir = process.argv[2];
 const small = new WebAssembly.Module(readFileSync(join(dir, 'small.wasm')));
 const core = new WebAssembly.Module(readFileSync(join(dir, 'core.wasm')));
 const imports = { wasi_snapshot_preview1: { clock_time_get: () => 0 } };
 
-// Runs `body` in batches until about `seconds` have passed; returns ns per
-// item (the minimum over 5 repetitions, as noise only ever adds time).
-function measure(body, itemsPerCall = 1, seconds = 0.5) {
-  let best = Infinity;
-  for (let repetition = 0; repetition < 5; ++repetition) {
-    let calls = 0;
-    const start = process.hrtime.bigint();
-    let elapsed = 0n;
-    const budget = BigInt(Math.round((seconds / 5) * 1e9));
-    while (elapsed < budget) {
-      for (let i = 0; i < 100; ++i) body();
-      calls += 100;
-      elapsed = process.hrtime.bigint() - start;
-    }
-    best = Math.min(best, Number(elapsed) / calls / itemsPerCall);
-  }
-  return best;
-}
-
 let sink = 0;
-const results = [];
-function record(name, nsPerItem) {
-  results.push({ name, run_type: 'aggregate', aggregate_name: 'min', real_time: nsPerItem, time_unit: 'ns' });
-}
 
 record('instantiate_core/node', measure(() => { sink += new WebAssembly.Instance(small, imports) ? 1 : 0; }));
 const live = new WebAssembly.Instance(core, imports).exports;
@@ -55,4 +33,4 @@ for (const pages of [1, 16, 64]) {
 }
 record('cpu_epochs/node', measure(() => { sink += live.cpu(2000); }, 1, 2));
 
-process.stdout.write(JSON.stringify({ context: { node: process.version, sink }, benchmarks: results }, null, 1) + '\n');
+writeResults(sink);

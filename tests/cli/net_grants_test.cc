@@ -24,17 +24,22 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// orivon run OPTIONS... --invoke CALL net_probe.component.wasm; the guest's
+// orivon run OPTIONS... --invoke CALL GUEST.component.wasm; the guest's
 // answer without the WAVE quotes, or the error output.
-std::string probe(std::vector<std::string> options, const std::string& call) {
+std::string run_guest(const std::string& guest, std::vector<std::string> options,
+                      const std::string& call) {
   std::vector<std::string> argv = {orivon_binary().string(), "run"};
   argv.insert(argv.end(), options.begin(), options.end());
-  argv.insert(argv.end(), {"--invoke", call, guest_path("net_probe", "component").string()});
+  argv.insert(argv.end(), {"--invoke", call, guest_path(guest, "component").string()});
   auto result = run_process(argv);
   if (result.exit_code != 0) return "exit " + std::to_string(result.exit_code) + ": " + result.err;
   std::string out = result.out;
   if (out.size() >= 3 && out.front() == '"') out = out.substr(1, out.size() - 3);
   return out;
+}
+
+std::string probe(std::vector<std::string> options, const std::string& call) {
+  return run_guest("net_probe", std::move(options), call);
 }
 
 std::string connect_call(const std::string& address, std::uint16_t port) {
@@ -200,16 +205,9 @@ TEST(CliNetGrants, HelpSaysNetIsUnrestricted) {
 std::string http(std::vector<std::string> options, const std::string& method,
                  const std::string& scheme, const std::string& authority, const std::string& path,
                  const std::string& body = "") {
-  std::vector<std::string> argv = {orivon_binary().string(), "run"};
-  argv.insert(argv.end(), options.begin(), options.end());
-  const std::string call = "send(\"" + method + "\", \"" + scheme + "\", \"" + authority +
-                           "\", \"" + path + "\", \"" + body + "\")";
-  argv.insert(argv.end(), {"--invoke", call, guest_path("http_probe", "component").string()});
-  auto result = run_process(argv);
-  if (result.exit_code != 0) return "exit " + std::to_string(result.exit_code) + ": " + result.err;
-  std::string out = result.out;
-  if (out.size() >= 3 && out.front() == '"') out = out.substr(1, out.size() - 3);
-  return out;
+  return run_guest("http_probe", std::move(options),
+                   "send(\"" + method + "\", \"" + scheme + "\", \"" + authority + "\", \"" +
+                       path + "\", \"" + body + "\")");
 }
 
 TEST(CliHttpGrants, AGrantedOriginIsReachedWithTheRequestAsSent) {
