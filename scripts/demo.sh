@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: sets everything up (scripts/setup.sh) and runs
 # the bundled examples under orivon: a WASI program as a core module and as
-# a component with grants; the host with a supervised service; and the
+# a component with grants; an HTTP request allowed to one origin and refused
+# without the grant; the host with a supervised service; and the
 # example application, six modules calling each other through grants.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,6 +21,23 @@ for kind in core component; do
 done
 step "A write into a read-only grant is refused"
 "$orivon" run --dir-ro "$data::/data" "$guests/hello.core.wasm" --write /data/new.txt || true
+
+# Outbound HTTP (wasi:http) reaches only granted origins: a throwaway server
+# on loopback, the test suite's small HTTP client component.
+step "Outbound HTTP: --allow-http grants one origin; without it the request never leaves"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$data" >/dev/null 2>&1 &
+web=$!
+python3 -c 'import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.1).close(); break
+    except OSError:
+        time.sleep(0.05)' "$port"
+fetch="send(\"GET\", \"http\", \"127.0.0.1:$port\", \"/message.txt\", \"\")"
+"$orivon" run --allow-http "http://127.0.0.1:$port" --invoke "$fetch" "$guests/http_probe.component.wasm"
+"$orivon" run --invoke "$fetch" "$guests/http_probe.component.wasm"
+kill "$web" 2>/dev/null || true
 
 # The host: three modules installed into a fresh state directory, a host
 # started on it, a module added while it runs, then a restart that finds them
