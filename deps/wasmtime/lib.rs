@@ -89,25 +89,30 @@ pub type orivon_socket_check_t = extern "C" fn(
     use_: orivon_socket_use_t,
 ) -> bool;
 
-/// The C callback with its data; the finalizer runs when the last socket
-/// (and the WASI context) holding the check is gone.
-struct SocketCheck {
-    check: orivon_socket_check_t,
+/// A C callback's data and the finalizer that releases it, run when the
+/// last holder (a WASI context, a socket, a linker) is gone.
+struct CallbackData {
     data: *mut std::ffi::c_void,
     finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
 }
 
-// The caller of `orivon_wasi_config_set_socket_check` promises that `check`
-// may be called with `data` from any thread, concurrently.
-unsafe impl Send for SocketCheck {}
-unsafe impl Sync for SocketCheck {}
+// Whoever passes the data promises that its callback may be called with it
+// from any thread, concurrently, and that the finalizer may run on any thread.
+unsafe impl Send for CallbackData {}
+unsafe impl Sync for CallbackData {}
 
-impl Drop for SocketCheck {
+impl Drop for CallbackData {
     fn drop(&mut self) {
         if let Some(finalizer) = self.finalizer {
             finalizer(self.data);
         }
     }
+}
+
+/// The C callback with its data.
+struct SocketCheck {
+    check: orivon_socket_check_t,
+    data: CallbackData,
 }
 
 impl SocketCheck {
@@ -120,7 +125,7 @@ impl SocketCheck {
                 out.address.copy_from_slice(&ip.octets());
             }
         }
-        (self.check)(self.data, &out, use_)
+        (self.check)(self.data.data, &out, use_)
     }
 }
 
@@ -142,7 +147,7 @@ pub unsafe extern "C" fn orivon_wasi_config_set_socket_check(
     finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
 ) {
     let builder = unsafe { &mut *config.cast::<WasiCtxBuilder>() };
-    let check = std::sync::Arc::new(SocketCheck { check, data, finalizer });
+    let check = std::sync::Arc::new(SocketCheck { check, data: CallbackData { data, finalizer } });
     builder.socket_addr_check(move |addr, use_| {
         let allowed = check.allows(addr, socket_use(use_));
         Box::pin(async move { allowed })
@@ -197,21 +202,7 @@ pub type orivon_http_check_t = extern "C" fn(
 
 struct HttpCheck {
     check: orivon_http_check_t,
-    data: *mut std::ffi::c_void,
-    finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
-}
-
-// The caller of `orivon_component_linker_add_wasi_http_checked` promises
-// that `check` may be called with `data` from any thread, concurrently.
-unsafe impl Send for HttpCheck {}
-unsafe impl Sync for HttpCheck {}
-
-impl Drop for HttpCheck {
-    fn drop(&mut self) {
-        if let Some(finalizer) = self.finalizer {
-            finalizer(self.data);
-        }
-    }
+    data: CallbackData,
 }
 
 impl HttpCheck {
@@ -224,7 +215,8 @@ impl HttpCheck {
             Some(http_types::Scheme::Other(other)) => other.as_str(),
         };
         let authority = request.authority.as_deref().unwrap_or("");
-        (self.check)(self.data, scheme.as_ptr(), scheme.len(), authority.as_ptr(), authority.len())
+        let data = self.data.data;
+        (self.check)(data, scheme.as_ptr(), scheme.len(), authority.as_ptr(), authority.len())
     }
 }
 
@@ -244,7 +236,7 @@ pub unsafe extern "C" fn orivon_component_linker_add_wasi_http_checked(
     data: *mut std::ffi::c_void,
     finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
 ) -> Option<Box<wasmtime_error_t>> {
-    let check = std::sync::Arc::new(HttpCheck { check, data, finalizer });
+    let check = std::sync::Arc::new(HttpCheck { check, data: CallbackData { data, finalizer } });
     let linker =
         unsafe { &mut *linker.cast::<wasmtime::component::Linker<WasmtimeStoreData>>() };
     let result = (|| -> wasmtime::Result<()> {

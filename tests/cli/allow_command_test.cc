@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
+#include "support/state_dir_test.h"
 
 namespace orivon::testing {
 namespace {
@@ -19,15 +20,8 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class AllowCommand : public ::testing::Test {
+class AllowCommand : public StateDirTest {
  protected:
-  std::filesystem::path state() const { return temp_.path() / "state"; }
-
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {orivon_binary().string(), "--state", state().string()});
-    return run_process(args);
-  }
-
   void add_callee(const std::string& id, const std::string& manifest = "") {
     std::vector<std::string> args = {"add", guest_path("call_callee", "component").string(),
                                      "--id", id};
@@ -41,7 +35,6 @@ class AllowCommand : public ::testing::Test {
     ASSERT_EQ(added.exit_code, 0) << added.err;
   }
 
-  TempDir temp_;
 };
 
 TEST_F(AllowCommand, AMalformedGrantIsAUsageErrorThatShowsTheSyntax) {

@@ -11,23 +11,16 @@
 #include <vector>
 
 #include "support/process.h"
+#include "support/state_dir_test.h"
 
 namespace orivon::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class GoGuest : public ::testing::Test {
+class GoGuest : public StateDirTest {
  protected:
-  std::filesystem::path state() const { return temp_.path() / "state"; }
-
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {orivon_binary().string(), "--state", state().string()});
-    return run_process(args);
-  }
-
   const std::string stats_ = guest_path("stats_go", "core").string();
-  TempDir temp_;
 };
 
 TEST_F(GoGuest, RunInvokesAnExportAfterInitialize) {

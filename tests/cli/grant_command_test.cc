@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
+#include "support/state_dir_test.h"
 
 namespace orivon::testing {
 namespace {
@@ -21,22 +22,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-class GrantCommand : public ::testing::Test {
+class GrantCommand : public StateDirTest {
  protected:
-  std::filesystem::path state() const { return temp_.path() / "state"; }
-
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {orivon_binary().string(), "--state", state().string()});
-    return run_process(args);
-  }
-
-  std::unique_ptr<BackgroundProcess> start_host() {
-    auto host = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{orivon_binary().string(), "up", "--state", state().string()});
-    EXPECT_TRUE(host->wait_for_output("orivon host up", 60s)) << host->output();
-    return host;
-  }
-
   void add(const std::string& file, const std::string& id) {
     auto added = cli({"add", file, "--id", id});
     ASSERT_EQ(added.exit_code, 0) << added.err;
@@ -58,7 +45,6 @@ class GrantCommand : public ::testing::Test {
   const std::string typed_ = guest_path("typed", "component").string();
   // Command component: exports run inside the interface wasi:cli/run@0.2.x.
   const std::string command_ = guest_path("cli_probe", "component").string();
-  TempDir temp_;
 };
 
 TEST_F(GrantCommand, GrantsEveryOrSelectedFunctionsWithoutAHost) {

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
+#include "support/state_dir_test.h"
 
 namespace orivon::testing {
 namespace {
@@ -25,22 +26,8 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-class Host : public ::testing::Test {
+class Host : public StateDirTest {
  protected:
-  std::filesystem::path state() const { return temp_.path() / "state"; }
-
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {orivon_binary().string(), "--state", state().string()});
-    return run_process(args);
-  }
-
-  std::unique_ptr<BackgroundProcess> start_host() {
-    auto host = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{orivon_binary().string(), "up", "--state", state().string()});
-    EXPECT_TRUE(host->wait_for_output("orivon host up", 60s)) << host->output();
-    return host;
-  }
-
   std::set<std::string> listed_ids() {
     auto list = cli({"list", "--json"});
     EXPECT_EQ(list.exit_code, 0) << list.err;
@@ -54,7 +41,6 @@ class Host : public ::testing::Test {
   const std::string reactor_ = guest_path("reactor", "core").string();
   const std::string typed_ = guest_path("typed", "component").string();
   const std::string probe_ = guest_path("cli_probe", "component").string();
-  TempDir temp_;
 };
 
 TEST_F(Host, ManagementCommandsWorkWithoutAHost) {
