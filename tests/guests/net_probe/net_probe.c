@@ -161,23 +161,35 @@ void exports_net_probe_bind_loopback(net_probe_string_t* ret) {
   wasi_sockets_network_network_drop_own(network);
 }
 
+// Parses `text`:`port` (and frees `text`), takes the network and creates a
+// TCP socket for the address's family. On failure answers `ret` and returns
+// 0, owning nothing.
+static int open_tcp(net_probe_string_t* text, uint16_t port, net_probe_string_t* ret,
+                    socket_address_t* address, wasi_sockets_network_own_network_t* network,
+                    wasi_sockets_tcp_own_tcp_socket_t* socket) {
+  const int parsed = parse_address(text, port, address);
+  net_probe_string_free(text);
+  if (!parsed) {
+    net_probe_string_dup(ret, "bad address");
+    return 0;
+  }
+  *network = wasi_sockets_instance_network_instance_network();
+  error_code_t error;
+  if (!wasi_sockets_tcp_create_socket_create_tcp_socket(family_of(address), socket, &error)) {
+    report(ret, "create", error);
+    wasi_sockets_network_network_drop_own(*network);
+    return 0;
+  }
+  return 1;
+}
+
 void exports_net_probe_connect_to(net_probe_string_t* text, uint16_t port,
                                   net_probe_string_t* ret) {
   socket_address_t address;
-  if (!parse_address(text, port, &address)) {
-    net_probe_string_dup(ret, "bad address");
-    net_probe_string_free(text);
-    return;
-  }
-  net_probe_string_free(text);
-  wasi_sockets_network_own_network_t network = wasi_sockets_instance_network_instance_network();
+  wasi_sockets_network_own_network_t network;
   wasi_sockets_tcp_own_tcp_socket_t socket;
+  if (!open_tcp(text, port, ret, &address, &network, &socket)) return;
   error_code_t error;
-  if (!wasi_sockets_tcp_create_socket_create_tcp_socket(family_of(&address), &socket, &error)) {
-    report(ret, "create", error);
-    wasi_sockets_network_network_drop_own(network);
-    return;
-  }
   wasi_sockets_tcp_borrow_tcp_socket_t borrowed = wasi_sockets_tcp_borrow_tcp_socket(socket);
   wasi_sockets_tcp_tuple2_own_input_stream_own_output_stream_t streams;
   if (!wasi_sockets_tcp_method_tcp_socket_start_connect(
@@ -224,20 +236,10 @@ void exports_net_probe_connect_many(net_probe_string_t* address, uint16_t port, 
 
 void exports_net_probe_listen_on(net_probe_string_t* text, uint16_t port, net_probe_string_t* ret) {
   socket_address_t address;
-  if (!parse_address(text, port, &address)) {
-    net_probe_string_dup(ret, "bad address");
-    net_probe_string_free(text);
-    return;
-  }
-  net_probe_string_free(text);
-  wasi_sockets_network_own_network_t network = wasi_sockets_instance_network_instance_network();
+  wasi_sockets_network_own_network_t network;
   wasi_sockets_tcp_own_tcp_socket_t socket;
+  if (!open_tcp(text, port, ret, &address, &network, &socket)) return;
   error_code_t error;
-  if (!wasi_sockets_tcp_create_socket_create_tcp_socket(family_of(&address), &socket, &error)) {
-    report(ret, "create", error);
-    wasi_sockets_network_network_drop_own(network);
-    return;
-  }
   wasi_sockets_tcp_borrow_tcp_socket_t borrowed = wasi_sockets_tcp_borrow_tcp_socket(socket);
   socket_address_t local;
   if (!wasi_sockets_tcp_method_tcp_socket_start_bind(
