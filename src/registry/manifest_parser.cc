@@ -42,6 +42,7 @@
 #endif
 
 #include "orivon/units.h"
+#include "registry/toml_nesting.h"
 
 namespace orivon {
 namespace {
@@ -51,6 +52,10 @@ namespace {
 // real manifest needs. Lengths in "characters" count UTF-8 code points (both
 // parsers reject malformed UTF-8 before we see a string).
 constexpr std::size_t kMaxManifestBytes = 64 * 1024;
+// Tables, inline tables and arrays nested inside each other (see
+// toml_nesting.h: deep nesting overflows toml++'s stack). A manifest uses
+// three or four levels.
+constexpr std::size_t kMaxTomlNesting = 32;
 constexpr std::size_t kMaxVersionChars = 64;
 constexpr std::size_t kMaxDescriptionChars = 4096;
 constexpr std::size_t kMaxRequests = 256;
@@ -304,6 +309,11 @@ Error manifest_error(std::string message) {
 }
 
 Result<Value> parse_toml(std::string_view text) {
+  if (registry::toml_nesting_depth(text, kMaxTomlNesting) > kMaxTomlNesting) {
+    return manifest_error("tables, dotted keys and arrays nest more than " +
+                          std::to_string(kMaxTomlNesting) +
+                          " levels deep; a manifest needs a few");
+  }
   try {
     toml::table root = toml::parse(text);
     return convert_toml(root, 0);

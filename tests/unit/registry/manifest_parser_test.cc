@@ -327,13 +327,16 @@ TEST(ManifestParser, SurvivesDeepJsonNesting) {
 }
 
 TEST(ManifestParser, SurvivesDeepTomlNesting) {
+  // Past 32 levels the nesting check refuses before toml++ parses.
   EXPECT_THAT(toml_error("x = " + std::string(20000, '[') + std::string(20000, ']')),
-              HasSubstr("invalid TOML"));
-  EXPECT_THAT(toml_error("[config]\nx = " + std::string(100, '[') + std::string(100, ']')),
-              AllOf(HasSubstr("'config.x'"), HasSubstr("found an array")));
+              HasSubstr("nest more than 32 levels"));
   std::string inline_tables = "x = ";
   for (int i = 0; i < 20000; ++i) inline_tables += "{a=";
-  EXPECT_THAT(toml_error(inline_tables), HasSubstr("invalid TOML"));
+  EXPECT_THAT(toml_error(inline_tables), HasSubstr("nest more than 32 levels"));
+  // Under it, toml++ parses and the validator names what is wrong.
+  EXPECT_THAT(toml_error("[config]\nx = " + std::string(20, '[') + std::string(20, ']')),
+              AllOf(HasSubstr("'config.x'"), HasSubstr("found an array")));
+  EXPECT_THAT(toml_error("x = " + std::string(30, '[')), HasSubstr("invalid TOML"));
 }
 
 TEST(ManifestParser, RefusesInputOver64KiBBeforeParsing) {
@@ -753,6 +756,51 @@ TEST(ManifestService, RefusesBadServiceSettings) {
     EXPECT_EQ(manifest.error().code(), ErrorCode::InvalidArgument) << text;
     EXPECT_NE(manifest.error().to_string().find("service"), std::string::npos) << text;
   }
+}
+
+
+// Found by fuzzing from outside (issue #12): a table header or a dotted key
+// nested some 32,000 levels fits in 64 KiB and overflowed toml++'s stack
+// (SIGSEGV in toml::parse). Such a manifest is refused before parsing.
+std::string repeated(std::string_view part, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += part;
+  return out;
+}
+
+TEST(ManifestParser, RefusesDeeplyNestedTableHeadersWithoutCrashing) {
+  const std::string text = "id = \"lib.a.b\"\n[" + repeated("a.", 32'000) + "a]\n";
+  ASSERT_LE(text.size(), 64u * 1024);
+  EXPECT_THAT(toml_error(text), HasSubstr("nest more than 32 levels"));
+  const std::string arrays = "[[" + repeated("a.", 32'000) + "a]]\n";
+  EXPECT_THAT(toml_error(arrays), HasSubstr("nest more than 32 levels"));
+}
+
+TEST(ManifestParser, RefusesDeeplyDottedKeysWithoutCrashing) {
+  EXPECT_THAT(toml_error("[config]\n" + repeated("a.", 32'000) + "a = 1\n"),
+              HasSubstr("nest more than 32 levels"));
+  // Dotted keys inside nested inline tables add up.
+  std::string inline_tables = "x = ";
+  for (int i = 0; i < 40; ++i) inline_tables += "{" + repeated("k.", 4) + "k = ";
+  inline_tables += "1" + repeated("}", 40) + "\n";
+  EXPECT_THAT(toml_error(inline_tables), HasSubstr("nest more than 32 levels"));
+  EXPECT_THAT(toml_error("x = " + repeated("[", 20'000) + "\n"), HasSubstr("nest more than"));
+}
+
+TEST(ManifestParser, NestingCheckIgnoresDotsInStringsAndComments) {
+  const std::string dots = repeated("a.", 200);
+  const Manifest manifest = toml_ok("id = \"lib.a.b\"\n"
+                                    "description = \"" + dots + "\"\n"
+                                    "version = '1.2.3'\n"
+                                    "# " + dots + "\n"
+                                    "[config]\n"
+                                    "text = '''" + dots + "\n" + dots + "'''\n"
+                                    "more = \"\"\"" + dots + "\\\"\"\"\"\n"
+                                    "ratio = 1.5\n"
+                                    "[service]\n"
+                                    "restart = \"never\"\n");
+  EXPECT_EQ(manifest.description, dots);
+  EXPECT_EQ(manifest.config.count("ratio"), 1u);
 }
 
 }  // namespace
