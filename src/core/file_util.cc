@@ -21,6 +21,15 @@ Error errno_error(const std::filesystem::path& path, std::string_view what) {
   return Error(code, quote(path) + ": " + std::string(what) + ": " + std::strerror(saved));
 }
 
+std::string file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a file";
+}
+
 // Closes on scope exit.
 struct Fd {
   int fd = -1;
@@ -32,14 +41,20 @@ struct Fd {
 }  // namespace
 
 Result<std::vector<std::byte>> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+  // forever, before fstat could tell it is not a file. It changes nothing for
+  // a regular file, whose reads never block.
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (file.fd < 0) {
     if (errno == ENOENT) return Error(ErrorCode::NotFound, quote(path) + ": no such file");
     return errno_error(path, "cannot open");
   }
   struct stat info {};
   if (::fstat(file.fd, &info) != 0) return errno_error(path, "cannot stat");
-  if (!S_ISREG(info.st_mode)) return Error(ErrorCode::InvalidArgument, quote(path) + ": not a regular file");
+  if (!S_ISREG(info.st_mode)) {
+    return Error(ErrorCode::InvalidArgument,
+                 quote(path) + ": not a regular file (" + file_type_name(info.st_mode) + ")");
+  }
   if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
     return Error(ErrorCode::InvalidArgument, quote(path) + ": larger than the " +
                                                  std::to_string(max_bytes >> 20) +

@@ -1,6 +1,13 @@
 // `orivon add FILE [--id ID] [--manifest FILE]`: installs a module.
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <string>
 
 #include "cli.h"
 #include "commands/commands.h"
@@ -19,7 +26,37 @@ struct AddCommand {
 };
 
 // Manifests are small; a larger file is refused before it is read whole.
-constexpr std::uintmax_t kMaxManifestBytes = 64 * 1024;
+constexpr off_t kMaxManifestBytes = 64 * 1024;
+
+// The manifest's text. Opened without blocking and checked to be a regular
+// file first: a FIFO (or a device) given by mistake must not hang the CLI.
+Result<std::string> read_manifest_file(const std::string& path) {
+  const std::string name = "manifest '" + path + "'";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return Error(ErrorCode::NotFound, name + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    return Error(ErrorCode::InvalidArgument, name + ": not a regular file");
+  }
+  if (info.st_size > kMaxManifestBytes) {
+    return Error(ErrorCode::InvalidArgument, name + " is larger than 64 KiB");
+  }
+  std::string text(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error(ErrorCode::Unavailable, name + ": " + std::strerror(errno));
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  text.resize(done);
+  return text;
+}
 
 }  // namespace
 
@@ -45,20 +82,13 @@ CommandAction setup_add(CLI::App& app, const GlobalOptions& global) {
       request["id"] = options->id;
     }
     if (!options->manifest.empty()) {
-      std::error_code ec;
-      auto size = std::filesystem::file_size(options->manifest, ec);
-      if (ec) {
-        err << "error: manifest '" << options->manifest << "': " << ec.message() << "\n";
+      auto text = read_manifest_file(options->manifest);
+      if (!text) {
+        err << "error: " << text.error().message() << "\n";
         return kExitError;
       }
-      if (size > kMaxManifestBytes) {
-        err << "error: manifest '" << options->manifest << "' is larger than 64 KiB\n";
-        return kExitError;
-      }
-      std::ifstream file(options->manifest, std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
       const bool is_json = manifest_format_for(options->manifest) == ManifestFormat::Json;
-      request["manifest"] = {{"text", text}, {"format", is_json ? "json" : "toml"}};
+      request["manifest"] = {{"text", *text}, {"format", is_json ? "json" : "toml"}};
     }
     return perform_and_print(
         global, request, options->json,
