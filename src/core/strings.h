@@ -37,4 +37,14 @@ inline std::string printable(std::string_view text, std::size_t max_bytes = 80) 
   return out;
 }
 
+// At most about `max_bytes` of `text` for an error message, cut at a UTF-8
+// character boundary, with the full size when cut: a message that quotes a
+// 1 MiB input must not be 1 MiB itself.
+inline std::string excerpt(std::string_view text, std::size_t max_bytes = 120) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 }  // namespace orivon

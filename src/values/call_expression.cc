@@ -8,7 +8,7 @@ Result<CallExpression> parse_call_expression(std::string_view text) {
   const std::string_view call = trim(text);
   auto bad = [&](std::string_view why) {
     return Error(ErrorCode::InvalidArgument,
-                 "invalid call '" + std::string(text) + "': " + std::string(why) +
+                 "invalid call '" + excerpt(text) + "': " + std::string(why) +
                      "; expected name(arguments), like add(1, 2) or greet(\"world\")");
   };
   const auto open = call.find('(');

@@ -1,5 +1,7 @@
 #include "values/call_expression.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace orivon::values {
@@ -28,6 +30,30 @@ TEST(CallExpression, RefusesMalformedCalls) {
     ASSERT_FALSE(call) << text;
     EXPECT_EQ(call.error().code(), ErrorCode::InvalidArgument);
   }
+}
+
+// Issue #12: the error for a malformed 1 MiB call echoed all of it.
+TEST(CallExpression, ErrorQuotesOnlyTheStartOfALongCall) {
+  const std::string call = "f(" + std::string(1 << 20, 'x');  // no closing ')'
+  auto parsed = parse_call_expression(call);
+  ASSERT_FALSE(parsed);
+  const std::string message = parsed.error().message();
+  EXPECT_LT(message.size(), 400u) << message.substr(0, 400);
+  EXPECT_NE(message.find("f(xxx"), std::string::npos) << message;
+  EXPECT_NE(message.find("(1048578 bytes)"), std::string::npos) << message;
+  EXPECT_NE(message.find("missing ')'"), std::string::npos) << message;
+}
+
+TEST(CallExpression, ErrorNeverCutsACharacterInTwo) {
+  std::string call = "f" + std::string(118, 'x');
+  call += "\xc3\xa9\xc3\xa9";  // two 2-byte characters straddling the 120-byte cut
+  call += std::string(50, 'y');
+  auto parsed = parse_call_expression(call);
+  ASSERT_FALSE(parsed);
+  const std::string message = parsed.error().message();
+  const auto cut = message.find("...");
+  ASSERT_NE(cut, std::string::npos);
+  EXPECT_EQ(message.substr(cut - 1, 1), "x") << message;
 }
 
 }  // namespace
