@@ -51,6 +51,17 @@ inline constexpr std::size_t kOpenLogFiles = 64;
 // timeout of its own it is stopped after this long.
 inline constexpr std::chrono::milliseconds kDefaultLibraryCallTimeout{30'000};
 
+// Longest timeout a call may ask for (a year): a longer one is cut to it, and
+// a negative one is treated as zero. The engine counts in nanoseconds, and
+// converting an arbitrary millisecond count (a control request's timeout_ms
+// is untrusted) would overflow into a deadline in the past.
+inline constexpr std::chrono::milliseconds kMaxCallTimeout{365LL * 24 * 3600 * 1000};
+
+inline constexpr std::chrono::milliseconds clamp_call_timeout(std::chrono::milliseconds timeout) {
+  if (timeout < std::chrono::milliseconds::zero()) return std::chrono::milliseconds::zero();
+  return timeout > kMaxCallTimeout ? kMaxCallTimeout : timeout;
+}
+
 // How long a host name in a network rule stays resolved before the next
 // check asks the system again: long enough that a busy guest does not
 // resolve on every connect, short enough to follow DNS changes. A name that

@@ -140,7 +140,7 @@ Result<runtime::LiveInstance> library_instance(internal::RuntimeImpl& impl, cons
   hooks.links = impl.router();
   hooks.module = id;
   ExecutionLimits limits;
-  limits.timeout = timeout.value_or(limits::kDefaultLibraryCallTimeout);
+  limits.timeout = limits::clamp_call_timeout(timeout.value_or(limits::kDefaultLibraryCallTimeout));
   WasiProfile profile;
   profile.stdio = Stdio::Null;
   return runtime::LiveInstance::create(impl.engine(), program.shared_data(), profile, limits,
@@ -478,6 +478,8 @@ ServiceMetrics Runtime::service_metrics(const ModuleId& id) {
   auto* supervisor = impl_->supervisor_if_running();
   return supervisor ? supervisor->metrics(id) : ServiceMetrics{};
 }
+
+CapacityReport Runtime::capacity() { return impl_->engine().capacity().report(); }
 
 std::vector<LogEntry> Runtime::service_logs(const ModuleId& id, std::uint64_t after,
                                             std::size_t max) {

@@ -496,7 +496,9 @@ auto Supervisor::call_client(const ModuleId& id, std::optional<std::chrono::mill
     deadline = svc->settings.call_deadline;
   }
   const auto wait_limit = deadline;
-  if (timeout && *timeout < deadline) deadline = *timeout;
+  if (timeout && limits::clamp_call_timeout(*timeout) < deadline) {
+    deadline = limits::clamp_call_timeout(*timeout);
+  }
   // Runs on the client's thread: no hand-off to a worker.
   ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + wait_limit + deadline));
   return run_call(svc, deadline, std::forward<F>(invoke));

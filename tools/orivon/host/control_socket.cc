@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -24,9 +25,13 @@ namespace {
 // A request is a manifest and some paths: 1 MiB is far more than any needs,
 // and bounds what a misbehaving client can make the host buffer.
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
-// A client that connects and then stalls must not hold the host up.
+// A client that connects and then stalls must not hold the host up: each
+// read and write may wait this long...
 constexpr int kIoTimeoutSeconds = 5;
-// Connections served at once; more wait their turn.
+// ...and the whole request must arrive within this, however it trickles in.
+constexpr std::chrono::seconds kRequestDeadline{10};
+// Connections served at once. One past it is answered "busy" at once, on the
+// accept thread, without reading it: waiting clients cannot hold up others.
 constexpr std::size_t kMaxConcurrentConnections = 32;
 // How long a reply may take: adding a large module compiles it.
 constexpr int kReplyTimeoutSeconds = 600;
@@ -67,25 +72,57 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
-// Reads up to the first newline. Fails on timeout, EOF before a newline, or
-// more than kMaxMessageBytes.
-Result<std::string> read_line(int fd) {
+// Reads up to the first newline. Fails on a timeout of one read, on EOF
+// before a newline, on more than kMaxMessageBytes, or, with a `deadline`,
+// when the whole line has not arrived by then.
+Result<std::string> read_line(int fd,
+                              std::optional<std::chrono::steady_clock::time_point> deadline) {
   std::string line;
   char buffer[4096];
   while (true) {
+    if (deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          *deadline - std::chrono::steady_clock::now());
+      pollfd ready{fd, POLLIN, 0};
+      const int polled = left.count() > 0 ? ::poll(&ready, 1, static_cast<int>(left.count())) : 0;
+      if (polled < 0 && errno == EINTR) continue;
+      if (polled < 0) return errno_error("waiting for the request");
+      if (polled == 0) {
+        return Error(ErrorCode::DeadlineExceeded,
+                     "the request did not arrive within " +
+                         std::to_string(kRequestDeadline.count()) + " s");
+      }
+    }
     ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("reading from the control socket");
     if (n == 0) return Error(ErrorCode::Unavailable, "the control socket closed mid-message");
-    line.append(buffer, static_cast<std::size_t>(n));
-    if (auto newline = line.find('\n'); newline != std::string::npos) {
-      line.resize(newline);
-      return line;
-    }
+    const auto newline = std::find(buffer, buffer + n, '\n');
+    line.append(buffer, newline);
     if (line.size() > kMaxMessageBytes) {
       return Error(ErrorCode::ResourceExhausted, "control message larger than 1 MiB");
     }
+    if (newline != buffer + n) return line;
   }
+}
+
+// Answers a connection the host has no room for, without reading its
+// request, and closes it. Nothing here may block the accept loop.
+void refuse_busy(int connection) {
+  set_timeouts(connection, 0, 1);
+  nlohmann::json reply = error_reply(
+      Error(ErrorCode::ResourceExhausted, "the host is serving " +
+                                              std::to_string(kMaxConcurrentConnections) +
+                                              " requests at once; try again shortly"));
+  reply["busy"] = true;  // the request was not read: sending it again is safe
+  write_all(connection, to_line(reply));
+  ::shutdown(connection, SHUT_WR);
+  // What the client already sent, so closing does not reset the connection
+  // and lose the reply on its way; whatever is still in flight is its loss.
+  char discard[4096];
+  for (int i = 0; i < 64 && ::recv(connection, discard, sizeof discard, MSG_DONTWAIT) > 0; ++i) {
+  }
+  ::close(connection);
 }
 
 }  // namespace
@@ -128,8 +165,11 @@ HostLock::~HostLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-Result<std::optional<nlohmann::json>> send_to_host(const std::filesystem::path& socket_path,
-                                                   const nlohmann::json& request) {
+namespace {
+
+// One request, one reply.
+Result<std::optional<nlohmann::json>> exchange(const std::filesystem::path& socket_path,
+                                               const nlohmann::json& request) {
   ORIVON_TRY(auto address, socket_address(socket_path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno_error("creating a socket");
@@ -142,13 +182,40 @@ Result<std::optional<nlohmann::json>> send_to_host(const std::filesystem::path& 
     return errno_error("connecting to the host at '" + socket_path.string() + "'");
   }
   set_timeouts(fd, kReplyTimeoutSeconds, kIoTimeoutSeconds);
-  if (!write_all(fd, to_line(request))) return errno_error("sending to the host");
-  ORIVON_TRY(auto line, read_line(fd));
+  if (!write_all(fd, to_line(request))) {
+    // A busy host answers and closes without reading: its reply may be
+    // waiting even though sending failed.
+    Error failed = errno_error("sending to the host");
+    auto line = read_line(fd, std::nullopt);
+    if (!line) return failed;
+    auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+    if (reply.is_discarded() || !reply.is_object()) return failed;
+    return std::optional<nlohmann::json>(std::move(reply));
+  }
+  ORIVON_TRY(auto line, read_line(fd, std::nullopt));
   auto reply = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded() || !reply.is_object()) {
     return Error(ErrorCode::Internal, "the host sent a malformed reply");
   }
   return std::optional<nlohmann::json>(std::move(reply));
+}
+
+}  // namespace
+
+Result<std::optional<nlohmann::json>> send_to_host(const std::filesystem::path& socket_path,
+                                                   const nlohmann::json& request) {
+  // A busy host did not read the request, so it is sent again, for as long
+  // as the slowest request it is serving may take to arrive.
+  const auto give_up = std::chrono::steady_clock::now() + 2 * kRequestDeadline;
+  auto pause = std::chrono::milliseconds(50);
+  while (true) {
+    ORIVON_TRY(auto reply, exchange(socket_path, request));
+    if (!reply || !reply->value("busy", false) || std::chrono::steady_clock::now() > give_up) {
+      return reply;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+  }
 }
 
 Result<ControlServer> ControlServer::listen(const std::filesystem::path& socket_path) {
@@ -183,9 +250,11 @@ ControlServer::~ControlServer() {
 
 Result<void> ControlServer::serve(int stop_fd, const Handler& handler) {
   // Each connection gets a thread, so a long call into one service does not
-  // hold up a `list` or a call into another. Past kMaxConcurrentConnections
-  // the next one is served inline, which pushes back on a flood of clients.
+  // hold up a `list` or a call into another. The loop owns every connection's
+  // descriptor and closes it only after joining its thread, so a stop can
+  // shut down the reading side of each without racing a close.
   struct Connection {
+    int fd;
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;
   };
@@ -194,39 +263,50 @@ Result<void> ControlServer::serve(int stop_fd, const Handler& handler) {
     for (auto it = connections.begin(); it != connections.end();) {
       if (all || it->done->load()) {
         it->thread.join();
+        ::close(it->fd);
         it = connections.erase(it);
       } else {
         ++it;
       }
     }
   };
+  auto stop_all = [&] {
+    // Clients still sending get EOF now instead of holding the stop for their
+    // timeouts; requests already being handled finish and are answered.
+    for (auto& connection : connections) ::shutdown(connection.fd, SHUT_RD);
+    reap(true);
+  };
   while (true) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd, POLLIN, 0}};
     if (::poll(fds, 2, 1000) < 0) {
       if (errno == EINTR) continue;
-      reap(true);
+      stop_all();
       return errno_error("waiting for connections");
     }
     reap(false);
     if (fds[1].revents != 0) {
-      reap(true);  // requests in flight finish before the host stops
+      stop_all();
       return ok();
     }
     if ((fds[0].revents & POLLIN) == 0) continue;
     int connection = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (connection < 0) continue;  // the client gave up; keep serving
+    if (connection < 0) continue;  // the client gave up, or no descriptor left; keep serving
     if (connections.size() >= kMaxConcurrentConnections) {
-      serve_connection(connection, handler);
-      ::close(connection);
+      refuse_busy(connection);
       continue;
     }
     auto done = std::make_shared<std::atomic<bool>>(false);
-    connections.push_back(Connection{std::thread([this, connection, &handler, done] {
-                                       serve_connection(connection, handler);
-                                       ::close(connection);
-                                       *done = true;
-                                     }),
-                                     done});
+    try {
+      connections.push_back(Connection{connection,
+                                       std::thread([this, connection, &handler, done] {
+                                         serve_connection(connection, handler);
+                                         *done = true;
+                                       }),
+                                       done});
+    } catch (const std::exception&) {
+      // No thread (or no memory) for it: refuse this one, keep serving.
+      refuse_busy(connection);
+    }
   }
 }
 
@@ -260,15 +340,15 @@ void ControlServer::serve_connection_unguarded(int connection, const Handler& ha
     }
     return;
   }
-  auto line = read_line(connection);
+  auto line = read_line(connection, std::chrono::steady_clock::now() + kRequestDeadline);
   nlohmann::json reply;
   if (!line) {
     reply = error_reply(line.error());
   } else {
-    auto request = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
-    reply = request.is_discarded()
-                ? error_reply(Error(ErrorCode::InvalidArgument, "request is not valid JSON"))
-                : handler(request);
+    auto request = parse_request(*line);
+    line->clear();
+    line->shrink_to_fit();  // the text is not needed while the request runs
+    reply = request ? handler(*request) : error_reply(request.error());
   }
   write_all(connection, to_line(reply));
 }

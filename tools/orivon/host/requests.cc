@@ -46,7 +46,7 @@ Result<AddOptions> add_options(const json& request) {
     ORIVON_TRY(auto format, string_field(*it, "format"));
     auto manifest =
         parse_manifest(text, format == "json" ? ManifestFormat::Json : ManifestFormat::Toml);
-    if (!manifest) return Error::wrap("manifest", manifest.error());
+    if (!manifest) return manifest.error();  // its message starts with "manifest: "
     options.manifest = std::move(*manifest);
   }
   return options;
@@ -299,8 +299,14 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
     }
     ORIVON_TRY(auto call, string_field(request, "call"));
     std::optional<std::chrono::milliseconds> timeout;
-    if (auto it = request.find("timeout_ms"); it != request.end() && it->is_number_unsigned()) {
-      timeout = std::chrono::milliseconds(it->get<std::uint64_t>());
+    if (auto it = request.find("timeout_ms"); it != request.end() && !it->is_null()) {
+      if (!it->is_number_unsigned()) {
+        return bad_request("'timeout_ms' must be a non-negative integer");
+      }
+      // Past int64 the count would wrap negative; the runtime cuts long
+      // timeouts further, to what its clock can hold.
+      const auto most = static_cast<std::uint64_t>(std::chrono::milliseconds::max().count());
+      timeout = std::chrono::milliseconds(std::min(it->get<std::uint64_t>(), most));
     }
     ORIVON_TRY(auto outcome, runtime.call(id, call, timeout));
     json out = {{"results", outcome.results}};
@@ -331,7 +337,70 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
   return bad_request("unknown op '" + op + "'");
 }
 
+// Counts values and depth while nlohmann reads the text, and stops it at the
+// first bound exceeded, before any tree is built.
+class ShapeCheck : public nlohmann::json_sax<json> {
+ public:
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override { return open(); }
+  bool key(string_t&) override { return value(); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    malformed_ = true;
+    return false;
+  }
+
+  bool too_many() const { return values_ > kMaxRequestValues; }
+  bool too_deep() const { return depth_ > kMaxRequestDepth; }
+  bool malformed() const { return malformed_; }
+
+ private:
+  bool value() { return ++values_ <= kMaxRequestValues; }
+  bool open() {
+    ++depth_;
+    return value() && depth_ <= kMaxRequestDepth;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+  std::size_t values_ = 0;
+  std::size_t depth_ = 0;
+  bool malformed_ = false;
+};
+
 }  // namespace
+
+Result<json> parse_request(std::string_view line) {
+  try {
+    ShapeCheck shape;
+    if (!json::sax_parse(line, &shape, json::input_format_t::json, /*strict=*/true)) {
+      if (shape.too_many()) {
+        return bad_request("more than " + std::to_string(kMaxRequestValues) + " JSON values");
+      }
+      if (shape.too_deep()) {
+        return bad_request("JSON nested more than " + std::to_string(kMaxRequestDepth) +
+                           " levels deep");
+      }
+      return Error(ErrorCode::InvalidArgument, "request is not valid JSON");
+    }
+    auto request = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (request.is_discarded()) return Error(ErrorCode::InvalidArgument, "request is not valid JSON");
+    return request;
+  } catch (const std::bad_alloc&) {
+    return Error(ErrorCode::ResourceExhausted, "out of memory reading the request");
+  } catch (const std::exception& error) {
+    return Error(ErrorCode::InvalidArgument, std::string("request is not valid JSON: ") + error.what());
+  }
+}
 
 std::string to_line(const json& message) {
   return message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";

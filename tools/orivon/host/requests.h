@@ -21,7 +21,9 @@
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +35,14 @@ namespace orivon::cli {
 // Who is answering: the running host, or a CLI acting on the state
 // directly (which can record what should run, but runs nothing itself).
 enum class Responder { Host, Direct };
+
+// The request in one line of text. Its shape is bounded before a JSON tree is
+// built (at most kMaxRequestValues values, nested at most kMaxRequestDepth),
+// so a 1 MiB line of tiny values cannot cost the host tens of times its size
+// in memory. InvalidArgument for anything else than such a JSON object.
+inline constexpr std::size_t kMaxRequestValues = 4096;
+inline constexpr std::size_t kMaxRequestDepth = 8;
+Result<nlohmann::json> parse_request(std::string_view line);
 
 // Never throws; any malformed request is an InvalidArgument reply.
 nlohmann::json handle_request(Runtime& runtime, const nlohmann::json& request,
