@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "orivon/calls.h"
+#include "orivon/capacity.h"
 #include "orivon/export.h"
 #include "orivon/grants.h"
 #include "orivon/ids.h"
@@ -50,6 +51,10 @@ struct RuntimeOptions {
   /// Where the registry lives (created 0700 if missing). Empty: no registry;
   /// the registry methods then fail with FailedPrecondition.
   std::filesystem::path state_dir;
+  /// How much of the machine live instances may fill (see capacity.h). An
+  /// instance past a limit is refused with ResourceExhausted; a service so
+  /// refused is crashed with that cause.
+  CapacityOptions capacity;
 };
 
 /// Where the state directory is: `explicit_dir` if not empty, else
@@ -260,6 +265,9 @@ class ORIVON_API Runtime {
   /// effect at its next start.
   void set_service_settings(const ModuleId& id, const ServiceSettings& settings);
   [[nodiscard]] ServiceMetrics service_metrics(const ModuleId& id);
+  /// The capacity limits in force and what the process uses now (a fresh
+  /// reading of /proc/self: costs about a millisecond per 10,000 instances).
+  [[nodiscard]] CapacityReport capacity();
   /// The recent output and runtime notes of a service, oldest first, with
   /// sequence numbers above `after` (at most `max`).
   [[nodiscard]] std::vector<LogEntry> service_logs(const ModuleId& id, std::uint64_t after,

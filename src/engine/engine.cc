@@ -31,6 +31,7 @@ wasmtime::Config Engine::make_config(FuelMetering fuel) {
 Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
   std::unique_ptr<Engine> engine(
       new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel));
+  engine->capacity_ = std::make_unique<Capacity>(options.capacity, system_readings());
   engine->core_linker_.emplace(engine->engine_);
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());

@@ -12,6 +12,7 @@
 #include <wasmtime.hh>
 #include <wasmtime/component.hh>
 
+#include "engine/capacity.h"
 #include "orivon/limits.h"
 #include "orivon/result.h"
 #include "orivon/runtime.h"
@@ -51,6 +52,9 @@ class Engine {
   wasmtime::Linker& wasi_core_linker() { return *core_linker_; }
   wasmtime::component::Linker& wasi_component_linker() { return *component_linker_; }
 
+  // Admission control for every instance created on this engine.
+  Capacity& capacity() { return *capacity_; }
+
   // Number of ticks that covers `timeout`, rounded up, at least 1.
   static std::uint64_t ticks_for(std::chrono::nanoseconds timeout);
 
@@ -63,6 +67,7 @@ class Engine {
   std::optional<wasmtime::component::Linker> component_linker_;
   FuelMetering fuel_;
   std::string fingerprint_;
+  std::unique_ptr<Capacity> capacity_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_

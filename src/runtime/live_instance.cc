@@ -1,15 +1,37 @@
 #include "runtime/live_instance.h"
 
+#include "core/limits.h"
+
 #include "runtime/instance_impl.h"
 #include "runtime/store_setup.h"
 #include "values/value_conversion.h"
 
 namespace orivon::runtime {
+namespace {
+
+// What an instance is expected to cost before it exists, from what was
+// measured (bench/README.md, density): a core module with one linear memory
+// holds 4 mappings (the memory's accessible and reserved parts, its
+// instance's tables and state); a component built with the WASI adapter has
+// two core instances with a memory each. Each memory reserves its address
+// space up front. Readings of the process correct the estimate (capacity.h).
+engine::InstanceNeed instance_need(const internal::ProgramData& program) {
+  const std::uint64_t memories = program.kind == ProgramKind::Component ? 2 : 1;
+  engine::InstanceNeed need;
+  need.mappings = 2 + 2 * memories;
+  need.address_space_bytes =
+      memories * (limits::kMemoryReservationBytes + limits::kMemoryGuardBytes);
+  need.memory_bytes = memories * (64 << 10);
+  return need;
+}
+
+}  // namespace
 
 Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
                                           std::shared_ptr<const internal::ProgramData> program,
                                           const WasiProfile& profile, const ExecutionLimits& limits,
                                           StoreHooks hooks) {
+  ORIVON_TRY(auto ticket, engine.capacity().admit(instance_need(*program)));
   ORIVON_TRY(auto store, make_store(engine, profile, limits, hooks));
   ORIVON_TRY(auto http, wasi::HttpPolicy::compile(profile.http_origins));
   std::shared_ptr<LinkState> links;
@@ -18,14 +40,15 @@ Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
     ORIVON_TRY(auto impl, create_component_instance(engine, std::move(program), std::move(store),
                                                     std::move(links), hooks.module,
                                                     std::move(http)));
-    return LiveInstance(std::move(impl));
+    return LiveInstance(std::move(ticket), std::move(impl));
   }
   ORIVON_TRY(auto impl, create_core_instance(engine, std::move(program), std::move(store),
                                              std::move(links), hooks.module));
-  return LiveInstance(std::move(impl));
+  return LiveInstance(std::move(ticket), std::move(impl));
 }
 
-LiveInstance::LiveInstance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LiveInstance::LiveInstance(engine::Capacity::Ticket ticket, std::unique_ptr<Impl> impl)
+    : ticket_(std::move(ticket)), impl_(std::move(impl)) {}
 LiveInstance::LiveInstance(LiveInstance&&) noexcept = default;
 LiveInstance& LiveInstance::operator=(LiveInstance&&) noexcept = default;
 LiveInstance::~LiveInstance() = default;

@@ -122,7 +122,9 @@ class LiveInstance {
   std::uint64_t memory_bytes();
 
  private:
-  explicit LiveInstance(std::unique_ptr<Impl> impl);
+  LiveInstance(engine::Capacity::Ticket ticket, std::unique_ptr<Impl> impl);
+  // Declared first so it is released last, after the instance is gone.
+  engine::Capacity::Ticket ticket_;
   std::unique_ptr<Impl> impl_;
 };
 

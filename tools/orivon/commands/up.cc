@@ -11,12 +11,14 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "cli.h"
 #include "commands/commands.h"
 #include "host/control_socket.h"
 #include "host/requests.h"
 #include "orivon/runtime.h"
+#include "orivon/units.h"
 
 namespace orivon::cli {
 namespace {
@@ -24,13 +26,69 @@ namespace {
 // How long `up` waits for CLIs that are changing the state directly.
 constexpr auto kLockWait = std::chrono::seconds(10);
 
+struct UpCommand {
+  std::string memory_budget;
+  std::string max_mappings;
+};
+
+// Below this vm.max_map_count, fewer than about 60,000 small services fit.
+constexpr std::uint64_t kLowMaxMapCount = 262'144;
+
+std::string with_commas(std::uint64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// One line on what fits, and a warning with the fix when the kernel's
+// mapping limit is what will stop the host early.
+void print_capacity(const CapacityReport& capacity, std::ostream& out, std::ostream& err) {
+  out << "capacity: about " << with_commas(capacity.more_instances)
+      << " more instances; memory mappings " << with_commas(capacity.mappings) << " of "
+      << with_commas(capacity.max_mappings) << ", resident memory "
+      << with_commas(capacity.resident_bytes >> 20) << " MiB of a "
+      << with_commas(capacity.memory_budget_bytes >> 20) << " MiB budget" << std::endl;
+  if (capacity.kernel_max_map_count != 0 && capacity.kernel_max_map_count < kLowMaxMapCount) {
+    err << "warning: the kernel allows " << with_commas(capacity.kernel_max_map_count)
+        << " memory mappings per process (vm.max_map_count), about 4 per running service;\n"
+        << "         past them new instances are refused. To host more, as root:\n"
+        << "         sysctl -w vm.max_map_count=1048576   (and put it in /etc/sysctl.d/ to keep it)"
+        << std::endl;
+  }
+}
+
 long elapsed_ms(std::chrono::steady_clock::time_point since) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - since)
                                .count());
 }
 
-int run_host(const GlobalOptions& global, std::ostream& out, std::ostream& err) {
+int run_host(const GlobalOptions& global, const UpCommand& command, std::ostream& out,
+             std::ostream& err) {
+  RuntimeOptions options;
+  if (!command.memory_budget.empty()) {
+    auto size = parse_size(command.memory_budget);
+    if (!size || *size == 0) {
+      err << "error: --memory-budget: "
+          << (size ? "must be more than 0" : size.error().message()) << "\n";
+      return kExitUsage;
+    }
+    options.capacity.memory_bytes = *size;
+  }
+  if (!command.max_mappings.empty()) {
+    auto count = parse_count(command.max_mappings);
+    if (!count || *count == 0) {
+      err << "error: --max-mappings: "
+          << (count ? "must be more than 0" : count.error().message()) << "\n";
+      return kExitUsage;
+    }
+    options.capacity.max_mappings = *count;
+  }
+
   // SIGINT and SIGTERM are read from a signalfd by the serving loop, so they
   // must be blocked in every thread: block them before any thread exists.
   sigset_t stop_signals;
@@ -65,7 +123,6 @@ int run_host(const GlobalOptions& global, std::ostream& out, std::ostream& err) 
   }
 
   const auto start = std::chrono::steady_clock::now();
-  RuntimeOptions options;
   options.state_dir = *state_dir;
   auto runtime = Runtime::create(options);
   if (!runtime) {
@@ -86,6 +143,7 @@ int run_host(const GlobalOptions& global, std::ostream& out, std::ostream& err) 
     return kExitError;
   }
   out << "started " << *started << " services" << std::endl;
+  print_capacity((*runtime)->capacity(), out, err);
 
   const auto socket = control_socket_path(*state_dir);
   auto server = ControlServer::listen(socket);
@@ -119,8 +177,24 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
       "The state directory is --state, else $ORIVON_STATE, else $XDG_STATE_HOME/orivon, else\n"
       "~/.local/state/orivon. Management commands (add, remove, update, list, inspect) reach\n"
       "the host through its control socket there; with no host up they change the state "
-      "directly.");
-  return [&global](std::ostream& out, std::ostream& err) { return run_host(global, out, err); };
+      "directly.\n"
+      "Capacity: an instance that would pass a limit is refused (the service is crashed with\n"
+      "the limit as its cause) and everything running carries on. Limits: memory mappings\n"
+      "(vm.max_map_count less a reserve), address space, and the memory budget.");
+  auto options = std::make_shared<UpCommand>();
+  command
+      ->add_option("--memory-budget", options->memory_budget,
+                   "Refuse new instances once the host's resident memory reaches SIZE "
+                   "(default: 80% of physical memory)")
+      ->type_name("SIZE");
+  command
+      ->add_option("--max-mappings", options->max_mappings,
+                   "Refuse new instances once the process holds N memory mappings (default: "
+                   "vm.max_map_count less 5%)")
+      ->type_name("N");
+  return [&global, options](std::ostream& out, std::ostream& err) {
+    return run_host(global, *options, out, err);
+  };
 }
 
 }  // namespace orivon::cli
