@@ -61,8 +61,21 @@ std::filesystem::path ModuleRegistry::cache_path(const std::string& hash) const 
   return store_->cache_dir() / (hash + "-" + engine_.fingerprint() + ".cwasm");
 }
 
+namespace {
+
+// Room for a program's compiled code: its image is mapped in a few parts
+// (code, read-only data), about the binary's size or more. Checked before
+// compiling or loading, so installing modules cannot push the process past
+// its mapping limit either; the reading after it accounts for what it took.
+engine::InstanceNeed code_need(std::uint64_t binary_bytes) {
+  return engine::InstanceNeed{4, 2 * binary_bytes + (1 << 20), binary_bytes};
+}
+
+}  // namespace
+
 Result<Program> ModuleRegistry::compile_and_cache(std::span<const std::byte> code,
                                                   const std::string& hash, const std::string& name) {
+  ORIVON_TRY(auto room, engine_.capacity().admit(code_need(code.size())));
   ORIVON_TRY(auto program, engine::load_program(engine_.wasmtime_engine(), code, name));
   ORIVON_TRY(auto compiled, engine::serialize_program(program.data()));
   ORIVON_RETURN_IF_ERROR(write_file_durably(cache_path(hash), std::as_bytes(std::span(compiled))));
@@ -72,6 +85,8 @@ Result<Program> ModuleRegistry::compile_and_cache(std::span<const std::byte> cod
 Result<Program> ModuleRegistry::load_locked(const ModuleRecord& record, bool& from_cache) {
   const ProgramKind kind =
       record.program_kind == "component" ? ProgramKind::Component : ProgramKind::CoreModule;
+  ORIVON_TRY(auto room,
+             engine_.capacity().admit(code_need(static_cast<std::uint64_t>(record.size_bytes))));
   auto cached = engine::deserialize_program_file(engine_.wasmtime_engine(),
                                                  cache_path(record.content_hash), kind, record.id,
                                                  static_cast<std::uint64_t>(record.size_bytes));
