@@ -13,13 +13,6 @@
 namespace orivon::engine {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Readings are fresh enough for this long when the estimate is near a limit;
-// a refusal always takes a new one.
-constexpr auto kReadingReuse = std::chrono::milliseconds(10);
-// An estimate within this fraction of a limit is checked against a reading.
-constexpr double kNearFraction = 0.9;
 // Kept for the host itself out of vm.max_map_count: 5%, at least 1,024.
 constexpr std::uint64_t kMinMappingReserve = 1024;
 // 47-bit user address space on x86-64 and arm64 Linux.
@@ -154,8 +147,10 @@ void Capacity::measure_locked(bool with_mappings) {
     if (auto mappings = readings_->mappings()) {
       mappings_base_ = static_cast<std::int64_t>(*mappings) - static_cast<std::int64_t>(live_.mappings);
       last_mappings_reading_ = *mappings;
+      room_at_reading_ = max_mappings_ > *mappings ? max_mappings_ - *mappings : 0;
     }
     admitted_since_reading_ = 0;
+    mappings_since_reading_ = 0;
   }
   if (auto memory = readings_->memory()) {
     address_space_base_ = static_cast<std::int64_t>(memory->address_space_bytes) -
@@ -163,17 +158,6 @@ void Capacity::measure_locked(bool with_mappings) {
     resident_base_ = static_cast<std::int64_t>(memory->resident_bytes) -
                      static_cast<std::int64_t>(live_.memory_bytes);
   }
-  if (with_mappings) last_reading_ = Clock::now();
-}
-
-bool Capacity::near_a_limit_locked(const InstanceNeed& need) const {
-  const auto near = [](std::uint64_t used, std::uint64_t limit) {
-    return limit != 0 && static_cast<double>(used) > kNearFraction * static_cast<double>(limit);
-  };
-  return near(estimate(mappings_base_, live_.mappings + need.mappings), max_mappings_) ||
-         near(estimate(address_space_base_, live_.address_space_bytes + need.address_space_bytes),
-              address_space_limit_) ||
-         near(estimate(resident_base_, live_.memory_bytes + need.memory_bytes), memory_budget_);
 }
 
 std::optional<Error> Capacity::refusal_locked(const InstanceNeed& need) const {
@@ -206,13 +190,17 @@ std::optional<Error> Capacity::refusal_locked(const InstanceNeed& need) const {
 Result<Capacity::Ticket> Capacity::admit(const InstanceNeed& need) {
   std::lock_guard lock(mutex_);
   // Reading /proc/self/maps costs in proportion to the mappings, so it is
-  // read once per 1/64th of them admitted: a flat cost per start.
-  const std::uint64_t interval = std::max<std::uint64_t>(64, last_mappings_reading_ / 64);
-  const bool due = ++admitted_since_reading_ >= interval;
-  const bool stale = Clock::now() - last_reading_ >= kReadingReuse;
-  bool fresh = due || (stale && near_a_limit_locked(need));
-  measure_locked(/*with_mappings=*/fresh);
-  if (!fresh && refusal_locked(need)) {
+  // read again once 1/64th of them has been admitted (a flat cost per
+  // start), or once the admissions since the last reading have used half of
+  // the room it showed: near the limit the readings come closer together,
+  // a logarithmic number of them, and an estimate off by up to twice still
+  // cannot carry the process past the limit.
+  ++admitted_since_reading_;
+  mappings_since_reading_ += need.mappings;
+  const bool due = admitted_since_reading_ >= std::max<std::uint64_t>(64, last_mappings_reading_ / 64) ||
+                   (max_mappings_ != 0 && 2 * mappings_since_reading_ >= room_at_reading_);
+  measure_locked(/*with_mappings=*/due);
+  if (!due && refusal_locked(need)) {
     // Refuse only on a fresh reading: the estimate may be off.
     measure_locked(/*with_mappings=*/true);
   }

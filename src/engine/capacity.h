@@ -5,14 +5,14 @@
 // budget (include/orivon/capacity.h says why, and the defaults).
 //
 // Reading the real numbers costs: /proc/self/maps grows with the mappings
-// (about 4 per live instance), so reading it on every start would make
-// starts slow down as the host fills. Capacity therefore keeps an estimate,
-// the last reading plus what each instance admitted since is expected to
-// cost, and reads the process again every so many admissions (more often as
-// the host grows, so the cost per start stays flat) and whenever the estimate
-// comes within 10% of a limit. Memory and address space are one small file
-// (/proc/self/statm), read at every admission. An instance is refused only on
-// a fresh reading.
+// (about 2 per live instance, 2 more per loaded module), so reading it on
+// every start would make starts slow down as the host fills. Capacity
+// therefore keeps an estimate, the last reading plus what each instance
+// admitted since is expected to cost, and reads the process again every so
+// many admissions (more as the host grows, so the cost per start stays flat)
+// and whenever the admissions since the last reading have used half the room
+// it showed. Memory and address space are one small file (/proc/self/statm),
+// read at every admission. An instance is refused only on a fresh reading.
 
 #include <chrono>
 #include <cstdint>
@@ -90,7 +90,6 @@ class Capacity {
   // The *_locked helpers need mutex_ held.
   void measure_locked(bool with_mappings);
   std::optional<Error> refusal_locked(const InstanceNeed& need) const;
-  bool near_a_limit_locked(const InstanceNeed& need) const;
 
   std::unique_ptr<ProcessReadings> readings_;
   std::uint64_t kernel_max_map_count_ = 0;
@@ -109,8 +108,9 @@ class Capacity {
   std::uint64_t live_instances_ = 0;
   std::uint64_t refused_ = 0;
   std::uint64_t admitted_since_reading_ = 0;
+  std::uint64_t mappings_since_reading_ = 0;  // estimated, admitted since
   std::uint64_t last_mappings_reading_ = 0;
-  std::chrono::steady_clock::time_point last_reading_;
+  std::uint64_t room_at_reading_ = 0;         // max_mappings_ less that reading
 };
 
 }  // namespace orivon::engine
