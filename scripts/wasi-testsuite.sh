@@ -7,15 +7,20 @@
 # directory under SUITE_DIR/tests holding a manifest.json and *.wasm files is
 # run (see tests/wasi-testsuite/README.md for getting and building them).
 #
-# The suite's own runner (SUITE_DIR/test-runner) is used when it still drives
-# command-line adapters like tests/wasi-testsuite/orivon_adapter.py (upstream
-# did until 2025-09-19); its Python dependencies go into a virtualenv under
-# ~/.cache/orivon. Otherwise tests/wasi-testsuite/run_suite.py runs the tests.
+# The suite's own runner (SUITE_DIR/test-runner) is used when it speaks one of
+# the two adapter interfaces orivon has: command-line adapters
+# (tests/wasi-testsuite/orivon_adapter.py; upstream until 2025-09-19) or
+# adapters loaded as Python modules (orivon_module_adapter.py; upstream since,
+# with a test's directory given as `root` since 2026-06-18). Its Python
+# dependencies go into a virtualenv under ~/.cache/orivon. Otherwise
+# tests/wasi-testsuite/run_suite.py runs the tests; it reads both spec formats.
 #
 # Options:
 #   --runner auto|upstream|own  choose the runner (default auto)
 #   --json FILE                 also write the results as JSON to FILE
-#   --exclude-filter FILE       JSON file of tests to skip ({"SUITE": {"TEST": "why"}})
+#   --exclude-filter FILE       tests to skip: JSON ({"SUITE": {"TEST": "why"}}) for
+#                               run_suite.py and runners before 2025-09-19; newer
+#                               upstream runners want their TOML expectations format
 #   -h, --help                  show this help
 # Environment: ORIVON names the orivon binary (default build/bin/orivon).
 # Exit status: 0 if every test that ran passed, 1 otherwise, 2 for bad usage.
@@ -23,6 +28,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ADAPTER="$ORIVON_ROOT/tests/wasi-testsuite/orivon_adapter.py"
+MODULE_ADAPTER="$ORIVON_ROOT/tests/wasi-testsuite/orivon_module_adapter.py"
 OWN_RUNNER="$ORIVON_ROOT/tests/wasi-testsuite/run_suite.py"
 PYTHON="${PYTHON:-python3}"
 
@@ -67,18 +73,42 @@ done < <(find "$suite/tests" -name manifest.json -not -path '*/node_modules/*' |
   die "no built tests under $suite/tests (directories with manifest.json and *.wasm); see tests/wasi-testsuite/README.md"
 for dir in "${suites[@]}"; do note "suite: $dir"; done
 
-# Does the suite's runner speak the command-line adapter interface?
-upstream_ok=false
+# Which adapter interface does the suite's runner speak, if any we have?
+# Command-line (--test-file ...), or modules whose compute_argv takes the
+# world and version (upstream since 2026-02-26; older module runners passed
+# fewer arguments and are left to run_suite.py).
+upstream_adapter=""
 adapter_py="$suite/test-runner/wasi_test_runner/runtime_adapter.py"
-if [ -f "$suite/test-runner/wasi_test_runner.py" ] && [ -f "$adapter_py" ] &&
-   grep -q -- '--test-file' "$adapter_py"; then
-  upstream_ok=true
+if [ -f "$suite/test-runner/wasi_test_runner.py" ] && [ -f "$adapter_py" ]; then
+  if grep -q -- '--test-file' "$adapter_py"; then
+    upstream_adapter="$ADAPTER"
+  elif grep -q 'get_wasi_worlds' "$adapter_py" && grep -q 'wasi_world.value' "$adapter_py"; then
+    upstream_adapter="$MODULE_ADAPTER"
+  fi
+fi
+# Module-adapter runners need Python 3.12 (`str in StrEnum`): the first
+# interpreter new enough, else none.
+runner_python="$PYTHON"
+if [ "$upstream_adapter" = "$MODULE_ADAPTER" ]; then
+  runner_python=""
+  for candidate in "$PYTHON" python3.13 python3.12; do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      runner_python="$(command -v "$candidate")"; break
+    fi
+  done
 fi
 if [ "$runner" = auto ]; then
-  if $upstream_ok; then runner=upstream; else runner=own; fi
+  runner=own
+  if [ -n "$upstream_adapter" ] && [ -n "$runner_python" ]; then runner=upstream; fi
+  if [ -n "$upstream_adapter" ] && [ -z "$runner_python" ]; then
+    note "the suite's runner needs Python 3.12 or newer (set PYTHON to one); using run_suite.py"
+  fi
 fi
-if [ "$runner" = upstream ] && ! $upstream_ok; then
-  die "$suite/test-runner does not drive command-line adapters (upstream switched to Python-module adapters on 2025-09-19); use --runner own"
+if [ "$runner" = upstream ] && [ -z "$upstream_adapter" ]; then
+  die "$suite/test-runner speaks no adapter interface orivon has (see tests/wasi-testsuite/README.md); use --runner own"
+fi
+if [ "$runner" = upstream ] && [ -z "$runner_python" ]; then
+  die "the suite's runner needs Python 3.12 or newer: set PYTHON to one, or use --runner own"
 fi
 
 json_out="${json:-$(mktemp "${TMPDIR:-/tmp}/wasi-testsuite-results.XXXXXX.json")}"
@@ -90,19 +120,20 @@ if [ "$runner" = upstream ]; then
   # Keyed by the requirement files, so a different runner gets its own.
   mapfile -t requirement_files < <(find "$suite/test-runner" -maxdepth 2 -name '*.txt' \
                                      -path '*requirements*' | sort)
-  venv="$ORIVON_CACHE/wasi-testsuite-venv-$(hash_files "${requirement_files[@]}")"
+  python_version="$("$runner_python" -c 'import sys; print(sys.version.split()[0])')"
+  venv="$ORIVON_CACHE/wasi-testsuite-venv-$(hash_files "${requirement_files[@]}")-py$python_version"
   if [ ! -x "$venv/bin/python" ]; then
     step "Setting up the suite runner's Python environment in $venv"
     rm -rf "$venv.tmp"
-    "$PYTHON" -m venv "$venv.tmp"
+    "$runner_python" -m venv "$venv.tmp"
     (cd "$(dirname "$requirements")" && "$venv.tmp/bin/python" -m pip install -q -r "$requirements")
     rm -rf "$venv" && mv "$venv.tmp" "$venv"
   fi
   for f in ${excludes[@]+"${excludes[@]}"}; do filter_args+=(--exclude-filter "$f"); done
-  step "Running wasi-testsuite with its own runner"
+  step "Running wasi-testsuite with its own runner (Python $python_version)"
   set +e
   (cd "$suite" && "$venv/bin/python" test-runner/wasi_test_runner.py \
-      --test-suite "${suites[@]}" --runtime-adapter "$ADAPTER" \
+      --test-suite "${suites[@]}" --runtime-adapter "$upstream_adapter" \
       --json-output-location "$json_out" --disable-colors \
       ${filter_args[@]+"${filter_args[@]}"} ${extra[@]+"${extra[@]}"})
   status=$?

@@ -12,10 +12,13 @@ It reads a test directory the way the suite's runner does:
   DIR/manifest.json   {"name": ..., "version": "wasm32-wasip1"}; both optional
                       (without "version", a directory named wasm32-wasipN says it)
   DIR/NAME.wasm       one test
-  DIR/NAME.json       optional spec: "args" (list), "env" (object), "dirs"
-                      (list of directories next to the test, each granted
-                      under its own name), "exit_code" (default 0), "stdout"
-                      and "stderr" (exact text, checked only when given)
+  DIR/NAME.json       optional spec: "args" (list), "env" (object), "root"
+                      (a directory next to the test, granted as the guest's
+                      "/"; the suite's format since 2025), "dirs" (list of
+                      directories next to the test, each granted under its
+                      own name; the format before), "exit_code" (default 0),
+                      "stdout" and "stderr" (exact text, checked only when
+                      given)
 
 For each test it deletes stale *.cleanup files in the granted directories,
 calls the adapter like the suite's runner does
@@ -38,7 +41,8 @@ import sys
 import time
 from pathlib import Path
 
-LEGACY_KEYS = {"args", "env", "dirs", "exit_code", "stdout", "stderr"}
+# "root" replaced "dirs" upstream; a spec has one or the other.
+LEGACY_KEYS = {"args", "env", "root", "dirs", "exit_code", "stdout", "stderr"}
 OPERATION_KEYS = {"operations", "proposals", "world"}
 # WASI versions orivon runs: preview1 core modules. (Suites built for
 # wasm32-wasip2 would be components, which orivon also runs, but the suite
@@ -52,7 +56,10 @@ class Spec:
     def __init__(self, data):
         self.args = [str(a) for a in data.get("args", [])]
         self.env = {str(k): str(v) for k, v in data.get("env", {}).items()}
-        self.dirs = [str(d) for d in data.get("dirs", [])]
+        # (host directory relative to the test's directory, guest path)
+        self.dirs = [(str(d), str(d)) for d in data.get("dirs", [])]
+        if data.get("root"):
+            self.dirs.append((str(data["root"]), "/"))
         self.exit_code = int(data.get("exit_code", 0))
         self.stdout = data.get("stdout")
         self.stderr = data.get("stderr")
@@ -108,8 +115,8 @@ def clean_outputs(host_dirs):
 
 def adapter_argv(adapter, wasm, spec):
     argv = [sys.executable, str(adapter), "--test-file", str(wasm)]
-    for d in spec.dirs:
-        argv += ["--dir", f"{wasm.parent / d}::{d}"]
+    for host, guest in spec.dirs:
+        argv += ["--dir", f"{wasm.parent / host}::{guest}"]
     for name, value in spec.env.items():
         argv += ["--env", f"{name}={value}"]
     for arg in spec.args:
@@ -123,7 +130,7 @@ def describe(text):
 
 def run_test(adapter, wasm, spec, timeout):
     argv = adapter_argv(adapter, wasm, spec)
-    host_dirs = [wasm.parent / d for d in spec.dirs]
+    host_dirs = [wasm.parent / host for host, _ in spec.dirs]
     clean_outputs(host_dirs)
     start = time.monotonic()
     try:
