@@ -12,13 +12,18 @@ function(orivon_target_defaults target)
   endif()
 endfunction()
 
-# orivon_add_test(NAME SOURCES...): one GoogleTest executable, registered
-# with ctest test by test.
+# orivon_add_test(NAME SOURCES... [LABELS label...]): one GoogleTest
+# executable, registered with ctest test by test, each test carrying LABELS
+# (ctest -L selects by them).
 function(orivon_add_test name)
-  add_executable(${name} ${ARGN})
+  cmake_parse_arguments(T "" "" "LABELS" ${ARGN})
+  add_executable(${name} ${T_UNPARSED_ARGUMENTS})
   orivon_target_defaults(${name})
   target_link_libraries(${name} PRIVATE orivon_runtime GTest::gtest GTest::gmock GTest::gtest_main
                                         orivon_test_support)
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES ENVIRONMENT "ORIVON_BUILD_DIR=${PROJECT_BINARY_DIR}")
+  set(properties ENVIRONMENT "ORIVON_BUILD_DIR=${PROJECT_BINARY_DIR}")
+  if(T_LABELS)
+    list(APPEND properties LABELS "${T_LABELS}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${properties})
 endfunction()

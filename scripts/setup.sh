@@ -28,7 +28,7 @@ fi
 # Debian packages, and why each is here, are listed in README.md.
 packages=(
   build-essential cmake ninja-build pkg-config python3
-  clang lld wasi-libc libc++-dev-wasm32 libclang-rt-dev-wasm32
+  clang lld wasi-libc libc++-dev-wasm32 libclang-rt-dev-wasm32 libclang-rt-14-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -63,4 +63,8 @@ cmake --preset "$preset" \
   -DORIVON_GO_CACHE="$ORIVON_CACHE/go" >&2
 step "Building"
 cmake --build --preset "$preset" >&2
-step "Ready: build/bin/orivon"
+if [ "$preset" = dev ]; then
+  step "Ready: build/bin/orivon"
+else
+  step "Ready: preset $preset"
+fi

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "orivon/grants.h"
+#include "wasi/net_policy.h"
 
 namespace orivon {
 namespace {
@@ -186,12 +187,10 @@ Result<Grant> parse_net_rule(std::string_view text, std::string_view body, NetRu
     if (host.find(':') != std::string_view::npos) {
       return malformed(text, "an IPv6 address must be written in brackets", expected);
     }
-    const bool numeric = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/';
-    });
-    const bool valid = host == "*" || (numeric ? is_address_or_cidr(host, /*v6=*/false)
-                                               : is_host_name(host));
-    if (!valid) {
+    // The network policy is the one judge of what a host is, so that a grant accepted here
+    // always compiles into the policy the service gets: "example.123" is no host name there
+    // (a mistyped address), and once it was accepted here and refused at start.
+    if (!wasi::check_rule_host(host)) {
       return malformed(text,
                        host.empty() ? std::string("no host")
                                     : "'" + std::string(host) +

@@ -30,26 +30,13 @@ struct CoreFunction {
   std::size_t result_count = 0;
 };
 
-// The C++ API's ValType::Ref does not expose its kind, so read the
-// parameter kinds through the C API.
-wasmtime::ValKind kind_of(const wasm_valtype_t* type) {
-  switch (wasm_valtype_kind(type)) {
-    case WASM_I32: return wasmtime::ValKind::I32;
-    case WASM_I64: return wasmtime::ValKind::I64;
-    case WASM_F32: return wasmtime::ValKind::F32;
-    case WASM_F64: return wasmtime::ValKind::F64;
-    case WASMTIME_V128: return wasmtime::ValKind::V128;
-    default: return wasmtime::ValKind::ExternRef;
-  }
-}
-
 CoreFunction describe(wasmtime::Store& store, std::string name, const wasmtime::Func& func) {
   CoreFunction described{std::move(name), func, {}, 0};
   wasm_functype_t* type = wasmtime_func_type(store.context().capi(), &func.capi());
   const wasm_valtype_vec_t* params = wasm_functype_params(type);
   described.params.reserve(params->size);
   for (std::size_t i = 0; i < params->size; ++i) {
-    described.params.push_back(kind_of(params->data[i]));
+    described.params.push_back(values::core_value_kind(params->data[i]));
   }
   described.result_count = wasm_functype_results(type)->size;
   wasm_functype_delete(type);

@@ -1,6 +1,7 @@
 #include "runtime/import_linking.h"
 
 #include "engine/error_conversion.h"
+#include "values/core_values.h"
 #include "values/numeric_bridge.h"
 
 namespace orivon::runtime {
@@ -130,13 +131,7 @@ Result<void> LinkState::link_core_imports(wasmtime::Linker& linker, const wasmti
     std::vector<wasmtime::ValKind> result_kinds;
     const wasm_valtype_vec_t* c_results = wasm_functype_results(c_type);
     for (std::size_t k = 0; k < c_results->size; ++k) {
-      switch (wasm_valtype_kind(c_results->data[k])) {
-        case WASM_I32: result_kinds.push_back(wasmtime::ValKind::I32); break;
-        case WASM_I64: result_kinds.push_back(wasmtime::ValKind::I64); break;
-        case WASM_F32: result_kinds.push_back(wasmtime::ValKind::F32); break;
-        case WASM_F64: result_kinds.push_back(wasmtime::ValKind::F64); break;
-        default: result_kinds.push_back(wasmtime::ValKind::ExternRef); break;
-      }
+      result_kinds.push_back(values::core_value_kind(c_results->data[k]));
     }
     wasmtime::FuncType func_type{wasmtime::FuncType::Ref(c_type)};
     auto site = std::make_shared<ImportSite>(

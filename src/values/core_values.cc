@@ -124,6 +124,17 @@ Result<std::vector<wasmtime::Val>> parse_core_arguments(std::string_view text,
   return values;
 }
 
+wasmtime::ValKind core_value_kind(const wasm_valtype_t* type) {
+  // A ValType copy reads the kind through wasmtime_valtype_new, which knows every type.
+  const wasmtime::ValType copy{wasmtime::ValType::Ref(type)};
+  if (copy.is_i32()) return wasmtime::ValKind::I32;
+  if (copy.is_i64()) return wasmtime::ValKind::I64;
+  if (copy.is_f32()) return wasmtime::ValKind::F32;
+  if (copy.is_f64()) return wasmtime::ValKind::F64;
+  if (copy.is_v128()) return wasmtime::ValKind::V128;
+  return wasmtime::ValKind::ExternRef;
+}
+
 std::string format_core_results(std::span<const wasmtime::Val> results) {
   std::string out;
   for (const auto& value : results) {

@@ -158,6 +158,27 @@ TEST_F(RuntimeTest, UnknownImportIsAClearError) {
   EXPECT_NE(outcome.error().message().find("missing"), std::string::npos);
 }
 
+// Found by fuzz/module_fuzzer.cc: calling an export with a v128 parameter, or a reference
+// other than funcref and externref, aborted the whole process (the C API's
+// wasm_valtype_kind() aborts on those types). Such calls are refused like any other whose
+// values cannot cross; a v128 result is shown as a placeholder.
+TEST_F(RuntimeTest, ExportsWithV128OrGcReferencesAreRefusedNotFatal) {
+  Program program = load(R"(
+    (module
+      (func (export "simd") (param f64 v128) (result f32) (f32.const 1))
+      (func (export "any") (param anyref) (result i32) (i32.const 2))
+      (func (export "typed") (param (ref func)) (result i32) (i32.const 3))
+      (func (export "vector") (result v128) (v128.const i64x2 0 0))))");
+  for (std::string_view call : {"simd()", "simd(1, 2)", "any()", "any(1)", "typed(1)"}) {
+    auto outcome = runtime_->invoke(program, call, {}, {});
+    ASSERT_FALSE(outcome) << call << " gave " << outcome->results;
+    EXPECT_NE(outcome.error().code(), ErrorCode::Internal) << outcome.error().to_string();
+  }
+  auto vector = runtime_->invoke(program, "vector()", {}, {});
+  ASSERT_TRUE(vector) << vector.error().to_string();
+  EXPECT_EQ(vector->results, "<v128>");
+}
+
 TEST_F(RuntimeTest, DirGrantMustBeAnExistingDirectory) {
   WasiProfile profile;
   profile.dirs.push_back({"/nonexistent-orivon-dir", "/data", DirAccess::ReadOnly});

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "orivon/grants.h"
+#include "wasi/net_policy.h"
 
 namespace orivon {
 namespace {
@@ -109,6 +110,25 @@ TEST(GrantParser, Network) {
   EXPECT_THAT(rejected("net:bind:0.0.0.0:80"),
               AllOf(HasSubstr("unknown network grant"), HasSubstr("net:listen:HOST:PORT")));
   EXPECT_THAT(rejected("net:listen:0.0.0.0:8333:1"), HasSubstr("in brackets"));
+}
+
+// Found by fuzz/grant_fuzzer.cc: "net:listen:10A.0.8:*" was accepted, then refused when the
+// service's network policy was compiled from it (a last label of digits makes a mistyped
+// address there, not a name). Every accepted network grant must compile.
+TEST(GrantParser, AcceptsOnlyNetworkHostsThePolicyAccepts) {
+  EXPECT_THAT(rejected("net:listen:10A.0.8:*"), HasSubstr("not a host name, an address"));
+  EXPECT_THAT(rejected("net:connect:example.123:80"), HasSubstr("not a host name, an address"));
+  EXPECT_THAT(rejected("net:connect:1.2.3:80"), HasSubstr("not a host name, an address"));
+  for (std::string_view text : {"net:connect:api.example.com:443", "net:connect:123.example:80",
+                                "net:listen:0.0.0.0:*", "net:connect:10.1.2.3/8:1-2",
+                                "net:connect:[::ffff:10.0.0.0/104]:80", "net:connect:*:0"}) {
+    const Grant grant = parsed(text);
+    const auto* net = std::get_if<NetGrant>(&grant);
+    ASSERT_TRUE(net != nullptr && net->rule) << text;
+    const NetRule rules[] = {*net->rule};
+    auto policy = wasi::NetPolicy::compile(rules, wasi::make_system_resolver());
+    EXPECT_TRUE(policy) << text << ": " << policy.error().to_string();
+  }
 }
 
 TEST(GrantParser, HttpOrigins) {
