@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --time) [ $# -ge 2 ] || die "--time needs a number of seconds"; seconds="$2"; shift 2 ;;
     --time=*) seconds="${1#--time=}"; shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) targets+=("${1%_fuzzer}"); shift ;;
   esac
