@@ -300,6 +300,9 @@ Result<void> ControlServer::serve(int stop_fd, const Handler& handler) {
       connections.push_back(Connection{connection,
                                        std::thread([this, connection, &handler, done] {
                                          serve_connection(connection, handler);
+                                         // The peer sees the end now; the loop closes the
+                                         // descriptor when it next reaps (within a second).
+                                         ::shutdown(connection, SHUT_RDWR);
                                          *done = true;
                                        }),
                                        done});
