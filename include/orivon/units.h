@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "orivon/export.h"
@@ -27,5 +28,8 @@ ORIVON_API Result<std::uint64_t> parse_size(std::string_view text);
 /// Parses a plain non-negative decimal count ("1000000"): digits only, no
 /// sign, no unit. Fails with InvalidArgument on anything else or on overflow.
 ORIVON_API Result<std::uint64_t> parse_count(std::string_view text);
+
+/// A count with thousands separators for people to read: 62254 -> "62,254".
+ORIVON_API std::string format_count(std::uint64_t value);
 
 }  // namespace orivon

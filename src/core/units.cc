@@ -119,4 +119,14 @@ Result<std::uint64_t> parse_count(std::string_view text) {
   return number;
 }
 
+std::string format_count(std::uint64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 }  // namespace orivon

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "orivon/units.h"
+
 namespace orivon::engine {
 namespace {
 
@@ -83,17 +85,7 @@ class SystemReadings : public ProcessReadings {
 
 };
 
-std::string with_commas(std::uint64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string mebibytes(std::uint64_t bytes) { return with_commas(bytes >> 20) + " MiB"; }
+std::string mebibytes(std::uint64_t bytes) { return format_count(bytes >> 20) + " MiB"; }
 
 std::uint64_t estimate(std::int64_t base, std::uint64_t live) {
   const std::int64_t total = base + static_cast<std::int64_t>(live);
@@ -123,12 +115,12 @@ Capacity::Capacity(const CapacityOptions& options, std::unique_ptr<ProcessReadin
   kernel_max_map_count_ = readings_->max_map_count().value_or(0);
   if (options.max_mappings != 0) {
     max_mappings_ = options.max_mappings;
-    mappings_origin_ = "the runtime's limit of " + with_commas(max_mappings_);
+    mappings_origin_ = "the runtime's limit of " + format_count(max_mappings_);
   } else if (kernel_max_map_count_ != 0) {
     const std::uint64_t reserve = std::max(kMinMappingReserve, kernel_max_map_count_ / 20);
     max_mappings_ = kernel_max_map_count_ > reserve ? kernel_max_map_count_ - reserve : 0;
-    mappings_origin_ = "vm.max_map_count " + with_commas(kernel_max_map_count_) + " less " +
-                       with_commas(reserve) + " kept for the host";
+    mappings_origin_ = "vm.max_map_count " + format_count(kernel_max_map_count_) + " less " +
+                       format_count(reserve) + " kept for the host";
   }
   memory_budget_ = options.memory_bytes != 0 ? options.memory_bytes
                                              : readings_->physical_memory_bytes() / 10 * 8;
@@ -164,8 +156,8 @@ std::optional<Error> Capacity::refusal_locked(const InstanceNeed& need) const {
   const std::uint64_t mappings = estimate(mappings_base_, live_.mappings);
   if (max_mappings_ != 0 && mappings + need.mappings > max_mappings_) {
     return Error(ErrorCode::ResourceExhausted,
-                 "capacity: the process holds " + with_commas(mappings) +
-                     " memory mappings and may hold " + with_commas(max_mappings_) + " (" +
+                 "capacity: the process holds " + format_count(mappings) +
+                     " memory mappings and may hold " + format_count(max_mappings_) + " (" +
                      mappings_origin_ + "); another instance needs about " +
                      std::to_string(need.mappings) +
                      ". Raise the kernel's limit, e.g. sysctl -w vm.max_map_count=1048576");

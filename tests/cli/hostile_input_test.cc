@@ -236,6 +236,34 @@ TEST_F(HostileInput, LargeRequestsDoNotAmplifyIntoMemory) {
   expect_prompt_stop(*host);
 }
 
+// The shape bound itself: 4,096 JSON values are served, one more is refused.
+TEST_F(HostileInput, RequestShapeBoundIsExact) {
+  auto host = start_host();
+  // An object, "op", "list", "x" and the array: 5 values, then the zeros.
+  auto with_zeros = [](std::size_t zeros) {
+    std::string text = "{\"op\":\"list\",\"x\":[";
+    for (std::size_t i = 0; i < zeros; ++i) text += i == 0 ? "0" : ",0";
+    return text + "]}\n";
+  };
+  RawClient at_limit(socket());
+  at_limit.send_all(with_zeros(4096 - 5));
+  EXPECT_THAT(at_limit.read_reply(10s), HasSubstr("\"ok\":true"));
+  RawClient past(socket());
+  past.send_all(with_zeros(4096 - 4));
+  EXPECT_THAT(past.read_reply(10s), HasSubstr("more than 4096 JSON values"));
+  {
+    std::string deep = "{\"op\":\"list\",\"x\":" + repeated("[", 7) + repeated("]", 7) + "}\n";
+    RawClient client(socket());
+    client.send_all(deep);  // depth 8: the object and seven arrays
+    EXPECT_THAT(client.read_reply(10s), HasSubstr("\"ok\":true"));
+  }
+  std::string deeper = "{\"op\":\"list\",\"x\":" + repeated("[", 8) + repeated("]", 8) + "}\n";
+  RawClient client(socket());
+  client.send_all(deeper);
+  EXPECT_THAT(client.read_reply(10s), HasSubstr("nested more than 8 levels"));
+  expect_prompt_stop(*host);
+}
+
 // timeout_ms beyond what fits in nanoseconds overflowed into a deadline in the
 // past; it now means "no tighter than the service's own deadline".
 TEST_F(HostileInput, AHugeTimeoutIsCappedNotOverflowed) {

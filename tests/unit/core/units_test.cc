@@ -60,5 +60,13 @@ TEST(ParseCount, AcceptsDigitsOnly) {
   }
 }
 
+TEST(FormatCount, GroupsThousands) {
+  EXPECT_EQ(format_count(0), "0");
+  EXPECT_EQ(format_count(999), "999");
+  EXPECT_EQ(format_count(1000), "1,000");
+  EXPECT_EQ(format_count(62254), "62,254");
+  EXPECT_EQ(format_count(18446744073709551615u), "18,446,744,073,709,551,615");
+}
+
 }  // namespace
 }  // namespace orivon

@@ -1,5 +1,6 @@
 #include "orivon/manifest.h"
 #include "orivon/service.h"
+#include "registry/toml_nesting.h"
 
 #include <algorithm>
 #include <string>
@@ -801,6 +802,23 @@ TEST(ManifestParser, NestingCheckIgnoresDotsInStringsAndComments) {
                                     "restart = \"never\"\n");
   EXPECT_EQ(manifest.description, dots);
   EXPECT_EQ(manifest.config.count("ratio"), 1u);
+}
+
+TEST(TomlNesting, CountsEachLevelAndRefusesOnePastTheLimit) {
+  const auto depth = [](const std::string& text) { return registry::toml_nesting_depth(text, 1000); };
+  EXPECT_EQ(depth("a = 1\n"), 1u);
+  EXPECT_EQ(depth("[a.b]\nc.d = 1\n"), 4u);
+  EXPECT_EQ(depth("[[a.b]]\n"), 3u);
+  // x and its table, a.b and its array: containers count one more than the
+  // tables they are (a safe over-estimate).
+  EXPECT_EQ(depth("x = {a.b = [1]}\n"), 5u);
+  EXPECT_EQ(depth("s = \"a.b.c.d\" # e.f.g.h\n"), 1u);
+  // 32 levels parse as TOML (the manifest then refuses the unknown table);
+  // 33 are refused before parsing.
+  const std::string at_limit = "[" + repeated("a.", 31) + "a]\n";
+  EXPECT_EQ(depth(at_limit), 32u);
+  EXPECT_THAT(toml_error(at_limit), Not(HasSubstr("nest more than")));
+  EXPECT_THAT(toml_error("[" + repeated("a.", 32) + "a]\n"), HasSubstr("nest more than 32 levels"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "cli.h"
 #include "commands/commands.h"
@@ -34,26 +35,16 @@ struct UpCommand {
 // Below this vm.max_map_count, fewer than about 60,000 small services fit.
 constexpr std::uint64_t kLowMaxMapCount = 262'144;
 
-std::string with_commas(std::uint64_t value) {
-  const std::string digits = std::to_string(value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // One line on what fits, and a warning with the fix when the kernel's
 // mapping limit is what will stop the host early.
 void print_capacity(const CapacityReport& capacity, std::ostream& out, std::ostream& err) {
-  out << "capacity: about " << with_commas(capacity.more_instances)
-      << " more instances; memory mappings " << with_commas(capacity.mappings) << " of "
-      << with_commas(capacity.max_mappings) << ", resident memory "
-      << with_commas(capacity.resident_bytes >> 20) << " MiB of a "
-      << with_commas(capacity.memory_budget_bytes >> 20) << " MiB budget" << std::endl;
+  out << "capacity: about " << format_count(capacity.more_instances)
+      << " more instances; memory mappings " << format_count(capacity.mappings) << " of "
+      << format_count(capacity.max_mappings) << ", resident memory "
+      << format_count(capacity.resident_bytes >> 20) << " MiB of a "
+      << format_count(capacity.memory_budget_bytes >> 20) << " MiB budget" << std::endl;
   if (capacity.kernel_max_map_count != 0 && capacity.kernel_max_map_count < kLowMaxMapCount) {
-    err << "warning: the kernel allows " << with_commas(capacity.kernel_max_map_count)
+    err << "warning: the kernel allows " << format_count(capacity.kernel_max_map_count)
         << " memory mappings per process (vm.max_map_count), about 4 per running service;\n"
         << "         past them new instances are refused. To host more, as root:\n"
         << "         sysctl -w vm.max_map_count=1048576   (and put it in /etc/sysctl.d/ to keep it)"
@@ -70,23 +61,19 @@ long elapsed_ms(std::chrono::steady_clock::time_point since) {
 int run_host(const GlobalOptions& global, const UpCommand& command, std::ostream& out,
              std::ostream& err) {
   RuntimeOptions options;
-  if (!command.memory_budget.empty()) {
-    auto size = parse_size(command.memory_budget);
-    if (!size || *size == 0) {
-      err << "error: --memory-budget: "
-          << (size ? "must be more than 0" : size.error().message()) << "\n";
+  for (const auto& [flag, text, parse, limit] :
+       {std::tuple{"--memory-budget", &command.memory_budget, &parse_size,
+                   &options.capacity.memory_bytes},
+        std::tuple{"--max-mappings", &command.max_mappings, &parse_count,
+                   &options.capacity.max_mappings}}) {
+    if (text->empty()) continue;
+    auto value = parse(*text);
+    if (!value || *value == 0) {
+      err << "error: " << flag << ": " << (value ? "must be more than 0" : value.error().message())
+          << "\n";
       return kExitUsage;
     }
-    options.capacity.memory_bytes = *size;
-  }
-  if (!command.max_mappings.empty()) {
-    auto count = parse_count(command.max_mappings);
-    if (!count || *count == 0) {
-      err << "error: --max-mappings: "
-          << (count ? "must be more than 0" : count.error().message()) << "\n";
-      return kExitUsage;
-    }
-    options.capacity.max_mappings = *count;
+    *limit = *value;
   }
 
   // SIGINT and SIGTERM are read from a signalfd by the serving loop, so they
