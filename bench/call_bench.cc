@@ -22,7 +22,7 @@
 
 #include "bench/bench_support.h"
 #include "engine/program_loader.h"
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 #include "values/call_expression.h"
 
 namespace orivon::bench {
@@ -36,7 +36,7 @@ constexpr int kCpuRounds = 2000;  // 2000 x 1024 words: a few ms per call
 // A live orivon instance of `program`, on an engine with `fuel`.
 struct OrivonLive {
   std::unique_ptr<engine::Engine> engine;
-  std::unique_ptr<runtime::LiveInstance> instance;
+  std::unique_ptr<instance::LiveInstance> instance;
 
   static OrivonLive create_core(FuelMetering fuel) {
     OrivonLive live;
@@ -46,8 +46,8 @@ struct OrivonLive {
     auto program = must(engine::load_program(live.engine->wasmtime_engine(), as_bytes(kCoreModule),
                                              "core.wat"),
                         "compiling core.wat");
-    live.instance = std::make_unique<runtime::LiveInstance>(must(
-        runtime::LiveInstance::create(*live.engine, program.shared_data(), {}, {}), "instantiating"));
+    live.instance = std::make_unique<instance::LiveInstance>(must(
+        instance::LiveInstance::create(*live.engine, program.shared_data(), {}, {}), "instantiating"));
     return live;
   }
 
@@ -57,8 +57,8 @@ struct OrivonLive {
     auto program = must(engine::load_program_file(live.engine->wasmtime_engine(),
                                                   guest_path("bench_typed.component.wasm")),
                         "compiling bench_typed");
-    live.instance = std::make_unique<runtime::LiveInstance>(must(
-        runtime::LiveInstance::create(*live.engine, program.shared_data(), {}, {}), "instantiating"));
+    live.instance = std::make_unique<instance::LiveInstance>(must(
+        instance::LiveInstance::create(*live.engine, program.shared_data(), {}, {}), "instantiating"));
     return live;
   }
 };

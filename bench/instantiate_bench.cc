@@ -8,7 +8,7 @@
 
 #include "bench/bench_support.h"
 #include "engine/program_loader.h"
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 
 namespace orivon::bench {
 namespace {
@@ -37,7 +37,7 @@ OrivonFixture& orivon_fixture() {
 void instantiate_core_orivon(benchmark::State& state) {
   auto& fixture = orivon_fixture();
   for (auto _ : state) {
-    auto instance = runtime::LiveInstance::create(*fixture.engine, fixture.small.shared_data(), {}, {});
+    auto instance = instance::LiveInstance::create(*fixture.engine, fixture.small.shared_data(), {}, {});
     if (!instance) state.SkipWithError(instance.error().to_string().c_str());
     benchmark::DoNotOptimize(instance);
   }
@@ -74,7 +74,7 @@ void instantiate_component_orivon(benchmark::State& state) {
   auto& fixture = orivon_fixture();
   for (auto _ : state) {
     auto instance =
-        runtime::LiveInstance::create(*fixture.engine, fixture.component.shared_data(), {}, {});
+        instance::LiveInstance::create(*fixture.engine, fixture.component.shared_data(), {}, {});
     if (!instance) state.SkipWithError(instance.error().to_string().c_str());
     benchmark::DoNotOptimize(instance);
   }

@@ -27,3 +27,28 @@ function(orivon_add_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${properties})
 endfunction()
+
+# orivon_add_area(AREA SOURCES src... [AREAS area...] [PRIVATE_AREAS area...]
+#                 [PRIVATE_LINKS target...]): the static library orivon_AREA for
+# the folder src/AREA. Its headers are published as "AREA/file.h" through a
+# directory holding only a link to src/AREA, so only the areas that link it
+# can include them: an upward include fails to compile. AREAS are the areas
+# below it that its own headers include (passed on to whoever links it);
+# PRIVATE_AREAS those only its sources use.
+function(orivon_add_area area)
+  cmake_parse_arguments(A "" "" "SOURCES;AREAS;PRIVATE_AREAS;PRIVATE_LINKS" ${ARGN})
+  set(root ${PROJECT_BINARY_DIR}/areas/${area})
+  file(MAKE_DIRECTORY ${root})
+  if(NOT EXISTS ${root}/${area})
+    file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${area} ${root}/${area} SYMBOLIC)
+  endif()
+  add_library(orivon_${area} STATIC ${A_SOURCES})
+  orivon_target_defaults(orivon_${area})
+  target_include_directories(orivon_${area}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<BUILD_INTERFACE:${root}>)
+  list(TRANSFORM A_AREAS PREPEND orivon_)
+  list(TRANSFORM A_PRIVATE_AREAS PREPEND orivon_)
+  target_link_libraries(orivon_${area}
+    PUBLIC Threads::Threads ${A_AREAS}
+    PRIVATE Wasmtime::wasmtime ${A_PRIVATE_AREAS} ${A_PRIVATE_LINKS})
+endfunction()

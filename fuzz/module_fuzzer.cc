@@ -26,7 +26,7 @@
 #include "engine/interface_text.h"
 #include "engine/program_loader.h"
 #include "fuzz_check.h"
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 #include "values/call_expression.h"
 
 namespace orivon::fuzz {
@@ -81,7 +81,7 @@ void check(std::span<const std::byte> bytes) {
   ExecutionLimits limits;
   limits.timeout = std::chrono::milliseconds(100);
   limits.max_memory_bytes = std::uint64_t{64} << 20;
-  auto instance = runtime::LiveInstance::create(engine, program->shared_data(), profile, limits);
+  auto instance = instance::LiveInstance::create(engine, program->shared_data(), profile, limits);
   if (!instance || instance->exit_code()) return;
   std::size_t calls = 0;
   for (const std::string& name : callable_names(program->data(), *description)) {

@@ -4,8 +4,10 @@
 /// What the registry knows about an installed module: ModuleInfo for lists,
 /// ModuleDetails for `inspect`, and the lifecycle states a client can see.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,6 +75,21 @@ struct ModuleDetails {
   std::map<std::string, GrantDecision> decisions;
   std::vector<std::string> imports;  ///< one line each, see engine/interface_text.h
   std::vector<std::string> exports;
+};
+
+/// How a module joins the registry.
+struct AddOptions {
+  /// The id to install under. Required unless the manifest names one; if
+  /// both are given they must agree.
+  std::optional<ModuleId> id;
+  std::optional<Manifest> manifest;
+};
+
+/// What loading the installed modules did.
+struct LoadReport {
+  std::size_t modules = 0;
+  std::size_t from_cache = 0;  ///< compiled code read back from the cache
+  std::size_t compiled = 0;    ///< compiled now (and written to the cache)
 };
 
 }  // namespace orivon

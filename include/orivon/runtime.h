@@ -34,66 +34,21 @@
 #include "orivon/limits.h"
 #include "orivon/manifest.h"
 #include "orivon/module_info.h"
+#include "orivon/outcomes.h"
 #include "orivon/program.h"
 #include "orivon/result.h"
+#include "orivon/runtime_options.h"
 #include "orivon/service.h"
 #include "orivon/value.h"
 #include "orivon/wasi_profile.h"
 
 namespace orivon {
 
-/// Whether the engine counts fuel. Counting costs a little on every call, so
-/// it is chosen once per Runtime; ExecutionLimits::fuel requires it.
-enum class FuelMetering { Off, On };
-
-struct RuntimeOptions {
-  FuelMetering fuel = FuelMetering::Off;
-  /// Where the registry lives (created 0700 if missing). Empty: no registry;
-  /// the registry methods then fail with FailedPrecondition.
-  std::filesystem::path state_dir;
-  /// How much of the machine live instances may fill (see capacity.h). An
-  /// instance past a limit is refused with ResourceExhausted; a service so
-  /// refused is crashed with that cause.
-  CapacityOptions capacity;
-};
-
 /// Where the state directory is: `explicit_dir` if not empty, else
 /// $ORIVON_STATE, else $XDG_STATE_HOME/orivon, else ~/.local/state/orivon.
 /// Fails with FailedPrecondition if none of these can be determined.
 [[nodiscard]] ORIVON_API Result<std::filesystem::path> resolve_state_dir(
     const std::filesystem::path& explicit_dir);
-
-/// How a module joins the registry.
-struct AddOptions {
-  /// The id to install under. Required unless the manifest names one; if
-  /// both are given they must agree.
-  std::optional<ModuleId> id;
-  std::optional<Manifest> manifest;
-};
-
-/// What loading the installed modules did.
-struct LoadReport {
-  std::size_t modules = 0;
-  std::size_t from_cache = 0;  ///< compiled code read back from the cache
-  std::size_t compiled = 0;    ///< compiled now (and written to the cache)
-};
-
-/// The result of running a command to completion.
-struct RunOutcome {
-  /// The guest's exit status: what it passed to exit(), or 0 when main
-  /// returned normally. A WASI 0.2 component can only report 0 or 1.
-  int exit_code = 0;
-};
-
-/// The result of calling one export.
-struct InvokeOutcome {
-  /// The results as text: WAVE for components, space-separated numbers for
-  /// core modules; empty when the function returns nothing.
-  std::string results;
-  /// Set when the guest called exit() instead of returning; `results` is
-  /// empty then.
-  std::optional<int> exit_code;
-};
 
 namespace internal {
 class RuntimeImpl;

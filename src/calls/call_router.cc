@@ -6,7 +6,7 @@
 namespace orivon::calls {
 namespace {
 
-using runtime::Route;
+using instance::Route;
 
 bool permits(const registry::GrantSnapshot::Entry& entry, const std::string& function) {
   return entry.all || entry.functions.contains(function);

@@ -29,12 +29,12 @@
 
 #include "calls/host_functions.h"
 #include "registry/module_registry.h"
-#include "runtime/links.h"
+#include "instance/links.h"
 #include "supervisor/supervisor.h"
 
 namespace orivon::calls {
 
-class CallRouter final : public runtime::Links {
+class CallRouter final : public instance::Links {
  public:
   // `host_functions` must outlive the router.
   CallRouter(registry::ModuleRegistry& registry, supervisor::Supervisor& supervisor,
@@ -45,11 +45,11 @@ class CallRouter final : public runtime::Links {
   std::uint64_t version() const override {
     return registry_.links_version() + host_functions_.generation();
   }
-  runtime::Route resolve(const ModuleId& caller, std::string_view import,
+  instance::Route resolve(const ModuleId& caller, std::string_view import,
                          std::string_view function) override;
   Result<std::vector<wasmtime::component::Val>> call(
-      const runtime::Route& route, std::span<const wasmtime::component::Val> args) override;
-  void record_denial(const ModuleId& caller, const runtime::Route& route) override;
+      const instance::Route& route, std::span<const wasmtime::component::Val> args) override;
+  void record_denial(const ModuleId& caller, const instance::Route& route) override;
 
   // A call into a group by a client (or a module): the first healthy member
   // (or the next in turn), failing over to the others while they are not
@@ -59,10 +59,10 @@ class CallRouter final : public runtime::Links {
       std::span<const wasmtime::component::Val> args);
 
  private:
-  runtime::Route resolve_host(const ModuleId& caller, std::string_view interface,
+  instance::Route resolve_host(const ModuleId& caller, std::string_view interface,
                               std::string_view function);
   Result<std::vector<wasmtime::component::Val>> call_host(
-      const runtime::Route& route, std::span<const wasmtime::component::Val> args);
+      const instance::Route& route, std::span<const wasmtime::component::Val> args);
 
   registry::ModuleRegistry& registry_;
   supervisor::Supervisor& supervisor_;

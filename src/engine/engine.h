@@ -15,7 +15,7 @@
 #include "engine/capacity.h"
 #include "orivon/limits.h"
 #include "orivon/result.h"
-#include "orivon/runtime.h"
+#include "orivon/runtime_options.h"
 
 namespace orivon::engine {
 

@@ -18,7 +18,7 @@
 
 #include "engine/engine.h"
 #include "orivon/calls.h"
-#include "orivon/runtime.h"
+#include "orivon/module_info.h"
 #include "registry/state_store.h"
 
 namespace orivon::registry {

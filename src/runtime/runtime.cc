@@ -14,7 +14,7 @@
 #include "grants/service_profile.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 #include "values/call_expression.h"
 #include "values/value_conversion.h"
 #include "values/wave.h"
@@ -42,17 +42,21 @@ class RuntimeImpl {
     if (!supervisor_) {
       const std::size_t workers =
           std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
-      supervisor_ = std::make_unique<supervisor::Supervisor>(*engine_, *registry,
-                                                              state_dir_ / "logs", workers);
-      router_ = std::make_unique<calls::CallRouter>(*registry, *supervisor_, host_functions_);
-      supervisor_->set_links(router_.get());
+      // The supervisor owns the router its services call through; the
+      // router calls back into the supervisor to reach running services.
+      supervisor_ = std::make_unique<supervisor::Supervisor>(
+          *engine_, *registry, state_dir_ / "logs", workers, [&](supervisor::Supervisor& owner) {
+            auto router = std::make_unique<calls::CallRouter>(*registry, owner, host_functions_);
+            router_ = router.get();
+            return router;
+          });
     }
     return supervisor_.get();
   }
   // Exists once supervisor() succeeded.
   calls::CallRouter* router() {
     std::lock_guard lock(mutex_);
-    return router_.get();
+    return router_;
   }
   supervisor::Supervisor* supervisor_if_running() {
     std::lock_guard lock(mutex_);
@@ -75,8 +79,7 @@ class RuntimeImpl {
   std::filesystem::path state_dir_;
   std::mutex mutex_;
   calls::HostFunctions host_functions_;  // read by the router, so declared before it
-  // The router outlives the supervisor, whose instances call through it.
-  std::unique_ptr<calls::CallRouter> router_;           // guarded by mutex_ (creation)
+  calls::CallRouter* router_ = nullptr;                 // guarded by mutex_; owned by supervisor_
   std::unique_ptr<supervisor::Supervisor> supervisor_;  // guarded by mutex_ (creation)
 };
 
@@ -133,32 +136,28 @@ Result<ModuleInfo> update_and_restart(internal::RuntimeImpl* impl, registry::Mod
 
 // A client's call into a library: no state to keep, so a fresh instance per
 // call, linked like any caller's (its grants to other libraries apply).
-Result<runtime::LiveInstance> library_instance(internal::RuntimeImpl& impl, const ModuleId& id,
+Result<instance::LiveInstance> library_instance(internal::RuntimeImpl& impl, const ModuleId& id,
                                                const Program& program,
                                                std::optional<std::chrono::milliseconds> timeout) {
-  runtime::StoreHooks hooks;
+  instance::StoreHooks hooks;
   hooks.links = impl.router();
   hooks.module = id;
   ExecutionLimits limits;
   limits.timeout = limits::clamp_call_timeout(timeout.value_or(limits::kDefaultLibraryCallTimeout));
   WasiProfile profile;
   profile.stdio = Stdio::Null;
-  return runtime::LiveInstance::create(impl.engine(), program.shared_data(), profile, limits,
+  return instance::LiveInstance::create(impl.engine(), program.shared_data(), profile, limits,
                                        std::move(hooks));
 }
 
 // A group's own binary: it gives the types a call is checked against; a
 // member does the work.
-Result<runtime::LiveInstance> group_types(internal::RuntimeImpl& impl, const Program& program) {
-  return runtime::LiveInstance::create(impl.engine(), program.shared_data(), WasiProfile{},
+Result<instance::LiveInstance> group_types(internal::RuntimeImpl& impl, const Program& program) {
+  return instance::LiveInstance::create(impl.engine(), program.shared_data(), WasiProfile{},
                                        ExecutionLimits{});
 }
 
 }  // namespace
-
-ProgramKind Program::kind() const { return data_->kind; }
-const std::string& Program::name() const { return data_->name; }
-std::uint64_t Program::size_bytes() const { return data_->size_bytes; }
 
 Runtime::Runtime(std::unique_ptr<internal::RuntimeImpl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() = default;
@@ -187,7 +186,7 @@ Result<Program> Runtime::load_bytes(std::span<const std::byte> bytes, std::strin
 Result<RunOutcome> Runtime::run(const Program& program, const WasiProfile& profile,
                                 const ExecutionLimits& limits) {
   return guarded("running a program", [&]() -> Result<RunOutcome> {
-    ORIVON_TRY(auto instance, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
+    ORIVON_TRY(auto instance, instance::LiveInstance::create(impl_->engine(), program.shared_data(),
                                                             profile, limits));
     return instance.run_command();
   });
@@ -197,7 +196,7 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
                                       const WasiProfile& profile, const ExecutionLimits& limits) {
   return guarded("invoking a function", [&]() -> Result<InvokeOutcome> {
     ORIVON_TRY(auto expression, values::parse_call_expression(call));
-    ORIVON_TRY(auto instance, runtime::LiveInstance::create(impl_->engine(), program.shared_data(),
+    ORIVON_TRY(auto instance, instance::LiveInstance::create(impl_->engine(), program.shared_data(),
                                                             profile, limits));
     return instance.invoke(expression);
   });

@@ -10,7 +10,7 @@
 
 #include "core/limits.h"
 #include "grants/service_profile.h"
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 
 namespace orivon::supervisor {
 namespace {
@@ -106,15 +106,20 @@ struct Supervisor::Service {
   std::atomic<std::int64_t> deadline_ns{std::numeric_limits<std::int64_t>::max()};
 
   // Only touched by the thread that holds the store (`busy`).
-  std::optional<runtime::LiveInstance> live;
+  std::optional<instance::LiveInstance> live;
   bool daemon = false;
 
   std::unique_ptr<LogSink> logs;
 };
 
 Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
-                       std::filesystem::path log_dir, std::size_t workers)
-    : engine_(engine), registry_(registry), log_dir_(std::move(log_dir)), pool_(workers) {
+                       std::filesystem::path log_dir, std::size_t workers,
+                       const LinksFactory& make_links)
+    : engine_(engine),
+      registry_(registry),
+      log_dir_(std::move(log_dir)),
+      links_(make_links ? make_links(*this) : nullptr),
+      pool_(workers) {
   if (!log_dir_.empty()) {
     std::error_code ignored;
     std::filesystem::create_directories(log_dir_, ignored);
@@ -346,7 +351,7 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
     crash(s, program.error());
     return;
   }
-  runtime::StoreHooks hooks;
+  instance::StoreHooks hooks;
   LogSink* logs = s.logs.get();
   hooks.output = [logs](bool is_stderr, std::string_view bytes) {
     logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
@@ -361,7 +366,7 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
     }
     return ok();
   };
-  hooks.links = links_;
+  hooks.links = links_.get();
   hooks.module = s.id;
   // Default deny: the profile holds only what the client allowed, read
   // (and its directories checked) afresh at every start.
@@ -382,7 +387,7 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   ExecutionLimits limits;
   limits.max_memory_bytes = settings.max_memory_bytes;
   auto live = with_deadline(s.deadline_ns, settings.call_deadline, [&] {
-    return runtime::LiveInstance::create(engine_, program->shared_data(), profile, limits,
+    return instance::LiveInstance::create(engine_, program->shared_data(), profile, limits,
                                          std::move(hooks));
   });
   if (!live) {
@@ -447,7 +452,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
 template <typename F>
 auto Supervisor::run_call(const std::shared_ptr<Service>& held, std::chrono::milliseconds deadline,
                           F&& invoke, bool state_checked)
-    -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
+    -> decltype(invoke(std::declval<instance::LiveInstance&>())) {
   t_call_chain.push_back(&held->name);
   auto outcome = run_held(*held, deadline, std::forward<F>(invoke), state_checked);
   t_call_chain.pop_back();
@@ -458,7 +463,7 @@ auto Supervisor::run_call(const std::shared_ptr<Service>& held, std::chrono::mil
 template <typename F>
 auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke,
                           bool state_checked)
-    -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
+    -> decltype(invoke(std::declval<instance::LiveInstance&>())) {
   // `live` is only changed by the thread holding the store, which is us.
   if (!s.live) {
     return Error(ErrorCode::FailedPrecondition, "'" + s.id.str() + "' is not running");
@@ -485,7 +490,7 @@ auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& in
 
 template <typename F>
 auto Supervisor::call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
-                             F&& invoke) -> decltype(invoke(std::declval<runtime::LiveInstance&>())) {
+                             F&& invoke) -> decltype(invoke(std::declval<instance::LiveInstance&>())) {
   auto svc = find(id);
   if (!svc) {
     return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
@@ -507,7 +512,7 @@ auto Supervisor::call_client(const ModuleId& id, std::optional<std::chrono::mill
 Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExpression& expression,
                                        std::optional<std::chrono::milliseconds> timeout) {
   return call_client(id, timeout,
-                     [&](runtime::LiveInstance& live) { return live.invoke(expression); });
+                     [&](instance::LiveInstance& live) { return live.invoke(expression); });
 }
 
 Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
@@ -540,7 +545,7 @@ Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
     }
   }
   if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
-  auto outcome = run_call(svc, deadline, [&](runtime::LiveInstance& live) {
+  auto outcome = run_call(svc, deadline, [&](instance::LiveInstance& live) {
     return live.call_values(function, args);
   }, /*state_checked=*/taken);
   if (!outcome && is_guest_failure(outcome.error())) {
@@ -553,7 +558,7 @@ Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, std::strin
                                                   std::span<const Value> args,
                                                   std::optional<std::chrono::milliseconds> timeout) {
   return call_client(id, timeout,
-                     [&](runtime::LiveInstance& live) { return live.call_typed(function, args); });
+                     [&](instance::LiveInstance& live) { return live.call_typed(function, args); });
 }
 
 bool Supervisor::is_running(const ModuleId& id) {

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -26,11 +27,12 @@
 #include <vector>
 
 #include "engine/engine.h"
-#include "orivon/runtime.h"
+#include "orivon/module_info.h"
+#include "orivon/outcomes.h"
 #include "orivon/service.h"
 #include "registry/module_registry.h"
-#include "runtime/links.h"
-#include "runtime/live_instance.h"
+#include "instance/links.h"
+#include "instance/live_instance.h"
 #include "supervisor/log_sink.h"
 #include "supervisor/worker_pool.h"
 #include "values/call_expression.h"
@@ -43,10 +45,18 @@ class Supervisor {
   // (and names the same service) until the module is forgotten.
   struct Service;
 
+  // Makes the Links through which the instances this supervisor starts reach
+  // other modules (see instance/links.h). Called once, by the constructor,
+  // with the supervisor being built: it may keep the reference but must not
+  // call it yet.
+  using LinksFactory = std::function<std::unique_ptr<instance::Links>(Supervisor&)>;
+
   // `engine` and `registry` must outlive the supervisor. Logs go to
-  // `log_dir` (created if missing); empty keeps them in memory only.
+  // `log_dir` (created if missing); empty keeps them in memory only. Without
+  // `make_links`, services cannot call other modules.
   Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
-             std::filesystem::path log_dir, std::size_t workers);
+             std::filesystem::path log_dir, std::size_t workers,
+             const LinksFactory& make_links = {});
   ~Supervisor();  // stops every service, newest first
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -89,10 +99,6 @@ class Supervisor {
   void note(const ModuleId& id, const std::string& text);
   // Counts a call the service was refused (see ServiceMetrics).
   void count_denial(const ModuleId& id);
-  // Instances started from now on link their imports of other modules
-  // through `links` (which must outlive the supervisor's instances).
-  void set_links(runtime::Links* links) { links_ = links; }
-
   // Settings take effect at the next start. The client's settings win over
   // the manifest's: once a client set them, the manifest's are not applied.
   enum class SettingsSource { Manifest, Client };
@@ -129,15 +135,15 @@ class Supervisor {
   template <typename F>
   auto run_call(const std::shared_ptr<Service>& held, std::chrono::milliseconds deadline,
                 F&& invoke, bool state_checked = false)
-      -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
+      -> decltype(invoke(std::declval<instance::LiveInstance&>()));
   template <typename F>
   auto run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke, bool state_checked)
-      -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
+      -> decltype(invoke(std::declval<instance::LiveInstance&>()));
   // A client's call: takes the store (waiting at most its deadline) and runs
   // `invoke` under the call deadline, shortened to `timeout` if given.
   template <typename F>
   auto call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
-                   F&& invoke) -> decltype(invoke(std::declval<runtime::LiveInstance&>()));
+                   F&& invoke) -> decltype(invoke(std::declval<instance::LiveInstance&>()));
 
   // Puts `id` last in the start order (first if it is new there).
   void note_started_locked(const std::string& id);
@@ -159,6 +165,8 @@ class Supervisor {
   engine::Engine& engine_;
   registry::ModuleRegistry& registry_;
   std::filesystem::path log_dir_;
+  // Declared before the services, so it outlives their instances.
+  const std::unique_ptr<instance::Links> links_;
 
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Service>> services_;  // guarded by mutex_
@@ -171,7 +179,6 @@ class Supervisor {
       start_positions_;  // guarded by mutex_
   std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
   std::uint64_t next_subscription_ = 1;                       // guarded by mutex_
-  runtime::Links* links_ = nullptr;
 
   // Which thread waits for which service, to find cycles (see acquire).
   std::mutex waits_mutex_;

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "engine/error_conversion.h"
-#include "runtime/instance_impl.h"
+#include "instance/instance_impl.h"
 #include "values/core_values.h"
 #include "values/numeric_bridge.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 namespace {
 
 namespace wc = wasmtime::component;
@@ -441,4 +441,4 @@ Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

@@ -1,12 +1,12 @@
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 
 #include "core/limits.h"
 
-#include "runtime/instance_impl.h"
-#include "runtime/store_setup.h"
+#include "instance/instance_impl.h"
+#include "instance/store_setup.h"
 #include "values/value_conversion.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 namespace {
 
 // What an instance is expected to cost before it exists. Measured on a host
@@ -118,4 +118,4 @@ bool LiveInstance::has_function(std::string_view name) { return impl_->has_funct
 
 std::uint64_t LiveInstance::memory_bytes() { return impl_->memory_bytes(); }
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

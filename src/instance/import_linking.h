@@ -17,10 +17,10 @@
 #include <wasmtime/component.hh>
 
 #include "engine/engine.h"
-#include "runtime/links.h"
+#include "instance/links.h"
 #include "wasi/http_policy.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 
 // One imported function of one module, with its cached route.
 struct ImportSite {
@@ -72,4 +72,4 @@ class LinkState : public std::enable_shared_from_this<LinkState> {
   std::set<std::string> instantiating_;       // libraries being instantiated (cycle guard)
 };
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

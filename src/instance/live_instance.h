@@ -18,12 +18,14 @@
 
 #include "engine/engine.h"
 #include "engine/program_data.h"
-#include "runtime/links.h"
-#include "orivon/runtime.h"
+#include "instance/links.h"
+#include "orivon/limits.h"
+#include "orivon/outcomes.h"
 #include "orivon/value.h"
+#include "orivon/wasi_profile.h"
 #include "values/call_expression.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 
 struct StoreHooks {
   // When set, receives the guest's stdout (false) and stderr (true) instead
@@ -128,4 +130,4 @@ class LiveInstance {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

@@ -23,7 +23,7 @@
 #include "orivon/ids.h"
 #include "orivon/result.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 
 // Where one imported function leads, for one caller.
 struct Route {
@@ -66,4 +66,4 @@ class Links {
   virtual void record_denial(const ModuleId& caller, const Route& route) = 0;
 };
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "engine/error_conversion.h"
-#include "runtime/instance_impl.h"
+#include "instance/instance_impl.h"
 #include "values/numeric_bridge.h"
 #include "values/value_conversion.h"
 #include "values/wave.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 namespace {
 
 namespace wc = wasmtime::component;
@@ -352,4 +352,4 @@ Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

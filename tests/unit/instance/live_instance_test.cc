@@ -1,7 +1,7 @@
 // LiveInstance's typed fast path: a function looked up once and called with
 // public Values, on core modules and components.
 
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "engine/program_loader.h"
 #include "support/process.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 namespace {
 
 constexpr std::string_view kCore = R"(
@@ -228,4 +228,4 @@ TEST_F(LiveInstanceTest, ComponentCompoundValuesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

@@ -1,10 +1,10 @@
-#include "runtime/import_linking.h"
+#include "instance/import_linking.h"
 
 #include "engine/error_conversion.h"
 #include "values/core_values.h"
 #include "values/numeric_bridge.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 namespace {
 
 namespace wc = wasmtime::component;
@@ -263,4 +263,4 @@ Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store, con
   return functions.emplace(route.function, *func).first->second;
 }
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

@@ -12,10 +12,10 @@
 
 #include <wasmtime.hh>
 
-#include "runtime/import_linking.h"
-#include "runtime/live_instance.h"
+#include "instance/import_linking.h"
+#include "instance/live_instance.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 
 class LiveInstance::Impl {
  public:
@@ -60,4 +60,4 @@ Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
     std::shared_ptr<const wasi::HttpPolicy> http);
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

@@ -1,11 +1,11 @@
-#include "runtime/store_setup.h"
+#include "instance/store_setup.h"
 
 #include <memory>
 #include <string>
 
 #include "wasi/wasi_config_builder.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 namespace {
 
 // What a custom WASI output stream carries to the C callback.
@@ -64,4 +64,4 @@ Result<wasmtime::Store> make_store(engine::Engine& engine, const WasiProfile& pr
   return store;
 }
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

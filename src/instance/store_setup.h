@@ -6,9 +6,9 @@
 #include "orivon/limits.h"
 #include "orivon/result.h"
 #include "orivon/wasi_profile.h"
-#include "runtime/live_instance.h"
+#include "instance/live_instance.h"
 
-namespace orivon::runtime {
+namespace orivon::instance {
 
 // A fresh store for one instance: limits applied, WASI configured from the
 // profile, and the hooks (output capture, per-tick check) installed. The
@@ -16,4 +16,4 @@ namespace orivon::runtime {
 Result<wasmtime::Store> make_store(engine::Engine& engine, const WasiProfile& profile,
                                    const ExecutionLimits& limits, const StoreHooks& hooks);
 
-}  // namespace orivon::runtime
+}  // namespace orivon::instance

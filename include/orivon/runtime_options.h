@@ -1,0 +1,28 @@
+#pragma once
+
+/// \file
+/// RuntimeOptions: what a client chooses once, when it creates a Runtime
+/// (see runtime.h): fuel metering, the state directory, the capacity limits.
+
+#include <filesystem>
+
+#include "orivon/capacity.h"
+
+namespace orivon {
+
+/// Whether the engine counts fuel. Counting costs a little on every call, so
+/// it is chosen once per Runtime; ExecutionLimits::fuel requires it.
+enum class FuelMetering { Off, On };
+
+struct RuntimeOptions {
+  FuelMetering fuel = FuelMetering::Off;
+  /// Where the registry lives (created 0700 if missing). Empty: no registry;
+  /// the registry methods then fail with FailedPrecondition.
+  std::filesystem::path state_dir;
+  /// How much of the machine live instances may fill (see capacity.h). An
+  /// instance past a limit is refused with ResourceExhausted; a service so
+  /// refused is crashed with that cause.
+  CapacityOptions capacity;
+};
+
+}  // namespace orivon
