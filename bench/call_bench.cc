@@ -23,6 +23,7 @@
 #include "bench/bench_support.h"
 #include "engine/program_loader.h"
 #include "instance/live_instance.h"
+#include "runtime/text_calls.h"
 #include "values/call_expression.h"
 
 namespace orivon::bench {
@@ -36,6 +37,7 @@ constexpr int kCpuRounds = 2000;  // 2000 x 1024 words: a few ms per call
 // A live orivon instance of `program`, on an engine with `fuel`.
 struct OrivonLive {
   std::unique_ptr<engine::Engine> engine;
+  std::shared_ptr<const internal::ProgramData> program;
   std::unique_ptr<instance::LiveInstance> instance;
 
   static OrivonLive create_core(FuelMetering fuel) {
@@ -46,6 +48,7 @@ struct OrivonLive {
     auto program = must(engine::load_program(live.engine->wasmtime_engine(), as_bytes(kCoreModule),
                                              "core.wat"),
                         "compiling core.wat");
+    live.program = program.shared_data();
     live.instance = std::make_unique<instance::LiveInstance>(must(
         instance::LiveInstance::create(*live.engine, program.shared_data(), {}, {}), "instantiating"));
     return live;
@@ -57,6 +60,7 @@ struct OrivonLive {
     auto program = must(engine::load_program_file(live.engine->wasmtime_engine(),
                                                   guest_path("bench_typed.component.wasm")),
                         "compiling bench_typed");
+    live.program = program.shared_data();
     live.instance = std::make_unique<instance::LiveInstance>(must(
         instance::LiveInstance::create(*live.engine, program.shared_data(), {}, {}), "instantiating"));
     return live;
@@ -83,16 +87,22 @@ void call_orivon_typed(benchmark::State& state, OrivonLive& live, std::string_vi
 
 void call_orivon(benchmark::State& state, OrivonLive& live, const std::string& text,
                  std::int64_t items_per_call) {
-  // The call text is parsed per call, as call_service does with what it is
-  // given.
+  // The call text is parsed per call and the results formatted, as
+  // Runtime::call does with the text it is given.
   for (auto _ : state) {
     auto call = values::parse_call_expression(text);
-    auto outcome = live.instance->invoke(*call);
-    if (!outcome) {
-      state.SkipWithError(outcome.error().to_string().c_str());
+    auto typed = runtime::parse_text_call(live.engine->wasmtime_engine(), *live.program, *call);
+    if (!typed) {
+      state.SkipWithError(typed.error().to_string().c_str());
       break;
     }
-    benchmark::DoNotOptimize(outcome);
+    auto returned = instance::call_by_name(*live.instance, typed->function.name, typed->args);
+    if (!returned) {
+      state.SkipWithError(returned.error().to_string().c_str());
+      break;
+    }
+    auto text_results = runtime::format_results(live.program->kind, returned->values);
+    benchmark::DoNotOptimize(text_results);
   }
   state.SetItemsProcessed(state.iterations() * items_per_call);
 }

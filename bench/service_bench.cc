@@ -218,8 +218,11 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
       },
       [parts](const orivon::ModuleId& id) { return parts->supervisor->start(id); },
       [parts](const orivon::ModuleId& id, std::string_view call) {
+        // The density benchmark calls only `ping()`: a name, no arguments.
         auto expression = orivon::values::parse_call_expression(call);
-        return expression && static_cast<bool>(parts->supervisor->call(id, *expression, std::nullopt));
+        return expression && expression->arguments.empty() &&
+               static_cast<bool>(parts->supervisor->call(
+                   id, expression->name, {}, orivon::supervisor::Supervisor::CallOptions{}));
       },
       [parts]() {
         parts->supervisor.reset();

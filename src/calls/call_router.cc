@@ -1,12 +1,68 @@
 #include "calls/call_router.h"
 
 #include "orivon/grants.h"
-#include "values/value_conversion.h"
 
 namespace orivon::calls {
 namespace {
 
 using instance::Route;
+namespace route = instance::route;
+
+// A running service, reached through its supervisor handle.
+class ServiceCallee final : public instance::Callee {
+ public:
+  ServiceCallee(supervisor::Supervisor& supervisor,
+                std::shared_ptr<supervisor::Supervisor::Service> service)
+      : supervisor_(supervisor), service_(std::move(service)) {}
+  Result<std::vector<Value>> call(const std::string& function,
+                                  std::span<const Value> args) override {
+    supervisor::Supervisor::CallOptions options;
+    options.from = supervisor::Supervisor::CallOptions::From::Module;
+    ORIVON_TRY(auto returned, supervisor_.call(service_, function, args, options));
+    return std::move(returned.values);
+  }
+
+ private:
+  supervisor::Supervisor& supervisor_;
+  const std::shared_ptr<supervisor::Supervisor::Service> service_;
+};
+
+// A group: one of its running members serves the call.
+class GroupCallee final : public instance::Callee {
+ public:
+  GroupCallee(CallRouter& router, ModuleId group) : router_(router), group_(std::move(group)) {}
+  Result<std::vector<Value>> call(const std::string& function,
+                                  std::span<const Value> args) override {
+    return router_.call_group(group_, function, args);
+  }
+
+ private:
+  CallRouter& router_;
+  const ModuleId group_;
+};
+
+// A function the embedding client registered.
+class HostCallee final : public instance::Callee {
+ public:
+  explicit HostCallee(std::shared_ptr<const HostFunction> callback)
+      : callback_(std::move(callback)) {}
+  // Results are unchecked here: Wasmtime checks each against the import's
+  // type when it hands it to the guest, and a mismatch traps the caller.
+  Result<std::vector<Value>> call(const std::string& function,
+                                  std::span<const Value> args) override {
+    Result<std::vector<Value>> returned = std::vector<Value>{};
+    try {
+      returned = (*callback_)(args);
+    } catch (...) {
+      return Error(ErrorCode::Internal, "the host function " + function + " threw");
+    }
+    if (!returned) return Error::wrap("host function " + function, returned.error());
+    return returned;
+  }
+
+ private:
+  const std::shared_ptr<const HostFunction> callback_;
+};
 
 bool permits(const registry::GrantSnapshot::Entry& entry, const std::string& function) {
   return entry.all || entry.functions.contains(function);
@@ -27,22 +83,19 @@ std::string provided_name(const ModuleId& target, const registry::ExportTable& e
   return exports.functions.contains(std::string(function)) ? std::string(function) : std::string();
 }
 
-Route::Kind kind_of(const ModuleId& target) {
-  switch (target.kind()) {
-    case ModuleKind::Library: return Route::Kind::Library;
-    case ModuleKind::Group: return Route::Kind::Group;
-    case ModuleKind::Service: break;
-  }
-  return Route::Kind::Service;
+route::Denied denied_route(const ModuleId& caller, const std::string& target,
+                          const std::string& name) {
+  return route::Denied{target, name,
+                       "'" + caller.str() + "' may not call " + name + " of '" + target +
+                           "': no grant (orivon grant " + caller.str() + " " + target + " " +
+                           name + ")"};
 }
 
 }  // namespace
 
 Route CallRouter::resolve_host(const ModuleId& caller, std::string_view interface,
-                              std::string_view function) {
-  Route route;
-  route.target = "host";
-  route.function = std::string(interface) + "#" + std::string(function);
+                               std::string_view function) {
+  const std::string name = std::string(interface) + "#" + std::string(function);
   bool granted = false;
   if (auto allowed = registry_.allowed_grants(caller)) {
     for (const auto& text : *allowed) {
@@ -52,45 +105,17 @@ Route CallRouter::resolve_host(const ModuleId& caller, std::string_view interfac
     }
   }
   if (!granted) {
-    route.kind = Route::Kind::Denied;
-    route.message = "'" + caller.str() + "' may not call the host function " + route.function +
-                    ": no grant (orivon allow " + caller.str() + " host:" +
-                    std::string(interface) + ")";
-    return route;
+    return route::Denied{"", name,
+                         "'" + caller.str() + "' may not call the host function " + name +
+                             ": no grant (orivon allow " + caller.str() + " host:" +
+                             std::string(interface) + ")"};
   }
   auto callback = host_functions_.find(interface, function);
   if (!callback) {
-    route.kind = Route::Kind::Unavailable;
-    route.message = "the host registered no function " + route.function + " (imported by '" +
-                    caller.str() + "')";
-    return route;
+    return route::Unavailable{"the host registered no function " + name + " (imported by '" +
+                              caller.str() + "')"};
   }
-  route.kind = Route::Kind::Host;
-  route.handle = std::const_pointer_cast<HostFunction>(callback);
-  return route;
-}
-
-Result<std::vector<wasmtime::component::Val>> CallRouter::call_host(
-    const Route& route, std::span<const wasmtime::component::Val> args) {
-  std::vector<Value> values;
-  values.reserve(args.size());
-  for (const auto& arg : args) {
-    ORIVON_TRY(auto value, values::from_wasmtime(arg));
-    values.push_back(std::move(value));
-  }
-  const auto& callback = *std::static_pointer_cast<const HostFunction>(route.handle);
-  Result<std::vector<Value>> returned = std::vector<Value>{};
-  try {
-    returned = callback(values);
-  } catch (...) {
-    return Error(ErrorCode::Internal, "the host function " + route.function + " threw");
-  }
-  if (!returned) return Error::wrap("host function " + route.function, returned.error());
-  // Unchecked here: Wasmtime checks each result against the import's type
-  // when it hands it to the guest, and a mismatch traps the caller.
-  std::vector<wasmtime::component::Val> results;
-  for (const auto& value : *returned) results.push_back(values::to_wasmtime_unchecked(value));
-  return results;
+  return route::Remote{"host", name, std::make_shared<HostCallee>(std::move(callback))};
 }
 
 Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
@@ -101,31 +126,26 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
   const auto core_target = ModuleId::parse(import);  // a core caller names its target
 
   auto route_to = [&](const ModuleId& target, std::string name) -> Route {
-    Route route;
-    route.kind = kind_of(target);
-    route.target = target.str();
-    route.function = std::move(name);
-    if (route.kind == Route::Kind::Service) route.handle = supervisor_.handle(target);
-    if (route.kind == Route::Kind::Library) {
-      auto program = registry_.program(target);
-      if (!program) {
-        route.kind = Route::Kind::Unavailable;
-        route.message = "library '" + target.str() + "' cannot be loaded: " +
-                        program.error().message();
-      } else {
-        route.program = program->shared_data();
+    switch (target.kind()) {
+      case ModuleKind::Library: {
+        auto program = registry_.program(target);
+        if (!program) {
+          return route::Unavailable{"library '" + target.str() + "' cannot be loaded: " +
+                                    program.error().message()};
+        }
+        return route::Library{target, std::move(name), program->shared_data()};
       }
+      case ModuleKind::Group:
+        return route::Remote{target.str(), std::move(name),
+                             std::make_shared<GroupCallee>(*this, target)};
+      case ModuleKind::Service:
+        break;
     }
-    return route;
+    return route::Remote{target.str(), std::move(name),
+                         std::make_shared<ServiceCallee>(supervisor_, supervisor_.handle(target))};
   };
-  auto denied = [&](const std::string& target, const std::string& name) {
-    Route route;
-    route.kind = Route::Kind::Denied;
-    route.target = target;
-    route.function = name;
-    route.message = "'" + caller.str() + "' may not call " + name + " of '" + target +
-                    "': no grant (orivon grant " + caller.str() + " " + target + " " + name + ")";
-    return route;
+  auto denied = [&](const std::string& target, const std::string& name) -> Route {
+    return denied_route(caller, target, name);
   };
 
   // Which target provides the import, and by which name.
@@ -178,13 +198,8 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
       std::string name = provides(*core_target);
       return denied(core_target->str(), name.empty() ? std::string(function) : name);
     }
-    Route route;
-    route.kind = Route::Kind::Unavailable;
-    route.target = core_target->str();
-    route.function = std::string(function);
-    route.message = "'" + caller.str() + "' imports " + std::string(function) + " from '" +
-                    core_target->str() + "', which is not installed";
-    return route;
+    return route::Unavailable{"'" + caller.str() + "' imports " + std::string(function) +
+                              " from '" + core_target->str() + "', which is not installed"};
   }
   // A group standing for the interface is what the caller should be
   // granted, so it is named before any single module exporting it.
@@ -199,31 +214,13 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
     }
     if (module_provider) return *module_provider;
   }
-  Route route;
-  route.kind = Route::Kind::Unavailable;
-  route.function = std::string(import) + "#" + std::string(function);
-  route.message = "no installed module exports " + route.function + " (imported by '" +
-                  caller.str() + "')";
-  return route;
+  return route::Unavailable{"no installed module exports " + std::string(import) + "#" +
+                            std::string(function) + " (imported by '" + caller.str() + "')"};
 }
 
-Result<std::vector<wasmtime::component::Val>> CallRouter::call(
-    const Route& route, std::span<const wasmtime::component::Val> args) {
-  if (route.kind == Route::Kind::Host) return call_host(route, args);
-  if (route.kind == Route::Kind::Service && route.handle) {
-    return supervisor_.call_values(
-        std::static_pointer_cast<supervisor::Supervisor::Service>(route.handle), route.function,
-        args);
-  }
-  auto target = ModuleId::parse(route.target);
-  if (!target) return Error(ErrorCode::Internal, "bad route target '" + route.target + "'");
-  if (route.kind == Route::Kind::Group) return call_group(*target, route.function, args);
-  return supervisor_.call_values(*target, route.function, args);
-}
-
-Result<std::vector<wasmtime::component::Val>> CallRouter::call_group(
-    const ModuleId& group, const std::string& function,
-    std::span<const wasmtime::component::Val> args) {
+Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
+                                                  const std::string& function,
+                                                  std::span<const Value> args) {
   ORIVON_TRY(auto spec, registry_.group(group));
   const auto snapshot = registry_.grant_snapshot();
   std::vector<ModuleId> members;
@@ -246,19 +243,22 @@ Result<std::vector<wasmtime::component::Val>> CallRouter::call_group(
   for (std::size_t i = 0; i < members.size(); ++i) {
     const ModuleId& member = members[(start + i) % members.size()];
     if (!supervisor_.is_running(member)) continue;
-    auto result = supervisor_.call_values(member, function, args);
+    supervisor::Supervisor::CallOptions options;
+    options.from = supervisor::Supervisor::CallOptions::From::Module;
+    auto result = supervisor_.call(member, function, args, options);
     if (!result && result.error().code() == ErrorCode::FailedPrecondition &&
         result.error().message().find("is not running") != std::string::npos) {
       continue;
     }
-    return result;
+    if (!result) return result.error();
+    return std::move(result->values);
   }
   return Error(ErrorCode::Unavailable, "no member of group '" + group.str() + "' is running");
 }
 
-void CallRouter::record_denial(const ModuleId& caller, const Route& route) {
+void CallRouter::record_denial(const ModuleId& caller, const route::Denied& denied) {
   supervisor_.count_denial(caller);
-  supervisor_.note(caller, "denied: " + route.message);
+  supervisor_.note(caller, "denied: " + denied.message);
 }
 
 }  // namespace orivon::calls

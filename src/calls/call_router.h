@@ -46,23 +46,19 @@ class CallRouter final : public instance::Links {
     return registry_.links_version() + host_functions_.generation();
   }
   instance::Route resolve(const ModuleId& caller, std::string_view import,
-                         std::string_view function) override;
-  Result<std::vector<wasmtime::component::Val>> call(
-      const instance::Route& route, std::span<const wasmtime::component::Val> args) override;
-  void record_denial(const ModuleId& caller, const instance::Route& route) override;
+                          std::string_view function) override;
+  void record_denial(const ModuleId& caller, const instance::route::Denied& denied) override;
 
   // A call into a group by a client (or a module): the first healthy member
   // (or the next in turn), failing over to the others while they are not
-  // running. Unavailable when none runs.
-  Result<std::vector<wasmtime::component::Val>> call_group(
-      const ModuleId& group, const std::string& function,
-      std::span<const wasmtime::component::Val> args);
+  // running. Members are called as another module would call them (numbers
+  // take their kinds). Unavailable when none runs.
+  Result<std::vector<Value>> call_group(const ModuleId& group, const std::string& function,
+                                        std::span<const Value> args);
 
  private:
   instance::Route resolve_host(const ModuleId& caller, std::string_view interface,
-                              std::string_view function);
-  Result<std::vector<wasmtime::component::Val>> call_host(
-      const instance::Route& route, std::span<const wasmtime::component::Val> args);
+                               std::string_view function);
 
   registry::ModuleRegistry& registry_;
   supervisor::Supervisor& supervisor_;

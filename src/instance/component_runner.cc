@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "engine/error_conversion.h"
+#include "engine/function_type.h"
 #include "instance/instance_impl.h"
 #include "values/numeric_bridge.h"
 #include "values/value_conversion.h"
-#include "values/wave.h"
 
 namespace orivon::instance {
 namespace {
@@ -20,36 +20,12 @@ namespace wc = wasmtime::component;
 
 constexpr std::string_view kRunInterfacePrefix = "wasi:cli/run@";
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out.empty() ? "(none)" : out;
-}
-
-// Resolves `name` ("func", "iface#func", or an unqualified function that
-// exactly one exported interface has) to its export index.
-Result<wc::ExportIndex> resolve_export(const std::vector<std::string>& exports,
-                                       const internal::ProgramData& program,
-                                       const std::string& name) {
+// The export index of the function export `name` (see
+// engine::qualify_component_function for the names it accepts).
+Result<wc::ExportIndex> resolve_export(const internal::ProgramData& program,
+                                       std::string_view name) {
+  ORIVON_TRY(auto qualified, engine::qualify_component_function(program, name));
   const auto& component = *program.component;
-  std::string qualified = name;
-  if (name.find('#') == std::string::npos &&
-      std::find(exports.begin(), exports.end(), name) == exports.end()) {
-    std::vector<std::string> matches;
-    for (const auto& candidate : exports) {
-      auto hash = candidate.find('#');
-      if (hash != std::string::npos && candidate.substr(hash + 1) == name) matches.push_back(candidate);
-    }
-    if (matches.size() > 1) {
-      return Error(ErrorCode::InvalidArgument,
-                   "'" + name + "' is ambiguous in '" + program.name + "': " + join(matches));
-    }
-    if (matches.size() == 1) qualified = matches[0];
-  }
-  if (std::find(exports.begin(), exports.end(), qualified) == exports.end()) {
-    return Error(ErrorCode::NotFound, "'" + program.name + "' exports no function '" + name +
-                                          "'; its functions: " + join(exports));
-  }
   auto hash = qualified.find('#');
   if (hash == std::string::npos) {
     auto index = component.export_index(nullptr, qualified);
@@ -114,11 +90,6 @@ class ComponentInstance final : public LiveInstance::Impl {
                             "instantiating '" + program_->name + "'");
   }
 
-  Result<std::optional<std::vector<wc::ValType>>> param_types(std::string_view name) override {
-    ORIVON_TRY(const TypedFunc* typed, find_typed(name));
-    return std::optional<std::vector<wc::ValType>>(typed->params);
-  }
-
   Result<std::size_t> lookup(std::string_view name) override {
     if (auto found = by_name_.find(name); found != by_name_.end()) return found->second;
     ORIVON_TRY(auto func, find_func(std::string(name)));
@@ -135,16 +106,26 @@ class ComponentInstance final : public LiveInstance::Impl {
     return typed_.size() - 1;
   }
 
-  // The typed fast path: each argument is checked and converted against its
-  // parameter type, and the call reuses this instance's scratch vectors.
-  Result<void> call(std::size_t index, std::span<const Value> args,
-                    std::vector<Value>& results) override {
+  // Each argument is converted against its parameter type (see
+  // LiveInstance::Match), and the call reuses this instance's scratch
+  // vectors.
+  Result<void> call(std::size_t index, std::span<const Value> args, std::vector<Value>& results,
+                    LiveInstance::Match match) override {
     results.clear();
     if (exit_code) return exited_error();
     const TypedFunc& typed = typed_[index];
     if (typed.params.size() != args.size()) return count_error(typed, args.size());
     arguments_.clear();
     for (std::size_t i = 0; i < args.size(); ++i) {
+      if (match == LiveInstance::Match::Numbers) {
+        // As another module's guest passed it: Wasmtime checks it.
+        auto passed = values::to_wasmtime_unchecked(args[i]);
+        if (values::needs_coercion(passed, typed.params[i])) {
+          passed = values::coerce_number(passed, typed.params[i]);
+        }
+        arguments_.push_back(std::move(passed));
+        continue;
+      }
       auto value = values::to_wasmtime(args[i], typed.params[i]);
       if (!value) {
         arguments_.clear();
@@ -170,64 +151,6 @@ class ComponentInstance final : public LiveInstance::Impl {
     }
     result_slots_.clear();
     return ok();
-  }
-
-  Result<std::string> qualified_name(std::string_view name) override {
-    ORIVON_TRY(auto index, resolve_export(exports_, *program_, std::string(name)));
-    (void)index;  // resolvable: exists and is not ambiguous
-    std::string qualified(name);
-    if (!has_function(qualified)) {
-      for (const auto& candidate : exports_) {
-        if (candidate.ends_with("#" + qualified)) return candidate;
-      }
-    }
-    return qualified;
-  }
-
-  Result<LiveInstance::PreparedCall> prepare_call(
-      const values::CallExpression& expression) override {
-    ORIVON_TRY(auto qualified, qualified_name(expression.name));
-    ORIVON_TRY(const TypedFunc* typed, find_typed(expression.name));
-    auto args = values::parse_wave_arguments(expression.arguments, typed->params);
-    if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-    return LiveInstance::PreparedCall{qualified, std::move(*args)};
-  }
-
-  Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
-    if (exit_code) return InvokeOutcome{{}, exit_code};
-    ORIVON_TRY(const TypedFunc* typed, find_typed(expression.name));
-    auto args = values::parse_wave_arguments(expression.arguments, typed->params);
-    if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-    std::vector<wc::Val> results;
-    if (typed->has_result) results.emplace_back(false);
-    ORIVON_RETURN_IF_ERROR(call(typed->func, *args, results));
-    if (exit_code) return InvokeOutcome{{}, exit_code};
-    std::string text;
-    if (!results.empty()) text = values::format_wave(results[0]);
-    return InvokeOutcome{text, std::nullopt};
-  }
-
-  // The hot path of a call from another module: the export and its types
-  // are looked up once per name; arguments are passed through untouched
-  // unless a number needs its kind changed (a core module's caller).
-  Result<std::vector<wc::Val>> call_values(std::string_view name,
-                                           std::span<const wc::Val> args) override {
-    if (exit_code) return exited_error();
-    ORIVON_TRY(const TypedFunc* typed, find_typed(name));
-    if (typed->params.size() != args.size()) return count_error(*typed, args.size());
-    std::vector<wc::Val> results;
-    if (typed->has_result) results.emplace_back(false);
-    std::vector<wc::Val> coerced;
-    std::span<const wc::Val> pass = args;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (!values::needs_coercion(args[i], typed->params[i])) continue;
-      if (coerced.empty()) coerced.assign(args.begin(), args.end());
-      coerced[i] = values::coerce_number(args[i], typed->params[i]);
-      pass = coerced;
-    }
-    ORIVON_RETURN_IF_ERROR(call(typed->func, pass, results));
-    if (exit_code) return exited_error();
-    return results;
   }
 
   Result<RunOutcome> run_command() override {
@@ -270,7 +193,7 @@ class ComponentInstance final : public LiveInstance::Impl {
   Result<wc::Func> find_func(const std::string& name) {
     auto cached = functions_.find(name);
     if (cached == functions_.end()) {
-      ORIVON_TRY(auto index, resolve_export(exports_, *program_, name));
+      ORIVON_TRY(auto index, resolve_export(*program_, name));
       auto func = instance_->get_func(store_, index);
       if (!func) return Error(ErrorCode::Internal, "'" + name + "' is not a function");
       cached = functions_.emplace(name, *func).first;
@@ -290,12 +213,6 @@ class ComponentInstance final : public LiveInstance::Impl {
                  "'" + typed.name + "' of '" + program_->name + "' takes " +
                      std::to_string(typed.params.size()) + " arguments, not " +
                      std::to_string(count));
-  }
-
-  // The export `name` with its types (see lookup).
-  Result<const TypedFunc*> find_typed(std::string_view name) {
-    ORIVON_TRY(auto index, lookup(name));
-    return &typed_[index];
   }
 
   // Calls `func` and runs its post-return. Sets exit_code when the guest

@@ -13,12 +13,9 @@
 #include "engine/error_conversion.h"
 #include "instance/instance_impl.h"
 #include "values/core_values.h"
-#include "values/numeric_bridge.h"
 
 namespace orivon::instance {
 namespace {
-
-namespace wc = wasmtime::component;
 
 // A function export and its type, resolved once per name: reading a type
 // through the C API allocates and walks it, which is work a call should not
@@ -109,20 +106,6 @@ bool raw_from_value(const Value& value, wasmtime::ValKind kind, wasmtime_val_t& 
   }
 }
 
-// The same for a component value (a call from another module).
-Result<wasmtime_val_t> raw_from_component(const wc::Val& value, wasmtime::ValKind kind) {
-  ORIVON_TRY(auto core, values::core_from_component(value, kind));
-  wasmtime_val_t raw{};
-  switch (core.kind()) {
-    case wasmtime::ValKind::I32: raw.kind = WASMTIME_I32; raw.of.i32 = core.i32(); break;
-    case wasmtime::ValKind::I64: raw.kind = WASMTIME_I64; raw.of.i64 = core.i64(); break;
-    case wasmtime::ValKind::F32: raw.kind = WASMTIME_F32; raw.of.f32 = core.f32(); break;
-    case wasmtime::ValKind::F64: raw.kind = WASMTIME_F64; raw.of.f64 = core.f64(); break;
-    default: return not_a_number_error();
-  }
-  return raw;
-}
-
 Error not_numbers_error() {
   return Error(ErrorCode::Unimplemented,
                "only numbers (i32, i64, f32, f64) cross between a core module and a component");
@@ -145,17 +128,6 @@ bool append_value(const wasmtime_val_t& raw, std::vector<Value>& out) {
 bool is_reference(const wasmtime_val_t& raw) {
   return raw.kind != WASMTIME_I32 && raw.kind != WASMTIME_I64 && raw.kind != WASMTIME_F32 &&
          raw.kind != WASMTIME_F64 && raw.kind != WASMTIME_V128 && raw.kind != WASMTIME_FUNCREF;
-}
-
-// The same as a component value.
-Result<wc::Val> component_from_raw(const wasmtime_val_t& raw) {
-  switch (raw.kind) {
-    case WASMTIME_I32: return wc::Val(raw.of.i32);
-    case WASMTIME_I64: return wc::Val(raw.of.i64);
-    case WASMTIME_F32: return wc::Val(raw.of.f32);
-    case WASMTIME_F64: return wc::Val(raw.of.f64);
-    default: return not_numbers_error();
-  }
 }
 
 class CoreInstance final : public LiveInstance::Impl {
@@ -226,8 +198,10 @@ class CoreInstance final : public LiveInstance::Impl {
 
   // The typed fast path: arguments go straight into the C API's values, and
   // the call reuses this instance's scratch arrays.
-  Result<void> call(std::size_t index, std::span<const Value> args,
-                    std::vector<Value>& results) override {
+  // Numbers cross by kind whatever the match: a core function has no other
+  // parameters.
+  Result<void> call(std::size_t index, std::span<const Value> args, std::vector<Value>& results,
+                    LiveInstance::Match) override {
     results.clear();  // keeps its capacity
     const CoreFunction& function = *functions_[index];
     if (exit_code) return exited_error();
@@ -248,53 +222,6 @@ class CoreInstance final : public LiveInstance::Impl {
     if (converted) [[likely]] return ok();
     results.clear();
     return not_numbers_error();
-  }
-
-  Result<InvokeOutcome> invoke(const values::CallExpression& expression) override {
-    if (exit_code) return InvokeOutcome{{}, exit_code};
-    ORIVON_TRY(auto index, lookup(expression.name));
-    const CoreFunction& function = *functions_[index];
-    auto args = values::parse_core_arguments(expression.arguments, function.params);
-    if (!args) return Error::wrap("calling '" + expression.name + "'", args.error());
-    ORIVON_RETURN_IF_ERROR(initialize());
-    if (exit_code) return InvokeOutcome{{}, exit_code};
-    std::vector<wasmtime::Val> results;
-    ORIVON_RETURN_IF_ERROR(call(function.func, *args, results));
-    if (exit_code) return InvokeOutcome{{}, exit_code};
-    return InvokeOutcome{values::format_core_results(results), std::nullopt};
-  }
-
-  // A call from another module: numbers only, converted by kind.
-  Result<std::vector<wc::Val>> call_values(std::string_view name,
-                                           std::span<const wc::Val> args) override {
-    if (exit_code) return exited_error();
-    ORIVON_TRY(auto index, lookup(name));
-    const CoreFunction& function = *functions_[index];
-    if (function.params.size() != args.size()) return count_error(function, args.size());
-    if (raw_args_.size() < args.size()) raw_args_.resize(args.size());
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      auto raw = raw_from_component(args[i], function.params[i]);
-      if (!raw) return Error::wrap("calling '" + function.name + "'", raw.error());
-      raw_args_[i] = *raw;
-    }
-    ORIVON_RETURN_IF_ERROR(call_raw(function, args.size()));
-    if (exit_code) return exited_error();
-    std::vector<wc::Val> out;
-    out.reserve(function.result_count);
-    Result<void> converted = ok();
-    for (std::size_t i = 0; i < function.result_count; ++i) {
-      if (converted) {
-        auto value = component_from_raw(raw_results_[i]);
-        if (value) {
-          out.push_back(std::move(*value));
-        } else {
-          converted = value.error();
-        }
-      }
-      if (is_reference(raw_results_[i])) wasmtime_val_unroot(&raw_results_[i]);  // ours
-    }
-    if (!converted) return converted.error();
-    return out;
   }
 
   Result<RunOutcome> run_command() override {

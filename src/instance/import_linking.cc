@@ -3,6 +3,7 @@
 #include "engine/error_conversion.h"
 #include "values/core_values.h"
 #include "values/numeric_bridge.h"
+#include "values/value_conversion.h"
 
 namespace orivon::instance {
 namespace {
@@ -43,6 +44,14 @@ std::optional<wc::ExportIndex> export_index(const wc::Component& component,
   return component.export_index(&*outer, name.substr(hash + 1));
 }
 
+// The module a route leads to, for messages.
+std::string target_name(const Route& route) {
+  if (const auto* remote = std::get_if<route::Remote>(&route)) return remote->target;
+  if (const auto* library = std::get_if<route::Library>(&route)) return library->target.str();
+  if (const auto* denied = std::get_if<route::Denied>(&route)) return denied->provider;
+  return {};
+}
+
 }  // namespace
 
 Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Component& component,
@@ -75,14 +84,15 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
                                              wasmtime::Span<wc::Val> results)
               -> wasmtime::Result<std::monostate> {
             try {
-              auto returned = state->dispatch(*site, store, std::span<const wc::Val>(args));
-              const bool library = site->route.kind == Route::Kind::Library;
+              auto returned = state->call_component(*site, store, std::span<const wc::Val>(args));
+              // A library shares the caller's store: its failure is the caller's.
+              const bool library = std::holds_alternative<route::Library>(site->route);
               if (!returned) return deliver_failure(func_type, results, returned.error(), !library);
               if (returned->size() != results.size()) {
                 return deliver_failure(
                     func_type, results,
                     Error(ErrorCode::InvalidArgument,
-                          "'" + site->route.target + "' returned " +
+                          "'" + target_name(site->route) + "' returned " +
                               std::to_string(returned->size()) + " values for " + site->function +
                               ", its caller expects " + std::to_string(results.size())),
                     !library);
@@ -142,23 +152,24 @@ Result<void> LinkState::link_core_imports(wasmtime::Linker& linker, const wasmti
             wasmtime::Caller, wasmtime::Span<const wasmtime::Val> args,
             wasmtime::Span<wasmtime::Val> results) -> wasmtime::Result<std::monostate, wasmtime::Trap> {
           try {
-            std::vector<wc::Val> values;
+            std::vector<Value> values;
             values.reserve(args.size());
             for (const auto& arg : args) {
-              auto value = values::component_from_core(arg);
+              auto value = values::value_from_core(arg);
               if (!value) return wasmtime::Trap(value.error().message());
               values.push_back(std::move(*value));
             }
-            auto returned = state->dispatch(*site, std::nullopt, values);
+            auto returned = state->call_core(*site, values);
             if (!returned) return wasmtime::Trap(returned.error().message());
             if (returned->size() != results.size()) {
-              return wasmtime::Trap("'" + site->route.target + "' returned " +
+              return wasmtime::Trap("'" + target_name(site->route) + "' returned " +
                                     std::to_string(returned->size()) + " values for " +
                                     site->function + ", its caller expects " +
                                     std::to_string(results.size()));
             }
             for (std::size_t k = 0; k < results.size(); ++k) {
-              auto value = values::core_from_component((*returned)[k], result_kinds[k]);
+              auto value = values::core_from_component(
+                  values::to_wasmtime_unchecked((*returned)[k]), result_kinds[k]);
               if (!value) return wasmtime::Trap(value.error().message());
               results[k] = std::move(*value);
             }
@@ -175,77 +186,99 @@ Result<void> LinkState::link_core_imports(wasmtime::Linker& linker, const wasmti
   return ok();
 }
 
-Result<std::vector<wc::Val>> LinkState::dispatch(ImportSite& site,
-                                                 std::optional<wasmtime::Store::Context> store,
-                                                 std::span<const wc::Val> args) {
+const Route& LinkState::route_of(ImportSite& site) {
   const std::uint64_t version = links_.version();
   if (site.version != version) {
     site.route = links_.resolve(site.caller, site.import, site.function);
     site.version = version;
   }
-  const Route& route = site.route;
-  switch (route.kind) {
-    case Route::Kind::Denied:
-      links_.record_denial(site.caller, route);
-      return Error(ErrorCode::PermissionDenied, route.message);
-    case Route::Kind::Unavailable:
-      return Error(ErrorCode::Unavailable, route.message);
-    case Route::Kind::Service:
-    case Route::Kind::Group:
-    case Route::Kind::Host:
-      return links_.call(route, args);
-    case Route::Kind::Library: {
-      if (!store) {
-        return Error(ErrorCode::Unimplemented,
-                     "'" + site.caller.str() + "' is a core module; only components can use "
-                     "the library '" + route.target + "'");
-      }
-      ORIVON_TRY(auto func, library_function(*store, route));
-      std::vector<wc::Val> results;
-      if (func.type(*store).result()) results.emplace_back(false);
-      auto called = func.call(*store, args, results);
-      if (!called) {
-        return engine::to_error(called.err(), ErrorCode::Trapped,
-                                "library '" + route.target + "' " + route.function);
-      }
-      auto post = func.post_return(*store);
-      if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
-      return results;
-    }
-  }
-  return Error(ErrorCode::Internal, "unknown route");
+  return site.route;
 }
 
-Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store, const Route& route) {
-  auto library = libraries_.find(route.target);
+Result<std::vector<wc::Val>> LinkState::call_component(ImportSite& site,
+                                                       wasmtime::Store::Context store,
+                                                       std::span<const wc::Val> args) {
+  const Route& route = route_of(site);
+  if (const auto* remote = std::get_if<route::Remote>(&route)) {
+    std::vector<Value> passed;
+    passed.reserve(args.size());
+    for (const auto& arg : args) {
+      ORIVON_TRY(auto value, values::from_wasmtime(arg));
+      passed.push_back(std::move(value));
+    }
+    ORIVON_TRY(auto returned, remote->callee->call(remote->function, passed));
+    std::vector<wc::Val> results;
+    results.reserve(returned.size());
+    for (const auto& value : returned) results.push_back(values::to_wasmtime_unchecked(value));
+    return results;
+  }
+  if (const auto* library = std::get_if<route::Library>(&route)) {
+    ORIVON_TRY(auto func, library_function(store, *library));
+    std::vector<wc::Val> results;
+    if (func.type(store).result()) results.emplace_back(false);
+    auto called = func.call(store, args, results);
+    if (!called) {
+      return engine::to_error(called.err(), ErrorCode::Trapped,
+                              "library '" + library->target.str() + "' " + library->function);
+    }
+    auto post = func.post_return(store);
+    if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
+    return results;
+  }
+  return refusal(site, route);
+}
+
+Result<std::vector<Value>> LinkState::call_core(ImportSite& site, std::span<const Value> args) {
+  const Route& route = route_of(site);
+  if (const auto* remote = std::get_if<route::Remote>(&route)) {
+    return remote->callee->call(remote->function, args);
+  }
+  if (const auto* library = std::get_if<route::Library>(&route)) {
+    return Error(ErrorCode::Unimplemented,
+                 "'" + site.caller.str() + "' is a core module; only components can use "
+                 "the library '" + library->target.str() + "'");
+  }
+  return refusal(site, route);
+}
+
+Error LinkState::refusal(const ImportSite& site, const Route& route) {
+  if (const auto* denied = std::get_if<route::Denied>(&route)) {
+    links_.record_denial(site.caller, *denied);
+    return Error(ErrorCode::PermissionDenied, denied->message);
+  }
+  return Error(ErrorCode::Unavailable, std::get<route::Unavailable>(route).message);
+}
+
+Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,
+                                             const route::Library& route) {
+  const std::string& id = route.target.str();
+  auto library = libraries_.find(id);
   if (library == libraries_.end()) {
     if (!route.program || !route.program->component) {
       return Error(ErrorCode::Unimplemented,
-                   "library '" + route.target + "' is a core module; libraries must be components");
+                   "library '" + id + "' is a core module; libraries must be components");
     }
-    if (instantiating_.contains(route.target)) {
+    if (instantiating_.contains(id)) {
       return Error(ErrorCode::FailedPrecondition,
-                   "library '" + route.target + "' calls itself while it is being instantiated");
+                   "library '" + id + "' calls itself while it is being instantiated");
     }
-    auto target = ModuleId::parse(route.target);
-    if (!target) return Error(ErrorCode::Internal, "bad library id '" + route.target + "'");
-    instantiating_.insert(route.target);
+    instantiating_.insert(id);
     struct Done {
       std::set<std::string>& set;
       const std::string& id;
       ~Done() { set.erase(id); }
-    } done{instantiating_, route.target};
+    } done{instantiating_, id};
     // The library shares the caller's store, so it also shares the caller's
     // WASI context: it never has more OS access than the module using it.
     wc::Linker linker(engine_.wasmtime_engine());
     ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(linker, http_));
-    ORIVON_RETURN_IF_ERROR(link_component_imports(linker, *route.program->component, *target));
+    ORIVON_RETURN_IF_ERROR(link_component_imports(linker, *route.program->component, route.target));
     auto instance = linker.instantiate(store, *route.program->component);
     if (!instance) {
       return engine::to_error(instance.err(), ErrorCode::FailedPrecondition,
-                              "instantiating library '" + route.target + "'");
+                              "instantiating library '" + id + "'");
     }
-    library = libraries_.emplace(route.target, Library{instance.ok(), {}}).first;
+    library = libraries_.emplace(id, Library{instance.ok(), {}}).first;
   }
   auto& functions = library->second.functions;
   auto found = functions.find(route.function);
@@ -253,12 +286,12 @@ Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store, con
   auto index = export_index(*route.program->component, route.function);
   if (!index) {
     return Error(ErrorCode::NotFound,
-                 "library '" + route.target + "' exports no function '" + route.function + "'");
+                 "library '" + id + "' exports no function '" + route.function + "'");
   }
   auto func = library->second.instance.get_func(store, *index);
   if (!func) {
     return Error(ErrorCode::NotFound,
-                 "library '" + route.target + "' exports no function '" + route.function + "'");
+                 "library '" + id + "' exports no function '" + route.function + "'");
   }
   return functions.emplace(route.function, *func).first->second;
 }

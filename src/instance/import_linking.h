@@ -17,6 +17,7 @@
 #include <wasmtime/component.hh>
 
 #include "engine/engine.h"
+#include "orivon/value.h"
 #include "instance/links.h"
 #include "wasi/http_policy.h"
 
@@ -50,16 +51,22 @@ class LinkState : public std::enable_shared_from_this<LinkState> {
   Result<void> link_core_imports(wasmtime::Linker& linker, const wasmtime::Module& module,
                                  const ModuleId& caller);
 
-  // Performs one call through `site`: resolve (if grants changed), check,
-  // forward. `store` is the caller's store (needed for library calls; core
-  // callers pass none).
-  Result<std::vector<wasmtime::component::Val>> dispatch(
-      ImportSite& site, std::optional<wasmtime::Store::Context> store,
+  // The route of `site`, decided again if the grants changed since.
+  const Route& route_of(ImportSite& site);
+  // Carries one call through `site` to a Remote route or a Library, in
+  // component values. `store` is the caller's store (a library is
+  // instantiated in it).
+  Result<std::vector<wasmtime::component::Val>> call_component(
+      ImportSite& site, wasmtime::Store::Context store,
       std::span<const wasmtime::component::Val> args);
+  // The same for a core module's import: numbers only, and no libraries.
+  Result<std::vector<Value>> call_core(ImportSite& site, std::span<const Value> args);
 
  private:
+  // The error a Denied or Unavailable route gives; records a denial.
+  Error refusal(const ImportSite& site, const Route& route);
   Result<wasmtime::component::Func> library_function(wasmtime::Store::Context store,
-                                                     const Route& route);
+                                                     const route::Library& library);
 
   engine::Engine& engine_;
   Links& links_;

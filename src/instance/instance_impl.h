@@ -24,24 +24,10 @@ class LiveInstance::Impl {
   // index in the instance's table of resolved exports, stable for the
   // instance's life.
   virtual Result<std::size_t> lookup(std::string_view name) = 0;
-  // Calls the export at `function` (an index from lookup) with typed values
-  // (see LiveInstance::call).
+  // Calls the export at `function` (an index from lookup); see
+  // LiveInstance::call.
   virtual Result<void> call(std::size_t function, std::span<const Value> args,
-                            std::vector<Value>& results) = 0;
-  virtual Result<InvokeOutcome> invoke(const values::CallExpression& call) = 0;
-  virtual Result<std::vector<wasmtime::component::Val>> call_values(
-      std::string_view name, std::span<const wasmtime::component::Val> args) = 0;
-  // The parameter types of a component export; nullopt for core modules
-  // (their numbers are converted by kind).
-  virtual Result<std::optional<std::vector<wasmtime::component::ValType>>> param_types(
-      std::string_view name) {
-    return std::optional<std::vector<wasmtime::component::ValType>>();
-  }
-  // "iface#func" for an unqualified component export name.
-  virtual Result<std::string> qualified_name(std::string_view name) { return std::string(name); }
-  virtual Result<LiveInstance::PreparedCall> prepare_call(const values::CallExpression& call) {
-    return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
-  }
+                            std::vector<Value>& results, LiveInstance::Match match) = 0;
   virtual Result<RunOutcome> run_command() = 0;
   virtual bool has_function(std::string_view name) = 0;
   virtual std::uint64_t memory_bytes() = 0;

@@ -14,34 +14,61 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
-
-#include <wasmtime.hh>
-#include <wasmtime/component.hh>
 
 #include "engine/program_data.h"
 #include "orivon/ids.h"
 #include "orivon/result.h"
+#include "orivon/value.h"
 
 namespace orivon::instance {
 
-// Where one imported function leads, for one caller.
-struct Route {
-  enum class Kind {
-    Denied,       // a provider exists but the caller holds no grant for this function
-    Unavailable,  // nothing installed provides it
-    Service,      // a service module: called in its own store
-    Library,      // a library: instantiated in the caller's store
-    Group,        // a group: routed to a running member
-    Host,         // a function the embedding client registered (handle: the HostFunction)
-  };
-  Kind kind = Kind::Unavailable;
-  std::string target;    // module id (Denied: the provider found, if any)
-  std::string function;  // the target's export: "iface#func", or a core export name
-  std::string message;   // Denied / Unavailable: says caller, target and function
-  std::shared_ptr<const internal::ProgramData> program;  // Library: its code
-  std::shared_ptr<void> handle;  // Service, Host: the Links implementation's handle to it
+// Something a call can be carried to outside the caller's store: a running
+// service, a group's members, a function the embedding client registered.
+// Made by the Links implementation; the instance layer only calls it.
+class Callee {
+ public:
+  virtual ~Callee() = default;
+  // Calls `function` with `args` as another module passes them (numbers take
+  // the callee's kinds; see LiveInstance::Match::Numbers) and returns its
+  // results. Runs on the caller's thread.
+  virtual Result<std::vector<Value>> call(const std::string& function,
+                                          std::span<const Value> args) = 0;
 };
+
+// Where one imported function leads, for one caller: one of the kinds below.
+namespace route {
+
+// Nothing installed provides it.
+struct Unavailable {
+  std::string message;  // says caller and function
+};
+
+// A provider exists, but the caller holds no grant for this function.
+struct Denied {
+  std::string provider;  // the module found to provide it (empty for a host function)
+  std::string function;
+  std::string message;   // says caller, provider and function, and the grant to give
+};
+
+// A library: instantiated in the caller's own store on its first call.
+struct Library {
+  ModuleId target;
+  std::string function;  // its export: "iface#func"
+  std::shared_ptr<const internal::ProgramData> program;
+};
+
+// A service, a group or a host function, called through its Callee.
+struct Remote {
+  std::string target;    // module id, or "host"
+  std::string function;  // the target's export: "iface#func", or a core export name
+  std::shared_ptr<Callee> callee;
+};
+
+}  // namespace route
+
+using Route = std::variant<route::Unavailable, route::Denied, route::Library, route::Remote>;
 
 class Links {
  public:
@@ -56,14 +83,8 @@ class Links {
   virtual Route resolve(const ModuleId& caller, std::string_view import,
                         std::string_view function) = 0;
 
-  // Calls a Service, Group or Host route and returns the target's results. The
-  // target checks the arguments against its own types; numbers are
-  // converted between core and component kinds (see values/numeric_bridge.h).
-  virtual Result<std::vector<wasmtime::component::Val>> call(
-      const Route& route, std::span<const wasmtime::component::Val> args) = 0;
-
   // Records a denied call (the caller's log and the audit trail).
-  virtual void record_denial(const ModuleId& caller, const Route& route) = 0;
+  virtual void record_denial(const ModuleId& caller, const route::Denied& denied) = 0;
 };
 
 }  // namespace orivon::instance

@@ -4,7 +4,6 @@
 
 #include "instance/instance_impl.h"
 #include "instance/store_setup.h"
-#include "values/value_conversion.h"
 
 namespace orivon::instance {
 namespace {
@@ -58,58 +57,18 @@ LiveInstance::~LiveInstance() = default;
 
 std::optional<int> LiveInstance::exit_code() const { return impl_->exit_code; }
 
-Result<InvokeOutcome> LiveInstance::invoke(const values::CallExpression& call) {
-  return impl_->invoke(call);
-}
-
-Result<std::vector<wasmtime::component::Val>> LiveInstance::call_values(
-    std::string_view name, std::span<const wasmtime::component::Val> args) {
-  return impl_->call_values(name, args);
-}
-
 Result<LiveInstance::Function> LiveInstance::lookup(std::string_view name) {
   ORIVON_TRY(auto index, impl_->lookup(name));
   return Function(impl_.get(), index);
 }
 
 Result<void> LiveInstance::call(Function function, std::span<const Value> args,
-                                std::vector<Value>& results) {
+                                std::vector<Value>& results, Match match) {
   if (function.owner_ != impl_.get()) {
     results.clear();
     return Error(ErrorCode::InvalidArgument, "a function looked up in another instance");
   }
-  return impl_->call(function.index_, args, results);
-}
-
-Result<std::vector<Value>> LiveInstance::call_typed(std::string_view name,
-                                                    std::span<const Value> args) {
-  ORIVON_TRY(auto index, impl_->lookup(name));
-  std::vector<Value> results;
-  ORIVON_RETURN_IF_ERROR(impl_->call(index, args, results));
-  return results;
-}
-
-Result<LiveInstance::PreparedCall> LiveInstance::prepare_typed(std::string_view name,
-                                                               std::span<const Value> args) {
-  // The qualified name comes from the WAVE path with no arguments checked.
-  ORIVON_TRY(auto types, impl_->param_types(name));
-  if (!types) return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
-  if (types->size() != args.size()) {
-    return Error(ErrorCode::InvalidArgument, "'" + std::string(name) + "' takes " +
-                                                 std::to_string(types->size()) + " arguments, not " +
-                                                 std::to_string(args.size()));
-  }
-  PreparedCall prepared;
-  ORIVON_TRY(prepared.function, impl_->qualified_name(name));
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    ORIVON_TRY(auto value, values::to_wasmtime(args[i], (*types)[i]));
-    prepared.arguments.push_back(std::move(value));
-  }
-  return prepared;
-}
-
-Result<LiveInstance::PreparedCall> LiveInstance::prepare_call(const values::CallExpression& call) {
-  return impl_->prepare_call(call);
+  return impl_->call(function.index_, args, results, match);
 }
 
 Result<RunOutcome> LiveInstance::run_command() { return impl_->run_command(); }
@@ -117,5 +76,16 @@ Result<RunOutcome> LiveInstance::run_command() { return impl_->run_command(); }
 bool LiveInstance::has_function(std::string_view name) { return impl_->has_function(name); }
 
 std::uint64_t LiveInstance::memory_bytes() { return impl_->memory_bytes(); }
+
+Result<Returned> call_by_name(LiveInstance& live, std::string_view name,
+                              std::span<const Value> args, LiveInstance::Match match) {
+  if (auto status = live.exit_code()) return Returned{{}, status};
+  ORIVON_TRY(auto function, live.lookup(name));
+  Returned returned;
+  auto called = live.call(function, args, returned.values, match);
+  if (auto status = live.exit_code()) return Returned{{}, status};
+  if (!called) return called.error();
+  return returned;
+}
 
 }  // namespace orivon::instance

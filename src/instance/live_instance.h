@@ -23,7 +23,6 @@
 #include "orivon/outcomes.h"
 #include "orivon/value.h"
 #include "orivon/wasi_profile.h"
-#include "values/call_expression.h"
 
 namespace orivon::instance {
 
@@ -59,8 +58,8 @@ class LiveInstance {
 
   std::optional<int> exit_code() const;
 
-  // A function export resolved once, for the fast typed path: a call through
-  // it does no lookup by name, no type walk and, for numbers, no allocation.
+  // A function export resolved once: a call through it does no lookup by
+  // name, no type walk and, for numbers, no allocation.
   //
   //   ORIVON_TRY(auto add, live.lookup("add"));
   //   std::vector<Value> results;  // kept between calls: its storage is reused
@@ -81,39 +80,30 @@ class LiveInstance {
   // find it in a table. NotFound for an unknown export; InvalidArgument for
   // an export that is not a function or an ambiguous unqualified name.
   Result<Function> lookup(std::string_view name);
-  // Calls `function` with `args`, checked against its parameter types
-  // (components: kinds must match exactly, see values::to_wasmtime; core
-  // modules: numbers, integers passed by bit pattern), and replaces the
-  // contents of `results` with its results (at most one for components;
-  // core i32/i64/f32/f64 become s32/s64/f32/f64). `results` keeps its
-  // capacity, so a caller that reuses it allocates nothing for numbers.
-  // InvalidArgument for arguments that do not fit, before the guest runs;
-  // FailedPrecondition if the guest exited before or during the call; a
-  // trap, deadline or fuel error as for Runtime::run. `results` is empty
-  // after an error.
-  Result<void> call(Function function, std::span<const Value> args, std::vector<Value>& results);
-  // lookup(name), then call(): the by-name form (the table makes the second
-  // and later calls of a name cheap, but a Function is cheaper still).
-  Result<std::vector<Value>> call_typed(std::string_view name, std::span<const Value> args);
-
-  // Calls `name(arguments)` (see Runtime::invoke for the syntax and errors):
-  // the text path of `orivon call` and the control socket.
-  Result<InvokeOutcome> invoke(const values::CallExpression& call);
-  // Calls `name` with component values; for core modules the values must
-  // be numbers (converted to the export's parameter kinds) and so are the
-  // results. FailedPrecondition if the guest exited during the call.
-  Result<std::vector<wasmtime::component::Val>> call_values(
-      std::string_view name, std::span<const wasmtime::component::Val> args);
-  // A component export's qualified name ("iface#func" or "func") and the
-  // call's WAVE arguments parsed against its parameter types, without
-  // calling it (a group routes the values to a member).
-  struct PreparedCall {
-    std::string function;
-    std::vector<wasmtime::component::Val> arguments;
+  // How a call's arguments must fit the parameter types.
+  enum class Match {
+    // A client's call: each value is checked against its parameter type
+    // (kinds must match exactly, see values::to_wasmtime), before the guest
+    // runs.
+    Exact,
+    // A call from another module: numbers take the parameter's kind (a core
+    // module's i32 passed to a u32), the rest is passed as it is and
+    // Wasmtime checks it against the callee's types.
+    Numbers,
   };
-  Result<PreparedCall> prepare_call(const values::CallExpression& call);
-  // The same from typed values.
-  Result<PreparedCall> prepare_typed(std::string_view name, std::span<const Value> args);
+  // Calls `function` with `args` (core modules: numbers, integers passed by
+  // bit pattern) and replaces the contents of `results` with its results (at
+  // most one for components; core i32/i64/f32/f64 become s32/s64/f32/f64).
+  // `results` keeps its capacity, so a caller that reuses it allocates
+  // nothing for numbers. InvalidArgument for arguments that do not fit,
+  // before the guest runs; FailedPrecondition if the guest exited before or
+  // during the call (exit_code() then says how); Unimplemented for a core
+  // result that is not a number; a trap, deadline or fuel error as for
+  // Runtime::run. `results` is empty after an error. The only way into an
+  // export: every caller (the facade, services, other modules) comes here.
+  Result<void> call(Function function, std::span<const Value> args, std::vector<Value>& results,
+                    Match match = Match::Exact);
+
   // Runs `_start` or `wasi:cli/run`.
   Result<RunOutcome> run_command();
   // Whether the program exports a function called `name` (components:
@@ -129,5 +119,19 @@ class LiveInstance {
   engine::Capacity::Ticket ticket_;
   std::unique_ptr<Impl> impl_;
 };
+
+// What one call returned: its results, or, when the guest exited instead
+// of returning, the status it exited with.
+struct Returned {
+  std::vector<Value> values;
+  std::optional<int> exit_code;
+};
+
+// lookup(name), then call(), reporting a guest exit (before or during the
+// call) as a Returned rather than an error: what a command, a service's own
+// exports and a client's call by name need.
+Result<Returned> call_by_name(LiveInstance& live, std::string_view name,
+                              std::span<const Value> args,
+                              LiveInstance::Match match = LiveInstance::Match::Exact);
 
 }  // namespace orivon::instance

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/function_type.h"
 #include "engine/program_data.h"
 #include "core/file_util.h"
 #include "core/limits.h"
@@ -16,8 +17,7 @@
 #include "supervisor/supervisor.h"
 #include "instance/live_instance.h"
 #include "values/call_expression.h"
-#include "values/value_conversion.h"
-#include "values/wave.h"
+#include "runtime/text_calls.h"
 
 namespace orivon {
 namespace internal {
@@ -150,11 +150,36 @@ Result<instance::LiveInstance> library_instance(internal::RuntimeImpl& impl, con
                                        std::move(hooks));
 }
 
-// A group's own binary: it gives the types a call is checked against; a
-// member does the work.
-Result<instance::LiveInstance> group_types(internal::RuntimeImpl& impl, const Program& program) {
-  return instance::LiveInstance::create(impl.engine(), program.shared_data(), WasiProfile{},
-                                       ExecutionLimits{});
+// What a client's call returned, as the text path reports it.
+InvokeOutcome text_outcome(ProgramKind kind, const instance::Returned& returned) {
+  if (returned.exit_code) return InvokeOutcome{{}, returned.exit_code};
+  return InvokeOutcome{runtime::format_results(kind, returned.values), std::nullopt};
+}
+
+// What a client's typed call returned: a guest exit cannot be a result.
+Result<std::vector<Value>> typed_outcome(const Program& program, instance::Returned returned) {
+  if (returned.exit_code) {
+    return Error(ErrorCode::FailedPrecondition, "'" + program.name() + "' exited with status " +
+                                                    std::to_string(*returned.exit_code));
+  }
+  return std::move(returned.values);
+}
+
+supervisor::Supervisor::CallOptions client_call(std::optional<std::chrono::milliseconds> timeout) {
+  supervisor::Supervisor::CallOptions options;
+  options.from = supervisor::Supervisor::CallOptions::From::Client;
+  options.timeout = timeout;
+  return options;
+}
+
+// A group serves calls of one component interface, checked against the
+// group's own binary; its members do the work.
+Result<engine::FunctionType> group_function(internal::RuntimeImpl& impl, const Program& program,
+                                            std::string_view function) {
+  if (program.kind() != ProgramKind::Component) {
+    return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
+  }
+  return engine::function_type(impl.engine().wasmtime_engine(), *program.shared_data(), function);
 }
 
 }  // namespace
@@ -198,7 +223,11 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
     ORIVON_TRY(auto expression, values::parse_call_expression(call));
     ORIVON_TRY(auto instance, instance::LiveInstance::create(impl_->engine(), program.shared_data(),
                                                             profile, limits));
-    return instance.invoke(expression);
+    if (auto status = instance.exit_code()) return InvokeOutcome{{}, status};
+    ORIVON_TRY(auto typed, runtime::parse_text_call(impl_->engine().wasmtime_engine(),
+                                                    *program.shared_data(), expression));
+    ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function.name, typed.args));
+    return text_outcome(program.kind(), returned);
   });
 }
 
@@ -380,7 +409,7 @@ Result<InvokeOutcome> Runtime::call_service(const ModuleId& id, std::string_view
     if (supervisor == nullptr) {
       return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
     }
-    return supervisor->call(id, expression, timeout);
+    return this->call(id, call, timeout);
   });
 }
 
@@ -391,21 +420,28 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
     ORIVON_TRY(auto* registry, impl_->registry());
     ORIVON_TRY(auto program, registry->program(id));
     ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    if (id.kind() == ModuleKind::Group && program.kind() != ProgramKind::Component) {
+      return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
+    }
+    // Parsed once, here, against the target's own types; the same typed
+    // path as Runtime::call with values from here on.
+    ORIVON_TRY(auto typed, runtime::parse_text_call(impl_->engine().wasmtime_engine(),
+                                                    *program.shared_data(), expression));
     switch (id.kind()) {
-      case ModuleKind::Service:
-        return supervisor->call(id, expression, timeout);
+      case ModuleKind::Service: {
+        ORIVON_TRY(auto returned,
+                   supervisor->call(id, typed.function.name, typed.args, client_call(timeout)));
+        return text_outcome(program.kind(), returned);
+      }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        return instance.invoke(expression);
+        ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function.name, typed.args));
+        return text_outcome(program.kind(), returned);
       }
       case ModuleKind::Group: {
-        ORIVON_TRY(auto types, group_types(*impl_, program));
-        ORIVON_TRY(auto prepared, types.prepare_call(expression));
         ORIVON_TRY(auto results,
-                   impl_->router()->call_group(id, prepared.function, prepared.arguments));
-        InvokeOutcome outcome;
-        if (!results.empty()) outcome.results = values::format_wave(results[0]);
-        return outcome;
+                   impl_->router()->call_group(id, typed.function.name, typed.args));
+        return text_outcome(program.kind(), instance::Returned{std::move(results), std::nullopt});
       }
     }
     return Error(ErrorCode::Internal, "unknown module kind");
@@ -420,24 +456,20 @@ Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view fu
     ORIVON_TRY(auto program, registry->program(id));
     ORIVON_TRY(auto* supervisor, impl_->supervisor());
     switch (id.kind()) {
-      case ModuleKind::Service:
-        return supervisor->call_typed(id, function, args, timeout);
+      case ModuleKind::Service: {
+        ORIVON_TRY(auto returned, supervisor->call(id, function, args, client_call(timeout)));
+        return typed_outcome(program, std::move(returned));
+      }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        return instance.call_typed(function, args);
+        ORIVON_TRY(auto returned, instance::call_by_name(instance, function, args));
+        return typed_outcome(program, std::move(returned));
       }
       case ModuleKind::Group: {
-        ORIVON_TRY(auto types, group_types(*impl_, program));
         // Checked against the group's own types, then served by a member.
-        ORIVON_TRY(auto prepared, types.prepare_typed(function, args));
-        ORIVON_TRY(auto results,
-                   impl_->router()->call_group(id, prepared.function, prepared.arguments));
-        std::vector<Value> out;
-        for (const auto& result : results) {
-          ORIVON_TRY(auto value, values::from_wasmtime(result));
-          out.push_back(std::move(value));
-        }
-        return out;
+        ORIVON_TRY(auto type, group_function(*impl_, program, function));
+        ORIVON_RETURN_IF_ERROR(runtime::check_arguments(type, function, args));
+        return impl_->router()->call_group(id, type.name, args);
       }
     }
     return Error(ErrorCode::Internal, "unknown module kind");

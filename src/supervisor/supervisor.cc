@@ -1,7 +1,6 @@
 #include "supervisor/supervisor.h"
 
 #include <algorithm>
-#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <ctime>
@@ -337,6 +336,35 @@ auto with_deadline(std::atomic<std::int64_t>& deadline_ns, std::chrono::millisec
   return result;
 }
 
+// A tick's result as a delay in milliseconds: an integer as it is, a float
+// cut to one, anything else none.
+std::int64_t tick_delay_ms(const Value& value) {
+  const auto clamp_float = [](double ms) -> std::int64_t {
+    if (!(ms > 0)) return 0;  // also NaN
+    return ms >= static_cast<double>(limits::kMaxTickDelayMs) ? limits::kMaxTickDelayMs
+                                                               : static_cast<std::int64_t>(ms);
+  };
+  switch (value.kind()) {
+    case Value::Kind::S8: return *value.as_s8();
+    case Value::Kind::U8: return *value.as_u8();
+    case Value::Kind::S16: return *value.as_s16();
+    case Value::Kind::U16: return *value.as_u16();
+    case Value::Kind::S32: return *value.as_s32();
+    case Value::Kind::U32: return *value.as_u32();
+    case Value::Kind::S64: return *value.as_s64();
+    case Value::Kind::U64: {
+      // Past what an s64 holds reads as no delay, as the text form did.
+      const std::uint64_t ms = *value.as_u64();
+      return ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                 ? 0
+                 : static_cast<std::int64_t>(ms);
+    }
+    case Value::Kind::F32: return clamp_float(*value.as_f32());
+    case Value::Kind::F64: return clamp_float(*value.as_f64());
+    default: return 0;
+  }
+}
+
 }  // namespace
 
 void Supervisor::run_start(Service& s, std::uint64_t generation) {
@@ -424,7 +452,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
     deadline = s.settings.call_deadline;
   }
   auto result = with_deadline(s.deadline_ns, deadline,
-                              [&] { return s.live->invoke(values::CallExpression{"tick", ""}); });
+                              [&] { return instance::call_by_name(*s.live, "tick", {}); });
   if (!result) {
     crash(s, result.error());
     return;
@@ -435,9 +463,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
   }
   s.memory_bytes = s.live->memory_bytes();
   // The tick says when it wants the next one, in milliseconds.
-  std::int64_t delay_ms = 0;
-  const std::string& text = result->results;
-  std::from_chars(text.data(), text.data() + text.size(), delay_ms);
+  std::int64_t delay_ms = result->values.empty() ? 0 : tick_delay_ms(result->values[0]);
   delay_ms = std::clamp<std::int64_t>(delay_ms, 0, limits::kMaxTickDelayMs);
   auto repost = [this, shared, generation] {
     post(shared, [this, shared, generation](Service&) { run_tick(shared, generation); });
@@ -488,77 +514,72 @@ auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& in
   return outcome;
 }
 
-template <typename F>
-auto Supervisor::call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
-                             F&& invoke) -> decltype(invoke(std::declval<instance::LiveInstance&>())) {
+Result<instance::Returned> Supervisor::call(const ModuleId& id, std::string_view function,
+                                            std::span<const Value> args,
+                                            const CallOptions& options) {
   auto svc = find(id);
   if (!svc) {
-    return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
+    return Error(ErrorCode::FailedPrecondition,
+                 "'" + id.str() + "' is not running" +
+                     (options.from == CallOptions::From::Client ? "; start it first" : ""));
   }
-  std::chrono::milliseconds deadline;
-  {
-    std::lock_guard lock(svc->mutex);
-    deadline = svc->settings.call_deadline;
-  }
-  const auto wait_limit = deadline;
-  if (timeout && limits::clamp_call_timeout(*timeout) < deadline) {
-    deadline = limits::clamp_call_timeout(*timeout);
-  }
-  // Runs on the client's thread: no hand-off to a worker.
-  ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + wait_limit + deadline));
-  return run_call(svc, deadline, std::forward<F>(invoke));
+  return call(svc, function, args, options);
 }
 
-Result<InvokeOutcome> Supervisor::call(const ModuleId& id, const values::CallExpression& expression,
-                                       std::optional<std::chrono::milliseconds> timeout) {
-  return call_client(id, timeout,
-                     [&](instance::LiveInstance& live) { return live.invoke(expression); });
-}
-
-Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
-    const ModuleId& id, const std::string& function,
-    std::span<const wasmtime::component::Val> args) {
-  auto svc = find(id);
-  if (!svc) return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running");
-  return call_values(svc, function, args);
-}
-
-Result<std::vector<wasmtime::component::Val>> Supervisor::call_values(
-    const std::shared_ptr<Service>& svc, const std::string& function,
-    std::span<const wasmtime::component::Val> args) {
-  // The common case takes the store in the same critical section that
-  // checks the state: one lock on the way in, one on the way out.
+Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
+                                            std::string_view function,
+                                            std::span<const Value> args,
+                                            const CallOptions& options) {
+  const bool from_module = options.from == CallOptions::From::Module;
   std::chrono::milliseconds deadline;
   bool taken = false;
-  {
-    std::lock_guard lock(svc->mutex);
-    if (svc->state != ModuleState::Running) {
-      return Error(ErrorCode::FailedPrecondition, "'" + svc->name + "' is not running (" +
-                                                      std::string(module_state_name(svc->state)) +
-                                                      ")");
+  if (from_module) {
+    // The common case takes the store in the same critical section that
+    // checks the state: one lock on the way in, one on the way out.
+    {
+      std::lock_guard lock(svc->mutex);
+      if (svc->state != ModuleState::Running) {
+        return Error(ErrorCode::FailedPrecondition,
+                     "'" + svc->name + "' is not running (" +
+                         std::string(module_state_name(svc->state)) + ")");
+      }
+      deadline = svc->settings.call_deadline;
+      if (!svc->busy) {
+        svc->busy = true;
+        svc->owner = thread_token();
+        taken = true;
+      }
     }
-    deadline = svc->settings.call_deadline;
-    if (!svc->busy) {
-      svc->busy = true;
-      svc->owner = thread_token();
-      taken = true;
+    if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
+  } else {
+    {
+      std::lock_guard lock(svc->mutex);
+      deadline = svc->settings.call_deadline;
     }
+    const auto wait_limit = deadline;
+    if (options.timeout && limits::clamp_call_timeout(*options.timeout) < deadline) {
+      deadline = limits::clamp_call_timeout(*options.timeout);
+    }
+    ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + wait_limit + deadline));
   }
-  if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
-  auto outcome = run_call(svc, deadline, [&](instance::LiveInstance& live) {
-    return live.call_values(function, args);
-  }, /*state_checked=*/taken);
-  if (!outcome && is_guest_failure(outcome.error())) {
-    return Error::wrap("'" + svc->name + "' failed in " + function, outcome.error());
+  const auto match =
+      from_module ? instance::LiveInstance::Match::Numbers : instance::LiveInstance::Match::Exact;
+  auto outcome = run_call(
+      svc, deadline,
+      [&](instance::LiveInstance& live) -> Result<instance::Returned> {
+        if (!from_module) return instance::call_by_name(live, function, args, match);
+        // Another module's call cannot carry an exit: it fails like the
+        // instance says.
+        ORIVON_TRY(auto callee, live.lookup(function));
+        instance::Returned returned;
+        ORIVON_RETURN_IF_ERROR(live.call(callee, args, returned.values, match));
+        return returned;
+      },
+      /*state_checked=*/taken);
+  if (from_module && !outcome && is_guest_failure(outcome.error())) {
+    return Error::wrap("'" + svc->name + "' failed in " + std::string(function), outcome.error());
   }
   return outcome;
-}
-
-Result<std::vector<Value>> Supervisor::call_typed(const ModuleId& id, std::string_view function,
-                                                  std::span<const Value> args,
-                                                  std::optional<std::chrono::milliseconds> timeout) {
-  return call_client(id, timeout,
-                     [&](instance::LiveInstance& live) { return live.call_typed(function, args); });
 }
 
 bool Supervisor::is_running(const ModuleId& id) {
@@ -651,7 +672,7 @@ void Supervisor::run_stop(Service& s) {
       grace = s.settings.stop_grace;
     }
     (void)with_deadline(s.deadline_ns, grace,
-                        [&] { return s.live->invoke(values::CallExpression{"stop", ""}); });
+                        [&] { return instance::call_by_name(*s.live, "stop", {}); });
   }
   s.live.reset();
   s.logs->flush();

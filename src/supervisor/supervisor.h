@@ -35,7 +35,6 @@
 #include "instance/live_instance.h"
 #include "supervisor/log_sink.h"
 #include "supervisor/worker_pool.h"
-#include "values/call_expression.h"
 
 namespace orivon::supervisor {
 
@@ -68,30 +67,35 @@ class Supervisor {
   // grace period, then interrupts it. Not running: ok.
   Result<void> stop(const ModuleId& id);
   Result<void> restart(const ModuleId& id);
-  // Calls an export of a running service; waits for the reply. A call that
-  // runs past `timeout` (or the service's call deadline) interrupts the
-  // service, which then counts as crashed.
-  Result<InvokeOutcome> call(const ModuleId& id, const values::CallExpression& call,
-                             std::optional<std::chrono::milliseconds> timeout);
-  // Calls `function` of a running service with component values, on the
-  // calling thread: the service's store is taken for the call (waiting while
-  // another thread uses it), so a module calling another needs no free
-  // worker. A call that would wait on itself (A calls B calls A, on one
-  // thread or across threads) fails with FailedPrecondition "call cycle"
-  // instead of deadlocking.
-  Result<std::vector<wasmtime::component::Val>> call_values(
-      const ModuleId& id, const std::string& function,
-      std::span<const wasmtime::component::Val> args);
+  // Who calls, which decides how long the call may wait and how its
+  // arguments must fit (see instance::LiveInstance::Match).
+  struct CallOptions {
+    enum class From {
+      Client,  // the runtime's client: kinds must match; waits at most the call deadline
+      Module,  // another module (the router): numbers take the callee's kinds
+    };
+    From from = From::Client;
+    // A client's limit: shortens the service's call deadline, never lengthens it.
+    std::optional<std::chrono::milliseconds> timeout;
+  };
+  // Calls `function` of a running service with `args`, on the calling
+  // thread: the service's store is taken for the call (waiting while another
+  // thread uses it), so a module calling another needs no free worker, and
+  // a client's call no hand-off to a worker. A call that runs past its
+  // deadline interrupts the service, which then counts as crashed. A call
+  // that would wait on itself (A calls B calls A, on one thread or across
+  // threads) fails with FailedPrecondition "call cycle" instead of
+  // deadlocking. Not running: FailedPrecondition. A guest exit during a
+  // client's call is a Returned with its status; during a module's call, an
+  // error.
+  Result<instance::Returned> call(const ModuleId& id, std::string_view function,
+                                  std::span<const Value> args, const CallOptions& options);
   // The same through a handle (see handle()): no lookup by id.
-  Result<std::vector<wasmtime::component::Val>> call_values(
-      const std::shared_ptr<Service>& service, const std::string& function,
-      std::span<const wasmtime::component::Val> args);
+  Result<instance::Returned> call(const std::shared_ptr<Service>& service,
+                                  std::string_view function, std::span<const Value> args,
+                                  const CallOptions& options);
   // The service's handle, created if the supervisor has not seen it yet.
   std::shared_ptr<Service> handle(const ModuleId& id) { return service(id); }
-  // As call_values, with public typed values (see LiveInstance::call_typed).
-  Result<std::vector<Value>> call_typed(const ModuleId& id, std::string_view function,
-                                        std::span<const Value> args,
-                                        std::optional<std::chrono::milliseconds> timeout);
   // Whether the service runs now (a group's health check).
   bool is_running(const ModuleId& id);
   // Adds a runtime note to a service's log (created if the supervisor has
@@ -139,12 +143,6 @@ class Supervisor {
   template <typename F>
   auto run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke, bool state_checked)
       -> decltype(invoke(std::declval<instance::LiveInstance&>()));
-  // A client's call: takes the store (waiting at most its deadline) and runs
-  // `invoke` under the call deadline, shortened to `timeout` if given.
-  template <typename F>
-  auto call_client(const ModuleId& id, std::optional<std::chrono::milliseconds> timeout,
-                   F&& invoke) -> decltype(invoke(std::declval<instance::LiveInstance&>()));
-
   // Puts `id` last in the start order (first if it is new there).
   void note_started_locked(const std::string& id);
   // Takes `id` out of the start order, if it is there.

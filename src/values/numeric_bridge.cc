@@ -37,6 +37,18 @@ Result<wc::Val> component_from_core(const wasmtime::Val& value) {
   }
 }
 
+Result<Value> value_from_core(const wasmtime::Val& value) {
+  switch (value.kind()) {
+    case wasmtime::ValKind::I32: return Value::s32(value.i32());
+    case wasmtime::ValKind::I64: return Value::s64(value.i64());
+    case wasmtime::ValKind::F32: return Value::f32(value.f32());
+    case wasmtime::ValKind::F64: return Value::f64(value.f64());
+    default:
+      return Error(ErrorCode::Unimplemented,
+                   "only numbers (i32, i64, f32, f64) cross between a core module and a component");
+  }
+}
+
 Result<wasmtime::Val> core_from_component(const wc::Val& value, wasmtime::ValKind kind) {
   const auto bits = integer_bits(value);
   switch (kind) {

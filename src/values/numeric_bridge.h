@@ -9,6 +9,7 @@
 #include <wasmtime/component.hh>
 
 #include "orivon/result.h"
+#include "orivon/value.h"
 
 namespace orivon::values {
 
@@ -16,6 +17,8 @@ namespace orivon::values {
 // f32 -> f32, f64 -> f64.
 Result<wasmtime::component::Val> component_from_core(const wasmtime::Val& value);
 
+// The public Value a core value stands for, as component_from_core.
+Result<Value> value_from_core(const wasmtime::Val& value);
 // A core value of `kind` from a numeric component value (bit pattern kept).
 Result<wasmtime::Val> core_from_component(const wasmtime::component::Val& value,
                                           wasmtime::ValKind kind);

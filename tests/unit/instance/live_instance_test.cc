@@ -84,9 +84,9 @@ TEST_F(LiveInstanceTest, CoreCallsThroughAHandleReusingTheResults) {
     EXPECT_EQ(results[0], Value::s32(40 + i));
   }
   // The reactor initialised itself before the first export ran.
-  auto initialized = live->call_typed("initialized", {});
+  auto initialized = call_by_name(*live, "initialized", {});
   ASSERT_TRUE(initialized) << initialized.error().to_string();
-  EXPECT_EQ((*initialized)[0], Value::s32(1));
+  EXPECT_EQ(initialized->values[0], Value::s32(1));
 }
 
 TEST_F(LiveInstanceTest, CoreNumbersCrossByKind) {
@@ -94,22 +94,22 @@ TEST_F(LiveInstanceTest, CoreNumbersCrossByKind) {
   ASSERT_TRUE(live);
   // Unsigned and narrower integers pass by bit pattern; an f32 widens to f64.
   const std::vector<Value> wide_args{Value::u64(~std::uint64_t{0}), Value::f32(1.5f)};
-  auto wide = live->call_typed("wide", wide_args);
+  auto wide = call_by_name(*live, "wide", wide_args);
   ASSERT_TRUE(wide) << wide.error().to_string();
-  ASSERT_EQ(wide->size(), 2u);
-  EXPECT_EQ((*wide)[0], Value::s64(-1));
-  EXPECT_EQ((*wide)[1], Value::f64(1.5));
+  ASSERT_EQ(wide->values.size(), 2u);
+  EXPECT_EQ(wide->values[0], Value::s64(-1));
+  EXPECT_EQ(wide->values[1], Value::f64(1.5));
   const std::vector<Value> add_args{Value::u32(0xFFFFFFFF), Value::boolean(true)};
-  auto add = live->call_typed("add", add_args);
+  auto add = call_by_name(*live, "add", add_args);
   ASSERT_TRUE(add) << add.error().to_string();
-  EXPECT_EQ((*add)[0], Value::s32(0));
+  EXPECT_EQ(add->values[0], Value::s32(0));
   const std::vector<Value> halve_args{Value::f32(3.0f)};
-  auto halve = live->call_typed("halve", halve_args);
+  auto halve = call_by_name(*live, "halve", halve_args);
   ASSERT_TRUE(halve) << halve.error().to_string();
-  EXPECT_EQ((*halve)[0], Value::f32(1.5f));
-  auto nothing = live->call_typed("nothing", {});
+  EXPECT_EQ(halve->values[0], Value::f32(1.5f));
+  auto nothing = call_by_name(*live, "nothing", {});
   ASSERT_TRUE(nothing) << nothing.error().to_string();
-  EXPECT_TRUE(nothing->empty());
+  EXPECT_TRUE(nothing->values.empty());
 }
 
 TEST_F(LiveInstanceTest, CoreRefusesWhatDoesNotFitBeforeRunning) {

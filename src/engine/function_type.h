@@ -1,0 +1,49 @@
+#pragma once
+
+// FunctionType: one function export of a program, its name resolved and its
+// types read from the compiled code, with no instance. What an edge that
+// reads a call as text (WAVE) needs to parse its arguments, and what a live
+// instance resolves an export with, so both name the same function and
+// report a bad name in the same words.
+//
+// Names: a core module's export name; for a component "func" or
+// "iface#func", or an unqualified "func" that exactly one exported interface
+// has.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <wasmtime.hh>
+#include <wasmtime/component.hh>
+
+#include "engine/program_data.h"
+#include "orivon/result.h"
+
+namespace orivon::engine {
+
+struct FunctionType {
+  std::string name;  // qualified: "iface#func" or "func" (components), the export name (core)
+  // Components.
+  std::vector<wasmtime::component::ValType> params;
+  std::optional<wasmtime::component::ValType> result;
+  // Core modules.
+  std::vector<wasmtime::ValKind> core_params;
+  std::size_t core_result_count = 0;
+};
+
+// The qualified name of the component function export `name`. NotFound
+// ("'P' exports no function 'f'; its functions: ...") for none,
+// InvalidArgument for an unqualified name two interfaces have.
+Result<std::string> qualify_component_function(const internal::ProgramData& program,
+                                               std::string_view name);
+
+// The export `name` of `program` and its types. Errors as for
+// qualify_component_function; for a core module NotFound for a missing
+// export, InvalidArgument for one that is not a function.
+Result<FunctionType> function_type(wasmtime::Engine& engine,
+                                   const internal::ProgramData& program, std::string_view name);
+
+}  // namespace orivon::engine
