@@ -1,0 +1,85 @@
+#include "orivon/management_operation.h"
+
+#include <array>
+#include <string>
+#include <utility>
+
+namespace orivon {
+namespace {
+
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 15> kNames = {{
+    {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
+    {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
+    {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
+    {ManagementOperation::Stop, "stop"},       {ManagementOperation::Restart, "restart"},
+    {ManagementOperation::Call, "call"},       {ManagementOperation::Logs, "logs"},
+    {ManagementOperation::Grant, "grant"},     {ManagementOperation::Revoke, "revoke"},
+    {ManagementOperation::Grants, "grants"},   {ManagementOperation::Allow, "allow"},
+    {ManagementOperation::Deny, "deny"},
+}};
+
+}  // namespace
+
+std::string_view management_operation_name(ManagementOperation operation) {
+  for (const auto& [candidate, name] : kNames) {
+    if (candidate == operation) return name;
+  }
+  return "unknown";
+}
+
+std::optional<ManagementOperation> find_management_operation(std::string_view name) {
+  for (const auto& [operation, candidate] : kNames) {
+    if (candidate == name) return operation;
+  }
+  return std::nullopt;
+}
+
+HostRequirement host_requirement(ManagementOperation operation, ModuleKind target) {
+  switch (operation) {
+    case ManagementOperation::Start:
+    case ManagementOperation::Stop:
+      return HostRequirement::Deferred;
+    case ManagementOperation::Restart:
+    case ManagementOperation::Logs:
+      return HostRequirement::Required;
+    case ManagementOperation::Call:
+      // A library has no state: each call gets a fresh instance, anywhere.
+      return target == ModuleKind::Library ? HostRequirement::None : HostRequirement::Required;
+    case ManagementOperation::List:
+    case ManagementOperation::Add:
+    case ManagementOperation::Remove:
+    case ManagementOperation::Update:
+    case ManagementOperation::Inspect:
+    // Grants between modules are checked on every call, so recording them
+    // needs no host either.
+    case ManagementOperation::Grant:
+    case ManagementOperation::Revoke:
+    case ManagementOperation::Grants:
+    case ManagementOperation::Allow:
+    case ManagementOperation::Deny:
+      return HostRequirement::None;
+  }
+  return HostRequirement::None;
+}
+
+Error host_required_error(ManagementOperation operation, const ModuleId& id) {
+  // Appended piece by piece: gcc 12 warns falsely (-Wrestrict) on
+  // std::string's operator+ with a temporary on the right.
+  std::string message = "'";
+  message += management_operation_name(operation);
+  message += "' ";
+  if (operation == ManagementOperation::Call) {
+    message += "of the ";
+    message += module_kind_name(id.kind());
+    message += " '";
+    message += id.str();
+    message += "' ";
+  }
+  message += "needs a running host: start one with 'orivon up'";
+  if (operation == ManagementOperation::Call) {
+    message += " (only a library can be called without one)";
+  }
+  return Error(ErrorCode::FailedPrecondition, std::move(message));
+}
+
+}  // namespace orivon
