@@ -9,8 +9,10 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "orivon/export.h"
 #include "orivon/ids.h"
 #include "orivon/result.h"
 #include "orivon/value.h"
@@ -25,6 +27,24 @@ struct CallGrant {
   /// export name for core modules). Empty: every function.
   std::vector<std::string> functions;
 };
+
+/// The functions a name a user typed stands for among `names` (a module's
+/// exports, or the functions a grant holds): the name itself if it is one of
+/// them, else every "interface#name" whose part after its last '#' is the
+/// name, so a component's function may be named without its interface. One
+/// result: the name resolves; none: there is no such function; several: it
+/// is ambiguous and must be named with its interface. Runtime::grant_calls
+/// and revoke_calls resolve names this way.
+ORIVON_API std::vector<std::string> resolve_function_name(std::string_view typed,
+                                                          std::span<const std::string> names);
+
+/// What a grant stores for the function names a user typed (to grant_calls
+/// or revoke_calls): each name resolved among `stored` (the CallGrant's
+/// functions) by resolve_function_name(), or kept as typed when it resolves
+/// to none or several. Sorted and without duplicates, as a CallGrant lists
+/// them; for saying what a grant or a revocation changed.
+ORIVON_API std::vector<std::string> stored_function_names(std::span<const std::string> typed,
+                                                          std::span<const std::string> stored);
 
 /// How a group picks the member that serves a call.
 enum class GroupRouting {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "engine/interface_text.h"
+#include "orivon/calls.h"
 #include "registry/module_registry.h"
 
 namespace orivon::registry {
@@ -135,20 +136,11 @@ Result<std::vector<std::string>> ModuleRegistry::grant_functions_locked(
       callable.emplace(spec.interface + "#" + name, signature);
     }
   }
+  const std::vector<std::string> callable_names = names_of(callable);
   std::vector<std::string> normalized;
   for (const auto& name : names) {
-    if (callable.contains(name)) {
-      normalized.push_back(name);
-      continue;
-    }
     // An unqualified name is fine when exactly one interface has it.
-    std::vector<std::string> matches;
-    for (const auto& [candidate, signature] : callable) {
-      auto hash = candidate.rfind('#');
-      if (hash != std::string::npos && candidate.substr(hash + 1) == name) {
-        matches.push_back(candidate);
-      }
-    }
+    const auto matches = resolve_function_name(name, callable_names);
     if (matches.size() == 1) {
       normalized.push_back(matches[0]);
     } else if (matches.empty()) {
