@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "host/module_json.h"
+#include "orivon/calls.h"
 #include "orivon/grants.h"
+#include "orivon/management_operation.h"
 
 namespace orivon::cli {
 namespace {
@@ -115,30 +117,10 @@ Result<std::optional<CallGrant>> held_grant(Runtime& runtime, const ModuleId& ca
   return std::optional<CallGrant>();
 }
 
-// The stored names `names` stand for in `held`: the same name, or the one
-// "interface#name" ending in it (the registry qualifies a name the same way
-// when it grants or revokes). A name with no match stays as typed.
+// The names `held` stores for the `names` a user typed.
 std::vector<std::string> stored_names(const std::vector<std::string>& names,
                                       const std::optional<CallGrant>& held) {
-  std::vector<std::string> out;
-  for (const auto& name : names) {
-    std::string stored = name;
-    if (held) {
-      const auto& functions = held->functions;
-      if (std::find(functions.begin(), functions.end(), name) == functions.end()) {
-        std::vector<std::string> matches;
-        for (const auto& function : functions) {
-          if (function.ends_with("#" + name)) matches.push_back(function);
-        }
-        if (matches.size() == 1) stored = matches[0];
-      }
-    }
-    out.push_back(std::move(stored));
-  }
-  // Sorted and unique, as the registry keeps them.
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return stored_function_names(names, held ? held->functions : std::vector<std::string>());
 }
 
 json grant_change(const ModuleId& caller, const ModuleId& target,
@@ -212,129 +194,158 @@ Result<void> add_call_grants(Runtime& runtime, const ModuleId& id, json& details
   return ok();
 }
 
-Error needs_host(const std::string& op) {
-  return Error(ErrorCode::FailedPrecondition,
-               "'" + op + "' needs a running host: start one with 'orivon up'");
+// Start or stop without a host: record whether the service starts when one
+// comes up.
+Result<json> record_for_next_host(Runtime& runtime, ManagementOperation operation,
+                                  const ModuleId& id) {
+  const char* note = nullptr;
+  if (operation == ManagementOperation::Start) {
+    if (id.kind() != ModuleKind::Service) return runtime.start_service(id).error();
+    ORIVON_RETURN_IF_ERROR(runtime.set_autostart(id, true));
+    note = "no host is running: it will start when one comes up";
+  } else if (operation == ManagementOperation::Stop) {
+    ORIVON_RETURN_IF_ERROR(runtime.stop_service(id));
+    note = "no host is running: it will not start when one comes up";
+  } else {
+    std::string message(management_operation_name(operation));
+    message += " cannot be recorded for the next host";
+    return Error(ErrorCode::Internal, std::move(message));
+  }
+  ORIVON_TRY(auto details, runtime.inspect_module(id));
+  json out = to_json(details.info);
+  out["note"] = note;
+  return out;
+}
+
+// The module after a lifecycle change.
+Result<json> module_info(Runtime& runtime, const ModuleId& id) {
+  ORIVON_TRY(auto details, runtime.inspect_module(id));
+  return to_json(details.info);
+}
+
+Result<json> call(Runtime& runtime, const json& request, const ModuleId& id) {
+  ORIVON_TRY(auto call, string_field(request, "call"));
+  std::optional<std::chrono::milliseconds> timeout;
+  if (auto it = request.find("timeout_ms"); it != request.end() && !it->is_null()) {
+    if (!it->is_number_unsigned()) {
+      return bad_request("'timeout_ms' must be a non-negative integer");
+    }
+    // Past int64 the count would wrap negative; the runtime cuts long
+    // timeouts further, to what its clock can hold.
+    const auto most = static_cast<std::uint64_t>(std::chrono::milliseconds::max().count());
+    timeout = std::chrono::milliseconds(std::min(it->get<std::uint64_t>(), most));
+  }
+  ORIVON_TRY(auto outcome, runtime.call(id, call, timeout));
+  json out = {{"results", outcome.results}};
+  if (outcome.exit_code) out["exit_code"] = *outcome.exit_code;
+  return out;
+}
+
+Result<json> logs(Runtime& runtime, const json& request, const ModuleId& id) {
+  std::uint64_t after = 0;
+  std::size_t max = 1000;
+  if (auto it = request.find("after"); it != request.end() && it->is_number_unsigned()) {
+    after = it->get<std::uint64_t>();
+  }
+  if (auto it = request.find("max"); it != request.end() && it->is_number_unsigned()) {
+    max = std::min<std::size_t>(it->get<std::uint64_t>(), 10'000);
+  }
+  ORIVON_TRY(auto details, runtime.inspect_module(id));  // NotFound for unknown ids
+  (void)details;
+  json entries = json::array();
+  for (const auto& entry : runtime.service_logs(id, after, max)) {
+    entries.push_back({{"sequence", entry.sequence},
+                       {"time_ms", entry.time_ms},
+                       {"stream", entry.stream},
+                       {"text", entry.text}});
+  }
+  return entries;
+}
+
+// The operations on one module: whether they need a host is the library's
+// rule (host_requirement), so a host and a CLI acting alone agree.
+Result<json> dispatch_on_module(Runtime& runtime, const json& request,
+                                ManagementOperation operation, Responder responder) {
+  ORIVON_TRY(auto id, id_field(request));
+  if (responder != Responder::Host) {
+    switch (host_requirement(operation, id.kind())) {
+      case HostRequirement::Required:
+        return host_required_error(operation, id);
+      case HostRequirement::Deferred:
+        return record_for_next_host(runtime, operation, id);
+      case HostRequirement::None:
+        break;
+    }
+  }
+  switch (operation) {
+    case ManagementOperation::Remove:
+      ORIVON_RETURN_IF_ERROR(runtime.remove_module(id));
+      return json{{"id", id.str()}};
+    case ManagementOperation::Update: {
+      ORIVON_TRY(auto file, string_field(request, "file"));
+      ORIVON_TRY(auto info, runtime.update_module_file(id, file));
+      return to_json(info);
+    }
+    case ManagementOperation::Inspect: {
+      ORIVON_TRY(auto details, runtime.inspect_module(id));
+      json out = to_json(details);
+      ORIVON_RETURN_IF_ERROR(add_call_grants(runtime, id, out));
+      return out;
+    }
+    case ManagementOperation::Start:
+      ORIVON_RETURN_IF_ERROR(runtime.start_service(id));
+      return module_info(runtime, id);
+    case ManagementOperation::Stop:
+      ORIVON_RETURN_IF_ERROR(runtime.stop_service(id));
+      return module_info(runtime, id);
+    case ManagementOperation::Restart:
+      ORIVON_RETURN_IF_ERROR(runtime.restart_service(id));
+      return module_info(runtime, id);
+    case ManagementOperation::Call:
+      return call(runtime, request, id);
+    case ManagementOperation::Logs:
+      return logs(runtime, request, id);
+    default:
+      break;
+  }
+  std::string message(management_operation_name(operation));
+  message += " acts on no one module";
+  return Error(ErrorCode::Internal, std::move(message));
 }
 
 Result<json> dispatch(Runtime& runtime, const json& request, Responder responder) {
   if (!request.is_object()) return bad_request("not a JSON object");
   ORIVON_TRY(auto op, string_field(request, "op"));
-  static const std::vector<std::string> kOps = {
-      "ping", "list",    "add",  "remove", "update", "inspect", "start",
-      "stop", "restart", "call", "logs",   "grant",  "revoke",  "grants", "allow", "deny"};
-  if (std::find(kOps.begin(), kOps.end(), op) == kOps.end()) {
-    return bad_request("unknown op '" + op + "'");
-  }
+  // `ping` only asks who answers; it is no management operation.
   if (op == "ping") return json{{"pid", static_cast<long>(::getpid())}};
-  if (op == "list") {
-    ORIVON_TRY(auto modules, runtime.list_modules());
-    json list = json::array();
-    for (const auto& info : modules) list.push_back(to_json(info));
-    return list;
-  }
-  if (op == "add") {
-    ORIVON_TRY(auto file, string_field(request, "file"));
-    ORIVON_TRY(auto options, add_options(request));
-    ORIVON_TRY(auto info, runtime.add_module_file(file, options));
-    return to_json(info);
-  }
-  // Calls between modules: the same whether a host answers or not, since
-  // grants are checked on every call.
-  if (op == "grant") return grant(runtime, request);
-  if (op == "revoke") return revoke(runtime, request);
-  if (op == "grants") return grants(runtime, request);
-  if (op == "allow") return decide(runtime, request, GrantDecision::Allow, responder);
-  if (op == "deny") return decide(runtime, request, GrantDecision::Deny, responder);
-  ORIVON_TRY(auto id, id_field(request));
-  if (op == "remove") {
-    ORIVON_RETURN_IF_ERROR(runtime.remove_module(id));
-    return json{{"id", id.str()}};
-  }
-  if (op == "update") {
-    ORIVON_TRY(auto file, string_field(request, "file"));
-    ORIVON_TRY(auto info, runtime.update_module_file(id, file));
-    return to_json(info);
-  }
-  if (op == "inspect") {
-    ORIVON_TRY(auto details, runtime.inspect_module(id));
-    json out = to_json(details);
-    ORIVON_RETURN_IF_ERROR(add_call_grants(runtime, id, out));
-    return out;
-  }
-  if (op == "start" || op == "stop") {
-    if (responder == Responder::Host) {
-      ORIVON_RETURN_IF_ERROR(op == "start" ? runtime.start_service(id) : runtime.stop_service(id));
-      ORIVON_TRY(auto details, runtime.inspect_module(id));
-      return to_json(details.info);
+  const auto operation = find_management_operation(op);
+  if (!operation) return bad_request("unknown op '" + op + "'");
+  switch (*operation) {
+    case ManagementOperation::List: {
+      ORIVON_TRY(auto modules, runtime.list_modules());
+      json list = json::array();
+      for (const auto& info : modules) list.push_back(to_json(info));
+      return list;
     }
-    // No host: record what should run when one comes up.
-    if (op == "stop") {
-      ORIVON_RETURN_IF_ERROR(runtime.stop_service(id));
-    } else {
-      if (id.kind() != ModuleKind::Service) return runtime.start_service(id).error();
-      ORIVON_RETURN_IF_ERROR(runtime.set_autostart(id, true));
+    case ManagementOperation::Add: {
+      ORIVON_TRY(auto file, string_field(request, "file"));
+      ORIVON_TRY(auto options, add_options(request));
+      ORIVON_TRY(auto info, runtime.add_module_file(file, options));
+      return to_json(info);
     }
-    ORIVON_TRY(auto details, runtime.inspect_module(id));
-    json out = to_json(details.info);
-    out["note"] = op == "start" ? "no host is running: it will start when one comes up"
-                                : "no host is running: it will not start when one comes up";
-    return out;
+    case ManagementOperation::Grant:
+      return grant(runtime, request);
+    case ManagementOperation::Revoke:
+      return revoke(runtime, request);
+    case ManagementOperation::Grants:
+      return grants(runtime, request);
+    case ManagementOperation::Allow:
+      return decide(runtime, request, GrantDecision::Allow, responder);
+    case ManagementOperation::Deny:
+      return decide(runtime, request, GrantDecision::Deny, responder);
+    default:
+      return dispatch_on_module(runtime, request, *operation, responder);
   }
-  if (op == "restart") {
-    if (responder != Responder::Host) return needs_host(op);
-    ORIVON_RETURN_IF_ERROR(runtime.restart_service(id));
-    ORIVON_TRY(auto details, runtime.inspect_module(id));
-    return to_json(details.info);
-  }
-  if (op == "call") {
-    // A library needs no host: it has no state, each call gets a fresh
-    // instance. A service runs only in a host, and a group routes to running
-    // members.
-    if (responder != Responder::Host && id.kind() != ModuleKind::Library) {
-      return Error(ErrorCode::FailedPrecondition,
-                   "'call' of the " + std::string(module_kind_name(id.kind())) + " '" + id.str() +
-                       "' needs a running host: start one with 'orivon up' (only a library "
-                       "can be called without one)");
-    }
-    ORIVON_TRY(auto call, string_field(request, "call"));
-    std::optional<std::chrono::milliseconds> timeout;
-    if (auto it = request.find("timeout_ms"); it != request.end() && !it->is_null()) {
-      if (!it->is_number_unsigned()) {
-        return bad_request("'timeout_ms' must be a non-negative integer");
-      }
-      // Past int64 the count would wrap negative; the runtime cuts long
-      // timeouts further, to what its clock can hold.
-      const auto most = static_cast<std::uint64_t>(std::chrono::milliseconds::max().count());
-      timeout = std::chrono::milliseconds(std::min(it->get<std::uint64_t>(), most));
-    }
-    ORIVON_TRY(auto outcome, runtime.call(id, call, timeout));
-    json out = {{"results", outcome.results}};
-    if (outcome.exit_code) out["exit_code"] = *outcome.exit_code;
-    return out;
-  }
-  if (op == "logs") {
-    if (responder != Responder::Host) return needs_host(op);
-    std::uint64_t after = 0;
-    std::size_t max = 1000;
-    if (auto it = request.find("after"); it != request.end() && it->is_number_unsigned()) {
-      after = it->get<std::uint64_t>();
-    }
-    if (auto it = request.find("max"); it != request.end() && it->is_number_unsigned()) {
-      max = std::min<std::size_t>(it->get<std::uint64_t>(), 10'000);
-    }
-    ORIVON_TRY(auto details, runtime.inspect_module(id));  // NotFound for unknown ids
-    (void)details;
-    json entries = json::array();
-    for (const auto& entry : runtime.service_logs(id, after, max)) {
-      entries.push_back({{"sequence", entry.sequence},
-                         {"time_ms", entry.time_ms},
-                         {"stream", entry.stream},
-                         {"text", entry.text}});
-    }
-    return entries;
-  }
-  return bad_request("unknown op '" + op + "'");
 }
 
 // Counts values and depth while nlohmann reads the text, and stops it at the

@@ -34,6 +34,8 @@ namespace orivon::cli {
 
 // Who is answering: the running host, or a CLI acting on the state
 // directly (which can record what should run, but runs nothing itself).
+// Which operations need which is the library's rule: host_requirement() in
+// orivon/management_operation.h.
 enum class Responder { Host, Direct };
 
 // The request in one line of text. Its shape is bounded before a JSON tree is
