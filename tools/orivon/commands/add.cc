@@ -13,12 +13,13 @@
 #include "commands/commands.h"
 #include "commands/module_text.h"
 #include "orivon/manifest.h"
-#include "orivon/runtime.h"
+#include "orivon/result.h"
 
 namespace orivon::cli {
 namespace {
 
-struct AddCommand {
+// Named apart from orivon::AddOptions, which the request becomes in the runtime.
+struct AddCommandOptions {
   std::string file;
   std::string id;
   std::string manifest;
@@ -58,10 +59,35 @@ Result<std::string> read_manifest_file(const std::string& path) {
   return text;
 }
 
+int run_add(const GlobalOptions& global, const AddCommandOptions& options, std::ostream& out,
+            std::ostream& err) {
+  nlohmann::json request = make_request(ManagementOperation::Add);
+  request["file"] = absolute_path(options.file);
+  if (!options.id.empty()) {
+    if (!are_valid_ids({options.id}, err)) return kExitUsage;
+    request["id"] = options.id;
+  }
+  if (!options.manifest.empty()) {
+    auto text = read_manifest_file(options.manifest);
+    if (!text) {
+      err << "error: " << text.error().message() << "\n";
+      return kExitError;
+    }
+    const bool is_json = manifest_format_for(options.manifest) == ManifestFormat::Json;
+    request["manifest"] = {{"text", *text}, {"format", is_json ? "json" : "toml"}};
+  }
+  return perform_and_print(
+      global, request, options.json,
+      [](const nlohmann::json& module, std::ostream& text) {
+        text << "added " << module_summary(module) << "\n";
+      },
+      out, err);
+}
+
 }  // namespace
 
 CommandAction setup_add(CLI::App& app, const GlobalOptions& global) {
-  auto options = std::make_shared<AddCommand>();
+  auto options = std::make_shared<AddCommandOptions>();
   CLI::App* command = app.add_subcommand("add", "Install a module (core module or component)");
   command->add_option("FILE", options->file, "The module's WebAssembly binary")->required();
   command->add_option("--id", options->id, "Install under this id (else the manifest's)")
@@ -72,30 +98,7 @@ CommandAction setup_add(CLI::App& app, const GlobalOptions& global) {
   command->footer("Ids are reverse-DNS: 'bitcoin.node.metamask'; 'lib.*' is a library, "
                   "'group.*' a group.");
   return [options, &global](std::ostream& out, std::ostream& err) {
-    nlohmann::json request = {{"op", "add"}, {"file", absolute_path(options->file)}};
-    if (!options->id.empty()) {
-      auto id = ModuleId::parse(options->id);
-      if (!id) {
-        err << "error: " << id.error().message() << "\n";
-        return kExitUsage;
-      }
-      request["id"] = options->id;
-    }
-    if (!options->manifest.empty()) {
-      auto text = read_manifest_file(options->manifest);
-      if (!text) {
-        err << "error: " << text.error().message() << "\n";
-        return kExitError;
-      }
-      const bool is_json = manifest_format_for(options->manifest) == ManifestFormat::Json;
-      request["manifest"] = {{"text", *text}, {"format", is_json ? "json" : "toml"}};
-    }
-    return perform_and_print(
-        global, request, options->json,
-        [](const nlohmann::json& module, std::ostream& text) {
-          text << "added " << module_summary(module) << "\n";
-        },
-        out, err);
+    return run_add(global, *options, out, err);
   };
 }
 

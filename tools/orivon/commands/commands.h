@@ -1,7 +1,11 @@
 #pragma once
 
-// One file per subcommand: each adds itself to the CLI11 app and returns the
-// function that runs it once the command line is parsed.
+// One file per subcommand (commands/NAME.cc) with an options struct, a
+// run_NAME() and setup_NAME() (declared here), which adds the subcommand to
+// the CLI11 app and returns the function that runs it once the command line
+// is parsed. A family of subcommands shares its options and run function in a
+// *_command.h: lifecycle_command.h (start, stop, restart), call_grant_command.h
+// (grant, revoke), decision_command.h (allow, deny). All share management.h.
 
 #include <functional>
 #include <ostream>

@@ -1,11 +1,18 @@
 #include "commands/management.h"
 
+#include <filesystem>
+
 #include "cli.h"
 #include "host/requests.h"
 #include "host/session.h"
+#include "orivon/ids.h"
 #include "orivon/runtime.h"
 
 namespace orivon::cli {
+
+nlohmann::json make_request(ManagementOperation operation) {
+  return {{"op", std::string(management_operation_name(operation))}};
+}
 
 int perform_and_print(const GlobalOptions& global, const nlohmann::json& request, bool json_output,
                       const TextPrinter& print_text, std::ostream& out, std::ostream& err) {
@@ -33,6 +40,17 @@ int perform_and_print(const GlobalOptions& global, const nlohmann::json& request
     print_text(result, out);
   }
   return 0;
+}
+
+bool are_valid_ids(std::initializer_list<std::string_view> ids, std::ostream& err) {
+  for (std::string_view text : ids) {
+    auto id = ModuleId::parse(text);
+    if (!id) {
+      err << "error: " << id.error().message() << "\n";
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string absolute_path(const std::string& path) {

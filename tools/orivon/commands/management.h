@@ -1,15 +1,18 @@
 #pragma once
 
-// What the management commands (add, remove, update, list, inspect) share:
-// the global --state option, sending a request through a session, and
-// printing the reply as text or JSON.
+// What the management commands share: the global --state option, checking
+// ids, building a request, sending it through a session and printing the
+// reply as text or JSON.
 
-#include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "orivon/management_operation.h"
 
 namespace orivon::cli {
 
@@ -19,11 +22,19 @@ struct GlobalOptions {
 
 using TextPrinter = std::function<void(const nlohmann::json& result, std::ostream& out)>;
 
+// {"op": NAME} for `operation`; the command adds its own fields.
+nlohmann::json make_request(ManagementOperation operation);
+
 // Performs `request`; on success prints the result (as JSON with
 // `json_output`, else through `print_text`) and says on stderr whether a
 // running host or the state directory answered. Returns the exit code.
 int perform_and_print(const GlobalOptions& global, const nlohmann::json& request, bool json_output,
                       const TextPrinter& print_text, std::ostream& out, std::ostream& err);
+
+// Whether every one of `ids` is a valid module id. Checked before any state
+// is opened, so a typo is a usage error; says on `err` what is wrong with
+// the first bad one.
+bool are_valid_ids(std::initializer_list<std::string_view> ids, std::ostream& err);
 
 // Absolute form of a path the user typed, so the host (whose working
 // directory differs) reads the same file.

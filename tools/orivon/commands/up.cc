@@ -27,7 +27,7 @@ namespace {
 // How long `up` waits for CLIs that are changing the state directly.
 constexpr auto kLockWait = std::chrono::seconds(10);
 
-struct UpCommand {
+struct UpOptions {
   std::string memory_budget;
   std::string max_mappings;
 };
@@ -58,7 +58,7 @@ long elapsed_ms(std::chrono::steady_clock::time_point since) {
                                .count());
 }
 
-int run_host(const GlobalOptions& global, const UpCommand& command, std::ostream& out,
+int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& out,
              std::ostream& err) {
   RuntimeOptions options;
   for (const auto& [flag, text, parse, limit] :
@@ -168,7 +168,7 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
       "Capacity: an instance that would pass a limit is refused (the service is crashed with\n"
       "the limit as its cause) and everything running carries on. Limits: memory mappings\n"
       "(vm.max_map_count less a reserve), address space, and the memory budget.");
-  auto options = std::make_shared<UpCommand>();
+  auto options = std::make_shared<UpOptions>();
   command
       ->add_option("--memory-budget", options->memory_budget,
                    "Refuse new instances once the host's resident memory reaches SIZE "
@@ -180,7 +180,7 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
                    "vm.max_map_count less 5%)")
       ->type_name("N");
   return [&global, options](std::ostream& out, std::ostream& err) {
-    return run_host(global, *options, out, err);
+    return run_up(global, *options, out, err);
   };
 }
 
