@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "commands/management.h"
 #include "orivon/units.h"
 
 namespace orivon::cli {
@@ -24,7 +25,7 @@ struct CallOptions {
 void print_results(const nlohmann::json& result, std::ostream& text) {
   if (auto results = result.value("results", ""); !results.empty()) text << results << "\n";
   if (result.contains("exit_code")) {
-    text << "(the service exited with status " << result["exit_code"].dump() << ")\n";
+    text << "(the service exited with status " << field(result, "exit_code").dump() << ")\n";
   }
 }
 

@@ -53,7 +53,7 @@ int run_decision(const GlobalOptions& global, ManagementOperation operation,
       global, request, options.json,
       [&verb](const nlohmann::json& result, std::ostream& text) {
         const std::string id = result.value("id", "");
-        for (const auto& grant : result["grants"]) {
+        for (const auto& grant : field(result, "grants")) {
           text << verb << " " << id << " " << grant.value("grant", "") << " ("
                << grant.value("meaning", "") << ")\n";
         }

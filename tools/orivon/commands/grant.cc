@@ -6,6 +6,7 @@
 
 #include "commands/call_grant_command.h"
 #include "commands/commands.h"
+#include "commands/management.h"
 #include "commands/module_text.h"
 #include "orivon/ids.h"
 
@@ -20,7 +21,7 @@ void print_granted(const nlohmann::json& result, std::ostream& text) {
     text << " (" << target << " is a member of " << caller << ")";
   }
   text << "\n";
-  const auto& held = result["held"];
+  const auto& held = field(result, "held");
   if (!result.value("all", false) && held.is_object() && held.value("all", false)) {
     text << caller << " already may call every function of " << target << "\n";
   }

@@ -7,7 +7,7 @@ void print_state(const nlohmann::json& module, std::ostream& text) {
   text << module.value("id", "") << ": " << module.value("state", "");
   if (auto cause = module.value("state_cause", ""); !cause.empty()) text << " (" << cause << ")";
   text << "\n";
-  if (module.contains("note")) text << module["note"].get<std::string>() << "\n";
+  if (module.contains("note")) text << field(module, "note").get<std::string>() << "\n";
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "commands/management.h"
 #include "host/requests.h"
 #include "host/session.h"
 #include "orivon/runtime.h"
@@ -47,7 +48,7 @@ int run_logs(const GlobalOptions& global, const LogsOptions& options, std::ostre
       err << "error: " << error_from_reply(session->reply).message() << "\n";
       return kExitError;
     }
-    for (const auto& entry : session->reply["result"]) {
+    for (const auto& entry : field(session->reply, "result")) {
       after = std::max<std::uint64_t>(after, entry.value("sequence", std::uint64_t{0}));
       if (options.json) {
         out << to_line(entry);

@@ -33,7 +33,7 @@ int perform_and_print(const GlobalOptions& global, const nlohmann::json& request
     err << "error: " << error_from_reply(reply).message() << "\n";
     return kExitError;
   }
-  const auto& result = reply["result"];
+  const auto& result = field(reply, "result");
   if (json_output) {
     out << to_line(result.is_null() ? nlohmann::json::object() : result);
   } else {
@@ -57,6 +57,13 @@ std::string absolute_path(const std::string& path) {
   std::error_code ec;
   auto absolute = std::filesystem::absolute(path, ec);
   return ec ? path : absolute.lexically_normal().string();
+}
+
+const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
 }
 
 }  // namespace orivon::cli

@@ -25,6 +25,10 @@ using TextPrinter = std::function<void(const nlohmann::json& result, std::ostrea
 // {"op": NAME} for `operation`; the command adds its own fields.
 nlohmann::json make_request(ManagementOperation operation);
 
+// The member `key` of a reply object, or null when the reply lacks it (or is
+// not an object): a reply is read, never trusted to have every field.
+const nlohmann::json& field(const nlohmann::json& object, std::string_view key);
+
 // Performs `request`; on success prints the result (as JSON with
 // `json_output`, else through `print_text`) and says on stderr whether a
 // running host or the state directory answered. Returns the exit code.

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "commands/management.h"
+
 namespace orivon::cli {
 namespace {
 
@@ -109,7 +111,7 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
   // not), what the client decided, and what the grant gives. Nothing else is
   // granted.
   out << "  system grants (default deny; " << "requested? -> decision: what it gives):\n";
-  const auto& grants = module["grants"];
+  const auto& grants = field(module, "grants");
   if (!grants.is_array() || grants.empty()) out << "    none requested or decided: no system access\n";
   std::size_t width = 0;
   for (const auto& grant : grants) width = std::max(width, text_of(grant, "grant").size());
@@ -139,14 +141,14 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
       out << "    " << text_of(grant, other) << ": " << grant_functions_text(grant) << "\n";
     }
   }
-  if (const auto& config = module["config"]; config.is_object() && !config.empty()) {
+  if (const auto& config = field(module, "config"); config.is_object() && !config.empty()) {
     out << "  config:\n";
     for (const auto& [key, value] : config.items()) {
       out << "    " << key << " = " << (value.is_string() ? value.get<std::string>() : value.dump())
           << "\n";
     }
   }
-  if (const auto& triggers = module["triggers"]; triggers.is_array() && !triggers.empty()) {
+  if (const auto& triggers = field(module, "triggers"); triggers.is_array() && !triggers.empty()) {
     out << "  triggers:\n";
     for (const auto& trigger : triggers) out << "    " << trigger.dump() << "\n";
   }

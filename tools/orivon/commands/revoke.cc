@@ -6,6 +6,7 @@
 
 #include "commands/call_grant_command.h"
 #include "commands/commands.h"
+#include "commands/management.h"
 #include "commands/module_text.h"
 
 namespace orivon::cli {
@@ -15,7 +16,7 @@ void print_revoked(const nlohmann::json& result, std::ostream& text) {
   const std::string caller = result.value("caller", "");
   const std::string target = result.value("target", "");
   text << "revoked " << caller << " -> " << target << ": " << grant_functions_text(result) << "\n";
-  if (const auto& remaining = result["remaining"]; remaining.is_object()) {
+  if (const auto& remaining = field(result, "remaining"); remaining.is_object()) {
     text << caller << " still may call " << target << ": " << grant_functions_text(remaining)
          << "\n";
   }
