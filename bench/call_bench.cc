@@ -96,7 +96,7 @@ void call_orivon(benchmark::State& state, OrivonLive& live, const std::string& t
       state.SkipWithError(typed.error().to_string().c_str());
       break;
     }
-    auto returned = instance::call_by_name(*live.instance, typed->function.name, typed->args);
+    auto returned = instance::call_by_name(*live.instance, typed->function->name, typed->args);
     if (!returned) {
       state.SkipWithError(returned.error().to_string().c_str());
       break;

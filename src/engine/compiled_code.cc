@@ -2,6 +2,7 @@
 #include "engine/compiled_code.h"
 
 #include "engine/error_conversion.h"
+#include "engine/function_type.h"
 
 namespace orivon::engine {
 
@@ -20,6 +21,7 @@ Result<Program> deserialize_program_file(wasmtime::Engine& engine, const std::fi
     return Error(ErrorCode::NotFound, "no compiled code at '" + path.string() + "'");
   }
   auto data = std::make_shared<internal::ProgramData>();
+  data->function_types = std::make_shared<FunctionTypeCache>();
   data->kind = kind;
   data->name = name;
   data->size_bytes = size_bytes;

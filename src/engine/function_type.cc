@@ -104,12 +104,30 @@ Result<std::string> qualify_component_function(const internal::ProgramData& prog
   return qualified;
 }
 
-Result<FunctionType> function_type(wasmtime::Engine& engine,
-                                   const internal::ProgramData& program, std::string_view name) {
-  if (program.kind == ProgramKind::Component) {
-    return component_function_type(engine, program, name);
+Result<std::shared_ptr<const FunctionType>> function_type(wasmtime::Engine& engine,
+                                                          const internal::ProgramData& program,
+                                                          std::string_view name) {
+  if (program.function_types) {
+    if (auto cached = program.function_types->find(name)) return cached;
   }
-  return core_function_type(program, name);
+  auto read = program.kind == ProgramKind::Component
+                  ? component_function_type(engine, program, name)
+                  : core_function_type(program, name);
+  if (!read) return read.error();
+  auto type = std::make_shared<const FunctionType>(std::move(*read));
+  if (program.function_types) program.function_types->add(std::string(name), type);
+  return type;
+}
+
+std::shared_ptr<const FunctionType> FunctionTypeCache::find(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  auto it = types_.find(name);
+  return it == types_.end() ? nullptr : it->second;
+}
+
+void FunctionTypeCache::add(std::string name, std::shared_ptr<const FunctionType> type) {
+  std::lock_guard lock(mutex_);
+  types_.emplace(std::move(name), std::move(type));
 }
 
 }  // namespace orivon::engine

@@ -11,6 +11,10 @@
 // has.
 
 #include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,10 +44,25 @@ struct FunctionType {
 Result<std::string> qualify_component_function(const internal::ProgramData& program,
                                                std::string_view name);
 
-// The export `name` of `program` and its types. Errors as for
-// qualify_component_function; for a core module NotFound for a missing
-// export, InvalidArgument for one that is not a function.
-Result<FunctionType> function_type(wasmtime::Engine& engine,
-                                   const internal::ProgramData& program, std::string_view name);
+// The export `name` of `program` and its types, read once per name when the
+// program has a FunctionTypeCache. Errors as for qualify_component_function;
+// for a core module NotFound for a missing export, InvalidArgument for one
+// that is not a function.
+Result<std::shared_ptr<const FunctionType>> function_type(wasmtime::Engine& engine,
+                                                          const internal::ProgramData& program,
+                                                          std::string_view name);
+
+// The function types read from one program, by the name they were asked
+// for. Holds only names that resolved, so at most a few per export.
+// Thread-safe: a program is shared by every thread that calls it.
+class FunctionTypeCache {
+ public:
+  std::shared_ptr<const FunctionType> find(std::string_view name) const;
+  void add(std::string name, std::shared_ptr<const FunctionType> type);
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const FunctionType>, std::less<>> types_;  // guarded by mutex_
+};
 
 }  // namespace orivon::engine

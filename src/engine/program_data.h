@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,10 @@
 #include <wasmtime/component.hh>
 
 #include "orivon/program.h"
+
+namespace orivon::engine {
+class FunctionTypeCache;
+}
 
 namespace orivon::internal {
 
@@ -27,6 +32,10 @@ struct ProgramData {
   bool imports_modules = false;
   // Components: the function exports, "name" or "iface#name".
   std::vector<std::string> function_exports;
+  // The function types read from this program so far (engine::function_type),
+  // so a call written as text reads its types once per name, not once per
+  // call. Set by the loader; null (no caching) for hand-built programs.
+  std::shared_ptr<engine::FunctionTypeCache> function_types;
 };
 
 }  // namespace orivon::internal

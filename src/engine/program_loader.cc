@@ -10,6 +10,7 @@
 #include "core/file_util.h"
 #include "core/limits.h"
 #include "engine/error_conversion.h"
+#include "engine/function_type.h"
 #include "engine/program_data.h"
 
 namespace orivon::engine {
@@ -67,6 +68,7 @@ Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte
   }
 
   auto data = std::make_shared<internal::ProgramData>();
+  data->function_types = std::make_shared<FunctionTypeCache>();
   data->name = std::string(name);
   data->size_bytes = input.size();
   wasmtime::Span<std::uint8_t> code(const_cast<std::uint8_t*>(bytes.data()), bytes.size());

@@ -174,7 +174,7 @@ supervisor::Supervisor::CallOptions client_call(std::optional<std::chrono::milli
 
 // A group serves calls of one component interface, checked against the
 // group's own binary; its members do the work.
-Result<engine::FunctionType> group_function(internal::RuntimeImpl& impl, const Program& program,
+Result<std::shared_ptr<const engine::FunctionType>> group_function(internal::RuntimeImpl& impl, const Program& program,
                                             std::string_view function) {
   if (program.kind() != ProgramKind::Component) {
     return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
@@ -226,7 +226,7 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
     if (auto status = instance.exit_code()) return InvokeOutcome{{}, status};
     ORIVON_TRY(auto typed, runtime::parse_text_call(impl_->engine().wasmtime_engine(),
                                                     *program.shared_data(), expression));
-    ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function.name, typed.args));
+    ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function->name, typed.args));
     return text_outcome(program.kind(), returned);
   });
 }
@@ -430,17 +430,17 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
     switch (id.kind()) {
       case ModuleKind::Service: {
         ORIVON_TRY(auto returned,
-                   supervisor->call(id, typed.function.name, typed.args, client_call(timeout)));
+                   supervisor->call(id, typed.function->name, typed.args, client_call(timeout)));
         return text_outcome(program.kind(), returned);
       }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function.name, typed.args));
+        ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function->name, typed.args));
         return text_outcome(program.kind(), returned);
       }
       case ModuleKind::Group: {
         ORIVON_TRY(auto results,
-                   impl_->router()->call_group(id, typed.function.name, typed.args));
+                   impl_->router()->call_group(id, typed.function->name, typed.args));
         return text_outcome(program.kind(), instance::Returned{std::move(results), std::nullopt});
       }
     }
@@ -468,8 +468,8 @@ Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view fu
       case ModuleKind::Group: {
         // Checked against the group's own types, then served by a member.
         ORIVON_TRY(auto type, group_function(*impl_, program, function));
-        ORIVON_RETURN_IF_ERROR(runtime::check_arguments(type, function, args));
-        return impl_->router()->call_group(id, type.name, args);
+        ORIVON_RETURN_IF_ERROR(runtime::check_arguments(*type, function, args));
+        return impl_->router()->call_group(id, type->name, args);
       }
     }
     return Error(ErrorCode::Internal, "unknown module kind");

@@ -12,7 +12,7 @@ Result<TypedCall> parse_text_call(wasmtime::Engine& engine, const internal::Prog
   TypedCall typed;
   ORIVON_TRY(typed.function, engine::function_type(engine, program, call.name));
   if (program.kind == ProgramKind::Component) {
-    auto args = values::parse_wave_arguments(call.arguments, typed.function.params);
+    auto args = values::parse_wave_arguments(call.arguments, typed.function->params);
     if (!args) return Error::wrap("calling '" + call.name + "'", args.error());
     for (const auto& arg : *args) {
       ORIVON_TRY(auto value, values::from_wasmtime(arg));
@@ -20,7 +20,7 @@ Result<TypedCall> parse_text_call(wasmtime::Engine& engine, const internal::Prog
     }
     return typed;
   }
-  auto args = values::parse_core_arguments(call.arguments, typed.function.core_params);
+  auto args = values::parse_core_arguments(call.arguments, typed.function->core_params);
   if (!args) return Error::wrap("calling '" + call.name + "'", args.error());
   for (const auto& arg : *args) {
     auto value = values::value_from_core(arg);

@@ -6,6 +6,7 @@
 // every call carries inside the runtime; the results are formatted back as
 // text here too. Nothing below the facade sees call text.
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,7 +23,7 @@
 namespace orivon::runtime {
 
 struct TypedCall {
-  engine::FunctionType function;  // function.name is the qualified name
+  std::shared_ptr<const engine::FunctionType> function;  // function->name: the qualified name
   std::vector<Value> args;
 };
 

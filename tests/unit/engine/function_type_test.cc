@@ -53,16 +53,27 @@ TEST_F(FunctionTypeTest, ResolvesComponentNamesWithoutAnInstance) {
   Program program = load(kComponent);
   auto top = function_type(engine_, *program.shared_data(), "top");
   ASSERT_TRUE(top) << top.error().to_string();
-  EXPECT_EQ(top->name, "top");
-  ASSERT_EQ(top->params.size(), 1u);
-  EXPECT_TRUE(top->params[0].is_u32());
-  ASSERT_TRUE(top->result);
-  EXPECT_TRUE(top->result->is_u32());
+  EXPECT_EQ((*top)->name, "top");
+  ASSERT_EQ((*top)->params.size(), 1u);
+  EXPECT_TRUE((*top)->params[0].is_u32());
+  ASSERT_TRUE((*top)->result);
+  EXPECT_TRUE((*top)->result->is_u32());
 
   auto qualified = function_type(engine_, *program.shared_data(), "a:x/two#get");
   ASSERT_TRUE(qualified) << qualified.error().to_string();
-  EXPECT_EQ(qualified->name, "a:x/two#get");
-  EXPECT_EQ(qualified->params.size(), 1u);
+  EXPECT_EQ((*qualified)->name, "a:x/two#get");
+  EXPECT_EQ((*qualified)->params.size(), 1u);
+}
+
+TEST_F(FunctionTypeTest, ReadsEachNameOnceForALoadedProgram) {
+  Program program = load(kComponent);
+  auto first = function_type(engine_, *program.shared_data(), "top");
+  auto second = function_type(engine_, *program.shared_data(), "top");
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->get(), second->get());
+  // A name that does not resolve is not kept.
+  EXPECT_FALSE(function_type(engine_, *program.shared_data(), "get"));
+  EXPECT_FALSE(function_type(engine_, *program.shared_data(), "get"));
 }
 
 TEST_F(FunctionTypeTest, RefusesAmbiguousAndUnknownComponentNames) {
@@ -82,10 +93,10 @@ TEST_F(FunctionTypeTest, ReadsCoreParameterKinds) {
   Program program = load(kCoreModule);
   auto add = function_type(engine_, *program.shared_data(), "add");
   ASSERT_TRUE(add) << add.error().to_string();
-  ASSERT_EQ(add->core_params.size(), 2u);
-  EXPECT_EQ(add->core_params[0], wasmtime::ValKind::I32);
-  EXPECT_EQ(add->core_params[1], wasmtime::ValKind::I64);
-  EXPECT_EQ(add->core_result_count, 1u);
+  ASSERT_EQ((*add)->core_params.size(), 2u);
+  EXPECT_EQ((*add)->core_params[0], wasmtime::ValKind::I32);
+  EXPECT_EQ((*add)->core_params[1], wasmtime::ValKind::I64);
+  EXPECT_EQ((*add)->core_result_count, 1u);
 
   auto memory = function_type(engine_, *program.shared_data(), "memory");
   ASSERT_FALSE(memory);

@@ -52,7 +52,7 @@ TEST_F(TextCallsTest, ParsesWaveAgainstTheComponentsTypes) {
   Program program = load(kComponent);
   auto call = parse(program, "echo(7)");
   ASSERT_TRUE(call) << call.error().to_string();
-  EXPECT_EQ(call->function.name, "echo");
+  EXPECT_EQ(call->function->name, "echo");
   EXPECT_THAT(call->args, ElementsAre(Value::u32(7)));
 
   auto bad = parse(program, "echo(-1)");
@@ -84,12 +84,12 @@ TEST_F(TextCallsTest, ChecksTypedArgumentsExactly) {
   auto call = parse(program, "echo(1)");
   ASSERT_TRUE(call);
   const std::vector<Value> right{Value::u32(1)};
-  EXPECT_TRUE(check_arguments(call->function, "echo", right));
+  EXPECT_TRUE(check_arguments(*call->function, "echo", right));
   const std::vector<Value> wrong_kind{Value::s32(1)};
-  auto kind = check_arguments(call->function, "echo", wrong_kind);
+  auto kind = check_arguments(*call->function, "echo", wrong_kind);
   ASSERT_FALSE(kind);
   EXPECT_EQ(kind.error().code(), ErrorCode::InvalidArgument);
-  auto count = check_arguments(call->function, "echo", {});
+  auto count = check_arguments(*call->function, "echo", {});
   ASSERT_FALSE(count);
   EXPECT_THAT(count.error().message(), HasSubstr("'echo' takes 1 arguments, not 0"));
 }
