@@ -246,10 +246,7 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
     supervisor::Supervisor::CallOptions options;
     options.from = supervisor::Supervisor::CallOptions::From::Module;
     auto result = supervisor_.call(member, function, args, options);
-    if (!result && result.error().code() == ErrorCode::FailedPrecondition &&
-        result.error().message().find("is not running") != std::string::npos) {
-      continue;
-    }
+    if (!result && result.error().tag() == ErrorTag::NotRunning) continue;
     if (!result) return result.error();
     return std::move(result->values);
   }
