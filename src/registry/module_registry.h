@@ -17,6 +17,7 @@
 #include <set>
 
 #include "engine/engine.h"
+#include "engine/interface_text.h"
 #include "orivon/calls.h"
 #include "orivon/module_info.h"
 #include "registry/state_store.h"
@@ -28,10 +29,16 @@ namespace orivon::registry {
 struct ExportTable {
   ProgramKind kind = ProgramKind::CoreModule;
   std::map<std::string, std::string> functions;  // name -> "func(...) -> ..."
-  std::set<std::string> interfaces;              // components: exported interface names
+  // Components: each exported interface (one that holds functions), with its
+  // functions by their name inside it ("f" of "iface#f").
+  std::map<std::string, std::map<std::string, std::string>> interfaces;
   // The functions of one exported interface, by their name inside it.
   std::map<std::string, std::string> interface_functions(const std::string& interface) const;
 };
+
+// The export table of a program whose exports are `exports` (see
+// engine::program_interface).
+ExportTable export_table(ProgramKind kind, const std::vector<engine::InterfaceItem>& exports);
 
 // What a group stands for.
 struct GroupSpec {
