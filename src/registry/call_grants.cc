@@ -62,11 +62,11 @@ Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports(const ModuleI
 }
 
 Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports_locked(const ModuleId& id) {
-  if (auto cached = exports_.find(id.str()); cached != exports_.end()) return cached->second;
+  if (auto cached = exports_.find(id); cached != exports_.end()) return cached->second;
   ORIVON_TRY(auto program, program_locked(id));
   ORIVON_TRY(auto interface, engine::program_interface(engine_.wasmtime_engine(), program.data()));
   auto table = std::make_shared<const ExportTable>(export_table(program.kind(), interface.exports));
-  exports_.emplace(id.str(), table);
+  exports_.emplace(id, table);
   return table;
 }
 
@@ -227,13 +227,9 @@ Result<std::vector<CallGrant>> ModuleRegistry::call_grants(const std::optional<M
   std::lock_guard lock(mutex_);
   std::vector<CallGrant> out;
   for (const auto& [from, entries] : grants_->by_caller) {
-    if (caller && caller->str() != from) continue;
-    auto from_id = ModuleId::parse(from);
-    if (!from_id) continue;
+    if (caller && *caller != from) continue;
     for (const auto& entry : entries) {
-      auto to_id = ModuleId::parse(entry.target);
-      if (!to_id) continue;
-      CallGrant grant{*from_id, *to_id, {}};
+      CallGrant grant{from, entry.target, {}};
       if (!entry.all) grant.functions.assign(entry.functions.begin(), entry.functions.end());
       out.push_back(std::move(grant));
     }
@@ -246,16 +242,21 @@ std::shared_ptr<const GrantSnapshot> ModuleRegistry::grant_snapshot() {
   return grants_;
 }
 
-Result<void> ModuleRegistry::republish_locked(const std::string& changed) {
-  if (!changed.empty()) exports_.erase(changed);
+Result<void> ModuleRegistry::republish_locked(const std::optional<ModuleId>& changed) {
+  if (changed) exports_.erase(*changed);
   ORIVON_TRY(auto rows, store_->call_grants());
   auto snapshot = std::make_shared<GrantSnapshot>();
   for (const auto& row : rows) {
-    auto& entries = snapshot->by_caller[row.caller];
+    // Ids were checked when the grant was made; a row that no longer parses
+    // (a damaged database) names nothing a call could reach, so it is left out.
+    auto caller = ModuleId::parse(row.caller);
+    auto target = ModuleId::parse(row.target);
+    if (!caller || !target) continue;
+    auto& entries = snapshot->by_caller[*caller];
     auto entry = std::find_if(entries.begin(), entries.end(),
-                              [&](const GrantSnapshot::Entry& e) { return e.target == row.target; });
+                              [&](const GrantSnapshot::Entry& e) { return e.target == *target; });
     if (entry == entries.end()) {
-      entries.push_back(GrantSnapshot::Entry{row.target, false, {}});
+      entries.push_back(GrantSnapshot::Entry{*target, false, {}});
       entry = std::prev(entries.end());
     }
     if (row.function == kEveryFunction) {

@@ -132,13 +132,13 @@ Supervisor::~Supervisor() { stop_all(); }
 
 std::shared_ptr<Supervisor::Service> Supervisor::find(const ModuleId& id) {
   std::lock_guard lock(mutex_);
-  auto it = services_.find(id.str());
+  auto it = services_.find(id);
   return it == services_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Supervisor::Service> Supervisor::service(const ModuleId& id) {
   std::lock_guard lock(mutex_);
-  auto& slot = services_[id.str()];
+  auto& slot = services_[id];
   if (!slot) {
     slot = std::make_shared<Service>(id);
     slot->logs = std::make_unique<LogSink>(
@@ -313,7 +313,7 @@ Result<void> Supervisor::start(const ModuleId& id) {
   }
   {
     std::lock_guard lock(mutex_);
-    note_started_locked(id.str());
+    note_started_locked(id);
   }
   set_state(*svc, ModuleState::Starting, "");
   post(svc, [this, generation](Service& s) { run_start(s, generation); });
@@ -796,8 +796,8 @@ void Supervisor::forget(const ModuleId& id) {
   std::shared_ptr<Service> gone;
   {
     std::lock_guard lock(mutex_);
-    drop_from_start_order_locked(id.str());
-    auto it = services_.find(id.str());
+    drop_from_start_order_locked(id);
+    auto it = services_.find(id);
     if (it == services_.end()) return;
     gone = std::move(it->second);
     services_.erase(it);
@@ -805,7 +805,7 @@ void Supervisor::forget(const ModuleId& id) {
   gone->logs->flush();
 }
 
-void Supervisor::note_started_locked(const std::string& id) {
+void Supervisor::note_started_locked(const ModuleId& id) {
   if (auto found = start_positions_.find(id); found != start_positions_.end()) {
     start_order_.splice(start_order_.end(), start_order_, found->second);
     return;
@@ -814,24 +814,22 @@ void Supervisor::note_started_locked(const std::string& id) {
   start_positions_.emplace(start_order_.back(), std::prev(start_order_.end()));
 }
 
-void Supervisor::drop_from_start_order_locked(const std::string& id) {
+void Supervisor::drop_from_start_order_locked(const ModuleId& id) {
   auto found = start_positions_.find(id);
   if (found == start_positions_.end()) return;
   const auto position = found->second;
-  start_positions_.erase(found);  // before the string its key views goes
+  start_positions_.erase(found);
   start_order_.erase(position);
 }
 
 void Supervisor::stop_all() {
-  std::vector<std::string> order;
+  std::vector<ModuleId> order;
   {
     std::lock_guard lock(mutex_);
     order.assign(start_order_.begin(), start_order_.end());
   }
   // Newest first: a service started later may depend on one started earlier.
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    if (auto id = ModuleId::parse(*it)) (void)stop(*id);
-  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) (void)stop(*it);
 }
 
 }  // namespace orivon::supervisor

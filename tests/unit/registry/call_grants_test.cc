@@ -1,5 +1,5 @@
-// Export tables (src/registry/call_grants.cc): built from the engine's
-// structured interface items.
+// Export tables and the grant snapshot (src/registry/call_grants.cc): built
+// from the engine's structured interface items, keyed by ModuleId.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -97,6 +97,30 @@ class CallGrants : public ::testing::Test {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<ModuleRegistry> registry_;
 };
+
+TEST_F(CallGrants, TheGrantSnapshotIsKeyedByModuleId) {
+  install_text("app.caller.test", "(module)");
+  install_text("app.callee.test", R"((module (func (export "ping") (result i32) i32.const 1)
+                                             (memory (export "m") 1)))");
+  ASSERT_TRUE(registry_->grant_calls(id("app.caller.test"), id("app.callee.test"), {"ping"}));
+  const auto snapshot = registry_->grant_snapshot();
+  const auto* grants = snapshot->grants_of(id("app.caller.test"));
+  ASSERT_NE(grants, nullptr);
+  ASSERT_EQ(grants->size(), 1u);
+  EXPECT_EQ((*grants)[0].target, id("app.callee.test"));
+  EXPECT_FALSE((*grants)[0].all);
+  EXPECT_THAT((*grants)[0].functions, ElementsAre("ping"));
+  EXPECT_EQ(snapshot->grants_of(id("app.callee.test")), nullptr);
+
+  auto exports = registry_->exports(id("app.callee.test"));
+  ASSERT_TRUE(exports) << exports.error().to_string();
+  EXPECT_THAT((*exports)->functions, ElementsAre(Pair("ping", "func() -> i32")));
+
+  // Removing the callee takes its grants and its cached exports with it.
+  ASSERT_TRUE(registry_->remove(id("app.callee.test")));
+  EXPECT_EQ(registry_->grant_snapshot()->grants_of(id("app.caller.test")), nullptr);
+  EXPECT_FALSE(registry_->exports(id("app.callee.test")));
+}
 
 TEST_F(CallGrants, AComponentsExportTableGroupsFunctionsByInterface) {
   install_guest("app.callee.test", "call_callee");
