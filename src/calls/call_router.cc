@@ -122,7 +122,7 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
                           std::string_view function) {
   if (host_functions_.has_interface(import)) return resolve_host(caller, import, function);
   const auto snapshot = registry_.grant_snapshot();
-  const auto* grants = snapshot->grants_of(caller.str());
+  const auto* grants = snapshot->grants_of(caller);
   const auto core_target = ModuleId::parse(import);  // a core caller names its target
 
   auto route_to = [&](const ModuleId& target, std::string name) -> Route {
@@ -182,12 +182,10 @@ Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
   std::optional<Route> first_denial;
   if (grants) {
     for (const auto& entry : *grants) {
-      auto target = ModuleId::parse(entry.target);
-      if (!target) continue;
-      const std::string name = provides(*target);
+      const std::string name = provides(entry.target);
       if (name.empty()) continue;
-      if (permits(entry, name)) return route_to(*target, name);
-      if (!first_denial) first_denial = denied(entry.target, name);
+      if (permits(entry, name)) return route_to(entry.target, name);
+      if (!first_denial) first_denial = denied(entry.target.str(), name);
     }
   }
   if (first_denial) return *first_denial;
@@ -224,10 +222,8 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
   ORIVON_TRY(auto spec, registry_.group(group));
   const auto snapshot = registry_.grant_snapshot();
   std::vector<ModuleId> members;
-  if (const auto* grants = snapshot->grants_of(group.str())) {
-    for (const auto& entry : *grants) {
-      if (auto member = ModuleId::parse(entry.target)) members.push_back(*member);
-    }
+  if (const auto* grants = snapshot->grants_of(group)) {
+    for (const auto& entry : *grants) members.push_back(entry.target);
   }
   if (members.empty()) {
     return Error(ErrorCode::Unavailable, "group '" + group.str() + "' has no members");
@@ -235,7 +231,7 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
   std::size_t start = 0;
   if (spec.routing == GroupRouting::RoundRobin) {
     std::lock_guard lock(mutex_);
-    start = static_cast<std::size_t>(next_member_[group.str()]++ % members.size());
+    start = static_cast<std::size_t>(next_member_[group]++ % members.size());
   }
   // Members that are not running are skipped; one that stopped between the
   // check and the call is skipped too. A member that fails during the call
@@ -246,10 +242,7 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
     supervisor::Supervisor::CallOptions options;
     options.from = supervisor::Supervisor::CallOptions::From::Module;
     auto result = supervisor_.call(member, function, args, options);
-    if (!result && result.error().code() == ErrorCode::FailedPrecondition &&
-        result.error().message().find("is not running") != std::string::npos) {
-      continue;
-    }
+    if (!result && result.error().tag() == ErrorTag::NotRunning) continue;
     if (!result) return result.error();
     return std::move(result->values);
   }

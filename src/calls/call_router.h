@@ -64,7 +64,7 @@ class CallRouter final : public instance::Links {
   supervisor::Supervisor& supervisor_;
   const HostFunctions& host_functions_;
   std::mutex mutex_;
-  std::map<std::string, std::uint64_t> next_member_;  // guarded by mutex_; round-robin position
+  std::map<ModuleId, std::uint64_t> next_member_;  // guarded by mutex_; round-robin position
 };
 
 }  // namespace orivon::calls

@@ -14,7 +14,7 @@ std::string_view error_code_name(ErrorCode code) {
 }
 
 Error Error::wrap(std::string_view context, const Error& cause) {
-  Error error(cause.code(), std::string(context));
+  Error error(cause.code(), cause.tag(), std::string(context));
   error.cause_ = std::make_shared<const Error>(cause);
   return error;
 }

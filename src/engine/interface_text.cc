@@ -119,18 +119,30 @@ std::string core_extern_type(const wasmtime::ExternType::Ref& type) {
   return "unknown";
 }
 
-InterfaceDescription describe_module(const wasmtime::Module& module) {
-  InterfaceDescription description;
+ItemKind core_extern_kind(const wasmtime::ExternType::Ref& type) {
+  if (std::holds_alternative<wasmtime::FuncType::Ref>(type)) return ItemKind::Function;
+  if (std::holds_alternative<wasmtime::GlobalType::Ref>(type)) return ItemKind::Global;
+  if (std::holds_alternative<wasmtime::TableType::Ref>(type)) return ItemKind::Table;
+  if (std::holds_alternative<wasmtime::MemoryType::Ref>(type)) return ItemKind::Memory;
+  if (std::holds_alternative<wasmtime::TagType::Ref>(type)) return ItemKind::Tag;
+  return ItemKind::Unknown;
+}
+
+ProgramInterface describe_module(const wasmtime::Module& module) {
+  ProgramInterface interface;
   for (const auto& import : module.imports()) {
-    description.imports.push_back("import " + std::string(import.module()) + "::" +
-                                  std::string(import.name()) + ": " +
-                                  core_extern_type(wasmtime::ExternType::from_import(import)));
+    const auto type = wasmtime::ExternType::from_import(import);
+    interface.imports.push_back(
+        InterfaceItem{std::string(import.module()) + "::" + std::string(import.name()),
+                      std::string(import.module()), core_extern_kind(type),
+                      core_extern_type(type)});
   }
   for (const auto& export_ : module.exports()) {
-    description.exports.push_back("export " + std::string(export_.name()) + ": " +
-                                  core_extern_type(wasmtime::ExternType::from_export(export_)));
+    const auto type = wasmtime::ExternType::from_export(export_);
+    interface.exports.push_back(InterfaceItem{std::string(export_.name()), std::string(),
+                                              core_extern_kind(type), core_extern_type(type)});
   }
-  return description;
+  return interface;
 }
 
 // ---------------------------------------------------------------------------
@@ -289,79 +301,116 @@ Result<std::string> wit_func(const wc::FuncType& func) {
   return text;
 }
 
-// Appends one line per item under `path` to `lines`; instances are flattened
-// into their exports as `path#name`.
-Result<void> describe_item(const wasmtime::Engine& engine, std::string_view direction,
+// Appends one item per thing under `path` to `items`; instances are
+// flattened into their exports as `path#name`, which belong to `path`.
+// `interface` is the instance `path` itself sits in (empty at the top).
+Result<void> describe_item(const wasmtime::Engine& engine, const std::string& interface,
                            const std::string& path, const wc::ComponentItem& item,
-                           std::vector<std::string>& lines) {
-  const std::string prefix = std::string(direction) + " " + path + ": ";
+                           std::vector<InterfaceItem>& items) {
+  auto add = [&](ItemKind kind, std::string signature) {
+    items.push_back(InterfaceItem{path, interface, kind, std::move(signature)});
+  };
   if (item.is_component_func()) {
     ORIVON_TRY(std::string text, wit_func(item.component_func()));
-    lines.push_back(prefix + text);
+    add(ItemKind::Function, std::move(text));
   } else if (item.is_component_instance()) {
     const auto& instance = item.component_instance();
     const std::size_t count = instance.export_count(engine);
-    if (count == 0) lines.push_back(prefix + "instance");
+    if (count == 0) add(ItemKind::Instance, "instance");
     for (std::size_t i = 0; i < count; ++i) {
       auto entry = instance.export_nth(engine, i);
       if (!entry) return missing("an instance export");
-      ORIVON_RETURN_IF_ERROR(describe_item(engine, direction,
-                                           path + "#" + std::string(entry->first),
-                                           entry->second, lines));
+      ORIVON_RETURN_IF_ERROR(describe_item(engine, path, path + "#" + std::string(entry->first),
+                                           entry->second, items));
     }
   } else if (item.is_resource()) {
-    lines.push_back(prefix + "resource");
+    add(ItemKind::Resource, "resource");
   } else if (item.is_type()) {
     ORIVON_TRY(std::string text, wit_type(item.type()));
-    lines.push_back(prefix + "type " + text);
+    add(ItemKind::Type, "type " + text);
   } else if (item.is_core_func()) {
-    lines.push_back(prefix + "core " + core_func_type(item.core_func()));
+    add(ItemKind::CoreFunction, "core " + core_func_type(item.core_func()));
   } else if (item.is_module()) {
-    lines.push_back(prefix + "module");
+    add(ItemKind::Module, "module");
   } else if (item.is_component()) {
-    lines.push_back(prefix + "component");
+    add(ItemKind::Component, "component");
   } else {
-    lines.push_back(prefix + "unknown");
+    add(ItemKind::Unknown, "unknown");
   }
   return ok();
 }
 
-Result<InterfaceDescription> describe_component(const wasmtime::Engine& engine,
-                                                const wc::Component& component) {
+Result<ProgramInterface> describe_component(const wasmtime::Engine& engine,
+                                            const wc::Component& component) {
   const wc::ComponentType type = component.type();
-  InterfaceDescription description;
+  ProgramInterface interface;
   for (std::size_t i = 0, n = type.import_count(engine); i < n; ++i) {
     auto entry = type.import_nth(engine, i);
     if (!entry) return missing("an import");
-    ORIVON_RETURN_IF_ERROR(describe_item(engine, "import", std::string(entry->first),
-                                         entry->second, description.imports));
+    ORIVON_RETURN_IF_ERROR(describe_item(engine, std::string(), std::string(entry->first),
+                                         entry->second, interface.imports));
   }
   for (std::size_t i = 0, n = type.export_count(engine); i < n; ++i) {
     auto entry = type.export_nth(engine, i);
     if (!entry) return missing("an export");
-    ORIVON_RETURN_IF_ERROR(describe_item(engine, "export", std::string(entry->first),
-                                         entry->second, description.exports));
+    ORIVON_RETURN_IF_ERROR(describe_item(engine, std::string(), std::string(entry->first),
+                                         entry->second, interface.exports));
   }
-  return description;
+  return interface;
+}
+
+bool item_less(const InterfaceItem& a, const InterfaceItem& b) {
+  if (a.name != b.name) return a.name < b.name;
+  return a.signature < b.signature;
+}
+
+std::vector<std::string> item_lines(std::string_view direction,
+                                    const std::vector<InterfaceItem>& items) {
+  std::vector<std::string> lines;
+  lines.reserve(items.size());
+  for (const auto& item : items) lines.push_back(item_line(direction, item));
+  // By line, not by item: "a: ..." sorts after "a#b: ..." here.
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 }  // namespace
 
-Result<InterfaceDescription> describe_program(wasmtime::Engine& engine,
-                                              const internal::ProgramData& program) {
-  InterfaceDescription description;
+Result<ProgramInterface> program_interface(wasmtime::Engine& engine,
+                                           const internal::ProgramData& program) {
+  ProgramInterface interface;
   if (program.kind == ProgramKind::CoreModule) {
     if (!program.module) return Error(ErrorCode::Internal, "core module program holds no module");
-    description = describe_module(*program.module);
+    interface = describe_module(*program.module);
   } else {
     if (!program.component) {
       return Error(ErrorCode::Internal, "component program holds no component");
     }
-    ORIVON_TRY(description, describe_component(engine, *program.component));
+    ORIVON_TRY(interface, describe_component(engine, *program.component));
   }
-  std::sort(description.imports.begin(), description.imports.end());
-  std::sort(description.exports.begin(), description.exports.end());
-  return description;
+  std::sort(interface.imports.begin(), interface.imports.end(), item_less);
+  std::sort(interface.exports.begin(), interface.exports.end(), item_less);
+  return interface;
+}
+
+std::string item_line(std::string_view direction, const InterfaceItem& item) {
+  std::string line(direction);
+  line += ' ';
+  line += item.name;
+  line += ": ";
+  line += item.signature;
+  return line;
+}
+
+InterfaceDescription describe_interface(const ProgramInterface& interface) {
+  return InterfaceDescription{item_lines("import", interface.imports),
+                              item_lines("export", interface.exports)};
+}
+
+Result<InterfaceDescription> describe_program(wasmtime::Engine& engine,
+                                              const internal::ProgramData& program) {
+  ORIVON_TRY(auto interface, program_interface(engine, program));
+  return describe_interface(interface);
 }
 
 }  // namespace orivon::engine

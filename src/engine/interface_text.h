@@ -1,8 +1,10 @@
 #pragma once
 
-// Describes what a compiled program imports and exports, one line per item,
-// for `orivon inspect`: WIT-style text for components, signatures for core
-// modules.
+// Describes what a compiled program imports and exports: as structured
+// items (program_interface(), what the registry builds its export tables
+// from), and as one line per item for `orivon inspect` (describe_program(),
+// made from the same items): WIT-style text for components, signatures for
+// core modules.
 //
 // Core module lines:
 //   import wasi_snapshot_preview1::fd_write: func(i32, i32, i32, i32) -> i32
@@ -37,10 +39,12 @@
 // signatures, and resources as `resource`, since the runtime's type
 // information has no names for them.
 //
-// Both lists are sorted bytewise. Fails (Internal) only when `program` holds
-// nothing of its kind or the type information is inconsistent.
+// Both lists of lines are sorted bytewise. Fails (Internal) only when
+// `program` holds nothing of its kind or the type information is
+// inconsistent.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <wasmtime.hh>
@@ -50,11 +54,58 @@
 
 namespace orivon::engine {
 
+// What an imported or exported item is.
+enum class ItemKind {
+  Function,      // a core module's function, or a component's (`func` or `async func`)
+  Global,        // core modules: global, table, memory, tag
+  Table,
+  Memory,
+  Tag,
+  Instance,      // a component instance with no exports (others are flattened)
+  Resource,      // components: resource, named type, core function, module, component
+  Type,
+  CoreFunction,
+  Module,
+  Component,
+  Unknown,
+};
+
+// One imported or exported item.
+struct InterfaceItem {
+  // As `inspect` shows it and grants name it: "add", "greet", "iface#f"
+  // (nested instances joined with '#'), or a core import's "module::name".
+  std::string name;
+  // What the item belongs to: the component instance it sits in ("iface",
+  // "a#b") or the module a core import names ("env"); empty for a
+  // component's top-level items and a core module's exports.
+  std::string interface;
+  ItemKind kind = ItemKind::Unknown;
+  // The text after "NAME: " in the item's line: "func(i32) -> i32",
+  // "func(name: string) -> string", "resource", "type u64", ...
+  std::string signature;
+};
+
+struct ProgramInterface {
+  std::vector<InterfaceItem> imports;  // sorted by name, then signature
+  std::vector<InterfaceItem> exports;  // sorted by name, then signature
+};
+
+Result<ProgramInterface> program_interface(wasmtime::Engine& engine,
+                                           const internal::ProgramData& program);
+
+// The item's line: "<direction> NAME: SIGNATURE", `direction` being
+// "import" or "export".
+std::string item_line(std::string_view direction, const InterfaceItem& item);
+
 struct InterfaceDescription {
   std::vector<std::string> imports;  // sorted
   std::vector<std::string> exports;  // sorted
 };
 
+// The lines of `interface` (what `orivon inspect` prints).
+InterfaceDescription describe_interface(const ProgramInterface& interface);
+
+// program_interface() then describe_interface().
 Result<InterfaceDescription> describe_program(wasmtime::Engine& engine,
                                               const internal::ProgramData& program);
 

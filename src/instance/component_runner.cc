@@ -183,7 +183,7 @@ class ComponentInstance final : public LiveInstance::Impl {
 
  private:
   Error exited_error() const {
-    return Error(ErrorCode::FailedPrecondition,
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::GuestExited,
                  "'" + program_->name + "' exited with status " + std::to_string(*exit_code));
   }
 

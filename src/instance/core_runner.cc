@@ -271,7 +271,7 @@ class CoreInstance final : public LiveInstance::Impl {
   }
 
   Error exited_error() const {
-    return Error(ErrorCode::FailedPrecondition,
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::GuestExited,
                  "'" + program_->name + "' exited with status " + std::to_string(*exit_code));
   }
 

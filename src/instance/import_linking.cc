@@ -251,21 +251,21 @@ Error LinkState::refusal(const ImportSite& site, const Route& route) {
 
 Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,
                                              const route::Library& route) {
-  const std::string& id = route.target.str();
+  const ModuleId& id = route.target;
   auto library = libraries_.find(id);
   if (library == libraries_.end()) {
     if (!route.program || !route.program->component) {
       return Error(ErrorCode::Unimplemented,
-                   "library '" + id + "' is a core module; libraries must be components");
+                   "library '" + id.str() + "' is a core module; libraries must be components");
     }
     if (instantiating_.contains(id)) {
       return Error(ErrorCode::FailedPrecondition,
-                   "library '" + id + "' calls itself while it is being instantiated");
+                   "library '" + id.str() + "' calls itself while it is being instantiated");
     }
     instantiating_.insert(id);
     struct Done {
-      std::set<std::string>& set;
-      const std::string& id;
+      std::set<ModuleId>& set;
+      const ModuleId& id;
       ~Done() { set.erase(id); }
     } done{instantiating_, id};
     // The library shares the caller's store, so it also shares the caller's
@@ -276,7 +276,7 @@ Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,
     auto instance = linker.instantiate(store, *route.program->component);
     if (!instance) {
       return engine::to_error(instance.err(), ErrorCode::FailedPrecondition,
-                              "instantiating library '" + id + "'");
+                              "instantiating library '" + id.str() + "'");
     }
     library = libraries_.emplace(id, Library{instance.ok(), {}}).first;
   }
@@ -286,12 +286,12 @@ Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,
   auto index = export_index(*route.program->component, route.function);
   if (!index) {
     return Error(ErrorCode::NotFound,
-                 "library '" + id + "' exports no function '" + route.function + "'");
+                 "library '" + id.str() + "' exports no function '" + route.function + "'");
   }
   auto func = library->second.instance.get_func(store, *index);
   if (!func) {
     return Error(ErrorCode::NotFound,
-                 "library '" + id + "' exports no function '" + route.function + "'");
+                 "library '" + id.str() + "' exports no function '" + route.function + "'");
   }
   return functions.emplace(route.function, *func).first->second;
 }

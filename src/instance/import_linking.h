@@ -75,8 +75,8 @@ class LinkState : public std::enable_shared_from_this<LinkState> {
     wasmtime::component::Instance instance;
     std::map<std::string, wasmtime::component::Func> functions;
   };
-  std::map<std::string, Library> libraries_;  // by module id; used by the store's thread only
-  std::set<std::string> instantiating_;       // libraries being instantiated (cycle guard)
+  std::map<ModuleId, Library> libraries_;  // used by the store's thread only
+  std::set<ModuleId> instantiating_;       // libraries being instantiated (cycle guard)
 };
 
 }  // namespace orivon::instance

@@ -32,40 +32,28 @@ std::vector<std::string> names_of(const std::map<std::string, std::string>& func
   return names;
 }
 
-// Reads "export NAME: func(...)" lines of the interface description.
-ExportTable export_table(ProgramKind kind, const std::vector<std::string>& exports) {
+}  // namespace
+
+ExportTable export_table(ProgramKind kind, const std::vector<engine::InterfaceItem>& exports) {
   ExportTable table;
   table.kind = kind;
-  constexpr std::string_view kExport = "export ";
-  for (const auto& line : exports) {
-    if (!line.starts_with(kExport)) continue;
-    const auto colon = line.find(": ", kExport.size());
-    if (colon == std::string::npos) continue;
-    const std::string signature = line.substr(colon + 2);
-    if (!signature.starts_with("func(") && !signature.starts_with("async func(")) continue;
-    std::string name = line.substr(kExport.size(), colon - kExport.size());
-    if (kind == ProgramKind::Component) {
-      if (auto hash = name.rfind('#'); hash != std::string::npos) {
-        table.interfaces.insert(name.substr(0, hash));
-      }
+  for (const auto& item : exports) {
+    // Functions only: a component's core functions are not callable here.
+    if (item.kind != engine::ItemKind::Function) continue;
+    table.functions.emplace(item.name, item.signature);
+    if (kind == ProgramKind::Component && !item.interface.empty()) {
+      // "iface#f" belongs to "iface" as "f".
+      table.interfaces[item.interface].emplace(item.name.substr(item.interface.size() + 1),
+                                               item.signature);
     }
-    table.functions.emplace(std::move(name), signature);
   }
   return table;
 }
 
-}  // namespace
-
 std::map<std::string, std::string> ExportTable::interface_functions(
     const std::string& interface) const {
-  std::map<std::string, std::string> out;
-  const std::string prefix = interface + "#";
-  for (const auto& [name, signature] : functions) {
-    if (name.starts_with(prefix) && name.find('#', prefix.size()) == std::string::npos) {
-      out.emplace(name.substr(prefix.size()), signature);
-    }
-  }
-  return out;
+  auto found = interfaces.find(interface);
+  return found == interfaces.end() ? std::map<std::string, std::string>() : found->second;
 }
 
 Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports(const ModuleId& id) {
@@ -74,12 +62,11 @@ Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports(const ModuleI
 }
 
 Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports_locked(const ModuleId& id) {
-  if (auto cached = exports_.find(id.str()); cached != exports_.end()) return cached->second;
+  if (auto cached = exports_.find(id); cached != exports_.end()) return cached->second;
   ORIVON_TRY(auto program, program_locked(id));
-  ORIVON_TRY(auto description,
-             engine::describe_program(engine_.wasmtime_engine(), program.data()));
-  auto table = std::make_shared<const ExportTable>(export_table(program.kind(), description.exports));
-  exports_.emplace(id.str(), table);
+  ORIVON_TRY(auto interface, engine::program_interface(engine_.wasmtime_engine(), program.data()));
+  auto table = std::make_shared<const ExportTable>(export_table(program.kind(), interface.exports));
+  exports_.emplace(id, table);
   return table;
 }
 
@@ -109,7 +96,7 @@ Result<GroupSpec> ModuleRegistry::group_locked(const ModuleId& id) {
     }
     spec.interface = interface->second;
   } else if (exports->interfaces.size() == 1) {
-    spec.interface = *exports->interfaces.begin();
+    spec.interface = exports->interfaces.begin()->first;
   } else {
     return Error(ErrorCode::InvalidArgument,
                  "group '" + id.str() + "' must export exactly one interface (it exports " +
@@ -240,13 +227,9 @@ Result<std::vector<CallGrant>> ModuleRegistry::call_grants(const std::optional<M
   std::lock_guard lock(mutex_);
   std::vector<CallGrant> out;
   for (const auto& [from, entries] : grants_->by_caller) {
-    if (caller && caller->str() != from) continue;
-    auto from_id = ModuleId::parse(from);
-    if (!from_id) continue;
+    if (caller && *caller != from) continue;
     for (const auto& entry : entries) {
-      auto to_id = ModuleId::parse(entry.target);
-      if (!to_id) continue;
-      CallGrant grant{*from_id, *to_id, {}};
+      CallGrant grant{from, entry.target, {}};
       if (!entry.all) grant.functions.assign(entry.functions.begin(), entry.functions.end());
       out.push_back(std::move(grant));
     }
@@ -259,16 +242,21 @@ std::shared_ptr<const GrantSnapshot> ModuleRegistry::grant_snapshot() {
   return grants_;
 }
 
-Result<void> ModuleRegistry::republish_locked(const std::string& changed) {
-  if (!changed.empty()) exports_.erase(changed);
+Result<void> ModuleRegistry::republish_locked(const std::optional<ModuleId>& changed) {
+  if (changed) exports_.erase(*changed);
   ORIVON_TRY(auto rows, store_->call_grants());
   auto snapshot = std::make_shared<GrantSnapshot>();
   for (const auto& row : rows) {
-    auto& entries = snapshot->by_caller[row.caller];
+    // Ids were checked when the grant was made; a row that no longer parses
+    // (a damaged database) names nothing a call could reach, so it is left out.
+    auto caller = ModuleId::parse(row.caller);
+    auto target = ModuleId::parse(row.target);
+    if (!caller || !target) continue;
+    auto& entries = snapshot->by_caller[*caller];
     auto entry = std::find_if(entries.begin(), entries.end(),
-                              [&](const GrantSnapshot::Entry& e) { return e.target == row.target; });
+                              [&](const GrantSnapshot::Entry& e) { return e.target == *target; });
     if (entry == entries.end()) {
-      entries.push_back(GrantSnapshot::Entry{row.target, false, {}});
+      entries.push_back(GrantSnapshot::Entry{*target, false, {}});
       entry = std::prev(entries.end());
     }
     if (row.function == kEveryFunction) {

@@ -146,16 +146,16 @@ Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const Ad
   record.state = std::string(module_state_name(ModuleState::Installed));
   record.installed_at = record.updated_at = now_seconds();
   ORIVON_RETURN_IF_ERROR(store_->insert(record));
-  loaded_.insert_or_assign(id.str(), program);
-  ORIVON_RETURN_IF_ERROR(republish_locked(id.str()));
+  loaded_.insert_or_assign(id, program);
+  ORIVON_RETURN_IF_ERROR(republish_locked(id));
   return info_from(record);
 }
 
 Result<void> ModuleRegistry::remove(const ModuleId& id) {
   std::lock_guard lock(mutex_);
   ORIVON_RETURN_IF_ERROR(store_->remove(id.str()));
-  loaded_.erase(id.str());
-  return republish_locked(id.str());  // its grants went with it
+  loaded_.erase(id);
+  return republish_locked(id);  // its grants went with it
 }
 
 Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const std::byte> code) {
@@ -169,8 +169,8 @@ Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const st
                                               static_cast<std::int64_t>(code.size()),
                                               std::string(program_kind_name(program.kind())),
                                               now_seconds()));
-  loaded_.insert_or_assign(id.str(), program);
-  ORIVON_RETURN_IF_ERROR(republish_locked(id.str()));  // its exports may differ now
+  loaded_.insert_or_assign(id, program);
+  ORIVON_RETURN_IF_ERROR(republish_locked(id));  // its exports may differ now
   ORIVON_TRY(auto updated, store_->find(id.str()));
   if (!updated) return Error(ErrorCode::NotFound, "module '" + id.str() + "' vanished");
   return info_from(*updated);
@@ -202,12 +202,12 @@ Result<ModuleDetails> ModuleRegistry::inspect(const ModuleId& id) {
   }
   ORIVON_TRY(details.decisions, store_->decisions(id.str()));
 
-  auto loaded = loaded_.find(id.str());
+  auto loaded = loaded_.find(id);
   Program program = loaded != loaded_.end() ? loaded->second : Program(nullptr);
   if (loaded == loaded_.end()) {
     bool from_cache = false;
     ORIVON_TRY(program, load_locked(*record, from_cache));
-    loaded_.insert_or_assign(id.str(), program);
+    loaded_.insert_or_assign(id, program);
   }
   ORIVON_TRY(auto interface, engine::describe_program(engine_.wasmtime_engine(), program.data()));
   details.imports = std::move(interface.imports);
@@ -272,7 +272,8 @@ Result<LoadReport> ModuleRegistry::load_installed() {
     bool from_cache = false;
     auto program = load_locked(record, from_cache);
     if (!program) return Error::wrap("loading module '" + record.id + "'", program.error());
-    loaded_.insert_or_assign(record.id, *program);
+    // A record whose id does not parse cannot be asked for; list() reports it.
+    if (auto id = ModuleId::parse(record.id)) loaded_.insert_or_assign(*id, *program);
     ++report.modules;
     ++(from_cache ? report.from_cache : report.compiled);
   }
@@ -285,12 +286,12 @@ Result<Program> ModuleRegistry::program(const ModuleId& id) {
 }
 
 Result<Program> ModuleRegistry::program_locked(const ModuleId& id) {
-  if (auto loaded = loaded_.find(id.str()); loaded != loaded_.end()) return loaded->second;
+  if (auto loaded = loaded_.find(id); loaded != loaded_.end()) return loaded->second;
   ORIVON_TRY(auto record, store_->find(id.str()));
   if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
   bool from_cache = false;
   ORIVON_TRY(auto program, load_locked(*record, from_cache));
-  loaded_.insert_or_assign(id.str(), program);
+  loaded_.insert_or_assign(id, program);
   return program;
 }
 

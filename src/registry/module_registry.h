@@ -17,6 +17,7 @@
 #include <set>
 
 #include "engine/engine.h"
+#include "engine/interface_text.h"
 #include "orivon/calls.h"
 #include "orivon/module_info.h"
 #include "registry/state_store.h"
@@ -28,10 +29,16 @@ namespace orivon::registry {
 struct ExportTable {
   ProgramKind kind = ProgramKind::CoreModule;
   std::map<std::string, std::string> functions;  // name -> "func(...) -> ..."
-  std::set<std::string> interfaces;              // components: exported interface names
+  // Components: each exported interface (one that holds functions), with its
+  // functions by their name inside it ("f" of "iface#f").
+  std::map<std::string, std::map<std::string, std::string>> interfaces;
   // The functions of one exported interface, by their name inside it.
   std::map<std::string, std::string> interface_functions(const std::string& interface) const;
 };
+
+// The export table of a program whose exports are `exports` (see
+// engine::program_interface).
+ExportTable export_table(ProgramKind kind, const std::vector<engine::InterfaceItem>& exports);
 
 // What a group stands for.
 struct GroupSpec {
@@ -42,13 +49,13 @@ struct GroupSpec {
 // Every call grant, as the router reads it: immutable once published.
 struct GrantSnapshot {
   struct Entry {
-    std::string target;
+    ModuleId target;
     bool all = false;                  // every function of the target
     std::set<std::string> functions;   // otherwise these
   };
   // By caller; entries in the order their first grant was made.
-  std::map<std::string, std::vector<Entry>> by_caller;
-  const std::vector<Entry>* grants_of(const std::string& caller) const {
+  std::map<ModuleId, std::vector<Entry>> by_caller;
+  const std::vector<Entry>* grants_of(const ModuleId& caller) const {
     auto it = by_caller.find(caller);
     return it == by_caller.end() ? nullptr : &it->second;
   }
@@ -123,7 +130,7 @@ class ModuleRegistry {
   Result<std::optional<Manifest>> manifest_locked(const ModuleId& id);
   // Re-reads the grants from the store, publishes them and bumps the
   // version; also drops cached exports of `changed` (when given).
-  Result<void> republish_locked(const std::string& changed = {});
+  Result<void> republish_locked(const std::optional<ModuleId>& changed = std::nullopt);
   // Validates and normalizes function names of a grant against the target.
   Result<std::vector<std::string>> grant_functions_locked(const ModuleId& target,
                                                           const std::vector<std::string>& names);
@@ -131,10 +138,10 @@ class ModuleRegistry {
   engine::Engine& engine_;
   const std::filesystem::path state_dir_;
   std::mutex mutex_;
-  std::unique_ptr<StateStore> store_;      // guarded by mutex_
-  std::map<std::string, Program> loaded_;  // guarded by mutex_; by module id
-  std::map<std::string, std::shared_ptr<const ExportTable>> exports_;  // guarded by mutex_
-  std::shared_ptr<const GrantSnapshot> grants_;                        // guarded by mutex_
+  std::unique_ptr<StateStore> store_;                               // guarded by mutex_
+  std::map<ModuleId, Program> loaded_;                              // guarded by mutex_
+  std::map<ModuleId, std::shared_ptr<const ExportTable>> exports_;  // guarded by mutex_
+  std::shared_ptr<const GrantSnapshot> grants_;                     // guarded by mutex_
   std::atomic<std::uint64_t> links_version_{1};
 };
 

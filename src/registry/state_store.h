@@ -12,6 +12,10 @@
 // open removes. Owned by ModuleRegistry; not thread-safe (the registry
 // serializes calls). Several processes may open the same directory: SQLite's
 // locking and busy timeout order their writes.
+//
+// Module ids are strings here on purpose: they are what the database holds,
+// and a damaged row must be readable to be reported. The registry turns them
+// into ModuleId where it reads them.
 
 #include <cstdint>
 #include <filesystem>

@@ -159,8 +159,9 @@ InvokeOutcome text_outcome(ProgramKind kind, const instance::Returned& returned)
 // What a client's typed call returned: a guest exit cannot be a result.
 Result<std::vector<Value>> typed_outcome(const Program& program, instance::Returned returned) {
   if (returned.exit_code) {
-    return Error(ErrorCode::FailedPrecondition, "'" + program.name() + "' exited with status " +
-                                                    std::to_string(*returned.exit_code));
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::GuestExited,
+                 "'" + program.name() + "' exited with status " +
+                     std::to_string(*returned.exit_code));
   }
   return std::move(returned.values);
 }
@@ -407,7 +408,8 @@ Result<InvokeOutcome> Runtime::call_service(const ModuleId& id, std::string_view
     if (id.kind() != ModuleKind::Service) return this->call(id, call, timeout);
     auto* supervisor = impl_->supervisor_if_running();
     if (supervisor == nullptr) {
-      return Error(ErrorCode::FailedPrecondition, "'" + id.str() + "' is not running; start it first");
+      return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
+                   "'" + id.str() + "' is not running; start it first");
     }
     return this->call(id, call, timeout);
   });

@@ -16,10 +16,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The messages a store's tick check stops a guest with; recognised when the
-// failed call comes back.
+// The messages a store's tick check stops a guest with. They reach people
+// only: Wasmtime hands the guest's failure back as text, so the check also
+// records why it stopped the guest (Service::tick_stop), and with_deadline
+// tags the failure with that.
 constexpr std::string_view kInterruptedToStop = "orivon: interrupted to stop the service";
-constexpr std::string_view kDeadlineExceeded = "orivon: the call ran past its deadline";
+constexpr std::string_view kDeadlineCause = "the call ran past its deadline";
+
+// Why the store's tick check stopped the guest during the current run.
+enum class TickStop : std::uint8_t { None, Stop, Deadline };
 
 // Deadlines are checked once per epoch tick (10 ms), so a clock with a few
 // milliseconds of resolution is enough, and it is several times cheaper to
@@ -28,10 +33,6 @@ std::int64_t now_ns() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
-
-bool contains(const Error& error, std::string_view text) {
-  return error.to_string().find(text) != std::string::npos;
 }
 
 // Failures that leave the instance in a state nobody can trust: the guest was
@@ -62,8 +63,8 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 
 // A crash cause for humans: the trap reason rather than "guest trapped".
 std::string crash_cause(const Error& error) {
+  if (error.tag() == ErrorTag::CallDeadline) return std::string(kDeadlineCause);
   std::string text = error.to_string();
-  if (text.find(kDeadlineExceeded) != std::string::npos) return std::string(kDeadlineExceeded.substr(8));
   auto caused = text.rfind("wasm trap: ");
   if (caused != std::string::npos) return first_line(text.substr(caused));
   return first_line(text);
@@ -104,8 +105,10 @@ struct Supervisor::Service {
   std::atomic<bool> interrupt{false};
   std::atomic<std::int64_t> deadline_ns{std::numeric_limits<std::int64_t>::max()};
 
-  // Only touched by the thread that holds the store (`busy`).
+  // Only touched by the thread that holds the store (`busy`); the store's
+  // tick check runs on that thread too.
   std::optional<instance::LiveInstance> live;
+  TickStop tick_stop = TickStop::None;  // set by the tick check, read by with_deadline
   bool daemon = false;
 
   std::unique_ptr<LogSink> logs;
@@ -129,13 +132,13 @@ Supervisor::~Supervisor() { stop_all(); }
 
 std::shared_ptr<Supervisor::Service> Supervisor::find(const ModuleId& id) {
   std::lock_guard lock(mutex_);
-  auto it = services_.find(id.str());
+  auto it = services_.find(id);
   return it == services_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Supervisor::Service> Supervisor::service(const ModuleId& id) {
   std::lock_guard lock(mutex_);
-  auto& slot = services_[id.str()];
+  auto& slot = services_[id];
   if (!slot) {
     slot = std::make_shared<Service>(id);
     slot->logs = std::make_unique<LogSink>(
@@ -193,7 +196,7 @@ Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
     return ok();
   }
   const auto cycle = [&] {
-    return Error(ErrorCode::FailedPrecondition,
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::CallCycle,
                  "call cycle: " + describe_chain(service->id.str()) +
                      " would wait for itself; a module cannot be re-entered while it is calling out");
   };
@@ -310,7 +313,7 @@ Result<void> Supervisor::start(const ModuleId& id) {
   }
   {
     std::lock_guard lock(mutex_);
-    note_started_locked(id.str());
+    note_started_locked(id);
   }
   set_state(*svc, ModuleState::Starting, "");
   post(svc, [this, generation](Service& s) { run_start(s, generation); });
@@ -327,12 +330,19 @@ namespace {
 
 // Runs `invoke` with the service's tick check enforcing `deadline`, then
 // lifts it again (between calls nothing runs, so nothing needs a deadline).
+// A failure that the tick check caused is tagged with why it stopped the
+// guest (InterruptedToStop or CallDeadline), so that nothing after it needs
+// to read the message.
 template <typename F>
-auto with_deadline(std::atomic<std::int64_t>& deadline_ns, std::chrono::milliseconds deadline,
-                   F&& invoke) {
-  deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
+auto with_deadline(Supervisor::Service& s, std::chrono::milliseconds deadline, F&& invoke) {
+  s.tick_stop = TickStop::None;
+  s.deadline_ns = now_ns() + std::chrono::nanoseconds(deadline).count();
   auto result = invoke();
-  deadline_ns = std::numeric_limits<std::int64_t>::max();
+  s.deadline_ns = std::numeric_limits<std::int64_t>::max();
+  if (!result && s.tick_stop != TickStop::None) {
+    result = result.error().with_tag(s.tick_stop == TickStop::Stop ? ErrorTag::InterruptedToStop
+                                                                   : ErrorTag::CallDeadline);
+  }
   return result;
 }
 
@@ -387,10 +397,12 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   Service* self = &s;
   hooks.on_tick = [self]() -> Result<void> {
     if (self->interrupt.load(std::memory_order_relaxed)) {
+      self->tick_stop = TickStop::Stop;
       return Error(ErrorCode::DeadlineExceeded, std::string(kInterruptedToStop));
     }
     if (now_ns() > self->deadline_ns.load(std::memory_order_relaxed)) {
-      return Error(ErrorCode::DeadlineExceeded, std::string(kDeadlineExceeded));
+      self->tick_stop = TickStop::Deadline;
+      return Error(ErrorCode::DeadlineExceeded, "orivon: " + std::string(kDeadlineCause));
     }
     return ok();
   };
@@ -414,7 +426,7 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   const WasiProfile& profile = granted->wasi;
   ExecutionLimits limits;
   limits.max_memory_bytes = settings.max_memory_bytes;
-  auto live = with_deadline(s.deadline_ns, settings.call_deadline, [&] {
+  auto live = with_deadline(s, settings.call_deadline, [&] {
     return instance::LiveInstance::create(engine_, program->shared_data(), profile, limits,
                                          std::move(hooks));
   });
@@ -451,7 +463,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
     if (s.generation != generation || s.state != ModuleState::Running || !s.live) return;
     deadline = s.settings.call_deadline;
   }
-  auto result = with_deadline(s.deadline_ns, deadline,
+  auto result = with_deadline(s, deadline,
                               [&] { return instance::call_by_name(*s.live, "tick", {}); });
   if (!result) {
     crash(s, result.error());
@@ -492,16 +504,18 @@ auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& in
     -> decltype(invoke(std::declval<instance::LiveInstance&>())) {
   // `live` is only changed by the thread holding the store, which is us.
   if (!s.live) {
-    return Error(ErrorCode::FailedPrecondition, "'" + s.id.str() + "' is not running");
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
+                 "'" + s.id.str() + "' is not running");
   }
   if (!state_checked) {
     std::lock_guard lock(s.mutex);
     if (s.state != ModuleState::Running) {
-      return Error(ErrorCode::FailedPrecondition, "'" + s.id.str() + "' is not running (" +
+      return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
+                   "'" + s.id.str() + "' is not running (" +
                                                       std::string(module_state_name(s.state)) + ")");
     }
   }
-  auto outcome = with_deadline(s.deadline_ns, deadline, [&] { return invoke(*s.live); });
+  auto outcome = with_deadline(s, deadline, [&] { return invoke(*s.live); });
   // Only the thread holding the store writes it; readers just load it.
   s.calls.store(s.calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (!outcome && is_guest_failure(outcome.error())) {
@@ -519,7 +533,7 @@ Result<instance::Returned> Supervisor::call(const ModuleId& id, std::string_view
                                             const CallOptions& options) {
   auto svc = find(id);
   if (!svc) {
-    return Error(ErrorCode::FailedPrecondition,
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                  "'" + id.str() + "' is not running" +
                      (options.from == CallOptions::From::Client ? "; start it first" : ""));
   }
@@ -539,7 +553,7 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
     {
       std::lock_guard lock(svc->mutex);
       if (svc->state != ModuleState::Running) {
-        return Error(ErrorCode::FailedPrecondition,
+        return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                      "'" + svc->name + "' is not running (" +
                          std::string(module_state_name(svc->state)) + ")");
       }
@@ -598,7 +612,7 @@ void Supervisor::crash(Service& s, const Error& error) {
   bool stopping = false;
   {
     std::lock_guard lock(s.mutex);
-    stopping = s.state == ModuleState::Stopping || contains(error, kInterruptedToStop);
+    stopping = s.state == ModuleState::Stopping || error.tag() == ErrorTag::InterruptedToStop;
   }
   if (stopping) return;  // interrupted on purpose: run_stop finishes the job
   ++s.traps;
@@ -671,7 +685,7 @@ void Supervisor::run_stop(Service& s) {
       std::lock_guard lock(s.mutex);
       grace = s.settings.stop_grace;
     }
-    (void)with_deadline(s.deadline_ns, grace,
+    (void)with_deadline(s, grace,
                         [&] { return instance::call_by_name(*s.live, "stop", {}); });
   }
   s.live.reset();
@@ -782,8 +796,8 @@ void Supervisor::forget(const ModuleId& id) {
   std::shared_ptr<Service> gone;
   {
     std::lock_guard lock(mutex_);
-    drop_from_start_order_locked(id.str());
-    auto it = services_.find(id.str());
+    drop_from_start_order_locked(id);
+    auto it = services_.find(id);
     if (it == services_.end()) return;
     gone = std::move(it->second);
     services_.erase(it);
@@ -791,7 +805,7 @@ void Supervisor::forget(const ModuleId& id) {
   gone->logs->flush();
 }
 
-void Supervisor::note_started_locked(const std::string& id) {
+void Supervisor::note_started_locked(const ModuleId& id) {
   if (auto found = start_positions_.find(id); found != start_positions_.end()) {
     start_order_.splice(start_order_.end(), start_order_, found->second);
     return;
@@ -800,24 +814,22 @@ void Supervisor::note_started_locked(const std::string& id) {
   start_positions_.emplace(start_order_.back(), std::prev(start_order_.end()));
 }
 
-void Supervisor::drop_from_start_order_locked(const std::string& id) {
+void Supervisor::drop_from_start_order_locked(const ModuleId& id) {
   auto found = start_positions_.find(id);
   if (found == start_positions_.end()) return;
   const auto position = found->second;
-  start_positions_.erase(found);  // before the string its key views goes
+  start_positions_.erase(found);
   start_order_.erase(position);
 }
 
 void Supervisor::stop_all() {
-  std::vector<std::string> order;
+  std::vector<ModuleId> order;
   {
     std::lock_guard lock(mutex_);
     order.assign(start_order_.begin(), start_order_.end());
   }
   // Newest first: a service started later may depend on one started earlier.
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    if (auto id = ModuleId::parse(*it)) (void)stop(*id);
-  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) (void)stop(*it);
 }
 
 }  // namespace orivon::supervisor

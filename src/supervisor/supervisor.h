@@ -144,9 +144,9 @@ class Supervisor {
   auto run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke, bool state_checked)
       -> decltype(invoke(std::declval<instance::LiveInstance&>()));
   // Puts `id` last in the start order (first if it is new there).
-  void note_started_locked(const std::string& id);
+  void note_started_locked(const ModuleId& id);
   // Takes `id` out of the start order, if it is there.
-  void drop_from_start_order_locked(const std::string& id);
+  void drop_from_start_order_locked(const ModuleId& id);
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
@@ -167,13 +167,13 @@ class Supervisor {
   const std::unique_ptr<instance::Links> links_;
 
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Service>> services_;  // guarded by mutex_
+  std::map<ModuleId, std::shared_ptr<Service>> services_;  // guarded by mutex_
   // Ids in the order their services last started, oldest first (stop_all()
-  // stops the newest first), and where each id sits in that list (keys view
-  // the list's strings). Moving an id to the end or dropping it is O(1): a
-  // vector's erase made starting N services O(N^2).
-  std::list<std::string> start_order_;  // guarded by mutex_
-  std::unordered_map<std::string_view, std::list<std::string>::iterator>
+  // stops the newest first), and where each id sits in that list. Moving an
+  // id to the end or dropping it is O(1): a vector's erase made starting N
+  // services O(N^2).
+  std::list<ModuleId> start_order_;  // guarded by mutex_
+  std::unordered_map<ModuleId, std::list<ModuleId>::iterator>
       start_positions_;  // guarded by mutex_
   std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
   std::uint64_t next_subscription_ = 1;                       // guarded by mutex_

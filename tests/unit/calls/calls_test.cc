@@ -250,6 +250,29 @@ TEST_F(Calls, AGroupRoutesToTheFirstHealthyMemberAndFailsOver) {
   EXPECT_EQ(call(kCaller, "relay-whoami()"), "\"test.member.one\"");
 }
 
+// A member can stop while a call waits for its store: the call then finds
+// it not running (ErrorTag::NotRunning) and goes on to the next member.
+TEST_F(Calls, AGroupFailsOverFromAMemberThatStopsWhileTheCallWaitsForIt) {
+  install("test.member.one", "call_callee");
+  install("test.member.two", "call_callee");
+  install("group.values.test", "call_values_group");
+  grant("group.values.test", "test.member.one");
+  grant("group.values.test", "test.member.two");
+  start("test.member.one");
+  start("test.member.two");
+  // Holds member one's store until the stop interrupts it.
+  std::thread spinning([&] { (void)runtime_->call(id("test.member.one"), "spin()"); });
+  std::this_thread::sleep_for(200ms);
+  std::string served;
+  std::thread client([&] { served = call("group.values.test", "whoami()"); });
+  std::this_thread::sleep_for(200ms);  // the client waits for member one's store now
+  EXPECT_TRUE(runtime_->stop_service(id("test.member.one")));
+  client.join();
+  spinning.join();
+  EXPECT_EQ(served, "\"test.member.two\"");
+  EXPECT_EQ(runtime_->service_metrics(id("test.member.one")).state, ModuleState::Stopped);
+}
+
 TEST_F(Calls, AGroupCanRouteRoundRobin) {
   Manifest manifest;
   manifest.group["routing"] = "round-robin";

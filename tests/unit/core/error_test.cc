@@ -47,6 +47,23 @@ TEST(Error, WrapKeepsTheCodeAndChainsMessages) {
   EXPECT_EQ(outer.cause()->message(), "no such file");
 }
 
+TEST(Error, ATagIsKeptByWrapAndReplacedByWithTag) {
+  Error plain(ErrorCode::FailedPrecondition, "'x' is not running");
+  EXPECT_EQ(plain.tag(), ErrorTag::None);
+  Error tagged(ErrorCode::FailedPrecondition, ErrorTag::NotRunning, "'x' is not running");
+  EXPECT_EQ(tagged.tag(), ErrorTag::NotRunning);
+  EXPECT_EQ(tagged.message(), "'x' is not running");
+  Error outer = Error::wrap("calling 'x'", tagged);
+  EXPECT_EQ(outer.tag(), ErrorTag::NotRunning);
+  EXPECT_EQ(outer.code(), ErrorCode::FailedPrecondition);
+
+  Error retagged = outer.with_tag(ErrorTag::CallDeadline);
+  EXPECT_EQ(retagged.tag(), ErrorTag::CallDeadline);
+  EXPECT_EQ(retagged.code(), ErrorCode::FailedPrecondition);
+  EXPECT_EQ(retagged.to_string(), outer.to_string());
+  EXPECT_EQ(outer.tag(), ErrorTag::NotRunning);  // a copy: the original keeps its tag
+}
+
 TEST(Error, EveryCodeHasAName) {
   EXPECT_EQ(error_code_name(ErrorCode::InvalidArgument), "InvalidArgument");
   EXPECT_EQ(error_code_name(ErrorCode::DeadlineExceeded), "DeadlineExceeded");

@@ -271,6 +271,106 @@ TEST(DescribeComponent, ListsNonFunctionItems) {
   EXPECT_THAT(description.exports, ElementsAre("export inner: module"));
 }
 
+// ---------------------------------------------------------------------------
+// Structured items (what the export table is built from)
+// ---------------------------------------------------------------------------
+
+ProgramInterface items_of(wasmtime::Engine& engine, const internal::ProgramData& program) {
+  auto interface = program_interface(engine, program);
+  if (!interface) {
+    ADD_FAILURE() << "program_interface: " << interface.error().message();
+    return {};
+  }
+  return std::move(interface).value();
+}
+
+// Compares the fields; gtest cannot print the struct on its own.
+std::string show(const InterfaceItem& item) {
+  return item.name + " | " + item.interface + " | " +
+         std::to_string(static_cast<int>(item.kind)) + " | " + item.signature;
+}
+
+std::vector<std::string> show(const std::vector<InterfaceItem>& items) {
+  std::vector<std::string> shown;
+  for (const auto& item : items) shown.push_back(show(item));
+  return shown;
+}
+
+std::string shown(std::string name, std::string interface, ItemKind kind, std::string signature) {
+  return show(InterfaceItem{std::move(name), std::move(interface), kind, std::move(signature)});
+}
+
+TEST(ProgramInterface, CoreItemsHaveTheirKindAndImportsTheirModule) {
+  auto engine = make_engine();
+  auto program = core_program(engine, R"(
+    (module
+      (import "env" "log" (func (param i32)))
+      (import "env" "mem" (memory 1))
+      (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+      (global (export "counter") (mut i32) (i32.const 0))
+      (table (export "funcs") 1 funcref)
+      (memory (export "memory") 2))
+  )");
+  ASSERT_TRUE(program);
+  const auto interface = items_of(engine, *program);
+  EXPECT_THAT(show(interface.imports),
+              ElementsAre(shown("env::log", "env", ItemKind::Function, "func(i32)"),
+                          shown("env::mem", "env", ItemKind::Memory, "memory(min 1 pages)")));
+  EXPECT_THAT(show(interface.exports),
+              ElementsAre(shown("add", "", ItemKind::Function, "func(i32, i32) -> i32"),
+                          shown("counter", "", ItemKind::Global, "global(mut i32)"),
+                          shown("funcs", "", ItemKind::Table, "table(funcref, min 1)"),
+                          shown("memory", "", ItemKind::Memory, "memory(min 2 pages)")));
+}
+
+TEST(ProgramInterface, ComponentItemsNameTheInstanceTheySitIn) {
+  auto engine = make_engine();
+  auto program = component_program(engine, R"(
+    (component
+      (import "empty" (instance))
+      (import "outer" (instance
+        (export "inner" (instance (export "f" (func (param "x" u8)))))
+        (export "handle" (type (sub resource)))))
+      (core module $inner)
+      (export "inner" (core module $inner)))
+  )");
+  ASSERT_TRUE(program);
+  const auto interface = items_of(engine, *program);
+  EXPECT_THAT(show(interface.imports),
+              ElementsAre(shown("empty", "", ItemKind::Instance, "instance"),
+                          shown("outer#handle", "outer", ItemKind::Resource, "resource"),
+                          shown("outer#inner#f", "outer#inner", ItemKind::Function,
+                                "func(x: u8)")));
+  EXPECT_THAT(show(interface.exports),
+              ElementsAre(shown("inner", "", ItemKind::Module, "module")));
+
+  auto typed = component_program(engine, kTypedComponent);
+  ASSERT_TRUE(typed);
+  EXPECT_THAT(show(items_of(engine, *typed).exports),
+              ElementsAre(shown("greet", "", ItemKind::Function, "func(name: string) -> string"),
+                          shown("test:demo/api#add", "test:demo/api", ItemKind::Function,
+                                "func(a: u32, b: u32) -> u32"),
+                          shown("test:demo/api#touch", "test:demo/api", ItemKind::Function,
+                                "func()")));
+}
+
+// `inspect`'s lines are the items' lines: one source for both.
+TEST(ProgramInterface, TheDescriptionIsMadeOfTheItems) {
+  auto engine = make_engine();
+  auto program = component_program(engine, kTypedComponent);
+  ASSERT_TRUE(program);
+  const auto interface = items_of(engine, *program);
+  const auto description = describe(engine, *program);
+  std::vector<std::string> imports;
+  for (const auto& item : interface.imports) imports.push_back(item_line("import", item));
+  std::sort(imports.begin(), imports.end());
+  EXPECT_EQ(description.imports, imports);
+  ASSERT_EQ(description.exports.size(), interface.exports.size());
+  EXPECT_EQ(description.exports[0], item_line("export", interface.exports[0]));
+  EXPECT_EQ(item_line("export", InterfaceItem{"a#f", "a", ItemKind::Function, "func()"}),
+            "export a#f: func()");
+}
+
 TEST(DescribeComponent, RendersMapWhenEnabled) {
   wasmtime::Config config;
   config.wasm_component_model(true);

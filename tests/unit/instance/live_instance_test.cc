@@ -167,10 +167,12 @@ TEST_F(LiveInstanceTest, CoreTrapsAndExitsThroughTheHandle) {
   auto exited = live->call(*quit, {}, results);
   ASSERT_FALSE(exited);
   EXPECT_EQ(exited.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_EQ(exited.error().tag(), ErrorTag::GuestExited);
   EXPECT_EQ(live->exit_code(), 3);
   auto after = live->call(*add, two, results);
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_EQ(after.error().tag(), ErrorTag::GuestExited);
 }
 
 TEST_F(LiveInstanceTest, ComponentCallsThroughAHandle) {

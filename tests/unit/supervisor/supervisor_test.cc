@@ -300,18 +300,76 @@ TEST_F(Services, StopInterruptsAServiceStuckInALoopAfterTheGracePeriod) {
   settings.stop_grace = 300ms;
   runtime_->set_service_settings(id("app.svc.test"), settings);
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
-  std::thread stuck([&] { (void)runtime_->call_service(id("app.svc.test"), "spin()"); });
+  Result<InvokeOutcome> spun = InvokeOutcome{};
+  std::thread stuck([&] { spun = runtime_->call_service(id("app.svc.test"), "spin()"); });
   std::this_thread::sleep_for(100ms);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
   const auto took = std::chrono::steady_clock::now() - start;
   stuck.join();
+  ASSERT_FALSE(spun);
+  EXPECT_EQ(spun.error().tag(), ErrorTag::InterruptedToStop);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Stopped);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).traps, 0u);  // a stop is no crash
   // Grace plus one 10 ms tick, with room for a loaded machine.
   EXPECT_LT(took, 300ms + 2s);
   std::printf("stop of a looping service took %lld ms (grace 300 ms)\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+}
+
+TEST_F(Services, ADeadlineIsTaggedAndNamedAsTheCrashCause) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::Never);
+  ServiceSettings settings;
+  settings.restart.policy = RestartPolicy::Never;
+  settings.call_deadline = 100ms;
+  runtime_->set_service_settings(id("app.svc.test"), settings);
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  auto spun = runtime_->call_service(id("app.svc.test"), "spin()");
+  ASSERT_FALSE(spun);
+  EXPECT_EQ(spun.error().tag(), ErrorTag::CallDeadline);
+  const auto metrics = runtime_->service_metrics(id("app.svc.test"));
+  EXPECT_EQ(metrics.state, ModuleState::Crashed);
+  EXPECT_EQ(metrics.cause, "the call ran past its deadline");
+  EXPECT_EQ(metrics.traps, 1u);
+}
+
+// The texts the tick check stops a guest with can reach an error from
+// elsewhere: here Wasmtime's message names an unknown import. What happened
+// is read from the error's tag, so such a failure is still a crash with its
+// own cause, never a stop or a deadline.
+TEST_F(Services, AFailureThatQuotesTheStopOrDeadlineTextIsStillACrash) {
+  for (const char* text :
+       {"orivon: interrupted to stop the service", "orivon: the call ran past its deadline"}) {
+    SCOPED_TRACE(text);
+    const std::string name = "app.quoting.test";
+    install_text(name, std::string("(module (import \"") + text + "\" \"f\" (func)))");
+    settle(name, RestartPolicy::Never);
+    auto started = runtime_->start_service(id(name));
+    ASSERT_FALSE(started);
+    const auto metrics = runtime_->service_metrics(id(name));
+    EXPECT_EQ(metrics.state, ModuleState::Crashed);
+    EXPECT_EQ(metrics.traps, 1u);
+    EXPECT_NE(metrics.cause, "the call ran past its deadline");
+    EXPECT_THAT(metrics.cause, HasSubstr("unknown import"));
+    ASSERT_TRUE(runtime_->remove_module(id(name)));
+  }
+}
+
+TEST_F(Services, CallsToAServiceThatDoesNotRunAreTaggedNotRunning) {
+  install("app.svc.test", "service_probe");
+  auto never_started = runtime_->call_service(id("app.svc.test"), "ping()");
+  ASSERT_FALSE(never_started);
+  EXPECT_EQ(never_started.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_EQ(never_started.error().tag(), ErrorTag::NotRunning);
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  auto stopped = runtime_->call_service(id("app.svc.test"), "ping()");
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().tag(), ErrorTag::NotRunning);
+  auto typed = runtime_->call(id("app.svc.test"), "ping", std::vector<Value>{});
+  ASSERT_FALSE(typed);
+  EXPECT_EQ(typed.error().tag(), ErrorTag::NotRunning);
 }
 
 TEST_F(Services, OutputIsCapturedInTheLogs) {
