@@ -10,6 +10,7 @@
 #include <string>
 
 #include "orivon/grants.h"
+#include "wasi/host_syntax.h"
 #include "wasi/net_policy.h"
 
 namespace orivon {
@@ -118,45 +119,6 @@ Result<Grant> parse_env(std::string_view text, std::string_view body) {
   return Grant(std::move(grant));
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  unsigned value = 0;
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
-}
-
-bool is_host_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t label = 0;
-  char previous = '.';
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '.') {
-      if (label == 0 || previous == '-') return false;
-      label = 0;
-    } else if (std::isalnum(u) || c == '-') {
-      if (c == '-' && label == 0) return false;
-      if (++label > 63) return false;
-    } else {
-      return false;
-    }
-    previous = c;
-  }
-  return previous != '-' && previous != '.';
-}
-
-// An address, or an address/prefix. `v6` says which family is expected.
-bool is_address_or_cidr(std::string_view text, bool v6) {
-  auto slash = text.find('/');
-  const std::string address(text.substr(0, slash));
-  unsigned char buffer[16];
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), buffer) != 1) return false;
-  if (slash == std::string_view::npos) return true;
-  auto prefix = parse_port(text.substr(slash + 1));
-  return prefix && *prefix <= (v6 ? 128 : 32);
-}
-
 Result<Grant> parse_net_rule(std::string_view text, std::string_view body, NetRule::Kind kind) {
   const std::string_view verb = kind == NetRule::Kind::Connect ? "connect" : "listen";
   const std::string expected =
@@ -176,7 +138,7 @@ Result<Grant> parse_net_rule(std::string_view text, std::string_view body, NetRu
       return malformed(text, "no ':PORT' after the IPv6 address", expected);
     }
     ports = body.substr(close + 2);
-    if (!is_address_or_cidr(host, /*v6=*/true)) {
+    if (!wasi::is_address_or_cidr(host, /*v6=*/true)) {
       return malformed(text, "'" + std::string(host) + "' is not an IPv6 address or block", expected);
     }
   } else {
@@ -207,8 +169,8 @@ Result<Grant> parse_net_rule(std::string_view text, std::string_view body, NetRu
     return Grant(NetGrant{rule});
   }
   auto dash = ports.find('-');
-  auto first = parse_port(ports.substr(0, dash));
-  auto last = dash == std::string_view::npos ? first : parse_port(ports.substr(dash + 1));
+  auto first = wasi::parse_port(ports.substr(0, dash));
+  auto last = dash == std::string_view::npos ? first : wasi::parse_port(ports.substr(dash + 1));
   if (!first || !last) {
     return malformed(text, "'" + std::string(ports) + "' is not a port (0-65535), a range or '*'",
                      expected);
@@ -236,52 +198,9 @@ Result<Grant> parse_http(std::string_view text, std::string_view body) {
   constexpr std::string_view kExpected =
       "http:ORIGIN, an origin being http:// or https://, a host and an optional port, no path "
       "(http:https://api.example.com, http:http://127.0.0.1:8080)";
-  std::string origin(body);
-  std::transform(origin.begin(), origin.end(), origin.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string scheme;
-  if (origin.starts_with("https://")) {
-    scheme = "https";
-  } else if (origin.starts_with("http://")) {
-    scheme = "http";
-  } else {
-    return malformed(text, "the origin must start with http:// or https://", kExpected);
-  }
-  std::string authority = origin.substr(scheme.size() + 3);
-  if (authority.ends_with('/')) authority.pop_back();
-  if (authority.find_first_of("/?#@") != std::string::npos) {
-    return malformed(text, "an origin has no path, query, fragment or user name", kExpected);
-  }
-  std::string host = authority;
-  std::string port;
-  if (authority.starts_with('[')) {
-    auto close = authority.find(']');
-    if (close == std::string::npos) return malformed(text, "no ']' after the IPv6 address", kExpected);
-    host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return malformed(text, "junk after the IPv6 address", kExpected);
-      port = authority.substr(close + 2);
-    }
-    if (!is_address_or_cidr(host, /*v6=*/true) || host.find('/') != std::string::npos) {
-      return malformed(text, "'" + host + "' is not an IPv6 address", kExpected);
-    }
-    host = "[" + host + "]";
-  } else {
-    auto colon = authority.find(':');
-    if (colon != std::string::npos) {
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-    }
-    if (!is_host_name(host)) return malformed(text, "'" + host + "' is not a host", kExpected);
-  }
-  if (!port.empty()) {
-    auto number = parse_port(port);
-    if (!number || *number == 0) {
-      return malformed(text, "'" + port + "' is not a port (1-65535)", kExpected);
-    }
-    if ((scheme == "https" && *number == 443) || (scheme == "http" && *number == 80)) port.clear();
-  }
-  return Grant(HttpGrant{scheme + "://" + host + (port.empty() ? "" : ":" + port)});
+  auto origin = wasi::normalize_http_origin(body);
+  if (!origin) return malformed(text, origin.error().message(), kExpected);
+  return Grant(HttpGrant{std::move(*origin)});
 }
 
 // A WIT interface name: namespace:package/interface, optionally @version.

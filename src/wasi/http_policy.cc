@@ -2,21 +2,11 @@
 
 #include <algorithm>
 
-#include "orivon/grants.h"
+#include "wasi/host_syntax.h"
 #include "wasi/wasi_extensions.h"
 
 namespace orivon::wasi {
 namespace {
-
-// The normalized origin of `scheme`://`authority`, or nothing when it is not
-// a plain origin (`parse_grant` is the one definition of "normalized").
-std::optional<std::string> normalize(std::string_view origin) {
-  auto grant = parse_grant("http:" + std::string(origin));
-  if (!grant) return std::nullopt;
-  const auto* http = std::get_if<HttpGrant>(&*grant);
-  if (http == nullptr) return std::nullopt;
-  return http->origin;
-}
 
 bool check_request(void* data, const uint8_t* scheme, size_t scheme_length,
                    const uint8_t* authority, size_t authority_length) noexcept {
@@ -41,9 +31,9 @@ Result<std::shared_ptr<const HttpPolicy>> HttpPolicy::compile(
   if (origins.empty()) return deny_all();  // the common case: no allocation per instance
   std::vector<std::string> normalized;
   for (const auto& origin : origins) {
-    auto grant = parse_grant("http:" + origin);
-    if (!grant) return Error::wrap("HTTP origin '" + origin + "'", grant.error());
-    normalized.push_back(std::get<HttpGrant>(*grant).origin);
+    auto normal = normalize_http_origin(origin);
+    if (!normal) return Error::wrap("HTTP origin '" + origin + "'", normal.error());
+    normalized.push_back(std::move(*normal));
   }
   std::sort(normalized.begin(), normalized.end());
   normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
@@ -60,7 +50,7 @@ bool HttpPolicy::allows(std::string_view scheme, std::string_view authority) con
   // An authority is host[:port]; the origin parser would forgive a trailing
   // '/', a request may not carry one.
   if (authority.find('/') != std::string_view::npos) return false;
-  auto origin = normalize(std::string(scheme) + "://" + std::string(authority));
+  auto origin = normalize_http_origin(std::string(scheme) + "://" + std::string(authority));
   return origin && std::binary_search(origins_.begin(), origins_.end(), *origin);
 }
 

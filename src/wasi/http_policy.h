@@ -8,7 +8,8 @@
 // the guest sees `error-code::HTTP-request-denied`.
 //
 // Matching is exact on the normalized origin: scheme, lower-case host, port
-// (the scheme's default port dropped), as `parse_grant` writes it. A request
+// (the scheme's default port dropped), as normalize_http_origin (host_syntax.h) writes it
+// for grants and requests alike. A request
 // whose authority does not parse as a plain host[:port] (a user name, a
 // path, junk) is refused. A request without a scheme goes out as HTTPS and
 // is checked as HTTPS.
