@@ -1,7 +1,6 @@
 #include "orivon/runtime.h"
 
 #include <algorithm>
-#include <mutex>
 #include <thread>
 
 #include "engine/engine.h"
@@ -9,6 +8,8 @@
 #include "engine/program_data.h"
 #include "core/file_util.h"
 #include "core/limits.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/program_loader.h"
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
@@ -38,14 +39,16 @@ class RuntimeImpl {
   // the state directly) never spawns worker threads.
   Result<supervisor::Supervisor*> supervisor() {
     ORIVON_TRY(auto* registry, this->registry());
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!supervisor_) {
       const std::size_t workers =
           std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
       // The supervisor owns the router its services call through; the
       // router calls back into the supervisor to reach running services.
       supervisor_ = std::make_unique<supervisor::Supervisor>(
-          *engine_, *registry, state_dir_ / "logs", workers, [&](supervisor::Supervisor& owner) {
+          *engine_, *registry, state_dir_ / "logs", workers,
+          // Called by the constructor, so with mutex_ held.
+          [&](supervisor::Supervisor& owner) ORIVON_REQUIRES(mutex_) {
             auto router = std::make_unique<calls::CallRouter>(*registry, owner, host_functions_);
             router_ = router.get();
             return router;
@@ -55,11 +58,11 @@ class RuntimeImpl {
   }
   // Exists once supervisor() succeeded.
   calls::CallRouter* router() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return router_;
   }
   supervisor::Supervisor* supervisor_if_running() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return supervisor_.get();
   }
   Result<registry::ModuleRegistry*> registry() {
@@ -77,10 +80,10 @@ class RuntimeImpl {
   // before the registry it uses.
   std::unique_ptr<registry::ModuleRegistry> registry_;
   std::filesystem::path state_dir_;
-  std::mutex mutex_;
+  Mutex mutex_;
   calls::HostFunctions host_functions_;  // read by the router, so declared before it
-  calls::CallRouter* router_ = nullptr;                 // guarded by mutex_; owned by supervisor_
-  std::unique_ptr<supervisor::Supervisor> supervisor_;  // guarded by mutex_ (creation)
+  calls::CallRouter* router_ ORIVON_GUARDED_BY(mutex_) = nullptr;  // owned by supervisor_
+  std::unique_ptr<supervisor::Supervisor> supervisor_ ORIVON_GUARDED_BY(mutex_);
 };
 
 // Adds what the supervisor knows (live state, counters) to what the

@@ -18,7 +18,6 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +25,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/engine.h"
 #include "orivon/module_info.h"
 #include "orivon/outcomes.h"
@@ -144,9 +145,9 @@ class Supervisor {
   auto run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke, bool state_checked)
       -> decltype(invoke(std::declval<instance::LiveInstance&>()));
   // Puts `id` last in the start order (first if it is new there).
-  void note_started_locked(const ModuleId& id);
+  void note_started_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
   // Takes `id` out of the start order, if it is there.
-  void drop_from_start_order_locked(const ModuleId& id);
+  void drop_from_start_order_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
@@ -166,21 +167,22 @@ class Supervisor {
   // Declared before the services, so it outlives their instances.
   const std::unique_ptr<instance::Links> links_;
 
-  std::mutex mutex_;
-  std::map<ModuleId, std::shared_ptr<Service>> services_;  // guarded by mutex_
+  Mutex mutex_;
+  std::map<ModuleId, std::shared_ptr<Service>> services_ ORIVON_GUARDED_BY(mutex_);
   // Ids in the order their services last started, oldest first (stop_all()
   // stops the newest first), and where each id sits in that list. Moving an
   // id to the end or dropping it is O(1): a vector's erase made starting N
   // services O(N^2).
-  std::list<ModuleId> start_order_;  // guarded by mutex_
-  std::unordered_map<ModuleId, std::list<ModuleId>::iterator>
-      start_positions_;  // guarded by mutex_
-  std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
-  std::uint64_t next_subscription_ = 1;                       // guarded by mutex_
+  std::list<ModuleId> start_order_ ORIVON_GUARDED_BY(mutex_);
+  std::unordered_map<ModuleId, std::list<ModuleId>::iterator> start_positions_
+      ORIVON_GUARDED_BY(mutex_);
+  std::map<std::uint64_t, StateListener> listeners_ ORIVON_GUARDED_BY(mutex_);
+  std::uint64_t next_subscription_ ORIVON_GUARDED_BY(mutex_) = 1;
 
-  // Which thread waits for which service, to find cycles (see acquire).
-  std::mutex waits_mutex_;
-  std::map<std::uint64_t, Service*> waiting_;  // guarded by waits_mutex_; thread token -> service
+  // Which thread waits for which service, to find cycles (see acquire):
+  // thread token -> service.
+  Mutex waits_mutex_;
+  std::map<std::uint64_t, Service*> waiting_ ORIVON_GUARDED_BY(waits_mutex_);
 
   // Declared last: destroyed first, so no job runs on a half-destroyed
   // supervisor.

@@ -5,14 +5,15 @@
 // each service has a mailbox and is on the pool at most once at a time.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace orivon::supervisor {
 
@@ -31,10 +32,10 @@ class WorkerPool {
  private:
   void work() noexcept;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> jobs_;  // guarded by mutex_
-  bool stopping_ = false;                   // guarded by mutex_
+  Mutex mutex_;
+  CondVar wake_;
+  std::deque<std::function<void()>> jobs_ ORIVON_GUARDED_BY(mutex_);
+  bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 
@@ -52,10 +53,11 @@ class TimerQueue {
  private:
   void run() noexcept;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> jobs_;  // guarded
-  bool stopping_ = false;                                                             // guarded
+  Mutex mutex_;
+  CondVar wake_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> jobs_
+      ORIVON_GUARDED_BY(mutex_);
+  bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 
