@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/function_type.h"
 #include "engine/program_data.h"
+#include "core/clock.h"
 #include "core/file_util.h"
 #include "core/limits.h"
 #include "core/mutex.h"
@@ -18,16 +19,19 @@
 #include "supervisor/supervisor.h"
 #include "instance/live_instance.h"
 #include "values/call_expression.h"
+#include "runtime/runtime_testing.h"
 #include "runtime/text_calls.h"
 
 namespace orivon {
 namespace internal {
 
 // The Runtime's state. Owns the engine; everything else is per call, so the
-// methods are safe to call from several threads at once.
+// methods are safe to call from several threads at once. Services schedule
+// by `clock`, which must outlive it.
 class RuntimeImpl {
  public:
-  explicit RuntimeImpl(std::unique_ptr<engine::Engine> engine) : engine_(std::move(engine)) {}
+  RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock)
+      : engine_(std::move(engine)), clock_(clock) {}
   engine::Engine& engine() { return *engine_; }
 
   Result<void> open_registry(const std::filesystem::path& state_dir) {
@@ -52,7 +56,8 @@ class RuntimeImpl {
             auto router = std::make_unique<calls::CallRouter>(*registry, owner, host_functions_);
             router_ = router.get();
             return router;
-          });
+          },
+          clock_);
     }
     return supervisor_.get();
   }
@@ -76,6 +81,7 @@ class RuntimeImpl {
 
  private:
   std::unique_ptr<engine::Engine> engine_;
+  Clock& clock_;
   // Declared after the engine, so destroyed before it; the supervisor
   // before the registry it uses.
   std::unique_ptr<registry::ModuleRegistry> registry_;
@@ -191,11 +197,29 @@ Result<std::shared_ptr<const engine::FunctionType>> group_function(internal::Run
 Runtime::Runtime(std::unique_ptr<internal::RuntimeImpl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() = default;
 
+namespace {
+
+Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions& options,
+                                                           Clock& clock) {
+  ORIVON_TRY(auto engine, engine::Engine::create(options));
+  auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock);
+  if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
+  return impl;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {
   return guarded("creating the runtime", [&]() -> Result<std::unique_ptr<Runtime>> {
-    ORIVON_TRY(auto engine, engine::Engine::create(options));
-    auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine));
-    if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
+    ORIVON_TRY(auto impl, create_impl(options, real_clock()));
+    return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
+  });
+}
+
+Result<std::unique_ptr<Runtime>> internal::RuntimeTesting::create_for_testing(
+    const RuntimeOptions& options, Clock& clock) {
+  return guarded("creating the runtime", [&]() -> Result<std::unique_ptr<Runtime>> {
+    ORIVON_TRY(auto impl, create_impl(options, clock));
     return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
   });
 }

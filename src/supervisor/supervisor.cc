@@ -13,8 +13,6 @@
 namespace orivon::supervisor {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // The messages a store's tick check stops a guest with. They reach people
 // only: Wasmtime hands the guest's failure back as text, so the check also
 // records why it stopped the guest (Service::tick_stop), and with_deadline
@@ -115,11 +113,13 @@ struct Supervisor::Service {
 
 Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
                        std::filesystem::path log_dir, std::size_t workers,
-                       const LinksFactory& make_links)
+                       const LinksFactory& make_links, Clock& clock)
     : engine_(engine),
       registry_(registry),
       log_dir_(std::move(log_dir)),
+      clock_(clock),
       links_(make_links ? make_links(*this) : nullptr),
+      timers_(clock),
       pool_(workers) {
   if (!log_dir_.empty()) {
     std::error_code ignored;
@@ -260,7 +260,7 @@ void Supervisor::set_state(Service& service, ModuleState state, std::string caus
     from = service.state;
     service.state = state;
     service.cause = cause;
-    if (state == ModuleState::Running) service.started_at = Clock::now();
+    if (state == ModuleState::Running) service.started_at = clock_.now();
   }
   // Waiters (start, stop) are woken after the listeners ran, so a caller
   // that returns from stop() has seen its listeners told.
@@ -288,12 +288,12 @@ void Supervisor::set_state(Service& service, ModuleState state, std::string caus
   }
 }
 
-void Supervisor::wait_for_state(Service& service, std::chrono::milliseconds limit,
+void Supervisor::wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
                                 const std::function<bool(ModuleState)>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const auto deadline = clock.now() + limit;
   MutexLock lock(service.mutex);
-  while (!done(service.state) && std::chrono::steady_clock::now() < deadline) {
-    (void)service.changed.wait_until(service.mutex, deadline);
+  while (!done(service.state) && clock.now() < deadline) {
+    clock.wait_until(service.changed, service.mutex, deadline);
   }
 }
 
@@ -322,7 +322,8 @@ Result<void> Supervisor::start(const ModuleId& id) {
   }
   set_state(*svc, ModuleState::Starting, "");
   post(svc, [this, generation](Service& s) { run_start(s, generation); });
-  wait_for_state(*svc, deadline + std::chrono::seconds(5),
+  // The start function runs under the call deadline, on real time.
+  wait_for_state(*svc, real_clock(), deadline + std::chrono::seconds(5),
                  [](ModuleState state) { return state != ModuleState::Starting; });
   MutexLock lock(svc->mutex);
   if (svc->state == ModuleState::Running) return ok();
@@ -488,7 +489,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
   if (delay_ms == 0) {
     repost();
   } else {
-    timers_.schedule(Clock::now() + std::chrono::milliseconds(delay_ms), repost);
+    timers_.schedule(clock_.now() + std::chrono::milliseconds(delay_ms), repost);
   }
 }
 
@@ -569,7 +570,7 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
         taken = true;
       }
     }
-    if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
+    if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, std::chrono::steady_clock::now() + deadline));
   } else {
     {
       MutexLock lock(svc->mutex);
@@ -579,7 +580,8 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
     if (options.timeout && limits::clamp_call_timeout(*options.timeout) < deadline) {
       deadline = limits::clamp_call_timeout(*options.timeout);
     }
-    ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + wait_limit + deadline));
+    ORIVON_RETURN_IF_ERROR(
+        acquire(svc, std::chrono::steady_clock::now() + wait_limit + deadline));
   }
   const auto match =
       from_module ? instance::LiveInstance::Match::Numbers : instance::LiveInstance::Match::Exact;
@@ -651,7 +653,7 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
     MutexLock lock(s.mutex);
     const auto& restart = s.settings.restart;
     if (restart.policy == RestartPolicy::Never) return;
-    const auto now = Clock::now();
+    const auto now = clock_.now();
     while (!s.restart_times.empty() && now - s.restart_times.front() > restart.budget_window) {
       s.restart_times.pop_front();
     }
@@ -670,7 +672,7 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
   s.logs->note("restarting in " + std::to_string(delay.count()) + " ms");
   std::shared_ptr<Service> shared = find(s.id);
   if (!shared) return;
-  timers_.schedule(Clock::now() + delay, [this, shared, generation] {
+  timers_.schedule(clock_.now() + delay, [this, shared, generation] {
     {
       MutexLock lock(shared->mutex);
       if (shared->generation != generation) return;  // stopped or restarted by hand meanwhile
@@ -720,7 +722,7 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   set_state(*svc, ModuleState::Stopping, "");
   post(svc, [this](Service& s) { run_stop(s); });
   auto stopped = [](ModuleState state) { return state == ModuleState::Stopped; };
-  wait_for_state(*svc, grace, stopped);
+  wait_for_state(*svc, clock_, grace, stopped);
   bool done;
   {
     MutexLock lock(svc->mutex);
@@ -728,9 +730,9 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   }
   if (!done) {
     // Still busy after the grace period: interrupt whatever runs; the store's
-    // tick check sees this within one epoch tick.
+    // tick check sees this within one epoch tick (real time, so is the wait).
     svc->interrupt = true;
-    wait_for_state(*svc, grace + std::chrono::seconds(5), stopped);
+    wait_for_state(*svc, real_clock(), grace + std::chrono::seconds(5), stopped);
   }
   MutexLock lock(svc->mutex);
   if (svc->state == ModuleState::Stopped) return ok();
@@ -767,7 +769,7 @@ ServiceMetrics Supervisor::metrics(const ModuleId& id) {
   metrics.cause = svc->cause;
   if (svc->state == ModuleState::Running) {
     metrics.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            Clock::now() - svc->started_at)
+                            clock_.now() - svc->started_at)
                             .count();
   }
   metrics.restarts = svc->restarts;

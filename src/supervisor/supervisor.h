@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "engine/engine.h"
@@ -51,12 +52,14 @@ class Supervisor {
   // call it yet.
   using LinksFactory = std::function<std::unique_ptr<instance::Links>(Supervisor&)>;
 
-  // `engine` and `registry` must outlive the supervisor. Logs go to
+  // `engine`, `registry` and `clock` must outlive the supervisor. Logs go to
   // `log_dir` (created if missing); empty keeps them in memory only. Without
-  // `make_links`, services cannot call other modules.
+  // `make_links`, services cannot call other modules. Restart backoff and
+  // budgets, tick delays, stop grace periods and uptimes follow `clock`;
+  // guest deadlines, and the waits they bound, follow real time.
   Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
              std::filesystem::path log_dir, std::size_t workers,
-             const LinksFactory& make_links = {});
+             const LinksFactory& make_links = {}, Clock& clock = real_clock());
   ~Supervisor();  // stops every service, newest first
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -158,12 +161,15 @@ class Supervisor {
   void exited(Service& service, int status);
   void schedule_restart(Service& service, const std::string& reason);
   void set_state(Service& service, ModuleState state, std::string cause);
-  void wait_for_state(Service& service, std::chrono::milliseconds limit,
+  // Waits until `done` holds for the service's state, or `limit` passes by
+  // `clock`.
+  void wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
                       const std::function<bool(ModuleState)>& done);
 
   engine::Engine& engine_;
   registry::ModuleRegistry& registry_;
   std::filesystem::path log_dir_;
+  Clock& clock_;
   // Declared before the services, so it outlives their instances.
   const std::unique_ptr<instance::Links> links_;
 

@@ -57,7 +57,7 @@ void WorkerPool::work() noexcept {
   }
 }
 
-TimerQueue::TimerQueue() : thread_([this] { run(); }) {}
+TimerQueue::TimerQueue(Clock& clock) : clock_(clock), thread_([this] { run(); }) {}
 
 TimerQueue::~TimerQueue() {
   {
@@ -69,7 +69,7 @@ TimerQueue::~TimerQueue() {
   thread_.join();
 }
 
-void TimerQueue::schedule(std::chrono::steady_clock::time_point when, std::function<void()> job) {
+void TimerQueue::schedule(Clock::time_point when, std::function<void()> job) {
   {
     MutexLock lock(mutex_);
     if (stopping_) return;
@@ -86,11 +86,11 @@ void TimerQueue::run() noexcept {
       continue;
     }
     auto first = jobs_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
+    if (first->first > clock_.now()) {
       // A copy: wait_until reads the time point while the lock is released,
       // when the destructor may clear the map under it.
       const auto when = first->first;
-      (void)wake_.wait_until(mutex_, when);
+      clock_.wait_until(wake_, mutex_, when);
       continue;
     }
     auto job = std::move(first->second);
