@@ -260,6 +260,37 @@ TEST_F(Services, ACrashLoopStopsAtItsBudget) {
   EXPECT_EQ(metrics.traps, 4u);
 }
 
+TEST_F(Services, TheRestartBudgetCountsOnlyRestartsWithinItsWindow) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::OnFailure, /*budget=*/1);  // per 60 s window
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  let_timer_fire(10ms);
+  ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+  // A minute later that restart no longer counts, and the backoff starts
+  // over from its initial 10 ms.
+  clock_.advance(61s);
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  let_timer_fire(10ms);
+  ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).restarts, 2u);
+  // A second crash within the window is one too many.
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  const auto metrics = runtime_->service_metrics(id("app.svc.test"));
+  EXPECT_EQ(metrics.state, ModuleState::Crashed);
+  EXPECT_THAT(metrics.cause, HasSubstr("restart budget exhausted"));
+}
+
+TEST_F(Services, UptimeFollowsTheServicesClock) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).uptime_ms, 0);
+  clock_.advance(90s);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).uptime_ms, 90'000);
+  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).uptime_ms, 0);
+}
+
 TEST_F(Services, StateChangesReachListeners) {
   install("app.svc.test", "service_probe");
   settle("app.svc.test", RestartPolicy::OnFailure);
