@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The README's test command: sets everything up (scripts/setup.sh) and runs
-# every test through ctest, then the unit tests again under AddressSanitizer
-# and UndefinedBehaviorSanitizer (preset asan-ubsan, build-asan/), then a
-# short bounded run of every fuzz target (scripts/fuzz.sh, build-fuzz/).
-# Exits non-zero if any test fails, a sanitizer reports anything, or a fuzz
-# target crashes.
+# every test through ctest, then builds the library with clang's thread-safety
+# analysis (preset clang-thread-safety, build-clang/), then the unit tests
+# again under AddressSanitizer and UndefinedBehaviorSanitizer (preset
+# asan-ubsan, build-asan/), then a short bounded run of every fuzz target
+# (scripts/fuzz.sh, build-fuzz/). Exits non-zero if any test fails, the
+# analysis warns, a sanitizer reports anything, or a fuzz target crashes.
 #
-# Environment: ORIVON_SANITIZERS=0 skips the sanitizer and fuzz steps (a
-# quick local run); ORIVON_FUZZ_SECONDS sets the time per fuzz target
+# Environment: ORIVON_SANITIZERS=0 skips the analysis, sanitizer and fuzz
+# steps (a quick local run); ORIVON_FUZZ_SECONDS sets the time per fuzz target
 # (default 20). ctest options (--output-on-failure, -R ...) pass through to
 # the first ctest run only.
 set -euo pipefail
@@ -18,6 +19,11 @@ cd "$ORIVON_ROOT"
 ctest --preset "${ORIVON_PRESET:-dev}" "$@"
 
 [ "${ORIVON_SANITIZERS:-1}" != 0 ] || exit 0
+
+step "Thread-safety analysis (preset clang-thread-safety: the library, -Wthread-safety -Werror)"
+# The library target only: the analysis checks what the ORIVON_GUARDED_BY and
+# ORIVON_REQUIRES annotations in src/ claim. About 2.5 minutes from cold.
+ORIVON_PRESET=clang-thread-safety "$ORIVON_ROOT/scripts/setup.sh"
 
 step "Unit tests under ASan + UBSan (preset asan-ubsan)"
 ORIVON_PRESET=asan-ubsan "$ORIVON_ROOT/scripts/setup.sh"

@@ -52,6 +52,7 @@ namespace orivon {
 
 namespace internal {
 class RuntimeImpl;
+class RuntimeTesting;
 }
 
 /// Owns the engine; every Program it compiles must not outlive it.
@@ -236,6 +237,7 @@ class ORIVON_API Runtime {
   void unsubscribe(std::uint64_t subscription);
 
  private:
+  friend class internal::RuntimeTesting;  // tests inject a clock (src/runtime/runtime_testing.h)
   explicit Runtime(std::unique_ptr<internal::RuntimeImpl> impl);
   std::unique_ptr<internal::RuntimeImpl> impl_;
 };

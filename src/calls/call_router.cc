@@ -230,7 +230,7 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
   }
   std::size_t start = 0;
   if (spec.routing == GroupRouting::RoundRobin) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     start = static_cast<std::size_t>(next_member_[group]++ % members.size());
   }
   // Members that are not running are skipped; one that stopped between the

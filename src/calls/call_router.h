@@ -24,10 +24,11 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "calls/host_functions.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "registry/module_registry.h"
 #include "instance/links.h"
 #include "supervisor/supervisor.h"
@@ -63,8 +64,9 @@ class CallRouter final : public instance::Links {
   registry::ModuleRegistry& registry_;
   supervisor::Supervisor& supervisor_;
   const HostFunctions& host_functions_;
-  std::mutex mutex_;
-  std::map<ModuleId, std::uint64_t> next_member_;  // guarded by mutex_; round-robin position
+  Mutex mutex_;
+  // Round-robin position per group.
+  std::map<ModuleId, std::uint64_t> next_member_ ORIVON_GUARDED_BY(mutex_);
 };
 
 }  // namespace orivon::calls

@@ -130,7 +130,7 @@ Capacity::Capacity(const CapacityOptions& options, std::unique_ptr<ProcessReadin
     const std::uint64_t limit = readings_->address_space_rlimit().value_or(kUserAddressSpace);
     address_space_limit_ = limit - limit / 16;
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   measure_locked(/*with_mappings=*/true);
 }
 
@@ -180,7 +180,7 @@ std::optional<Error> Capacity::refusal_locked(const InstanceNeed& need) const {
 }
 
 Result<Capacity::Ticket> Capacity::admit(const InstanceNeed& need) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Reading /proc/self/maps costs in proportion to the mappings, so it is
   // read again once 1/64th of them has been admitted (a flat cost per
   // start), or once the admissions since the last reading have used half of
@@ -208,7 +208,7 @@ Result<Capacity::Ticket> Capacity::admit(const InstanceNeed& need) {
 }
 
 void Capacity::release(const InstanceNeed& need) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   live_.mappings -= std::min(live_.mappings, need.mappings);
   live_.address_space_bytes -= std::min(live_.address_space_bytes, need.address_space_bytes);
   live_.memory_bytes -= std::min(live_.memory_bytes, need.memory_bytes);
@@ -216,7 +216,7 @@ void Capacity::release(const InstanceNeed& need) {
 }
 
 CapacityReport Capacity::report() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   measure_locked(/*with_mappings=*/true);
   CapacityReport report;
   report.kernel_max_map_count = kernel_max_map_count_;
@@ -230,8 +230,9 @@ CapacityReport Capacity::report() {
   report.refused = refused_;
   // By the tightest limit, for an instance like the average one now (or a
   // small core module's when none runs).
+  const std::uint64_t instances = live_instances_;
   const auto per = [&](std::uint64_t live, std::uint64_t fallback) {
-    return live_instances_ > 0 ? std::max<std::uint64_t>(1, live / live_instances_) : fallback;
+    return instances > 0 ? std::max<std::uint64_t>(1, live / instances) : fallback;
   };
   const auto room = [](std::uint64_t used, std::uint64_t limit, std::uint64_t each) {
     if (limit == 0) return UINT64_MAX;

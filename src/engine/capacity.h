@@ -17,10 +17,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "orivon/capacity.h"
 #include "orivon/result.h"
 
@@ -88,8 +89,8 @@ class Capacity {
  private:
   void release(const InstanceNeed& need);
   // The *_locked helpers need mutex_ held.
-  void measure_locked(bool with_mappings);
-  std::optional<Error> refusal_locked(const InstanceNeed& need) const;
+  void measure_locked(bool with_mappings) ORIVON_REQUIRES(mutex_);
+  std::optional<Error> refusal_locked(const InstanceNeed& need) const ORIVON_REQUIRES(mutex_);
 
   std::unique_ptr<ProcessReadings> readings_;
   std::uint64_t kernel_max_map_count_ = 0;
@@ -98,19 +99,21 @@ class Capacity {
   std::uint64_t address_space_limit_ = 0;  // 0: not enforced
   std::string mappings_origin_;  // how max_mappings_ was chosen, for messages
 
-  mutable std::mutex mutex_;  // guards every member below
+  mutable Mutex mutex_;  // guards every member below
   // Estimates: the last reading, less what live tickets accounted for then
   // (so base + live is the reading at that moment), plus live tickets now.
-  std::int64_t mappings_base_ = 0;
-  std::int64_t address_space_base_ = 0;
-  std::int64_t resident_base_ = 0;
-  InstanceNeed live_;
-  std::uint64_t live_instances_ = 0;
-  std::uint64_t refused_ = 0;
-  std::uint64_t admitted_since_reading_ = 0;
-  std::uint64_t mappings_since_reading_ = 0;  // estimated, admitted since
-  std::uint64_t last_mappings_reading_ = 0;
-  std::uint64_t room_at_reading_ = 0;         // max_mappings_ less that reading
+  std::int64_t mappings_base_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::int64_t address_space_base_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::int64_t resident_base_ ORIVON_GUARDED_BY(mutex_) = 0;
+  InstanceNeed live_ ORIVON_GUARDED_BY(mutex_);
+  std::uint64_t live_instances_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::uint64_t refused_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::uint64_t admitted_since_reading_ ORIVON_GUARDED_BY(mutex_) = 0;
+  // Estimated, admitted since the last reading.
+  std::uint64_t mappings_since_reading_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::uint64_t last_mappings_reading_ ORIVON_GUARDED_BY(mutex_) = 0;
+  // max_mappings_ less that reading.
+  std::uint64_t room_at_reading_ ORIVON_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace orivon::engine

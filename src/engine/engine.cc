@@ -64,7 +64,7 @@ Engine::Engine(wasmtime::Engine engine, FuelMetering fuel)
 
 Engine::~Engine() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -73,9 +73,13 @@ Engine::~Engine() {
 
 void Engine::run_ticker() noexcept {
   try {
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, limits::kEpochTick, [this] { return stopping_; })) {
-      engine_.increment_epoch();
+    MutexLock lock(mutex_);
+    while (!stopping_) {
+      const auto tick = std::chrono::steady_clock::now() + limits::kEpochTick;
+      while (!stopping_ && std::chrono::steady_clock::now() < tick) {
+        (void)wake_.wait_until(mutex_, tick);
+      }
+      if (!stopping_) engine_.increment_epoch();
     }
   } catch (...) {
     // A ticker that stops would silently disable every timeout: fail loudly.

@@ -1,10 +1,8 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -12,6 +10,8 @@
 #include <wasmtime.hh>
 #include <wasmtime/component.hh>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/capacity.h"
 #include "orivon/limits.h"
 #include "orivon/result.h"
@@ -68,9 +68,9 @@ class Engine {
   FuelMetering fuel_;
   std::string fingerprint_;
   std::unique_ptr<Capacity> capacity_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
+  Mutex mutex_;
+  CondVar wake_;
+  bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
   std::thread ticker_;
 };
 

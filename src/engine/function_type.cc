@@ -120,13 +120,13 @@ Result<std::shared_ptr<const FunctionType>> function_type(wasmtime::Engine& engi
 }
 
 std::shared_ptr<const FunctionType> FunctionTypeCache::find(std::string_view name) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = types_.find(name);
   return it == types_.end() ? nullptr : it->second;
 }
 
 void FunctionTypeCache::add(std::string name, std::shared_ptr<const FunctionType> type) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   types_.emplace(std::move(name), std::move(type));
 }
 

@@ -14,7 +14,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +22,8 @@
 #include <wasmtime.hh>
 #include <wasmtime/component.hh>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/program_data.h"
 #include "orivon/result.h"
 
@@ -61,8 +62,9 @@ class FunctionTypeCache {
   void add(std::string name, std::shared_ptr<const FunctionType> type);
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const FunctionType>, std::less<>> types_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::map<std::string, std::shared_ptr<const FunctionType>, std::less<>> types_
+      ORIVON_GUARDED_BY(mutex_);
 };
 
 }  // namespace orivon::engine

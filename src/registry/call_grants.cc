@@ -57,7 +57,7 @@ std::map<std::string, std::string> ExportTable::interface_functions(
 }
 
 Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return exports_locked(id);
 }
 
@@ -71,7 +71,7 @@ Result<std::shared_ptr<const ExportTable>> ModuleRegistry::exports_locked(const 
 }
 
 Result<GroupSpec> ModuleRegistry::group(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return group_locked(id);
 }
 
@@ -146,7 +146,7 @@ Result<std::vector<std::string>> ModuleRegistry::grant_functions_locked(
 
 Result<void> ModuleRegistry::grant_calls(const ModuleId& caller, const ModuleId& target,
                                          const std::vector<std::string>& functions) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const ModuleId* id : {&caller, &target}) {
     ORIVON_TRY(auto record, store_->find(id->str()));
     if (!record) return Error(ErrorCode::NotFound, "no module '" + id->str() + "' is installed");
@@ -207,7 +207,7 @@ Result<void> ModuleRegistry::grant_calls(const ModuleId& caller, const ModuleId&
 
 Result<void> ModuleRegistry::revoke_calls(const ModuleId& caller, const ModuleId& target,
                                           const std::vector<std::string>& functions) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::string> rows;
   if (!functions.empty()) {
     // Revoke by the same names a grant takes; a name the target no longer
@@ -224,7 +224,7 @@ Result<void> ModuleRegistry::revoke_calls(const ModuleId& caller, const ModuleId
 }
 
 Result<std::vector<CallGrant>> ModuleRegistry::call_grants(const std::optional<ModuleId>& caller) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<CallGrant> out;
   for (const auto& [from, entries] : grants_->by_caller) {
     if (caller && *caller != from) continue;
@@ -238,7 +238,7 @@ Result<std::vector<CallGrant>> ModuleRegistry::call_grants(const std::optional<M
 }
 
 std::shared_ptr<const GrantSnapshot> ModuleRegistry::grant_snapshot() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return grants_;
 }
 

@@ -51,7 +51,7 @@ Result<std::unique_ptr<ModuleRegistry>> ModuleRegistry::open(engine::Engine& eng
   ORIVON_TRY(auto store, StateStore::open(state_dir));
   std::unique_ptr<ModuleRegistry> registry(new ModuleRegistry(engine, std::move(store)));
   {
-    std::lock_guard lock(registry->mutex_);
+    MutexLock lock(registry->mutex_);
     ORIVON_RETURN_IF_ERROR(registry->republish_locked());
   }
   return registry;
@@ -125,7 +125,7 @@ Result<ModuleInfo> ModuleRegistry::info_from(const ModuleRecord& record) const {
 Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const AddOptions& options) {
   ORIVON_TRY(ModuleId id, choose_id(options));
   const std::string hash = sha256_hex(code);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto existing, store_->find(id.str()));
   if (existing) return Error(ErrorCode::AlreadyExists, "module '" + id.str() + "' is already installed");
   // Compile first: a binary that does not compile is never stored.
@@ -152,7 +152,7 @@ Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const Ad
 }
 
 Result<void> ModuleRegistry::remove(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_RETURN_IF_ERROR(store_->remove(id.str()));
   loaded_.erase(id);
   return republish_locked(id);  // its grants went with it
@@ -160,7 +160,7 @@ Result<void> ModuleRegistry::remove(const ModuleId& id) {
 
 Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const std::byte> code) {
   const std::string hash = sha256_hex(code);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto existing, store_->find(id.str()));
   if (!existing) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
   ORIVON_TRY(auto program, compile_and_cache(code, hash, id.str()));
@@ -177,7 +177,7 @@ Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const st
 }
 
 Result<std::vector<ModuleInfo>> ModuleRegistry::list() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto records, store_->all());
   std::vector<ModuleInfo> infos;
   infos.reserve(records.size());
@@ -189,7 +189,7 @@ Result<std::vector<ModuleInfo>> ModuleRegistry::list() {
 }
 
 Result<ModuleDetails> ModuleRegistry::inspect(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto record, store_->find(id.str()));
   if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
   ORIVON_TRY(auto info, info_from(*record));
@@ -218,7 +218,7 @@ Result<ModuleDetails> ModuleRegistry::inspect(const ModuleId& id) {
 Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
                                     GrantDecision decision) {
   ORIVON_TRY(auto parsed, parse_grant(grant));
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto record, store_->find(id.str()));
   if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
   if (decision == GrantDecision::Allow) {
@@ -239,14 +239,14 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
 }
 
 Result<std::vector<std::string>> ModuleRegistry::allowed_grants(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto record, store_->find(id.str()));
   if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
   return store_->allowed_grants(id.str());
 }
 
 Result<std::optional<Manifest>> ModuleRegistry::manifest(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return manifest_locked(id);
 }
 
@@ -260,12 +260,12 @@ Result<std::optional<Manifest>> ModuleRegistry::manifest_locked(const ModuleId& 
 }
 
 Result<void> ModuleRegistry::set_autostart(const ModuleId& id, bool autostart) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return store_->set_state(id.str(), autostart ? "running" : "installed");
 }
 
 Result<LoadReport> ModuleRegistry::load_installed() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ORIVON_TRY(auto records, store_->all());
   LoadReport report;
   for (const auto& record : records) {
@@ -281,7 +281,7 @@ Result<LoadReport> ModuleRegistry::load_installed() {
 }
 
 Result<Program> ModuleRegistry::program(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return program_locked(id);
 }
 

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +15,8 @@
 #include <atomic>
 #include <set>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/engine.h"
 #include "engine/interface_text.h"
 #include "orivon/calls.h"
@@ -116,32 +117,36 @@ class ModuleRegistry {
   ModuleRegistry(engine::Engine& engine, std::unique_ptr<StateStore> store)
       : engine_(engine), state_dir_(store->dir()), store_(std::move(store)) {}
 
-  std::filesystem::path cache_path(const std::string& hash) const;
+  std::filesystem::path cache_path(const std::string& hash) const ORIVON_REQUIRES(mutex_);
   // Compiles a validated binary and writes its compiled code to the cache.
   Result<Program> compile_and_cache(std::span<const std::byte> code, const std::string& hash,
-                                    const std::string& name);
+                                    const std::string& name) ORIVON_REQUIRES(mutex_);
   // The record's program: from the cache if possible, else compiled from
   // its stored binary. Sets `from_cache`.
-  Result<Program> load_locked(const ModuleRecord& record, bool& from_cache);
+  Result<Program> load_locked(const ModuleRecord& record, bool& from_cache)
+      ORIVON_REQUIRES(mutex_);
   Result<ModuleInfo> info_from(const ModuleRecord& record) const;
-  Result<Program> program_locked(const ModuleId& id);
-  Result<std::shared_ptr<const ExportTable>> exports_locked(const ModuleId& id);
-  Result<GroupSpec> group_locked(const ModuleId& id);
-  Result<std::optional<Manifest>> manifest_locked(const ModuleId& id);
+  Result<Program> program_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
+  Result<std::shared_ptr<const ExportTable>> exports_locked(const ModuleId& id)
+      ORIVON_REQUIRES(mutex_);
+  Result<GroupSpec> group_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
+  Result<std::optional<Manifest>> manifest_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
   // Re-reads the grants from the store, publishes them and bumps the
   // version; also drops cached exports of `changed` (when given).
-  Result<void> republish_locked(const std::optional<ModuleId>& changed = std::nullopt);
+  Result<void> republish_locked(const std::optional<ModuleId>& changed = std::nullopt)
+      ORIVON_REQUIRES(mutex_);
   // Validates and normalizes function names of a grant against the target.
   Result<std::vector<std::string>> grant_functions_locked(const ModuleId& target,
-                                                          const std::vector<std::string>& names);
+                                                          const std::vector<std::string>& names)
+      ORIVON_REQUIRES(mutex_);
 
   engine::Engine& engine_;
   const std::filesystem::path state_dir_;
-  std::mutex mutex_;
-  std::unique_ptr<StateStore> store_;                               // guarded by mutex_
-  std::map<ModuleId, Program> loaded_;                              // guarded by mutex_
-  std::map<ModuleId, std::shared_ptr<const ExportTable>> exports_;  // guarded by mutex_
-  std::shared_ptr<const GrantSnapshot> grants_;                     // guarded by mutex_
+  Mutex mutex_;
+  std::unique_ptr<StateStore> store_ ORIVON_GUARDED_BY(mutex_);
+  std::map<ModuleId, Program> loaded_ ORIVON_GUARDED_BY(mutex_);
+  std::map<ModuleId, std::shared_ptr<const ExportTable>> exports_ ORIVON_GUARDED_BY(mutex_);
+  std::shared_ptr<const GrantSnapshot> grants_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> links_version_{1};
 };
 

@@ -1,14 +1,16 @@
 #include "orivon/runtime.h"
 
 #include <algorithm>
-#include <mutex>
 #include <thread>
 
 #include "engine/engine.h"
 #include "engine/function_type.h"
 #include "engine/program_data.h"
+#include "core/clock.h"
 #include "core/file_util.h"
 #include "core/limits.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/program_loader.h"
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
@@ -17,16 +19,19 @@
 #include "supervisor/supervisor.h"
 #include "instance/live_instance.h"
 #include "values/call_expression.h"
+#include "runtime/runtime_testing.h"
 #include "runtime/text_calls.h"
 
 namespace orivon {
 namespace internal {
 
 // The Runtime's state. Owns the engine; everything else is per call, so the
-// methods are safe to call from several threads at once.
+// methods are safe to call from several threads at once. Services schedule
+// by `clock`, which must outlive it.
 class RuntimeImpl {
  public:
-  explicit RuntimeImpl(std::unique_ptr<engine::Engine> engine) : engine_(std::move(engine)) {}
+  RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock)
+      : engine_(std::move(engine)), clock_(clock) {}
   engine::Engine& engine() { return *engine_; }
 
   Result<void> open_registry(const std::filesystem::path& state_dir) {
@@ -38,28 +43,31 @@ class RuntimeImpl {
   // the state directly) never spawns worker threads.
   Result<supervisor::Supervisor*> supervisor() {
     ORIVON_TRY(auto* registry, this->registry());
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!supervisor_) {
       const std::size_t workers =
           std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
       // The supervisor owns the router its services call through; the
       // router calls back into the supervisor to reach running services.
       supervisor_ = std::make_unique<supervisor::Supervisor>(
-          *engine_, *registry, state_dir_ / "logs", workers, [&](supervisor::Supervisor& owner) {
+          *engine_, *registry, state_dir_ / "logs", workers,
+          // Called by the constructor, so with mutex_ held.
+          [&](supervisor::Supervisor& owner) ORIVON_REQUIRES(mutex_) {
             auto router = std::make_unique<calls::CallRouter>(*registry, owner, host_functions_);
             router_ = router.get();
             return router;
-          });
+          },
+          clock_);
     }
     return supervisor_.get();
   }
   // Exists once supervisor() succeeded.
   calls::CallRouter* router() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return router_;
   }
   supervisor::Supervisor* supervisor_if_running() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return supervisor_.get();
   }
   Result<registry::ModuleRegistry*> registry() {
@@ -73,14 +81,15 @@ class RuntimeImpl {
 
  private:
   std::unique_ptr<engine::Engine> engine_;
+  Clock& clock_;
   // Declared after the engine, so destroyed before it; the supervisor
   // before the registry it uses.
   std::unique_ptr<registry::ModuleRegistry> registry_;
   std::filesystem::path state_dir_;
-  std::mutex mutex_;
+  Mutex mutex_;
   calls::HostFunctions host_functions_;  // read by the router, so declared before it
-  calls::CallRouter* router_ = nullptr;                 // guarded by mutex_; owned by supervisor_
-  std::unique_ptr<supervisor::Supervisor> supervisor_;  // guarded by mutex_ (creation)
+  calls::CallRouter* router_ ORIVON_GUARDED_BY(mutex_) = nullptr;  // owned by supervisor_
+  std::unique_ptr<supervisor::Supervisor> supervisor_ ORIVON_GUARDED_BY(mutex_);
 };
 
 // Adds what the supervisor knows (live state, counters) to what the
@@ -188,11 +197,29 @@ Result<std::shared_ptr<const engine::FunctionType>> group_function(internal::Run
 Runtime::Runtime(std::unique_ptr<internal::RuntimeImpl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() = default;
 
+namespace {
+
+Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions& options,
+                                                           Clock& clock) {
+  ORIVON_TRY(auto engine, engine::Engine::create(options));
+  auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock);
+  if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
+  return impl;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {
   return guarded("creating the runtime", [&]() -> Result<std::unique_ptr<Runtime>> {
-    ORIVON_TRY(auto engine, engine::Engine::create(options));
-    auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine));
-    if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
+    ORIVON_TRY(auto impl, create_impl(options, real_clock()));
+    return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
+  });
+}
+
+Result<std::unique_ptr<Runtime>> internal::RuntimeTesting::create_for_testing(
+    const RuntimeOptions& options, Clock& clock) {
+  return guarded("creating the runtime", [&]() -> Result<std::unique_ptr<Runtime>> {
+    ORIVON_TRY(auto impl, create_impl(options, clock));
     return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
   });
 }

@@ -21,12 +21,12 @@ std::shared_ptr<LogFileCache> LogFileCache::shared() {
 }
 
 LogFileCache::Key LogFileCache::new_key() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return Key{next_key_++};
 }
 
 int LogFileCache::take(Key key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto found = index_.find(key);
   if (found == index_.end() || found->second->fd < 0) return -1;
   const int fd = found->second->fd;
@@ -38,7 +38,7 @@ int LogFileCache::take(Key key) {
 void LogFileCache::put(Key key, int fd) {
   std::vector<int> closing;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = index_.find(key);
     if (found == index_.end()) {
       cached_.push_front(Entry{key, fd});
@@ -61,7 +61,7 @@ void LogFileCache::put(Key key, int fd) {
 void LogFileCache::forget(Key key) {
   int fd = -1;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = index_.find(key);
     if (found == index_.end()) return;
     fd = found->second->fd;
@@ -72,7 +72,7 @@ void LogFileCache::forget(Key key) {
 }
 
 std::size_t LogFileCache::open_count() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return cached_.size();
 }
 

@@ -21,9 +21,11 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace orivon::supervisor {
 
@@ -68,18 +70,18 @@ class LogFileCache {
 
   // Closes the least recently used cached descriptors past the capacity;
   // returns them for closing outside the lock.
-  void evict_locked(std::vector<int>& closing);
+  void evict_locked(std::vector<int>& closing) ORIVON_REQUIRES(mutex_);
 
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::uint64_t next_key_ = 1;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::uint64_t next_key_ ORIVON_GUARDED_BY(mutex_) = 1;
   // Entries whose descriptor the cache holds, most recently used first, and
   // entries whose descriptor is lent out (between take() and put()). An
   // entry moves between the two lists by splicing, so its iterator in
   // index_ stays valid.
-  Entries cached_;  // guarded by mutex_
-  Entries lent_;    // guarded by mutex_
-  std::unordered_map<Key, Entries::iterator> index_;  // guarded by mutex_
+  Entries cached_ ORIVON_GUARDED_BY(mutex_);
+  Entries lent_ ORIVON_GUARDED_BY(mutex_);
+  std::unordered_map<Key, Entries::iterator> index_ ORIVON_GUARDED_BY(mutex_);
 };
 
 }  // namespace orivon::supervisor

@@ -143,7 +143,7 @@ LogSink::LogSink(std::filesystem::path file, LogLimits limits,
       file_key_(files_->new_key()) {
   if (path_.empty()) return;
   try {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     // Opened now so that a file that cannot be written is reported at once.
     const int fd = open_file_locked();
     if (fd >= 0) files_->put(file_key_, fd);
@@ -156,7 +156,7 @@ LogSink::~LogSink() { files_->forget(file_key_); }
 
 void LogSink::write(LogStream stream, std::string_view bytes) {
   try {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     split_locked(stream, held_[static_cast<int>(stream)], bytes, /*hold_tail=*/true);
   } catch (...) {
     // Out of memory: what was not committed yet is dropped.
@@ -165,7 +165,7 @@ void LogSink::write(LogStream stream, std::string_view bytes) {
 
 void LogSink::note(std::string_view text) {
   try {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     std::string none;
     split_locked(LogStream::Runtime, none, text, /*hold_tail=*/false);
   } catch (...) {
@@ -174,7 +174,7 @@ void LogSink::note(std::string_view text) {
 
 void LogSink::flush() {
   try {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (int i = 0; i < 3; ++i) {
       if (held_[i].empty()) continue;
       commit_pieces_locked(static_cast<LogStream>(i), held_[i], /*keep_tail=*/false);
@@ -186,7 +186,7 @@ void LogSink::flush() {
 
 std::vector<LogRecord> LogSink::read_after(std::uint64_t after, std::size_t max) const {
   try {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto first = std::upper_bound(
         ring_.begin(), ring_.end(), after,
         [](std::uint64_t value, const LogRecord& record) { return value < record.sequence; });
@@ -203,7 +203,7 @@ std::vector<LogRecord> LogSink::read_after(std::uint64_t after, std::size_t max)
 
 std::uint64_t LogSink::last_sequence() const {
   try {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return last_sequence_;
   } catch (...) {
     return 0;
@@ -332,7 +332,7 @@ int LogSink::open_file_locked() {
     file_failed_locked("cannot open " + quote(name) + ": " + std::strerror(errno));
     return -1;
   }
-  const auto fail = [&](const std::string& reason) {
+  const auto fail = [&](const std::string& reason) ORIVON_REQUIRES(mutex_) {
     ::close(fd);
     file_failed_locked(reason);
     return -1;

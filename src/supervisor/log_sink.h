@@ -32,11 +32,12 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "supervisor/log_file_cache.h"
 
 namespace orivon::supervisor {
@@ -95,38 +96,41 @@ class LogSink {
   // All *_locked members run with `mutex_` held.
   // Commits the lines of `held` + `bytes`; keeps an unfinished last line in
   // `held` if `hold_tail`, else commits it too.
-  void split_locked(LogStream stream, std::string& held, std::string_view bytes, bool hold_tail);
+  void split_locked(LogStream stream, std::string& held, std::string_view bytes, bool hold_tail)
+      ORIVON_REQUIRES(mutex_);
   // Commits `line` (no newline in it) as records of at most max_line_bytes_.
   // With `keep_tail`, returns the last piece (at most max_line_bytes_ long)
   // instead of committing it.
-  std::string_view commit_pieces_locked(LogStream stream, std::string_view line, bool keep_tail);
-  void commit_locked(LogStream stream, std::string_view raw_text);
+  std::string_view commit_pieces_locked(LogStream stream, std::string_view line, bool keep_tail)
+      ORIVON_REQUIRES(mutex_);
+  void commit_locked(LogStream stream, std::string_view raw_text) ORIVON_REQUIRES(mutex_);
   // Whether records still go to the file (a path was given and it has not
   // failed).
-  bool has_file_locked() const { return !path_.empty() && !file_failed_; }
-  void append_to_file_locked(const std::string& line);
+  bool has_file_locked() const ORIVON_REQUIRES(mutex_) { return !path_.empty() && !file_failed_; }
+  void append_to_file_locked(const std::string& line) ORIVON_REQUIRES(mutex_);
   // Rotates the files and opens a fresh one: its descriptor, or -1 after
   // file_failed_locked().
-  int rotate_locked();
+  int rotate_locked() ORIVON_REQUIRES(mutex_);
   // Opens the file for appending and reads its size into file_bytes_: the
   // descriptor (owned by the caller), or -1 after file_failed_locked().
-  int open_file_locked();
-  void file_failed_locked(const std::string& reason);
+  int open_file_locked() ORIVON_REQUIRES(mutex_);
+  void file_failed_locked(const std::string& reason) ORIVON_REQUIRES(mutex_);
 
   const std::filesystem::path path_;
   const LogLimits limits_;
   const std::size_t max_line_bytes_;  // limits_.max_line_bytes, at least 1
   const std::size_t max_records_;
 
-  mutable std::mutex mutex_;
-  std::deque<LogRecord> ring_;
-  std::size_t ring_bytes_ = 0;  // sum of ring_[i].text.size()
-  std::uint64_t last_sequence_ = 0;
-  std::string held_[3];         // partial line per LogStream
+  mutable Mutex mutex_;
+  std::deque<LogRecord> ring_ ORIVON_GUARDED_BY(mutex_);
+  std::size_t ring_bytes_ ORIVON_GUARDED_BY(mutex_) = 0;  // sum of ring_[i].text.size()
+  std::uint64_t last_sequence_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::string held_[3] ORIVON_GUARDED_BY(mutex_);  // partial line per LogStream
   const std::shared_ptr<LogFileCache> files_;  // shared with other sinks
   const LogFileCache::Key file_key_;
-  std::uint64_t file_bytes_ = 0;  // size of the file, as last opened and written
-  bool file_failed_ = false;      // reported; memory only from now on
+  // The size of the file, as last opened and written.
+  std::uint64_t file_bytes_ ORIVON_GUARDED_BY(mutex_) = 0;
+  bool file_failed_ ORIVON_GUARDED_BY(mutex_) = false;  // reported; memory only from now on
 };
 
 }  // namespace orivon::supervisor

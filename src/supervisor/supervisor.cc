@@ -1,7 +1,6 @@
 #include "supervisor/supervisor.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <ctime>
 #include <future>
@@ -13,8 +12,6 @@
 
 namespace orivon::supervisor {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // The messages a store's tick check stops a guest with. They reach people
 // only: Wasmtime hands the guest's failure back as text, so the check also
@@ -78,22 +75,22 @@ struct Supervisor::Service {
   const ModuleId id;
   const std::string name;  // id.str(), kept for the call chain
 
-  std::mutex mutex;
-  std::condition_variable changed;               // signalled on every state change
-  ModuleState state = ModuleState::Installed;    // guarded by mutex
-  std::string cause;                             // guarded by mutex
-  ServiceSettings settings;                      // guarded by mutex
-  bool client_settings = false;                  // guarded by mutex
-  std::deque<Task> mailbox;                      // guarded by mutex
-  bool scheduled = false;                        // guarded by mutex: a drain job is posted
-  bool busy = false;                             // guarded by mutex: a thread holds the store
-  int waiters = 0;                               // guarded by mutex: threads waiting in acquire
-  std::condition_variable idle;                  // signalled when busy clears
-  std::atomic<std::uint64_t> owner{0};           // the holding thread's token (0: none)
-  std::uint64_t generation = 0;                  // guarded by mutex: bumped at start/stop
-  std::deque<Clock::time_point> restart_times;   // guarded by mutex
-  std::chrono::milliseconds backoff{0};          // guarded by mutex
-  Clock::time_point started_at{};                // guarded by mutex
+  Mutex mutex;
+  CondVar changed;  // signalled on every state change
+  ModuleState state ORIVON_GUARDED_BY(mutex) = ModuleState::Installed;
+  std::string cause ORIVON_GUARDED_BY(mutex);
+  ServiceSettings settings ORIVON_GUARDED_BY(mutex);
+  bool client_settings ORIVON_GUARDED_BY(mutex) = false;
+  std::deque<Task> mailbox ORIVON_GUARDED_BY(mutex);
+  bool scheduled ORIVON_GUARDED_BY(mutex) = false;  // a drain job is posted
+  bool busy ORIVON_GUARDED_BY(mutex) = false;       // a thread holds the store
+  int waiters ORIVON_GUARDED_BY(mutex) = 0;         // threads waiting in acquire
+  CondVar idle;                                     // signalled when busy clears
+  std::atomic<std::uint64_t> owner{0};              // the holding thread's token (0: none)
+  std::uint64_t generation ORIVON_GUARDED_BY(mutex) = 0;  // bumped at start/stop
+  std::deque<Clock::time_point> restart_times ORIVON_GUARDED_BY(mutex);
+  std::chrono::milliseconds backoff ORIVON_GUARDED_BY(mutex){0};
+  Clock::time_point started_at ORIVON_GUARDED_BY(mutex){};
 
   std::atomic<std::uint64_t> calls{0};
   std::atomic<std::uint64_t> traps{0};
@@ -116,11 +113,13 @@ struct Supervisor::Service {
 
 Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
                        std::filesystem::path log_dir, std::size_t workers,
-                       const LinksFactory& make_links)
+                       const LinksFactory& make_links, Clock& clock)
     : engine_(engine),
       registry_(registry),
       log_dir_(std::move(log_dir)),
+      clock_(clock),
       links_(make_links ? make_links(*this) : nullptr),
+      timers_(clock),
       pool_(workers) {
   if (!log_dir_.empty()) {
     std::error_code ignored;
@@ -131,13 +130,13 @@ Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registr
 Supervisor::~Supervisor() { stop_all(); }
 
 std::shared_ptr<Supervisor::Service> Supervisor::find(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = services_.find(id);
   return it == services_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Supervisor::Service> Supervisor::service(const ModuleId& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto& slot = services_[id];
   if (!slot) {
     slot = std::make_shared<Service>(id);
@@ -150,7 +149,7 @@ std::shared_ptr<Supervisor::Service> Supervisor::service(const ModuleId& id) {
 void Supervisor::post(const std::shared_ptr<Service>& service, Task task) {
   bool schedule = false;
   {
-    std::lock_guard lock(service->mutex);
+    MutexLock lock(service->mutex);
     service->mailbox.push_back(std::move(task));
     if (!service->scheduled) service->scheduled = schedule = true;
   }
@@ -164,7 +163,7 @@ void Supervisor::post(const std::shared_ptr<Service>& service, Task task) {
 void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
   Task task;
   {
-    std::lock_guard lock(service->mutex);
+    MutexLock lock(service->mutex);
     if (service->mailbox.empty() || service->busy) {
       service->scheduled = false;
       return;
@@ -189,7 +188,7 @@ void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
 Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
                                  std::chrono::steady_clock::time_point deadline) {
   const std::uint64_t me = thread_token();
-  std::unique_lock lock(service->mutex);
+  MutexLock lock(service->mutex);
   if (!service->busy) {
     service->busy = true;
     service->owner = me;
@@ -205,7 +204,7 @@ Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
     // Follow holder -> what it waits for -> its holder ...: reaching this
     // thread means waiting would deadlock. Whoever closes a cycle last
     // sees it, since each thread records its wait here before blocking.
-    std::lock_guard waits(waits_mutex_);
+    MutexLock waits(waits_mutex_);
     const Service* current = service.get();
     for (int hops = 0; hops < 10'000; ++hops) {
       const std::uint64_t holder = current->owner.load();
@@ -218,10 +217,13 @@ Result<void> Supervisor::acquire(const std::shared_ptr<Service>& service,
     waiting_[me] = service.get();
   }
   ++service->waiters;
-  const bool free = service->idle.wait_until(lock, deadline, [&] { return !service->busy; });
+  while (service->busy && std::chrono::steady_clock::now() < deadline) {
+    (void)service->idle.wait_until(service->mutex, deadline);
+  }
+  const bool free = !service->busy;
   --service->waiters;
   {
-    std::lock_guard waits(waits_mutex_);
+    MutexLock waits(waits_mutex_);
     waiting_.erase(me);
   }
   if (!free) {
@@ -237,7 +239,7 @@ void Supervisor::release(const std::shared_ptr<Service>& service, bool from_pool
   bool post_drain = false;
   bool wake = false;
   {
-    std::lock_guard lock(service->mutex);
+    MutexLock lock(service->mutex);
     wake = service->waiters > 0;
     service->busy = false;
     service->owner = 0;
@@ -254,16 +256,16 @@ void Supervisor::release(const std::shared_ptr<Service>& service, bool from_pool
 void Supervisor::set_state(Service& service, ModuleState state, std::string cause) {
   ModuleState from;
   {
-    std::lock_guard lock(service.mutex);
+    MutexLock lock(service.mutex);
     from = service.state;
     service.state = state;
     service.cause = cause;
-    if (state == ModuleState::Running) service.started_at = Clock::now();
+    if (state == ModuleState::Running) service.started_at = clock_.now();
   }
   // Waiters (start, stop) are woken after the listeners ran, so a caller
   // that returns from stop() has seen its listeners told.
   struct Notify {
-    std::condition_variable& changed;
+    CondVar& changed;
     ~Notify() { changed.notify_all(); }
   } notify{service.changed};
   if (from == state && state != ModuleState::Crashed) return;
@@ -273,7 +275,7 @@ void Supervisor::set_state(Service& service, ModuleState state, std::string caus
   service.logs->note(note);
   std::vector<StateListener> listeners;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& [subscription, listener] : listeners_) listeners.push_back(listener);
   }
   const StateChange change{service.id, from, state, cause};
@@ -286,10 +288,13 @@ void Supervisor::set_state(Service& service, ModuleState state, std::string caus
   }
 }
 
-void Supervisor::wait_for_state(Service& service, std::chrono::milliseconds limit,
+void Supervisor::wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
                                 const std::function<bool(ModuleState)>& done) {
-  std::unique_lock lock(service.mutex);
-  service.changed.wait_for(lock, limit, [&] { return done(service.state); });
+  const auto deadline = clock.now() + limit;
+  MutexLock lock(service.mutex);
+  while (!done(service.state) && clock.now() < deadline) {
+    clock.wait_until(service.changed, service.mutex, deadline);
+  }
 }
 
 Result<void> Supervisor::start(const ModuleId& id) {
@@ -304,7 +309,7 @@ Result<void> Supervisor::start(const ModuleId& id) {
   std::uint64_t generation = 0;
   std::chrono::milliseconds deadline{0};
   {
-    std::lock_guard lock(svc->mutex);
+    MutexLock lock(svc->mutex);
     if (svc->state == ModuleState::Running || svc->state == ModuleState::Starting) return ok();
     generation = ++svc->generation;
     svc->restart_times.clear();
@@ -312,14 +317,15 @@ Result<void> Supervisor::start(const ModuleId& id) {
     deadline = svc->settings.call_deadline;
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     note_started_locked(id);
   }
   set_state(*svc, ModuleState::Starting, "");
   post(svc, [this, generation](Service& s) { run_start(s, generation); });
-  wait_for_state(*svc, deadline + std::chrono::seconds(5),
+  // The start function runs under the call deadline, on real time.
+  wait_for_state(*svc, real_clock(), deadline + std::chrono::seconds(5),
                  [](ModuleState state) { return state != ModuleState::Starting; });
-  std::lock_guard lock(svc->mutex);
+  MutexLock lock(svc->mutex);
   if (svc->state == ModuleState::Running) return ok();
   return Error(ErrorCode::FailedPrecondition,
                "'" + id.str() + "' did not start: " + std::string(module_state_name(svc->state)) +
@@ -380,7 +386,7 @@ std::int64_t tick_delay_ms(const Value& value) {
 void Supervisor::run_start(Service& s, std::uint64_t generation) {
   ServiceSettings settings;
   {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     if (s.generation != generation || s.state != ModuleState::Starting) return;
     settings = s.settings;
   }
@@ -442,7 +448,7 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   s.memory_bytes = live->memory_bytes();
   s.live = std::move(*live);
   {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     if (s.generation != generation) {  // stopped while starting
       s.live.reset();
       return;
@@ -459,7 +465,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
   Service& s = *shared;
   std::chrono::milliseconds deadline;
   {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     if (s.generation != generation || s.state != ModuleState::Running || !s.live) return;
     deadline = s.settings.call_deadline;
   }
@@ -483,7 +489,7 @@ void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t 
   if (delay_ms == 0) {
     repost();
   } else {
-    timers_.schedule(Clock::now() + std::chrono::milliseconds(delay_ms), repost);
+    timers_.schedule(clock_.now() + std::chrono::milliseconds(delay_ms), repost);
   }
 }
 
@@ -508,7 +514,7 @@ auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& in
                  "'" + s.id.str() + "' is not running");
   }
   if (!state_checked) {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     if (s.state != ModuleState::Running) {
       return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                    "'" + s.id.str() + "' is not running (" +
@@ -551,7 +557,7 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
     // The common case takes the store in the same critical section that
     // checks the state: one lock on the way in, one on the way out.
     {
-      std::lock_guard lock(svc->mutex);
+      MutexLock lock(svc->mutex);
       if (svc->state != ModuleState::Running) {
         return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                      "'" + svc->name + "' is not running (" +
@@ -564,17 +570,18 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
         taken = true;
       }
     }
-    if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + deadline));
+    if (!taken) ORIVON_RETURN_IF_ERROR(acquire(svc, std::chrono::steady_clock::now() + deadline));
   } else {
     {
-      std::lock_guard lock(svc->mutex);
+      MutexLock lock(svc->mutex);
       deadline = svc->settings.call_deadline;
     }
     const auto wait_limit = deadline;
     if (options.timeout && limits::clamp_call_timeout(*options.timeout) < deadline) {
       deadline = limits::clamp_call_timeout(*options.timeout);
     }
-    ORIVON_RETURN_IF_ERROR(acquire(svc, Clock::now() + wait_limit + deadline));
+    ORIVON_RETURN_IF_ERROR(
+        acquire(svc, std::chrono::steady_clock::now() + wait_limit + deadline));
   }
   const auto match =
       from_module ? instance::LiveInstance::Match::Numbers : instance::LiveInstance::Match::Exact;
@@ -599,7 +606,7 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
 bool Supervisor::is_running(const ModuleId& id) {
   auto svc = find(id);
   if (!svc) return false;
-  std::lock_guard lock(svc->mutex);
+  MutexLock lock(svc->mutex);
   return svc->state == ModuleState::Running;
 }
 
@@ -611,7 +618,7 @@ void Supervisor::crash(Service& s, const Error& error) {
   s.live.reset();
   bool stopping = false;
   {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     stopping = s.state == ModuleState::Stopping || error.tag() == ErrorTag::InterruptedToStop;
   }
   if (stopping) return;  // interrupted on purpose: run_stop finishes the job
@@ -626,7 +633,7 @@ void Supervisor::exited(Service& s, int status) {
   const std::string cause = "exited with status " + std::to_string(status);
   RestartPolicy policy;
   {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     policy = s.settings.restart.policy;
   }
   if (status != 0) {
@@ -643,10 +650,10 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
   std::uint64_t generation;
   std::chrono::milliseconds delay;
   {
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     const auto& restart = s.settings.restart;
     if (restart.policy == RestartPolicy::Never) return;
-    const auto now = Clock::now();
+    const auto now = clock_.now();
     while (!s.restart_times.empty() && now - s.restart_times.front() > restart.budget_window) {
       s.restart_times.pop_front();
     }
@@ -665,9 +672,9 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
   s.logs->note("restarting in " + std::to_string(delay.count()) + " ms");
   std::shared_ptr<Service> shared = find(s.id);
   if (!shared) return;
-  timers_.schedule(Clock::now() + delay, [this, shared, generation] {
+  timers_.schedule(clock_.now() + delay, [this, shared, generation] {
     {
-      std::lock_guard lock(shared->mutex);
+      MutexLock lock(shared->mutex);
       if (shared->generation != generation) return;  // stopped or restarted by hand meanwhile
     }
     ++shared->restarts;
@@ -682,7 +689,7 @@ void Supervisor::run_stop(Service& s) {
     // Asked nicely first: the grace period bounds it.
     std::chrono::milliseconds grace;
     {
-      std::lock_guard lock(s.mutex);
+      MutexLock lock(s.mutex);
       grace = s.settings.stop_grace;
     }
     (void)with_deadline(s, grace,
@@ -699,7 +706,7 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   std::chrono::milliseconds grace;
   bool crashed = false;
   {
-    std::lock_guard lock(svc->mutex);
+    MutexLock lock(svc->mutex);
     if (svc->state != ModuleState::Running && svc->state != ModuleState::Starting &&
         svc->state != ModuleState::Crashed) {
       return ok();
@@ -715,19 +722,19 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   set_state(*svc, ModuleState::Stopping, "");
   post(svc, [this](Service& s) { run_stop(s); });
   auto stopped = [](ModuleState state) { return state == ModuleState::Stopped; };
-  wait_for_state(*svc, grace, stopped);
+  wait_for_state(*svc, clock_, grace, stopped);
   bool done;
   {
-    std::lock_guard lock(svc->mutex);
+    MutexLock lock(svc->mutex);
     done = svc->state == ModuleState::Stopped;
   }
   if (!done) {
     // Still busy after the grace period: interrupt whatever runs; the store's
-    // tick check sees this within one epoch tick.
+    // tick check sees this within one epoch tick (real time, so is the wait).
     svc->interrupt = true;
-    wait_for_state(*svc, grace + std::chrono::seconds(5), stopped);
+    wait_for_state(*svc, real_clock(), grace + std::chrono::seconds(5), stopped);
   }
-  std::lock_guard lock(svc->mutex);
+  MutexLock lock(svc->mutex);
   if (svc->state == ModuleState::Stopped) return ok();
   return Error(ErrorCode::DeadlineExceeded, "'" + id.str() + "' did not stop in time");
 }
@@ -740,7 +747,7 @@ Result<void> Supervisor::restart(const ModuleId& id) {
 void Supervisor::set_settings(const ModuleId& id, const ServiceSettings& settings,
                               SettingsSource source) {
   auto svc = service(id);
-  std::lock_guard lock(svc->mutex);
+  MutexLock lock(svc->mutex);
   if (source == SettingsSource::Manifest && svc->client_settings) return;
   svc->settings = settings;
   if (source == SettingsSource::Client) svc->client_settings = true;
@@ -749,7 +756,7 @@ void Supervisor::set_settings(const ModuleId& id, const ServiceSettings& setting
 bool Supervisor::has_client_settings(const ModuleId& id) {
   auto svc = find(id);
   if (!svc) return false;
-  std::lock_guard lock(svc->mutex);
+  MutexLock lock(svc->mutex);
   return svc->client_settings;
 }
 
@@ -757,12 +764,12 @@ ServiceMetrics Supervisor::metrics(const ModuleId& id) {
   ServiceMetrics metrics;
   auto svc = find(id);
   if (!svc) return metrics;
-  std::lock_guard lock(svc->mutex);
+  MutexLock lock(svc->mutex);
   metrics.state = svc->state;
   metrics.cause = svc->cause;
   if (svc->state == ModuleState::Running) {
     metrics.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            Clock::now() - svc->started_at)
+                            clock_.now() - svc->started_at)
                             .count();
   }
   metrics.restarts = svc->restarts;
@@ -780,14 +787,14 @@ std::vector<LogRecord> Supervisor::logs(const ModuleId& id, std::uint64_t after,
 }
 
 std::uint64_t Supervisor::subscribe(StateListener listener) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const std::uint64_t subscription = next_subscription_++;
   listeners_.emplace(subscription, std::move(listener));
   return subscription;
 }
 
 void Supervisor::unsubscribe(std::uint64_t subscription) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   listeners_.erase(subscription);
 }
 
@@ -795,7 +802,7 @@ void Supervisor::forget(const ModuleId& id) {
   (void)stop(id);
   std::shared_ptr<Service> gone;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     drop_from_start_order_locked(id);
     auto it = services_.find(id);
     if (it == services_.end()) return;
@@ -825,7 +832,7 @@ void Supervisor::drop_from_start_order_locked(const ModuleId& id) {
 void Supervisor::stop_all() {
   std::vector<ModuleId> order;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     order.assign(start_order_.begin(), start_order_.end());
   }
   // Newest first: a service started later may depend on one started earlier.

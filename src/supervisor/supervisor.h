@@ -18,7 +18,6 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +25,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "engine/engine.h"
 #include "orivon/module_info.h"
 #include "orivon/outcomes.h"
@@ -50,12 +52,14 @@ class Supervisor {
   // call it yet.
   using LinksFactory = std::function<std::unique_ptr<instance::Links>(Supervisor&)>;
 
-  // `engine` and `registry` must outlive the supervisor. Logs go to
+  // `engine`, `registry` and `clock` must outlive the supervisor. Logs go to
   // `log_dir` (created if missing); empty keeps them in memory only. Without
-  // `make_links`, services cannot call other modules.
+  // `make_links`, services cannot call other modules. Restart backoff and
+  // budgets, tick delays, stop grace periods and uptimes follow `clock`;
+  // guest deadlines, and the waits they bound, follow real time.
   Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
              std::filesystem::path log_dir, std::size_t workers,
-             const LinksFactory& make_links = {});
+             const LinksFactory& make_links = {}, Clock& clock = real_clock());
   ~Supervisor();  // stops every service, newest first
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -144,9 +148,9 @@ class Supervisor {
   auto run_held(Service& s, std::chrono::milliseconds deadline, F&& invoke, bool state_checked)
       -> decltype(invoke(std::declval<instance::LiveInstance&>()));
   // Puts `id` last in the start order (first if it is new there).
-  void note_started_locked(const ModuleId& id);
+  void note_started_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
   // Takes `id` out of the start order, if it is there.
-  void drop_from_start_order_locked(const ModuleId& id);
+  void drop_from_start_order_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
@@ -157,30 +161,34 @@ class Supervisor {
   void exited(Service& service, int status);
   void schedule_restart(Service& service, const std::string& reason);
   void set_state(Service& service, ModuleState state, std::string cause);
-  void wait_for_state(Service& service, std::chrono::milliseconds limit,
+  // Waits until `done` holds for the service's state, or `limit` passes by
+  // `clock`.
+  void wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
                       const std::function<bool(ModuleState)>& done);
 
   engine::Engine& engine_;
   registry::ModuleRegistry& registry_;
   std::filesystem::path log_dir_;
+  Clock& clock_;
   // Declared before the services, so it outlives their instances.
   const std::unique_ptr<instance::Links> links_;
 
-  std::mutex mutex_;
-  std::map<ModuleId, std::shared_ptr<Service>> services_;  // guarded by mutex_
+  Mutex mutex_;
+  std::map<ModuleId, std::shared_ptr<Service>> services_ ORIVON_GUARDED_BY(mutex_);
   // Ids in the order their services last started, oldest first (stop_all()
   // stops the newest first), and where each id sits in that list. Moving an
   // id to the end or dropping it is O(1): a vector's erase made starting N
   // services O(N^2).
-  std::list<ModuleId> start_order_;  // guarded by mutex_
-  std::unordered_map<ModuleId, std::list<ModuleId>::iterator>
-      start_positions_;  // guarded by mutex_
-  std::map<std::uint64_t, StateListener> listeners_;          // guarded by mutex_
-  std::uint64_t next_subscription_ = 1;                       // guarded by mutex_
+  std::list<ModuleId> start_order_ ORIVON_GUARDED_BY(mutex_);
+  std::unordered_map<ModuleId, std::list<ModuleId>::iterator> start_positions_
+      ORIVON_GUARDED_BY(mutex_);
+  std::map<std::uint64_t, StateListener> listeners_ ORIVON_GUARDED_BY(mutex_);
+  std::uint64_t next_subscription_ ORIVON_GUARDED_BY(mutex_) = 1;
 
-  // Which thread waits for which service, to find cycles (see acquire).
-  std::mutex waits_mutex_;
-  std::map<std::uint64_t, Service*> waiting_;  // guarded by waits_mutex_; thread token -> service
+  // Which thread waits for which service, to find cycles (see acquire):
+  // thread token -> service.
+  Mutex waits_mutex_;
+  std::map<std::uint64_t, Service*> waiting_ ORIVON_GUARDED_BY(waits_mutex_);
 
   // Declared last: destroyed first, so no job runs on a half-destroyed
   // supervisor.

@@ -22,7 +22,7 @@ WorkerPool::WorkerPool(std::size_t threads) {
 
 WorkerPool::~WorkerPool() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     jobs_.clear();
   }
@@ -32,7 +32,7 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::post(std::function<void()> job) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return;
     jobs_.push_back(std::move(job));
   }
@@ -43,8 +43,8 @@ void WorkerPool::work() noexcept {
   while (true) {
     std::function<void()> job;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && jobs_.empty()) wake_.wait(mutex_);
       if (stopping_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
@@ -57,11 +57,11 @@ void WorkerPool::work() noexcept {
   }
 }
 
-TimerQueue::TimerQueue() : thread_([this] { run(); }) {}
+TimerQueue::TimerQueue(Clock& clock) : clock_(clock), thread_([this] { run(); }) {}
 
 TimerQueue::~TimerQueue() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     jobs_.clear();
   }
@@ -69,9 +69,9 @@ TimerQueue::~TimerQueue() {
   thread_.join();
 }
 
-void TimerQueue::schedule(std::chrono::steady_clock::time_point when, std::function<void()> job) {
+void TimerQueue::schedule(Clock::time_point when, std::function<void()> job) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return;
     jobs_.emplace(when, std::move(job));
   }
@@ -79,30 +79,31 @@ void TimerQueue::schedule(std::chrono::steady_clock::time_point when, std::funct
 }
 
 void TimerQueue::run() noexcept {
-  std::unique_lock lock(mutex_);
+  mutex_.lock();
   while (!stopping_) {
     if (jobs_.empty()) {
-      wake_.wait(lock);
+      wake_.wait(mutex_);
       continue;
     }
     auto first = jobs_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
+    if (first->first > clock_.now()) {
       // A copy: wait_until reads the time point while the lock is released,
       // when the destructor may clear the map under it.
       const auto when = first->first;
-      wake_.wait_until(lock, when);
+      clock_.wait_until(wake_, mutex_, when);
       continue;
     }
     auto job = std::move(first->second);
     jobs_.erase(first);
-    lock.unlock();
+    mutex_.unlock();
     try {
       job();
     } catch (...) {
       die("a timer job");
     }
-    lock.lock();
+    mutex_.lock();
   }
+  mutex_.unlock();
 }
 
 }  // namespace orivon::supervisor

@@ -4,15 +4,16 @@
 // timer thread that posts jobs later. Services are actors on top of this:
 // each service has a mailbox and is on the pool at most once at a time.
 
-#include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/clock.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace orivon::supervisor {
 
@@ -31,31 +32,34 @@ class WorkerPool {
  private:
   void work() noexcept;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> jobs_;  // guarded by mutex_
-  bool stopping_ = false;                   // guarded by mutex_
+  Mutex mutex_;
+  CondVar wake_;
+  std::deque<std::function<void()>> jobs_ ORIVON_GUARDED_BY(mutex_);
+  bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 
-// Runs jobs at (or just after) their time on one thread; jobs should only
-// post work elsewhere. Thread-safe; pending jobs are dropped on destruction.
+// Runs jobs at (or just after) their time by `clock` on one thread; jobs
+// should only post work elsewhere. Thread-safe; pending jobs are dropped on
+// destruction.
 class TimerQueue {
  public:
-  TimerQueue();
+  // `clock` must outlive the queue.
+  explicit TimerQueue(Clock& clock);
   ~TimerQueue();
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
 
-  void schedule(std::chrono::steady_clock::time_point when, std::function<void()> job);
+  void schedule(Clock::time_point when, std::function<void()> job);
 
  private:
   void run() noexcept;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> jobs_;  // guarded
-  bool stopping_ = false;                                                             // guarded
+  Clock& clock_;
+  Mutex mutex_;
+  CondVar wake_;
+  std::multimap<Clock::time_point, std::function<void()>> jobs_ ORIVON_GUARDED_BY(mutex_);
+  bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -271,7 +271,7 @@ bool NetPolicy::host_matches(const CompiledRule& rule, const IpAddress& address)
 std::vector<IpAddress> NetPolicy::resolve(const std::string& name) const {
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard lock(cache_mutex_);
+    MutexLock lock(cache_mutex_);
     auto cached = name_cache_.find(name);
     if (cached != name_cache_.end() && cached->second.expires > now) {
       return cached->second.addresses;
@@ -282,7 +282,7 @@ std::vector<IpAddress> NetPolicy::resolve(const std::string& name) const {
   // once; the later answer wins, which is harmless.
   auto addresses = resolver_->resolve(name);
   const auto ttl = addresses.empty() ? limits::kNetNameMissTtl : limits::kNetNameCacheTtl;
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   name_cache_[name] = CachedName{addresses, now + ttl};
   return addresses;
 }

@@ -28,13 +28,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "orivon/result.h"
 #include "orivon/wasi_profile.h"
 
@@ -114,8 +115,8 @@ class NetPolicy {
   const std::vector<CompiledRule> rules_;
   const std::unique_ptr<HostResolver> resolver_;
   bool needs_name_lookup_ = false;
-  mutable std::mutex cache_mutex_;
-  mutable std::map<std::string, CachedName> name_cache_;  // guarded by cache_mutex_
+  mutable Mutex cache_mutex_;
+  mutable std::map<std::string, CachedName> name_cache_ ORIVON_GUARDED_BY(cache_mutex_);
 };
 
 }  // namespace orivon::wasi

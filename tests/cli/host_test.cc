@@ -19,6 +19,7 @@
 
 #include "support/process.h"
 #include "support/state_dir_test.h"
+#include "support/wait.h"
 
 namespace orivon::testing {
 namespace {
@@ -170,19 +171,26 @@ TEST_F(Host, ConcurrentCommandsLoseNothing) {
 
 TEST_F(Host, SigkillDuringAddsLosesNoAcknowledgedAdd) {
   auto host = start_host();
-  std::vector<std::string> acknowledged;
+  std::vector<std::string> acknowledged;  // read once the adder is joined
+  std::atomic<std::size_t> acknowledged_count{0};
   std::atomic<bool> stop{false};
   std::thread adder([&] {
     for (int i = 0; !stop && i < 400; ++i) {
       const std::string id = "app.k" + std::to_string(i) + ".test";
-      if (cli({"add", reactor_, "--id", id}).exit_code == 0) acknowledged.push_back(id);
+      if (cli({"add", reactor_, "--id", id}).exit_code == 0) {
+        acknowledged.push_back(id);
+        ++acknowledged_count;
+      }
     }
   });
   // Let some adds land through the host, then kill it without warning.
-  while (acknowledged.size() < 8) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(orivon::testing::eventually([&] { return acknowledged_count >= 8; }, 60s));
   host->send_signal(SIGKILL);
   host->wait(10s);
-  std::this_thread::sleep_for(300ms);  // later adds fall back to the state directly
+  // Later adds fall back to the state directly: let one land that way (two
+  // more acknowledged, as the add in flight at the kill may have beaten it).
+  const std::size_t at_kill = acknowledged_count;
+  EXPECT_TRUE(orivon::testing::eventually([&] { return acknowledged_count > at_kill + 1; }, 60s));
   stop = true;
   adder.join();
   ASSERT_GE(acknowledged.size(), 8u);
@@ -235,9 +243,8 @@ TEST_F(Host, ServicesStartAnswerLogAndStop) {
   EXPECT_EQ(trapped.exit_code, 1);
   EXPECT_THAT(trapped.err, HasSubstr("unreachable"));
   // The default policy (on-failure) restarts it after a short backoff.
-  for (int i = 0; i < 100 && cli({"call", "app.svc.test", "ping()"}).exit_code != 0; ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  EXPECT_TRUE(orivon::testing::eventually(
+      [&] { return cli({"call", "app.svc.test", "ping()"}).exit_code == 0; }));
   auto spin = cli({"call", "--timeout", "200ms", "app.svc.test", "spin()"});
   EXPECT_EQ(spin.exit_code, 1);
   EXPECT_THAT(spin.err, HasSubstr("deadline"));
@@ -302,7 +309,9 @@ TEST_F(Host, ALongCallDoesNotHoldUpOtherCommands) {
     cli({"call", "--timeout", "3s", "app.svc.test", "spin()"});
     call_done = true;
   });
-  std::this_thread::sleep_for(200ms);  // the call is spinning now
+  // The service says when the call is spinning.
+  EXPECT_TRUE(orivon::testing::eventually(
+      [&] { return cli({"logs", "app.svc.test"}).out.find("[out] spinning") != std::string::npos; }));
   auto list = cli({"list", "--json"});
   const bool answered_during_call = !call_done;
   slow.join();

@@ -17,6 +17,7 @@
 
 #include "support/loopback.h"
 #include "support/process.h"
+#include "support/wait.h"
 
 namespace orivon::testing {
 namespace {
@@ -157,8 +158,11 @@ TEST(CliNetGrants, DatagramsFollowConnectRules) {
   EXPECT_EQ(probe({"--allow-connect", "127.0.0.1:" + peer.port_text()}, call), "sent");
   EXPECT_THAT(probe({"--allow-connect", "127.0.0.2:" + peer.port_text()}, call),
               HasSubstr("access-denied"));
-  usleep(50'000);  // loopback delivery is immediate; leave a margin
-  EXPECT_EQ(peer.datagrams(), 1);
+  // Loopback delivery is immediate, so both sends are over by now; still,
+  // wait for the first rather than assume it (datagrams() drains the socket).
+  int received = 0;
+  EXPECT_TRUE(orivon::testing::eventually([&] { return (received += peer.datagrams()) >= 1; }));
+  EXPECT_EQ(received + peer.datagrams(), 1);
 }
 
 TEST(CliNetGrants, NetStillGrantsEverything) {

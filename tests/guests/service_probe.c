@@ -21,7 +21,10 @@ __attribute__((export_name("say"))) int32_t say(int32_t n) {
 
 __attribute__((export_name("trap"))) int32_t trap(void) { __builtin_trap(); }
 
+// Says so first (flushed), so a test can wait until the loop runs.
 __attribute__((export_name("spin"))) int32_t spin(void) {
+  printf("spinning\n");
+  fflush(stdout);
   for (volatile unsigned long i = 0;; ++i) {
   }
 }

@@ -12,6 +12,7 @@
 
 #include "orivon/runtime.h"
 #include "support/process.h"
+#include "support/wait.h"
 
 namespace orivon {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using orivon::testing::eventually;
 using orivon::testing::guest_path;
 using orivon::testing::TempDir;
 
@@ -163,7 +165,7 @@ TEST_F(Calls, RevocationTakesEffectOnTheNextCallEvenWhileCallsAreInFlight) {
       }
     }
   });
-  while (before.load() < 200) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(eventually([&] { return before.load() >= 200; }));
   ASSERT_TRUE(runtime_->revoke_calls(id(kCaller), id(kCallee), {"checked"}));
   revoked = true;
   caller.join();

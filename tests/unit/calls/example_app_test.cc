@@ -6,10 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "orivon/runtime.h"
 #include "support/process.h"
+#include "support/wait.h"
 
 namespace orivon {
 namespace {
@@ -106,14 +105,12 @@ TEST(Template, CounterRunsAsADaemonAndAnswersCalls) {
   EXPECT_EQ(call("add(2)"), "7");
   EXPECT_EQ(call("take(9)"), "err(\"not enough\")");
   EXPECT_EQ(call("take(3)"), "ok(4)");
-  bool ticked = false;
-  for (int i = 0; i < 200 && !ticked; ++i) {
+  EXPECT_TRUE(orivon::testing::eventually([&] {
     for (const auto& entry : runtime.service_logs(*add.id, 0, 100)) {
-      if (entry.text.find("counter running") != std::string::npos) ticked = true;
+      if (entry.text.find("counter running") != std::string::npos) return true;
     }
-    if (!ticked) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(ticked);
+    return false;
+  }));
   ASSERT_TRUE(runtime.stop_service(*add.id));
   bool stopped = false;
   for (const auto& entry : runtime.service_logs(*add.id, 0, 100)) {

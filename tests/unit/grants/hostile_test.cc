@@ -14,10 +14,10 @@
 
 #include <atomic>
 #include <filesystem>
-#include <thread>
 
 #include "orivon/runtime.h"
 #include "support/process.h"
+#include "support/wait.h"
 
 namespace orivon {
 namespace {
@@ -25,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using orivon::testing::eventually;
 using orivon::testing::guest_path;
 using orivon::testing::read_text;
 using orivon::testing::TempDir;
@@ -129,11 +130,9 @@ class Hostile : public ::testing::Test {
   // The attacker answers, the victim runs and was never reached, and the
   // host's files outside the read-write grant are as the test made them.
   static void expect_host_unaffected() {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (runtime_->service_metrics(id(kAttacker)).state != ModuleState::Running &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(10ms);
-    }
+    // A trapped attacker is back after its restart backoff.
+    EXPECT_TRUE(eventually(
+        [] { return runtime_->service_metrics(id(kAttacker)).state == ModuleState::Running; }));
     EXPECT_THAT(call(kAttacker, "alive()"), ::testing::MatchesRegex("[0-9]+"));
     EXPECT_EQ(runtime_->service_metrics(id(kVictim)).state, ModuleState::Running);
     EXPECT_EQ(call(kVictim, "wiped()"), "0");

@@ -1,5 +1,6 @@
 // Services through the public Runtime API: real guests built by the build,
-// a real state directory, real worker threads.
+// a real state directory, real worker threads. The services' clock is a
+// FakeClock: restarts, ticks and grace periods come when a test advances it.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,13 +13,19 @@
 #include <thread>
 
 #include "orivon/runtime.h"
+#include "runtime/runtime_testing.h"
+#include "support/fake_clock.h"
 #include "support/process.h"
+#include "support/wait.h"
 
 namespace orivon {
 namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using orivon::testing::eventually;
+using orivon::testing::FakeClock;
 using orivon::testing::guest_path;
 using orivon::testing::TempDir;
 
@@ -29,7 +36,7 @@ class Services : public ::testing::Test {
   void SetUp() override {
     RuntimeOptions options;
     options.state_dir = temp_.path();
-    auto runtime = Runtime::create(options);
+    auto runtime = internal::RuntimeTesting::create_for_testing(options, clock_);
     ASSERT_TRUE(runtime) << runtime.error().to_string();
     runtime_ = std::move(*runtime);
   }
@@ -49,13 +56,25 @@ class Services : public ::testing::Test {
   }
 
   // Waits (bounded) until the service reaches `state`.
-  bool wait_for(const std::string& name, ModuleState state, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (runtime_->service_metrics(id(name)).state == state) return true;
-      std::this_thread::sleep_for(5ms);
+  bool wait_for(const std::string& name, ModuleState state) {
+    return eventually([&] { return runtime_->service_metrics(id(name)).state == state; });
+  }
+
+  // Waits until the supervisor has a restart (or tick) due `delay` from now
+  // on the services' clock, then moves the clock there.
+  void let_timer_fire(std::chrono::milliseconds delay) {
+    ASSERT_TRUE(clock_.wait_for_waiter(clock_.now() + delay))
+        << "nothing was scheduled " << delay.count() << " ms from now";
+    clock_.advance(delay);
+  }
+
+  // The service's log, one "stream: text" line per record.
+  std::string log_text(const std::string& name) {
+    std::string text;
+    for (const auto& entry : runtime_->service_logs(id(name), 0, 1000)) {
+      text += entry.stream + ": " + entry.text + "\n";
     }
-    return false;
+    return text;
   }
 
   std::string call(const std::string& name, std::string_view expression) {
@@ -76,6 +95,7 @@ class Services : public ::testing::Test {
     runtime_->set_service_settings(id(name), settings);
   }
 
+  FakeClock clock_;  // outlives the runtime, which schedules by it
   TempDir temp_;
   std::unique_ptr<Runtime> runtime_;
 };
@@ -146,7 +166,9 @@ TEST_F(Services, HostileServicesCrashAloneWhileAHealthyOneKeepsAnswering) {
       }
     });
     auto outcome = runtime_->call_service(id(name), c.call);
-    std::this_thread::sleep_for(50ms);
+    // The healthy service goes on answering after the crash too.
+    const int before = answered;
+    EXPECT_TRUE(eventually([&] { return answered > before; }));
     done = true;
     healthy.join();
 
@@ -168,6 +190,8 @@ TEST_F(Services, OnFailureRestartsACrashedService) {
   settle("app.svc.test", RestartPolicy::OnFailure);
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
   EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Crashed);
+  let_timer_fire(10ms);  // the initial backoff
   ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
   EXPECT_EQ(call("app.svc.test", "ping()"), "42");
   const auto metrics = runtime_->service_metrics(id("app.svc.test"));
@@ -180,7 +204,10 @@ TEST_F(Services, NeverLeavesItCrashed) {
   settle("app.svc.test", RestartPolicy::Never);
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
   EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
-  std::this_thread::sleep_for(200ms);
+  // The crash was handled before the call returned: no restart was scheduled
+  // (that would have been noted), so none follows, however long we wait.
+  EXPECT_THAT(log_text("app.svc.test"), Not(HasSubstr("restarting in")));
+  clock_.advance(1h);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Crashed);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).restarts, 0u);
 }
@@ -192,12 +219,14 @@ TEST_F(Services, TheManifestSetsTheRestartPolicyUnlessTheClientDoes) {
   ASSERT_TRUE(runtime_->add_module_file(guest_path("service_probe", "core"), options));
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
   EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
-  std::this_thread::sleep_for(200ms);
+  EXPECT_THAT(log_text("app.svc.test"), Not(HasSubstr("restarting in")));
+  clock_.advance(1h);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Crashed);
 
   settle("app.svc.test", RestartPolicy::OnFailure);  // the client's choice wins
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
   EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  let_timer_fire(10ms);
   EXPECT_TRUE(wait_for("app.svc.test", ModuleState::Running));
 }
 
@@ -206,17 +235,60 @@ TEST_F(Services, ACrashLoopStopsAtItsBudget) {
   install_text("app.loop.test", "(module (func $boom unreachable) (start $boom))");
   settle("app.loop.test", RestartPolicy::OnFailure, /*budget=*/3, /*backoff=*/5ms);
   EXPECT_FALSE(runtime_->start_service(id("app.loop.test")));
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline &&
-         runtime_->service_metrics(id("app.loop.test")).cause.find("budget") == std::string::npos) {
-    std::this_thread::sleep_for(5ms);
+  // Each restart crashes again; the backoff doubles up to its maximum.
+  let_timer_fire(5ms);
+  let_timer_fire(10ms);
+  let_timer_fire(20ms);
+  EXPECT_TRUE(eventually([&] {
+    return runtime_->service_metrics(id("app.loop.test")).cause.find("budget") != std::string::npos;
+  }));
+  // The last crash scheduled nothing (three restarts noted, then the refusal),
+  // so no further restart may follow.
+  const std::string log = log_text("app.loop.test");
+  std::size_t restarts_noted = 0;
+  for (auto at = log.find("restarting in"); at != std::string::npos;
+       at = log.find("restarting in", at + 1)) {
+    ++restarts_noted;
   }
-  std::this_thread::sleep_for(200ms);  // no further restart may follow
+  EXPECT_EQ(restarts_noted, 3u) << log;
+  EXPECT_THAT(log, HasSubstr("not restarting"));
+  clock_.advance(1h);
   const auto metrics = runtime_->service_metrics(id("app.loop.test"));
   EXPECT_EQ(metrics.state, ModuleState::Crashed);
   EXPECT_THAT(metrics.cause, HasSubstr("restart budget exhausted"));
   EXPECT_EQ(metrics.restarts, 3u);
   EXPECT_EQ(metrics.traps, 4u);
+}
+
+TEST_F(Services, TheRestartBudgetCountsOnlyRestartsWithinItsWindow) {
+  install("app.svc.test", "service_probe");
+  settle("app.svc.test", RestartPolicy::OnFailure, /*budget=*/1);  // per 60 s window
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  let_timer_fire(10ms);
+  ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+  // A minute later that restart no longer counts, and the backoff starts
+  // over from its initial 10 ms.
+  clock_.advance(61s);
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  let_timer_fire(10ms);
+  ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).restarts, 2u);
+  // A second crash within the window is one too many.
+  EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  const auto metrics = runtime_->service_metrics(id("app.svc.test"));
+  EXPECT_EQ(metrics.state, ModuleState::Crashed);
+  EXPECT_THAT(metrics.cause, HasSubstr("restart budget exhausted"));
+}
+
+TEST_F(Services, UptimeFollowsTheServicesClock) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).uptime_ms, 0);
+  clock_.advance(90s);
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).uptime_ms, 90'000);
+  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).uptime_ms, 0);
 }
 
 TEST_F(Services, StateChangesReachListeners) {
@@ -230,16 +302,14 @@ TEST_F(Services, StateChangesReachListeners) {
   });
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
   EXPECT_FALSE(runtime_->call_service(id("app.svc.test"), "trap()"));
+  let_timer_fire(10ms);
   ASSERT_TRUE(wait_for("app.svc.test", ModuleState::Running));
   ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
-  // Listeners run on the thread that made the change: give the last a moment.
-  for (int i = 0; i < 200; ++i) {
-    {
-      std::lock_guard lock(mutex);
-      if (seen.size() >= 7) break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
+  // Listeners run on the thread that made the change: wait for the last.
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return seen.size() >= 7;
+  }));
   std::lock_guard lock(mutex);
   const std::vector<std::pair<ModuleState, ModuleState>> expected = {
       {ModuleState::Installed, ModuleState::Starting}, {ModuleState::Starting, ModuleState::Running},
@@ -274,20 +344,20 @@ TEST_F(Services, TheHostStopsServicesNewestStartFirst) {
 TEST_F(Services, ADaemonAnswersQueriesWhileItsLoopRuns) {
   install("app.daemon.test", "daemon_probe");
   ASSERT_TRUE(runtime_->start_service(id("app.daemon.test")));
+  // The first tick runs at once and asks for the next in 5 ms.
+  let_timer_fire(5ms);
   const int first = std::stoi(call("app.daemon.test", "ticks()"));
-  // The loop keeps running between the queries. Waited for, not timed: on a
-  // loaded machine under ASan 100 ms once saw no new tick.
+  EXPECT_GE(first, 1);
+  // The loop keeps running between the queries: each tick sets up the next.
+  let_timer_fire(5ms);
   int later = first;
-  const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (later <= first && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(eventually([&] {
     later = std::stoi(call("app.daemon.test", "ticks()"));
-  }
+    return later > first;
+  }));
   EXPECT_GT(later, first);
   ASSERT_TRUE(runtime_->stop_service(id("app.daemon.test")));
-  auto logs = runtime_->service_logs(id("app.daemon.test"), 0, 100);
-  std::string text;
-  for (const auto& entry : logs) text += entry.stream + ": " + entry.text + "\n";
+  const std::string text = log_text("app.daemon.test");
   EXPECT_THAT(text, HasSubstr("out: daemon running"));
   EXPECT_THAT(text, HasSubstr("out: daemon stopping after"));  // its stop export ran
 }
@@ -302,18 +372,27 @@ TEST_F(Services, StopInterruptsAServiceStuckInALoopAfterTheGracePeriod) {
   ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
   Result<InvokeOutcome> spun = InvokeOutcome{};
   std::thread stuck([&] { spun = runtime_->call_service(id("app.svc.test"), "spin()"); });
-  std::this_thread::sleep_for(100ms);
+  // Checked, not asserted, from here on: the threads must be joined.
+  EXPECT_TRUE(eventually(
+      [&] { return log_text("app.svc.test").find("out: spinning") != std::string::npos; }));
+  Result<void> stopped = ok();
+  std::thread stopper([&] { stopped = runtime_->stop_service(id("app.svc.test")); });
+  // The stop asks the service, then gives it its grace period; only when
+  // that has passed does it interrupt the loop.
+  EXPECT_TRUE(clock_.wait_for_waiter(clock_.now() + 300ms));
+  EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Stopping);
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(runtime_->stop_service(id("app.svc.test")));
+  clock_.advance(300ms);
+  stopper.join();
   const auto took = std::chrono::steady_clock::now() - start;
   stuck.join();
+  // The stop fails if the loop is still running 5 s after the interrupt.
+  ASSERT_TRUE(stopped) << stopped.error().to_string();
   ASSERT_FALSE(spun);
   EXPECT_EQ(spun.error().tag(), ErrorTag::InterruptedToStop);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).state, ModuleState::Stopped);
   EXPECT_EQ(runtime_->service_metrics(id("app.svc.test")).traps, 0u);  // a stop is no crash
-  // Grace plus one 10 ms tick, with room for a loaded machine.
-  EXPECT_LT(took, 300ms + 2s);
-  std::printf("stop of a looping service took %lld ms (grace 300 ms)\n",
+  std::printf("a looping service stopped %lld ms after its grace period (one 10 ms tick)\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
 }
 
@@ -440,9 +519,9 @@ TEST_F(Services, TrapStormLeavesTheHostAsItWas) {
   runtime_->set_service_settings(id("app.storm.test"), storm);
   ASSERT_TRUE(runtime_->start_service(id("app.healthy.test")));
   ASSERT_TRUE(runtime_->start_service(id("app.storm.test")));
-  // Warm up, then take the baseline.
+  // Warm up, then take the baseline once the last restart is done.
   for (int i = 0; i < 50; ++i) (void)runtime_->call_service(id("app.storm.test"), "trap()");
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(wait_for("app.storm.test", ModuleState::Running));
   const std::size_t threads = count_entries("/proc/self/task");
   const std::size_t fds = count_entries("/proc/self/fd");
   const std::size_t rss = resident_kib();
@@ -459,7 +538,7 @@ TEST_F(Services, TrapStormLeavesTheHostAsItWas) {
   }
   done = true;
   healthy.join();
-  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(wait_for("app.storm.test", ModuleState::Running));
 
   std::printf("trap storm: %ld traps in %lld s, healthy calls %ld ok / %ld failed, "
               "rss %zu -> %zu KiB, threads %zu -> %zu, fds %zu -> %zu\n",
