@@ -42,6 +42,7 @@ bool is_host_name(std::string_view name) {
 }
 
 bool is_address_or_cidr(std::string_view text, bool v6) {
+  if (text.find('\0') != std::string_view::npos) return false;  // inet_pton stops at a NUL
   auto slash = text.find('/');
   const std::string address(text.substr(0, slash));
   unsigned char buffer[16];
@@ -52,6 +53,12 @@ bool is_address_or_cidr(std::string_view text, bool v6) {
 }
 
 Result<std::string> normalize_http_origin(std::string_view text) {
+  // Checked first: inet_pton and friends stop at a NUL, so "[::1\0junk]"
+  // would otherwise pass as ::1.
+  if (std::any_of(text.begin(), text.end(),
+                  [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    return invalid("an origin has no control characters");
+  }
   std::string origin(text);
   std::transform(origin.begin(), origin.end(), origin.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

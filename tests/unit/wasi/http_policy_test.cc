@@ -76,5 +76,17 @@ TEST(HttpPolicy, AMalformedOriginIsAnErrorNamingIt) {
   }
 }
 
+// Found by fuzz/http_origin_fuzzer.cc: inet_pton stops at a NUL, so an
+// origin with one inside its IPv6 address passed as ::1.
+TEST(HttpPolicy, AnOriginWithAControlCharacterIsRefused) {
+  const std::string with_nul("http://[::1\0junk]", 18);
+  EXPECT_FALSE(HttpPolicy::compile({with_nul}));
+  EXPECT_FALSE(HttpPolicy::compile({"https://api.example.com\t"}));
+  auto policy = HttpPolicy::compile({"http://[::1]"});
+  ASSERT_TRUE(policy);
+  EXPECT_TRUE((*policy)->allows("http", "[::1]"));
+  EXPECT_FALSE((*policy)->allows("http", with_nul.substr(7)));
+}
+
 }  // namespace
 }  // namespace orivon::wasi
