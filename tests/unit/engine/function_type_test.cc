@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/program_loader.h"
+#include "support/wat_program.h"
 
 namespace orivon::engine {
 namespace {
@@ -34,18 +34,8 @@ constexpr std::string_view kCoreModule = R"(
 
 class FunctionTypeTest : public ::testing::Test {
  protected:
-  FunctionTypeTest() : engine_(config()) {}
-  static wasmtime::Config config() {
-    wasmtime::Config config;
-    config.wasm_component_model(true);
-    return config;
-  }
-  Program load(std::string_view text) {
-    auto program = load_program(
-        engine_, std::as_bytes(std::span(text.data(), text.size())), "test.wat");
-    EXPECT_TRUE(program) << program.error().to_string();
-    return *program;
-  }
+  FunctionTypeTest() : engine_(orivon::testing::component_model_config()) {}
+  Program load(std::string_view text) { return orivon::testing::load_wat(engine_, text); }
   wasmtime::Engine engine_;
 };
 

@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/program_loader.h"
+#include "support/wat_program.h"
 
 namespace orivon::runtime {
 namespace {
@@ -28,18 +28,8 @@ constexpr std::string_view kCoreModule = R"(
 
 class TextCallsTest : public ::testing::Test {
  protected:
-  TextCallsTest() : engine_(config()) {}
-  static wasmtime::Config config() {
-    wasmtime::Config config;
-    config.wasm_component_model(true);
-    return config;
-  }
-  Program load(std::string_view text) {
-    auto program = engine::load_program(
-        engine_, std::as_bytes(std::span(text.data(), text.size())), "test.wat");
-    EXPECT_TRUE(program) << program.error().to_string();
-    return *program;
-  }
+  TextCallsTest() : engine_(orivon::testing::component_model_config()) {}
+  Program load(std::string_view text) { return orivon::testing::load_wat(engine_, text); }
   Result<TypedCall> parse(const Program& program, std::string_view text) {
     auto call = values::parse_call_expression(text);
     if (!call) return call.error();
