@@ -28,17 +28,19 @@ wasmtime::Config Engine::make_config(FuelMetering fuel) {
   return config;
 }
 
-Result<std::unique_ptr<Engine>> Engine::create(const RuntimeOptions& options) {
+Result<std::unique_ptr<Engine>> Engine::create(
+    const RuntimeOptions& options, std::vector<std::shared_ptr<HostInterface>> host_interfaces) {
   std::unique_ptr<Engine> engine(
       new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel));
   engine->capacity_ = std::make_unique<Capacity>(options.capacity, system_readings());
   engine->core_linker_.emplace(engine->engine_);
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
+  engine->host_interfaces_ = std::move(host_interfaces);
   engine->component_linker_.emplace(engine->engine_);
   // Shared by every component without `http:` grants: their requests are refused.
   ORIVON_RETURN_IF_ERROR(
-      wasi::add_wasi_with_http(*engine->component_linker_, wasi::HttpPolicy::deny_all()));
+      engine->define_host(*engine->component_linker_, wasi::HttpPolicy::deny_all()));
   return engine;
 }
 
@@ -93,6 +95,13 @@ std::uint64_t Engine::ticks_for(std::chrono::nanoseconds timeout) {
   if (timeout.count() <= 0) return 1;
   std::uint64_t ticks = static_cast<std::uint64_t>((timeout.count() + tick.count() - 1) / tick.count());
   return ticks == 0 ? 1 : ticks;
+}
+
+Result<void> Engine::define_host(wasmtime::component::Linker& linker,
+                                 std::shared_ptr<const wasi::HttpPolicy> http) {
+  ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(linker, std::move(http)));
+  for (const auto& host : host_interfaces_) ORIVON_RETURN_IF_ERROR(host->define(linker));
+  return ok();
 }
 
 Result<void> Engine::apply_limits(wasmtime::Store& store, const ExecutionLimits& limits) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <wasmtime.hh>
 #include <wasmtime/component.hh>
@@ -13,9 +14,14 @@
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "engine/capacity.h"
+#include "engine/host_interface.h"
 #include "orivon/limits.h"
 #include "orivon/result.h"
 #include "orivon/runtime_options.h"
+
+namespace orivon::wasi {
+class HttpPolicy;
+}
 
 namespace orivon::engine {
 
@@ -27,7 +33,11 @@ namespace orivon::engine {
 // Owned by RuntimeImpl. Thread-safe: the engine may be used from any thread.
 class Engine {
  public:
-  static Result<std::unique_ptr<Engine>> create(const RuntimeOptions& options);
+  // `host_interfaces` are defined on every component linker the engine
+  // builds (see host_interface.h).
+  static Result<std::unique_ptr<Engine>> create(
+      const RuntimeOptions& options,
+      std::vector<std::shared_ptr<HostInterface>> host_interfaces = {});
   // The configuration every orivon engine uses. Public so benchmarks can give
   // a raw Wasmtime baseline exactly the same engine.
   static wasmtime::Config make_config(FuelMetering fuel);
@@ -52,6 +62,11 @@ class Engine {
   wasmtime::Linker& wasi_core_linker() { return *core_linker_; }
   wasmtime::component::Linker& wasi_component_linker() { return *component_linker_; }
 
+  // Defines WASI (outbound HTTP checked by `http`) and every host interface
+  // on `linker`: what each component linker starts from.
+  [[nodiscard]] Result<void> define_host(wasmtime::component::Linker& linker,
+                                         std::shared_ptr<const wasi::HttpPolicy> http);
+
   // Admission control for every instance created on this engine.
   Capacity& capacity() { return *capacity_; }
 
@@ -68,6 +83,7 @@ class Engine {
   FuelMetering fuel_;
   std::string fingerprint_;
   std::unique_ptr<Capacity> capacity_;
+  std::vector<std::shared_ptr<HostInterface>> host_interfaces_;
   Mutex mutex_;
   CondVar wake_;
   bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;

@@ -1,5 +1,7 @@
 #include "engine/program_facts.h"
 
+#include "engine/host_interface.h"
+
 #include "orivon/ids.h"
 
 namespace orivon::engine {
@@ -35,7 +37,7 @@ bool component_imports_modules(wasmtime::Engine& engine, const wc::Component& co
   for (std::size_t i = 0; i < type.import_count(engine); ++i) {
     auto item = type.import_nth(engine, i);
     if (item && item->second.is_component_instance() &&
-        !std::string_view(item->first).starts_with("wasi:")) {
+        !is_host_namespace(item->first)) {
       return true;
     }
   }

@@ -70,7 +70,7 @@ class ComponentInstance final : public LiveInstance::Impl {
     const bool links_modules = links_ && program_->imports_modules;
     if (links_modules || !http_->denies_all()) {
       own.emplace(engine_.wasmtime_engine());
-      ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(*own, http_));
+      ORIVON_RETURN_IF_ERROR(engine_.define_host(*own, http_));
       if (links_modules) {
         ORIVON_RETURN_IF_ERROR(links_->link_component_imports(*own, *program_->component, *module_));
       }

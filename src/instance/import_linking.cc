@@ -10,8 +10,6 @@ namespace {
 
 namespace wc = wasmtime::component;
 
-bool is_wasi_interface(std::string_view name) { return name.starts_with("wasi:"); }
-
 // How a failed call reaches the calling guest. A function declared to
 // return `result<_, string>` (or `result<T, string>`) gets `err(message)`:
 // the guest can handle a denial or an unavailable target like any other
@@ -63,7 +61,7 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
     auto item = type.import_nth(engine, i);
     if (!item || !item->second.is_component_instance()) continue;
     const std::string interface(item->first);
-    if (is_wasi_interface(interface)) continue;
+    if (engine::is_host_namespace(interface)) continue;
     const auto& instance_type = item->second.component_instance();
     auto added = root.add_instance(interface);
     if (!added) {
@@ -271,7 +269,7 @@ Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,
     // The library shares the caller's store, so it also shares the caller's
     // WASI context: it never has more OS access than the module using it.
     wc::Linker linker(engine_.wasmtime_engine());
-    ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(linker, http_));
+    ORIVON_RETURN_IF_ERROR(engine_.define_host(linker, http_));
     ORIVON_RETURN_IF_ERROR(link_component_imports(linker, *route.program->component, route.target));
     auto instance = linker.instantiate(store, *route.program->component);
     if (!instance) {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/host_interface.h"
 #include "wasi/wasi_config_builder.h"
 
 namespace orivon::instance {
@@ -43,6 +44,8 @@ Result<wasmtime::Store> make_store(engine::Engine& engine, const WasiProfile& pr
   }
   auto set = store.context().set_wasi(std::move(config));
   if (!set) return Error(ErrorCode::Internal, "configuring WASI: " + set.err().message());
+
+  engine::set_store_context(store.context(), std::make_shared<engine::StoreContext>(hooks.module));
 
   if (hooks.on_tick) {
     // Checked at every tick while the guest runs: the hook decides (a

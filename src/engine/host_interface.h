@@ -1,0 +1,84 @@
+#pragma once
+
+// Standard interfaces the host implements itself, in C++ (wasi:keyvalue,
+// wasi:config, wasi:messaging): each defines its functions on every
+// component linker the engine builds, and its functions find out which
+// module is calling through the store's StoreContext.
+//
+// Imports in the `wasi:` namespace and orivon's own host packages
+// (`orivon:keyvalue`, `orivon:config`, `orivon:messaging`, `orivon:events`)
+// belong to the host: they are never routed to other modules (see
+// is_host_namespace). Other `orivon:` packages are ordinary module
+// interfaces.
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <wasmtime.hh>
+#include <wasmtime/component.hh>
+
+#include "orivon/ids.h"
+#include "orivon/result.h"
+
+namespace orivon::engine {
+
+// What the host knows of one store: the module it runs (none for `orivon run`
+// of a file) and the state each host interface keeps for it (open handles,
+// say), dropped with the store. Kept as the store's data; used by the
+// store's thread only.
+class StoreContext {
+ public:
+  explicit StoreContext(std::optional<ModuleId> module) : module_(std::move(module)) {}
+
+  const std::optional<ModuleId>& module() const { return module_; }
+
+  // The state `owner` (a host interface) keeps in this store, made by
+  // `make()` (returning std::shared_ptr<T>) on first use. `owner` must always
+  // ask for the same T.
+  template <class T, class Make>
+  T& state(const void* owner, Make&& make) {
+    for (auto& [key, value] : states_) {
+      if (key == owner) return *static_cast<T*>(value.get());
+    }
+    std::shared_ptr<T> made = make();
+    T& result = *made;
+    states_.emplace_back(owner, std::move(made));
+    return result;
+  }
+
+ private:
+  std::optional<ModuleId> module_;
+  std::vector<std::pair<const void*, std::shared_ptr<void>>> states_;
+};
+
+// Makes `context` the store's context, replacing any earlier one.
+void set_store_context(wasmtime::Store::Context store, std::shared_ptr<StoreContext> context);
+// The store's context; null for a store made without one.
+StoreContext* store_context(wasmtime::Store::Context store);
+
+// One or more interfaces the host provides. Made by the runtime and handed to
+// the engine when it is created; shared by every store. Its functions run on
+// store threads, in different stores at once: an implementation is
+// thread-safe, and keeps per-store state in the StoreContext.
+class HostInterface {
+ public:
+  virtual ~HostInterface() = default;
+  // Defines every function and resource of its interfaces on `linker`.
+  // Called once for each linker the host builds.
+  [[nodiscard]] virtual Result<void> define(wasmtime::component::Linker& linker) = 0;
+};
+
+// Whether an imported interface name ("wasi:keyvalue/store@0.2.0-draft2")
+// lies in a namespace the host keeps for itself.
+inline bool is_host_namespace(std::string_view interface) {
+  for (std::string_view reserved : {"wasi:", "orivon:keyvalue/", "orivon:config/",
+                                    "orivon:messaging/", "orivon:events/"}) {
+    if (interface.starts_with(reserved)) return true;
+  }
+  return false;
+}
+
+}  // namespace orivon::engine
