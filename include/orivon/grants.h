@@ -100,9 +100,22 @@ struct HostGrant {
   friend bool operator==(const HostGrant&, const HostGrant&) = default;
 };
 
+/// `kv:BUCKET:ro|rw`: a named key-value bucket ("*": every named bucket),
+/// read-only or read-write. A module's private bucket needs no grant.
+struct KvGrant {
+  enum class Access { ReadOnly, ReadWrite };
+  std::string bucket;  ///< a bucket name, or "*"
+  Access access = Access::ReadOnly;
+  friend bool operator==(const KvGrant&, const KvGrant&) = default;
+};
+
 /// One parsed grant.
 using Grant = std::variant<FsGrant, EnvGrant, ArgGrant, StdioGrant, AmbientGrant, NetGrant,
-                           HttpGrant, HostGrant>;
+                           HttpGrant, HostGrant, KvGrant>;
+
+/// Whether `name` is a valid key-value bucket name: 1 to 64 characters of
+/// `[A-Za-z0-9_-]` (the characters a NATS key-value bucket allows).
+ORIVON_API bool is_bucket_name(std::string_view name);
 
 /// Parses one grant string. InvalidArgument for anything malformed, with a
 /// message that quotes the string, says which part is wrong and gives the

@@ -31,6 +31,7 @@
 #include "orivon/export.h"
 #include "orivon/grants.h"
 #include "orivon/ids.h"
+#include "orivon/kv.h"
 #include "orivon/limits.h"
 #include "orivon/manifest.h"
 #include "orivon/module_info.h"
@@ -216,6 +217,34 @@ class ORIVON_API Runtime {
   [[nodiscard]] Result<void> register_host_function(std::string_view interface,
                                                     std::string_view function,
                                                     HostFunction callback);
+
+  /// Key-value buckets (orivon/kv.h): the ones guests open through
+  /// wasi:keyvalue, kept in kv.db in the state directory. `bucket` is a
+  /// bucket's name, or "@MODULE-ID" for a module's private bucket. The
+  /// client is trusted: no grant is checked. FailedPrecondition without a
+  /// state directory; NotFound for a bucket that does not exist;
+  /// InvalidArgument for a bad name, key or value (the limits are in the
+  /// bucket's BucketLimits and kMaxKeyBytes); ResourceExhausted past a
+  /// bucket's quota. A Region or Global bucket is refused (Unimplemented):
+  /// no replicated backend exists yet.
+  [[nodiscard]] Result<BucketInfo> kv_create_bucket(
+      std::string_view name, Scope scope = Scope::Local,
+      const std::optional<BucketLimits>& limits = std::nullopt);
+  /// Drops the bucket and every key in it.
+  [[nodiscard]] Result<void> kv_drop_bucket(std::string_view name);
+  /// Every bucket, private ones included, by name.
+  [[nodiscard]] Result<std::vector<BucketInfo>> kv_buckets();
+  [[nodiscard]] Result<std::optional<Entry>> kv_get(std::string_view bucket, std::string_view key);
+  /// Writes `value` and returns its new version.
+  [[nodiscard]] Result<std::uint64_t> kv_set(std::string_view bucket, std::string_view key,
+                                             std::span<const std::byte> value);
+  /// Whether the key was there.
+  [[nodiscard]] Result<bool> kv_delete(std::string_view bucket, std::string_view key);
+  /// Keys starting with `prefix`, after the cursor `after`, at most `limit`
+  /// (1 to 10,000).
+  [[nodiscard]] Result<KeyList> kv_keys(std::string_view bucket, std::string_view prefix = {},
+                                        const std::optional<std::string>& after = std::nullopt,
+                                        std::size_t limit = 1000);
 
   /// Settings (restart policy, grace, deadline, memory) for a service, taking
   /// effect at its next start.

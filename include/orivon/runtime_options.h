@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "orivon/capacity.h"
+#include "orivon/kv.h"
 
 namespace orivon {
 
@@ -23,6 +24,10 @@ struct RuntimeOptions {
   /// instance past a limit is refused with ResourceExhausted; a service so
   /// refused is crashed with that cause.
   CapacityOptions capacity;
+  /// How key-value writes reach the disk (kv.db in the state directory).
+  KvSync kv_sync = KvSync::Normal;
+  /// Limits of private buckets and of named buckets created without their own.
+  BucketLimits kv_limits;
 };
 
 }  // namespace orivon

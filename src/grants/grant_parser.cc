@@ -28,7 +28,8 @@ constexpr std::string_view kSyntax =
     "  net:listen:HOST:PORT[-PORT]       net:listen:0.0.0.0:8333, net:listen:10.0.0.0/8:9000-9100\n"
     "  net:unrestricted                  every address and port (use with care)\n"
     "  http:ORIGIN                       http:https://api.example.com\n"
-    "  host:INTERFACE                    host:example:log/sink@1.0.0\n";
+    "  host:INTERFACE                    host:example:log/sink@1.0.0\n"
+    "  kv:BUCKET:ro|rw                   kv:visits:rw, kv:*:ro (every named bucket)\n";
 
 Error malformed(std::string_view text, const std::string& why, std::string_view expected) {
   return Error(ErrorCode::InvalidArgument, "grant '" + std::string(text) + "': " + why +
@@ -227,14 +228,42 @@ bool is_interface_name(std::string_view name) {
   });
 }
 
+Result<Grant> parse_kv(std::string_view text, std::string_view body) {
+  constexpr std::string_view kForm = "kv:BUCKET:ro or kv:BUCKET:rw (kv:visits:rw, kv:*:ro)";
+  auto colon = body.rfind(':');
+  if (colon == std::string_view::npos) return malformed(text, "no access mode", kForm);
+  const std::string_view bucket = body.substr(0, colon);
+  const std::string_view mode = body.substr(colon + 1);
+  if (bucket != "*" && !is_bucket_name(bucket)) {
+    return malformed(text,
+                     "'" + std::string(bucket) +
+                         "' is not a bucket name (1 to 64 of A-Z a-z 0-9 _ -) or '*'",
+                     kForm);
+  }
+  KvGrant grant{std::string(bucket), KvGrant::Access::ReadOnly};
+  if (mode == "rw") {
+    grant.access = KvGrant::Access::ReadWrite;
+  } else if (mode != "ro") {
+    return malformed(text, "unknown access mode '" + std::string(mode) + "'", kForm);
+  }
+  return Grant(std::move(grant));
+}
+
 }  // namespace
+
+bool is_bucket_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '_' || c == '-';
+         });
+}
 
 std::string_view grant_syntax() { return kSyntax; }
 
 Result<Grant> parse_grant(std::string_view text) {
   constexpr std::string_view kExpected =
-      "one of fs:, env:, arg:, stdio:, clock, random, net:, http:, host: (see 'orivon allow "
-      "--help')";
+      "one of fs:, env:, arg:, stdio:, clock, random, net:, http:, host:, kv: (see 'orivon "
+      "allow --help')";
   if (text.empty()) return malformed(text, "empty", kExpected);
   if (text.size() > kMaxGrantLength) {
     return Error(ErrorCode::InvalidArgument, "a grant is at most 1024 characters");
@@ -265,6 +294,7 @@ Result<Grant> parse_grant(std::string_view text) {
     }
     return Grant(HostGrant{std::string(body)});
   }
+  if (kind == "kv") return parse_kv(text, body);
   return malformed(text, "unknown kind '" + std::string(kind) + "'", kExpected);
 }
 
@@ -306,6 +336,11 @@ std::string describe_grant(const Grant& grant) {
     }
     std::string operator()(const HttpGrant& g) const { return "HTTP requests to " + g.origin; }
     std::string operator()(const HostGrant& g) const { return "host functions of " + g.interface; }
+    std::string operator()(const KvGrant& g) const {
+      return std::string(g.access == KvGrant::Access::ReadOnly ? "read-only" : "read-write") +
+             (g.bucket == "*" ? " access to every key-value bucket"
+                              : " access to key-value bucket '" + g.bucket + "'");
+    }
   };
   return std::visit(Describe{}, grant);
 }

@@ -135,7 +135,8 @@ Result<ServiceProfile> build_service_profile(
             profile.wasi.http_origins.push_back(grant.origin);
           }
           // AmbientGrant: always available. HostGrant: checked by the call
-          // router on every call, not part of WASI.
+          // router on every call; KvGrant: by the key-value host at every
+          // operation. Neither is part of WASI.
         },
         *parsed);
     if (!applied) return Error::wrap("grant '" + text + "'", applied.error());

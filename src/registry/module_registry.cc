@@ -232,7 +232,8 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
   }
   ORIVON_RETURN_IF_ERROR(
       store_->set_decision(id.str(), std::string(grant), decision, now_seconds()));
-  if (std::holds_alternative<HostGrant>(parsed)) {
+  // Grants checked on every call or operation (not at start) apply at once.
+  if (std::holds_alternative<HostGrant>(parsed) || std::holds_alternative<KvGrant>(parsed)) {
     links_version_.fetch_add(1, std::memory_order_acq_rel);
   }
   return ok();

@@ -20,7 +20,9 @@ Error sqlite_error(sqlite3* db, int code, std::string_view what) {
 }  // namespace
 
 Statement& Statement::bind(int index, std::string_view text) {
-  int rc = sqlite3_bind_text64(statement_.get(), index, text.data(), text.size(),
+  // A default string_view has no data pointer, which SQLite would bind as
+  // NULL: an empty string is still a string.
+  int rc = sqlite3_bind_text64(statement_.get(), index, text.data() ? text.data() : "", text.size(),
                                SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
@@ -30,6 +32,22 @@ Statement& Statement::bind(int index, std::int64_t value) {
   int rc = sqlite3_bind_int64(statement_.get(), index, value);
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
   return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const std::byte> bytes) {
+  // A zero-length blob binds as an empty blob, not NULL.
+  static const std::byte kEmpty{};
+  int rc = sqlite3_bind_blob64(statement_.get(), index, bytes.empty() ? &kEmpty : bytes.data(),
+                               bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
+std::span<const std::byte> Statement::blob(int column) const {
+  const void* data = sqlite3_column_blob(statement_.get(), column);
+  const int size = sqlite3_column_bytes(statement_.get(), column);
+  if (data == nullptr || size <= 0) return {};
+  return {static_cast<const std::byte*>(data), static_cast<std::size_t>(size)};
 }
 
 Statement& Statement::bind_null(int index) {

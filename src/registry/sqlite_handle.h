@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,8 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind_null(int index);
+  // Binds `bytes` as a blob, copied by SQLite.
+  Statement& bind_blob(int index, std::span<const std::byte> bytes);
 
   // Advances: true with a row available, false when done, or an error.
   [[nodiscard]] Result<bool> step();
@@ -43,6 +46,9 @@ class Statement {
   std::string text(int column) const;
   std::int64_t integer(int column) const;
   bool is_null(int column) const;
+  // The column's bytes; valid until the statement steps, resets or is
+  // destroyed.
+  std::span<const std::byte> blob(int column) const;
 
  private:
   std::unique_ptr<sqlite3_stmt, StatementFinalizer> statement_;

@@ -17,7 +17,10 @@
 #include "grants/service_profile.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
+#include "host/keyvalue_host.h"
 #include "instance/live_instance.h"
+#include "kv/kv_store.h"
+#include "runtime/registry_bucket_policy.h"
 #include "values/call_expression.h"
 #include "runtime/runtime_testing.h"
 #include "runtime/text_calls.h"
@@ -30,14 +33,36 @@ namespace internal {
 // by `clock`, which must outlive it.
 class RuntimeImpl {
  public:
-  RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock)
-      : engine_(std::move(engine)), clock_(clock) {}
+  RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock,
+              std::shared_ptr<kv::KvStore> kv,
+              std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy)
+      : kv_(std::move(kv)),
+        bucket_policy_(std::move(bucket_policy)),
+        engine_(std::move(engine)),
+        clock_(clock) {}
+  ~RuntimeImpl() {
+    // Stores (and so the key-value host's calls) end with the supervisor,
+    // before the registry the policy reads.
+    {
+      MutexLock lock(mutex_);
+      supervisor_.reset();
+    }
+    bucket_policy_->attach(nullptr);
+  }
   engine::Engine& engine() { return *engine_; }
 
   Result<void> open_registry(const std::filesystem::path& state_dir) {
     ORIVON_TRY(registry_, registry::ModuleRegistry::open(*engine_, state_dir));
     state_dir_ = state_dir;
+    bucket_policy_->attach(registry_.get());
     return ok();
+  }
+  Result<kv::KvStore*> kv() {
+    if (!kv_) {
+      return Error(ErrorCode::FailedPrecondition,
+                   "this runtime keeps no key-value store: create it with RuntimeOptions::state_dir");
+    }
+    return kv_.get();
   }
   // Services start on first use, so a short-lived client (a CLI acting on
   // the state directly) never spawns worker threads.
@@ -80,6 +105,10 @@ class RuntimeImpl {
   calls::HostFunctions& host_functions() { return host_functions_; }
 
  private:
+  // Shared with the key-value host, which the engine holds: both outlive
+  // every store.
+  std::shared_ptr<kv::KvStore> kv_;
+  std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy_;
   std::unique_ptr<engine::Engine> engine_;
   Clock& clock_;
   // Declared after the engine, so destroyed before it; the supervisor
@@ -201,8 +230,21 @@ namespace {
 
 Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions& options,
                                                            Clock& clock) {
-  ORIVON_TRY(auto engine, engine::Engine::create(options));
-  auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock);
+  std::shared_ptr<kv::KvStore> kv;
+  if (!options.state_dir.empty()) {
+    ORIVON_RETURN_IF_ERROR(ensure_private_directory(options.state_dir));
+    kv::KvOptions kv_options;
+    kv_options.sync = options.kv_sync;
+    kv_options.default_limits = options.kv_limits;
+    ORIVON_TRY(auto opened, kv::KvStore::open(options.state_dir / "kv.db", std::move(kv_options)));
+    kv = std::move(opened);
+  }
+  auto bucket_policy = std::make_shared<runtime::RegistryBucketPolicy>();
+  std::vector<std::shared_ptr<engine::HostInterface>> host_interfaces{
+      std::make_shared<host::KeyValueHost>(kv, bucket_policy)};
+  ORIVON_TRY(auto engine, engine::Engine::create(options, std::move(host_interfaces)));
+  auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock, std::move(kv),
+                                                      std::move(bucket_policy));
   if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
   return impl;
 }
@@ -358,6 +400,88 @@ Result<void> Runtime::register_host_function(std::string_view interface,
     if (!callback) return Error(ErrorCode::InvalidArgument, "no callback");
     impl_->host_functions().add(std::string(interface), std::string(function), std::move(callback));
     return ok();
+  });
+}
+
+namespace {
+
+// A bucket as the client names it: "name", or "@MODULE-ID" for a module's
+// private bucket.
+Result<kv::BucketRef> client_bucket(std::string_view text) {
+  if (text.starts_with('@')) {
+    ORIVON_TRY(auto id, ModuleId::parse(text.substr(1)));
+    return kv::BucketRef::private_of(id);
+  }
+  if (!is_bucket_name(text)) {
+    return Error(ErrorCode::InvalidArgument,
+                 "'" + std::string(text) +
+                     "' is not a bucket: a name of 1 to 64 of A-Z a-z 0-9 _ -, or @MODULE-ID");
+  }
+  return kv::BucketRef::named(std::string(text));
+}
+
+}  // namespace
+
+Result<BucketInfo> Runtime::kv_create_bucket(std::string_view name, Scope scope,
+                                             const std::optional<BucketLimits>& limits) {
+  return guarded("creating a bucket", [&]() -> Result<BucketInfo> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    return kv->create_bucket(name, scope, limits.value_or(kv->default_limits()));
+  });
+}
+
+Result<void> Runtime::kv_drop_bucket(std::string_view name) {
+  return guarded("dropping a bucket", [&]() -> Result<void> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    return kv->drop_bucket(name);
+  });
+}
+
+Result<std::vector<BucketInfo>> Runtime::kv_buckets() {
+  return guarded("listing buckets", [&]() -> Result<std::vector<BucketInfo>> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    return kv->buckets();
+  });
+}
+
+Result<std::optional<Entry>> Runtime::kv_get(std::string_view bucket, std::string_view key) {
+  return guarded("reading a key", [&]() -> Result<std::optional<Entry>> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    ORIVON_TRY(auto ref, client_bucket(bucket));
+    return kv->get(ref, key);
+  });
+}
+
+Result<std::uint64_t> Runtime::kv_set(std::string_view bucket, std::string_view key,
+                                      std::span<const std::byte> value) {
+  return guarded("writing a key", [&]() -> Result<std::uint64_t> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    ORIVON_TRY(auto ref, client_bucket(bucket));
+    ORIVON_TRY(auto outcome, kv->set(ref, key, value));
+    return outcome.version;
+  });
+}
+
+Result<bool> Runtime::kv_delete(std::string_view bucket, std::string_view key) {
+  return guarded("deleting a key", [&]() -> Result<bool> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    ORIVON_TRY(auto ref, client_bucket(bucket));
+    return kv->remove(ref, key);
+  });
+}
+
+Result<KeyList> Runtime::kv_keys(std::string_view bucket, std::string_view prefix,
+                                 const std::optional<std::string>& after, std::size_t limit) {
+  return guarded("listing keys", [&]() -> Result<KeyList> {
+    ORIVON_TRY(auto* kv, impl_->kv());
+    ORIVON_TRY(auto ref, client_bucket(bucket));
+    if (limit == 0 || limit > 10'000) {
+      return Error(ErrorCode::InvalidArgument, "a page holds 1 to 10000 keys");
+    }
+    std::optional<std::string_view> cursor;
+    if (after) cursor = *after;
+    ORIVON_TRY(auto page, kv->keys(ref, prefix, cursor, limit));
+    return KeyList{std::move(page.keys), std::move(page.cursor)};
   });
 }
 
