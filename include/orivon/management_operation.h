@@ -48,6 +48,7 @@ enum class ManagementOperation {
   Grants,   ///< Runtime::call_grants
   Allow,    ///< Runtime::decide_grant with GrantDecision::Allow
   Deny,     ///< Runtime::decide_grant with GrantDecision::Deny
+  Kv,       ///< Runtime::kv_* (buckets and their keys)
 };
 
 /// The operation's name as the CLI and the control socket spell it: "list",

@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 15> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 16> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -15,7 +15,7 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 15> kName
     {ManagementOperation::Call, "call"},       {ManagementOperation::Logs, "logs"},
     {ManagementOperation::Grant, "grant"},     {ManagementOperation::Revoke, "revoke"},
     {ManagementOperation::Grants, "grants"},   {ManagementOperation::Allow, "allow"},
-    {ManagementOperation::Deny, "deny"},
+    {ManagementOperation::Deny, "deny"},       {ManagementOperation::Kv, "kv"},
 }};
 
 }  // namespace
@@ -57,6 +57,9 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     case ManagementOperation::Grants:
     case ManagementOperation::Allow:
     case ManagementOperation::Deny:
+    // Key-value data lives in its own database: with or without a host, the
+    // same buckets.
+    case ManagementOperation::Kv:
       return HostRequirement::None;
   }
   return HostRequirement::None;

@@ -75,7 +75,7 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"call", setup_call(app, global)},       {"logs", setup_logs(app, global)},
       {"grant", setup_grant(app, global)},     {"revoke", setup_revoke(app, global)},
       {"grants", setup_grants(app, global)},   {"allow", setup_allow(app, global)},
-      {"deny", setup_deny(app, global)},
+      {"deny", setup_deny(app, global)},       {"kv", setup_kv(app, global)},
   };
 
   std::vector<const char*> raw;

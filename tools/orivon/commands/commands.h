@@ -44,5 +44,6 @@ CommandAction setup_revoke(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_grants(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_allow(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_deny(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_kv(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

@@ -22,9 +22,10 @@
 namespace orivon::cli {
 namespace {
 
-// A request is a manifest and some paths: 1 MiB is far more than any needs,
-// and bounds what a misbehaving client can make the host buffer.
-constexpr std::size_t kMaxMessageBytes = 1 << 20;
+// A request is a manifest and some paths, or a key-value value (1 MiB by
+// default, sent as base64): 4 MiB holds any of them, and bounds what a
+// misbehaving client can make the host buffer.
+constexpr std::size_t kMaxMessageBytes = 4 << 20;
 // A client that connects and then stalls must not hold the host up: each
 // read and write may wait this long...
 constexpr int kIoTimeoutSeconds = 5;

@@ -1,5 +1,7 @@
 #include "host/requests.h"
 
+#include "host/base64.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -262,6 +264,97 @@ Result<json> logs(Runtime& runtime, const json& request, const ModuleId& id) {
   return entries;
 }
 
+// A bucket as JSON: its name, scope, limits and what it holds.
+json bucket_json(const BucketInfo& info) {
+  return {{"name", info.name},
+          {"scope", std::string(scope_name(info.scope))},
+          {"keys", info.keys},
+          {"bytes", info.bytes},
+          {"max_value_bytes", info.limits.max_value_bytes},
+          {"max_keys", info.limits.max_keys},
+          {"max_bytes", info.limits.max_bytes}};
+}
+
+Result<std::uint64_t> optional_count(const json& request, const char* name,
+                                     std::uint64_t fallback) {
+  auto it = request.find(name);
+  if (it == request.end() || it->is_null()) return fallback;
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() == 0) {
+    return bad_request(std::string("'") + name + "' must be a positive integer");
+  }
+  return it->get<std::uint64_t>();
+}
+
+// {"op": "kv", "action": ..., "bucket": ..., "key": ..., ...}: see requests.h.
+Result<json> kv(Runtime& runtime, const json& request) {
+  ORIVON_TRY(auto action, string_field(request, "action"));
+  if (action == "buckets") {
+    ORIVON_TRY(auto buckets, runtime.kv_buckets());
+    json list = json::array();
+    for (const auto& info : buckets) list.push_back(bucket_json(info));
+    return list;
+  }
+  ORIVON_TRY(auto bucket, string_field(request, "bucket"));
+  if (action == "create") {
+    Scope scope = Scope::Local;
+    if (request.contains("scope")) {
+      ORIVON_TRY(auto text, string_field(request, "scope"));
+      ORIVON_TRY(scope, parse_scope(text));
+    }
+    BucketLimits limits;
+    ORIVON_TRY(limits.max_value_bytes, optional_count(request, "max_value_bytes", limits.max_value_bytes));
+    ORIVON_TRY(limits.max_keys, optional_count(request, "max_keys", limits.max_keys));
+    ORIVON_TRY(limits.max_bytes, optional_count(request, "max_bytes", limits.max_bytes));
+    const bool custom = request.contains("max_value_bytes") || request.contains("max_keys") ||
+                        request.contains("max_bytes");
+    ORIVON_TRY(auto info, runtime.kv_create_bucket(bucket, scope,
+                                                   custom ? std::optional(limits) : std::nullopt));
+    return bucket_json(info);
+  }
+  if (action == "drop") {
+    ORIVON_RETURN_IF_ERROR(runtime.kv_drop_bucket(bucket));
+    return json{{"bucket", bucket}};
+  }
+  if (action == "keys") {
+    std::string prefix;
+    if (request.contains("prefix")) {
+      ORIVON_TRY(prefix, string_field(request, "prefix"));
+    }
+    std::optional<std::string> after;
+    if (request.contains("after")) {
+      ORIVON_TRY(after, string_field(request, "after"));
+    }
+    ORIVON_TRY(auto limit, optional_count(request, "limit", 1000));
+    ORIVON_TRY(auto page, runtime.kv_keys(bucket, prefix, after,
+                                          static_cast<std::size_t>(std::min<std::uint64_t>(limit, 1'000'000))));
+    json out = {{"keys", page.keys}};
+    out["next"] = page.next ? json(*page.next) : json(nullptr);
+    return out;
+  }
+  ORIVON_TRY(auto key, string_field(request, "key"));
+  if (action == "get") {
+    ORIVON_TRY(auto entry, runtime.kv_get(bucket, key));
+    if (!entry) return Error(ErrorCode::NotFound, "no key '" + key + "' in '" + bucket + "'");
+    json out = {{"key", key},
+                {"version", entry->version},
+                {"value_base64", base64_encode(entry->value)}};
+    out["expires_at_ms"] = entry->expires_at_ms ? json(*entry->expires_at_ms) : json(nullptr);
+    return out;
+  }
+  if (action == "set") {
+    ORIVON_TRY(auto encoded, string_field(request, "value_base64"));
+    auto value = base64_decode(encoded);
+    if (!value) return bad_request("'value_base64' is not base64");
+    ORIVON_TRY(auto version, runtime.kv_set(bucket, key, *value));
+    return json{{"key", key}, {"version", version}};
+  }
+  if (action == "delete") {
+    ORIVON_TRY(auto existed, runtime.kv_delete(bucket, key));
+    return json{{"key", key}, {"deleted", existed}};
+  }
+  return bad_request("unknown kv action '" + action + "'");
+}
+
 // The operations on one module: whether they need a host is the library's
 // rule (host_requirement), so a host and a CLI acting alone agree.
 Result<json> dispatch_on_module(Runtime& runtime, const json& request,
@@ -343,6 +436,8 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
       return decide(runtime, request, GrantDecision::Allow, responder);
     case ManagementOperation::Deny:
       return decide(runtime, request, GrantDecision::Deny, responder);
+    case ManagementOperation::Kv:
+      return kv(runtime, request);
     default:
       return dispatch_on_module(runtime, request, *operation, responder);
   }

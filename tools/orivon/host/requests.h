@@ -17,6 +17,14 @@
 //   {"op": "grant" | "revoke", "caller": "a.b.c", "target": "d.e.f",
 //    "functions": ["name", ...]?}   (no functions: every function)
 //   {"op": "grants", "caller": "a.b.c"?}
+//   {"op": "kv", "action": "buckets"}
+//   {"op": "kv", "action": "create", "bucket": "name", "scope": "local"?,
+//    "max_value_bytes": N?, "max_keys": N?, "max_bytes": N?}
+//   {"op": "kv", "action": "drop", "bucket": "name"}
+//   {"op": "kv", "action": "keys", "bucket": "name" | "@a.b.c", "prefix": "p"?,
+//    "after": "key"?, "limit": N?}
+//   {"op": "kv", "action": "get" | "delete", "bucket": ..., "key": "k"}
+//   {"op": "kv", "action": "set", "bucket": ..., "key": "k", "value_base64": "..."}
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
