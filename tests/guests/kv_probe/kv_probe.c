@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kv_probe.h"
 
@@ -560,4 +561,58 @@ void exports_kv_probe_cas_finish(str_t* value, str_t* ret) {
     }
   }
   kv_probe_string_free(value);
+}
+
+static uint64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+void exports_kv_probe_timed(str_t* op, str_t* name, uint32_t n, kv_probe_list_u64_t* ret) {
+  ret->ptr = NULL;
+  ret->len = 0;
+  bucket_t bucket;
+  str_t ignored;
+  if (!open_bucket(name, &bucket, &ignored)) {
+    kv_probe_string_free(&ignored);
+  } else {
+    uint64_t* times = malloc(sizeof(uint64_t) * (n ? n : 1));
+    uint8_t value[16];
+    memset(value, 'v', sizeof value);
+    kv_probe_list_u8_t bytes = {value, sizeof value};
+    char key_text[32];
+    str_t key = {(uint8_t*)"hot", 3};
+    error_t error;
+    bool ok = true;
+    const bool is_get = op->len == 3 && memcmp(op->ptr, "get", 3) == 0;
+    const bool is_set = op->len == 3 && memcmp(op->ptr, "set", 3) == 0;
+    if (is_get) ok = wasi_keyvalue_store_method_bucket_set(borrow(bucket), &key, &bytes, &error);
+    for (uint32_t i = 0; ok && i < n; ++i) {
+      uint64_t start = now_ns();
+      if (is_get) {
+        kv_probe_option_list_u8_t got;
+        ok = wasi_keyvalue_store_method_bucket_get(borrow(bucket), &key, &got, &error);
+        if (ok) kv_probe_option_list_u8_free(&got);
+      } else if (is_set) {
+        str_t k = {(uint8_t*)key_text, (size_t)snprintf(key_text, sizeof key_text, "k%u", i % 1000)};
+        ok = wasi_keyvalue_store_method_bucket_set(borrow(bucket), &k, &bytes, &error);
+      } else {
+        int64_t sum;
+        str_t counter = {(uint8_t*)"counter", 7};
+        ok = wasi_keyvalue_atomics_increment(borrow(bucket), &counter, 1, &sum, &error);
+      }
+      times[i] = now_ns() - start;
+    }
+    if (ok) {
+      ret->ptr = times;
+      ret->len = n;
+    } else {
+      wasi_keyvalue_store_error_free(&error);
+      free(times);
+    }
+    wasi_keyvalue_store_bucket_drop_own(bucket);
+  }
+  kv_probe_string_free(op);
+  kv_probe_string_free(name);
 }
