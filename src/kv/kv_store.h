@@ -3,9 +3,13 @@
 // The key-value store behind wasi:keyvalue, `orivon kv` and Runtime's kv_*
 // calls: named buckets and one private bucket per module, in a SQLite
 // database of its own (kv.db in the state directory, WAL). Every write is
-// one transaction, committed before the call returns: a write acknowledged
+// committed before the call returns (one statement; a batch, one
+// transaction): a write acknowledged
 // to a guest survives a SIGKILL of the host (and, with Sync::Full, a power
 // loss).
+//
+// Recently read values are kept in memory (a few thousand, a few MiB), so
+// a hot get reads no SQLite page; every write drops the key's copy.
 //
 // Owned by the runtime; shared by every store through the key-value host.
 // Thread-safe: one mutex serializes every operation on the one connection,
@@ -22,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/mutex.h"
@@ -150,12 +155,14 @@ class KvStore {
       ORIVON_REQUIRES(mutex_);
   Result<void> erase_locked(BucketState& bucket, std::string_view key, const Stored& before)
       ORIVON_REQUIRES(mutex_);
-  Result<void> save_counts_locked(const BucketState& bucket) ORIVON_REQUIRES(mutex_);
   // Undoes a failed write's changes to `state` (the transaction rolled back).
   void restore_locked(BucketState& state, BucketState saved) ORIVON_REQUIRES(mutex_);
   Result<std::size_t> sweep_locked(std::size_t limit) ORIVON_REQUIRES(mutex_);
   void maybe_sweep_locked() ORIVON_REQUIRES(mutex_);
   std::int64_t now_ms() const;
+  static std::string cache_key(std::string_view bucket, std::string_view key);
+  void forget_locked(std::string_view bucket, std::string_view key) ORIVON_REQUIRES(mutex_);
+  void remember_locked(std::string key, const Entry& entry) ORIVON_REQUIRES(mutex_);
 
   KvOptions options_;
   Mutex mutex_;
@@ -165,6 +172,9 @@ class KvStore {
   // Versions below this one are reserved in the database (see kVersionBlock).
   std::uint64_t reserved_until_ ORIVON_GUARDED_BY(mutex_) = 0;
   std::uint64_t writes_ ORIVON_GUARDED_BY(mutex_) = 0;
+  // Recently read entries by cache_key(); see kCacheEntries in the .cc.
+  std::unordered_map<std::string, Entry> cache_ ORIVON_GUARDED_BY(mutex_);
+  std::size_t cache_bytes_ ORIVON_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace orivon::kv
