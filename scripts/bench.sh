@@ -32,7 +32,8 @@ if [ ! -f "$build/build.ninja" ]; then
   "$ORIVON_ROOT/scripts/setup.sh"   # first time: tool chain, Wasmtime, configure
 fi
 step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
-cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon orivon_guests >&2
+cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon_kv_bench \
+  orivon orivon_guests >&2
 mkdir -p "$results"
 rm -f "$results"/*.json
 
@@ -53,6 +54,9 @@ step "Calls between modules: permission-checked vs the raw pair"
   --benchmark_display_aggregates_only=true \
   --benchmark_enable_random_interleaving=true \
   --benchmark_out="$results/calls.json" --benchmark_out_format=json >&2
+
+step "Key-value: guest operations through wasi:keyvalue vs raw SQLite (same schema, same run)"
+"$build/bin/orivon_kv_bench" | tee "$results/kv.txt"
 
 if command -v node >/dev/null 2>&1; then
   step "Peer: Node's built-in WebAssembly ($(node --version))"

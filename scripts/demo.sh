@@ -91,6 +91,10 @@ o grant group.greeter.demo app.greeter.fr
 o grant app.front.demo group.greeter.demo greet
 o grant app.front.demo app.stats.go record count
 o grants
+step "a key-value bucket the two greeters share: each counts its greetings there (wasi:keyvalue atomics)"
+o kv create visits
+o allow app.greeter.en kv:visits:rw
+o allow app.greeter.fr kv:visits:rw
 for service in app.stats.go app.greeter.en app.greeter.fr app.front.demo; do o start "$service"; done
 step "front -> group (first healthy member: app.greeter.en -> lib.text.demo) and -> app.stats.go (Go)"
 o call app.front.demo 'hello("Ada")'
@@ -98,6 +102,9 @@ step "stop app.greeter.en: the group fails over to app.greeter.fr"
 o stop app.greeter.en
 o call app.front.demo 'hello("Grace")'
 o call app.front.demo 'visitors()'
+step "the greeters' shared count, read by the client"
+o kv keys visits
+o kv get visits greetings; echo
 step "a client calls the library directly (a fresh instance)"
 o call lib.text.demo 'shout("quiet please")'
 step "revoke front's grant to greet: the next call is denied and never reaches the group"

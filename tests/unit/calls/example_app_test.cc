@@ -52,6 +52,11 @@ TEST(ExampleApp, ShowsEveryMechanism) {
   grant("group.greeter.demo", "app.greeter.fr");
   grant("app.front.demo", "group.greeter.demo", {"greet"});
   grant("app.front.demo", "app.stats.go", {"record", "count"});
+  // The greeters count their greetings in one bucket, through atomics.
+  ASSERT_TRUE(runtime.kv_create_bucket("visits"));
+  for (const char* greeter : {"app.greeter.en", "app.greeter.fr"}) {
+    ASSERT_TRUE(runtime.allow_grant(id(greeter), "kv:visits:rw"));
+  }
   for (const char* service : {"app.stats.go", "app.greeter.en", "app.greeter.fr", "app.front.demo"}) {
     auto started = runtime.start_service(id(service));
     ASSERT_TRUE(started) << service << ": " << started.error().to_string();
@@ -66,6 +71,14 @@ TEST(ExampleApp, ShowsEveryMechanism) {
   EXPECT_EQ(call("app.front.demo", "hello(\"Grace\")"), "ok(\"Bonjour, GRACE ! (visit 2)\")");
   EXPECT_EQ(call("app.front.demo", "visitors()"), "2");
   EXPECT_EQ(call("app.stats.go", "total()"), "8");
+  auto counted = [&](const char* key) -> std::string {
+    auto entry = runtime.kv_get("visits", key);
+    if (!entry || !*entry) return "absent";
+    return std::string(reinterpret_cast<const char*>((*entry)->value.data()), (*entry)->value.size());
+  };
+  EXPECT_EQ(counted("greetings"), "2");
+  EXPECT_EQ(counted("greetings-en"), "1");
+  EXPECT_EQ(counted("greetings-fr"), "1");
   // Denied: the greet grant taken back; the group's members never see it.
   ASSERT_TRUE(runtime.revoke_calls(id("app.front.demo"), id("group.greeter.demo"), {"greet"}));
   const std::string denied = call("app.front.demo", "hello(\"Eve\")");
