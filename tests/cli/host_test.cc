@@ -354,7 +354,7 @@ TEST_F(Host, MalformedRequestsGetErrorsAndTheHostCarriesOn) {
       {"{\"op\": \"inspect\", \"id\": \"../../etc\"}\n", "invalid module id"},
       {"{\"op\": \"add\", \"file\": \"/etc/passwd\", \"id\": \"a.b.c\"}\n", "not a WebAssembly"},
       {"{\"op\": \"call\", \"id\": \"a.b.c\"}\n", "'call' must be a string"},
-      {std::string(2 << 20, 'x'), "larger than 1 MiB"},
+      {std::string(5 << 20, 'x'), "larger than 4 MiB"},
       {"{\"op\": \"list\"", "closed mid-message"},
   };
   for (const auto& [request, expected] : cases) {

@@ -101,7 +101,7 @@ Result<std::string> read_line(int fd,
     const auto newline = std::find(buffer, buffer + n, '\n');
     line.append(buffer, newline);
     if (line.size() > kMaxMessageBytes) {
-      return Error(ErrorCode::ResourceExhausted, "control message larger than 1 MiB");
+      return Error(ErrorCode::ResourceExhausted, "control message larger than 4 MiB");
     }
     if (newline != buffer + n) return line;
   }
