@@ -290,7 +290,11 @@ void Supervisor::set_state(Service& service, ModuleState state, std::string caus
 
 void Supervisor::wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
                                 const std::function<bool(ModuleState)>& done) {
-  const auto deadline = clock.now() + limit;
+  wait_for_state_until(service, clock, clock.now() + limit, done);
+}
+
+void Supervisor::wait_for_state_until(Service& service, Clock& clock, Clock::time_point deadline,
+                                      const std::function<bool(ModuleState)>& done) {
   MutexLock lock(service.mutex);
   while (!done(service.state) && clock.now() < deadline) {
     clock.wait_until(service.changed, service.mutex, deadline);
@@ -700,16 +704,15 @@ void Supervisor::run_stop(Service& s) {
   set_state(s, ModuleState::Stopped, "");
 }
 
-Result<void> Supervisor::stop(const ModuleId& id) {
-  auto svc = find(id);
-  if (!svc) return ok();
+std::optional<std::chrono::milliseconds> Supervisor::begin_stop(
+    const std::shared_ptr<Service>& svc) {
   std::chrono::milliseconds grace;
   bool crashed = false;
   {
     MutexLock lock(svc->mutex);
     if (svc->state != ModuleState::Running && svc->state != ModuleState::Starting &&
         svc->state != ModuleState::Crashed) {
-      return ok();
+      return std::nullopt;
     }
     ++svc->generation;  // cancels pending ticks and restarts
     grace = svc->settings.stop_grace;
@@ -717,26 +720,46 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   }
   if (crashed) {  // nothing runs; the generation bump cancelled the restart
     set_state(*svc, ModuleState::Stopped, "");
-    return ok();
+    return std::nullopt;
   }
   set_state(*svc, ModuleState::Stopping, "");
   post(svc, [this](Service& s) { run_stop(s); });
+  return grace;
+}
+
+Result<void> Supervisor::finish_stops(
+    const std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>>& stopping,
+    Clock::time_point asked) {
   auto stopped = [](ModuleState state) { return state == ModuleState::Stopped; };
-  wait_for_state(*svc, clock_, grace, stopped);
-  bool done;
-  {
+  for (const auto& [svc, grace] : stopping) wait_for_state_until(*svc, clock_, asked + grace, stopped);
+  // Still busy after the grace period: interrupt whatever runs; the store's
+  // tick check sees this within one epoch tick (real time, so is the wait).
+  std::vector<std::pair<Service*, std::chrono::milliseconds>> late;
+  for (const auto& [svc, grace] : stopping) {
     MutexLock lock(svc->mutex);
-    done = svc->state == ModuleState::Stopped;
-  }
-  if (!done) {
-    // Still busy after the grace period: interrupt whatever runs; the store's
-    // tick check sees this within one epoch tick (real time, so is the wait).
+    if (svc->state == ModuleState::Stopped) continue;
     svc->interrupt = true;
-    wait_for_state(*svc, real_clock(), grace + std::chrono::seconds(5), stopped);
+    late.emplace_back(svc.get(), grace);
   }
-  MutexLock lock(svc->mutex);
-  if (svc->state == ModuleState::Stopped) return ok();
-  return Error(ErrorCode::DeadlineExceeded, "'" + id.str() + "' did not stop in time");
+  const auto interrupted = real_clock().now();
+  Result<void> outcome = ok();
+  for (const auto& [svc, grace] : late) {
+    wait_for_state_until(*svc, real_clock(), interrupted + grace + std::chrono::seconds(5), stopped);
+    MutexLock lock(svc->mutex);
+    if (svc->state != ModuleState::Stopped && outcome) {
+      outcome = Error(ErrorCode::DeadlineExceeded, "'" + svc->id.str() + "' did not stop in time");
+    }
+  }
+  return outcome;
+}
+
+Result<void> Supervisor::stop(const ModuleId& id) {
+  auto svc = find(id);
+  if (!svc) return ok();
+  const auto asked = clock_.now();
+  auto grace = begin_stop(svc);
+  if (!grace) return ok();
+  return finish_stops({{svc, *grace}}, asked);
 }
 
 Result<void> Supervisor::restart(const ModuleId& id) {
@@ -835,8 +858,18 @@ void Supervisor::stop_all() {
     MutexLock lock(mutex_);
     order.assign(start_order_.begin(), start_order_.end());
   }
-  // Newest first: a service started later may depend on one started earlier.
-  for (auto it = order.rbegin(); it != order.rend(); ++it) (void)stop(*it);
+  // All at once, with one shared grace period: stopping services one after
+  // another costs a wait per service, which at 100,000 services is minutes.
+  // Asked newest first, so the workers take the newest stops first.
+  const auto asked = clock_.now();
+  std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>> stopping;
+  stopping.reserve(order.size());
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    auto svc = find(*it);
+    if (!svc) continue;
+    if (auto grace = begin_stop(svc)) stopping.emplace_back(std::move(svc), *grace);
+  }
+  (void)finish_stops(stopping, asked);
 }
 
 }  // namespace orivon::supervisor

@@ -121,6 +121,10 @@ class Supervisor {
 
   // Stops and forgets a service (the module is being removed or updated).
   void forget(const ModuleId& id);
+  // Stops every service at once: each is asked to stop (its `stop` export,
+  // on its own worker) and all share one grace period, the longest of
+  // theirs; those still running after it are interrupted. Newest first
+  // only in the order they are asked.
   void stop_all();
 
  private:
@@ -155,6 +159,17 @@ class Supervisor {
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
   void run_stop(Service& service);
+  // Asks a running or starting service to stop (cancels its pending work
+  // and posts its stop) and returns its grace period; nothing when it was
+  // not running (a crashed one is just marked stopped).
+  std::optional<std::chrono::milliseconds> begin_stop(const std::shared_ptr<Service>& service);
+  // Waits for the services asked at `asked` to stop, each until its grace
+  // period from then ends (by clock_); interrupts those still running and
+  // waits a little longer for them. DeadlineExceeded names one that did not
+  // stop.
+  Result<void> finish_stops(
+      const std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>>& stopping,
+      Clock::time_point asked);
   // The guest failed (trap, deadline, memory, host error): drop the instance,
   // mark it crashed and apply the restart policy.
   void crash(Service& service, const Error& error);
@@ -165,6 +180,8 @@ class Supervisor {
   // `clock`.
   void wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
                       const std::function<bool(ModuleState)>& done);
+  void wait_for_state_until(Service& service, Clock& clock, Clock::time_point deadline,
+                            const std::function<bool(ModuleState)>& done);
 
   engine::Engine& engine_;
   registry::ModuleRegistry& registry_;
