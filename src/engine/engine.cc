@@ -25,6 +25,13 @@ wasmtime::Config Engine::make_config(FuelMetering fuel) {
   config.memory_guard_size(limits::kMemoryGuardBytes);
   config.memory_reservation_for_growth(limits::kMemoryReservationForGrowthBytes);
   config.memory_init_cow(limits::kMemoryInitCopyOnWrite);
+  // No native unwind tables (.eh_frame) for compiled code. Wasmtime's own
+  // traps and wasm backtraces walk frame pointers and need none; nothing of
+  // orivon unwinds through wasm frames (every host callback catches all).
+  // Registered tables cost at every unload: libgcc deregisters them by
+  // walking a list of every registered object, so dropping N modules took
+  // time in N squared (80% of a 30,000-service shutdown, measured with perf).
+  config.native_unwind_info(false);
   return config;
 }
 
@@ -47,7 +54,7 @@ Result<std::unique_ptr<Engine>> Engine::create(
 namespace {
 
 // Bump when orivon changes how it configures the engine for codegen.
-constexpr std::string_view kEngineConfigRevision = "2";
+constexpr std::string_view kEngineConfigRevision = "3";  // 3: no native unwind info
 
 std::string make_fingerprint(FuelMetering fuel) {
   const std::string description = std::string("wasmtime-") + WASMTIME_VERSION + ";orivon-engine-" +

@@ -442,12 +442,10 @@ Result<void> define_atomics(wc::Linker& linker, const std::shared_ptr<Shared>& s
           return set_result(results, err_value(Error(ErrorCode::InvalidArgument,
                                                      "a delta above 2^63-1 overflows the value")));
         }
+        // 0.2.0-draft's values are unsigned: a sum below zero is refused.
         auto sum = s.store->increment((*bucket)->ref, as_string(arg(args, 1)),
-                                      static_cast<std::int64_t>(delta.get_u64()));
-        if (sum && *sum < 0) {
-          return set_result(results, err_value(Error(ErrorCode::InvalidArgument,
-                                                     "the value is negative, not a u64")));
-        }
+                                      static_cast<std::int64_t>(delta.get_u64()),
+                                      kv::KvStore::Sum::NonNegative);
         deliver(results, sum,
                 [](std::int64_t v) { return ok_value(wc::Val(static_cast<std::uint64_t>(v))); });
       }));

@@ -532,7 +532,7 @@ Result<KeyPage> KvStore::keys(const BucketRef& bucket, std::string_view prefix,
 }
 
 Result<std::int64_t> KvStore::increment(const BucketRef& bucket, std::string_view key,
-                                        std::int64_t delta) {
+                                        std::int64_t delta, Sum kind) {
   ORIVON_RETURN_IF_ERROR(check_key(key));
   MutexLock lock(mutex_);  // with one write statement, the increment is atomic
   ORIVON_TRY(auto* state, find_locked(bucket));
@@ -552,6 +552,10 @@ Result<std::int64_t> KvStore::increment(const BucketRef& bucket, std::string_vie
   if (__builtin_add_overflow(current, delta, &sum)) {
     return Error(ErrorCode::InvalidArgument, "incrementing '" + std::string(key) + "' by " +
                                             std::to_string(delta) + " overflows 64 bits");
+  }
+  if (kind == Sum::NonNegative && sum < 0) {
+    return Error(ErrorCode::InvalidArgument,
+                 "the value of '" + std::string(key) + "' would be negative, not an unsigned number");
   }
   const std::string text = std::to_string(sum);
   // An increment keeps no time-to-live: the counter lives until deleted.

@@ -117,8 +117,11 @@ class KvStore {
   // Adds `delta` to the key's value, a decimal integer (absent counts as 0),
   // and returns the sum. InvalidArgument when the value is not an integer,
   // OutOfRange on overflow.
+  // With Sum::NonNegative a sum below zero is refused the same way (for
+  // callers whose values are unsigned), and nothing is written.
+  enum class Sum { Signed, NonNegative };
   Result<std::int64_t> increment(const BucketRef& bucket, std::string_view key,
-                                 std::int64_t delta);
+                                 std::int64_t delta, Sum sum = Sum::Signed);
   // Writes every pair in one transaction: all or none.
   Result<void> set_many(const BucketRef& bucket,
                         std::span<const std::pair<std::string, std::vector<std::byte>>> pairs);

@@ -309,6 +309,33 @@ TEST_F(KeyValue, ValuesSurviveARestartOfTheHost) {
   EXPECT_EQ(call("test.kv.one", R"(get("", "mine"))"), "also kept");
 }
 
+TEST_F(KeyValue, TheOlderDraftServesTheSameBuckets) {
+  AddOptions options;
+  options.id = id("test.kv.draft");
+  ASSERT_TRUE(runtime_->add_module_file(guest_path("kv_draft", "component"), options));
+  ServiceSettings settings;
+  settings.restart.policy = RestartPolicy::Never;
+  runtime_->set_service_settings(id("test.kv.draft"), settings);
+  ASSERT_TRUE(runtime_->start_service(id("test.kv.draft")));
+  EXPECT_EQ(call("test.kv.draft", R"(set-get("k", "from the draft"))"), "from the draft");
+  EXPECT_EQ(call("test.kv.draft", R"(add("n", 40))"), "40");
+  EXPECT_EQ(call("test.kv.draft", R"(add("n", 2))"), "42");
+  auto entry = runtime_->kv_get("@test.kv.draft", "n");
+  ASSERT_TRUE(entry && *entry);
+  EXPECT_EQ(text((*entry)->value), "42");
+  // More keys than one page (1,000): the numeric cursor carries on.
+  for (int i = 0; i < 1500; ++i) {
+    char key[16];
+    std::snprintf(key, sizeof key, "p%04d", i);
+    ASSERT_TRUE(runtime_->kv_set("@test.kv.draft", key, bytes("x")));
+  }
+  EXPECT_EQ(call("test.kv.draft", "keys()"), "1502 k p1499");
+  // A negative value is no u64 to the older draft: an error, not a wrap.
+  ASSERT_TRUE(runtime_->kv_set("@test.kv.draft", "neg", bytes("-5")));
+  EXPECT_THAT(call("test.kv.draft", R"(add("neg", 1))"), HasSubstr("negative"));
+  EXPECT_EQ(text((*runtime_->kv_get("@test.kv.draft", "neg"))->value), "-5");  // unchanged
+}
+
 TEST_F(KeyValue, RegionAndGlobalBucketsAreRefusedClearly) {
   auto region = runtime_->kv_create_bucket("far", Scope::Region);
   ASSERT_FALSE(region);
