@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,27 @@ TEST_F(KvCommand, AHostAndItsModulesShareTheBucketsWithTheClient) {
   // A deny reaches the running module at its next operation.
   ok({"deny", "app.kv.probe", "kv:shared:rw"});
   EXPECT_THAT(call(R"(get("shared", "from-client"))"), HasSubstr("access-denied"));
+}
+
+TEST_F(KvCommand, WhatAModuleWroteSurvivesASigkillOfTheHost) {
+  ok({"add", guest_path("kv_probe", "component").string(), "--id", "app.kv.probe"});
+  auto host = start_host();
+  ok({"start", "app.kv.probe"});
+  for (int i = 0; i < 20; ++i) {
+    auto set = cli({"call", "app.kv.probe",
+                    "set(\"\", \"k" + std::to_string(i) + "\", \"v" + std::to_string(i) + "\")"});
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+    ASSERT_THAT(set.out, HasSubstr("\"ok\""));
+  }
+  host->send_signal(SIGKILL);
+  host->wait(std::chrono::seconds(10));
+  // Every write the module was told succeeded is there, read without a host.
+  for (int i = 0; i < 20; ++i) {
+    auto got = cli({"kv", "get", "@app.kv.probe", "k" + std::to_string(i)});
+    ASSERT_EQ(got.exit_code, 0) << got.err;
+    EXPECT_EQ(got.out, "v" + std::to_string(i));
+    EXPECT_THAT(got.err, HasSubstr("no host running"));
+  }
 }
 
 }  // namespace
