@@ -637,9 +637,7 @@ Result<std::size_t> KvStore::sweep_locked(std::size_t limit) {
   if (expired.empty()) return std::size_t{0};
   ORIVON_TRY(auto transaction, Transaction::begin(sql_->db));
   std::map<std::string, BucketState> saved;
-  auto restore = [&] {
-    for (auto& [name, state] : saved) restore_locked(buckets_[name], std::move(state));
-  };
+  Result<void> outcome = ok();
   for (const auto& item : expired) {
     auto found = buckets_.find(item.bucket);
     if (found == buckets_.end()) continue;
@@ -647,14 +645,14 @@ Result<std::size_t> KvStore::sweep_locked(std::size_t limit) {
     Stored before;
     before.present = true;
     before.bytes = item.bytes;
-    if (auto erased = erase_locked(found->second, item.key, before); !erased) {
-      restore();
-      return erased.error();
-    }
+    outcome = erase_locked(found->second, item.key, before);
+    if (!outcome) break;
   }
-  if (auto committed = transaction.commit(); !committed) {
-    restore();
-    return committed.error();
+  if (outcome) outcome = transaction.commit();
+  if (!outcome) {
+    // Rolled back: the counts go back to what they were.
+    for (auto& [name, state] : saved) restore_locked(buckets_[name], std::move(state));
+    return outcome.error();
   }
   return expired.size();
 }
