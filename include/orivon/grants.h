@@ -20,6 +20,8 @@
 ///   net:unrestricted             WASI's unrestricted networking: every address and port
 ///   http:https://api.example.com outbound HTTP to one origin
 ///   host:example:log/sink@1.0.0  an interface of host functions the client registered
+///   topic:orders.*:publish       publish events on topics the pattern matches ('*' one
+///   topic:audit.>:subscribe      token, a final '>' the rest); receive events on them
 ///
 /// parse_grant() checks the syntax of one string and says what was expected
 /// when it is malformed (untrusted input: never throws, never asserts).
@@ -109,9 +111,23 @@ struct KvGrant {
   friend bool operator==(const KvGrant&, const KvGrant&) = default;
 };
 
+/// What a topic grant allows.
+enum class TopicAccess {
+  Publish,    ///< publish events on the topics the pattern matches
+  Subscribe,  ///< subscribe to them and receive their events
+};
+
+/// `topic:PATTERN:publish|subscribe` (see orivon/events.h for topics and
+/// patterns). Checked at every publish and every delivery.
+struct TopicGrant {
+  std::string pattern;
+  TopicAccess access = TopicAccess::Publish;
+  friend bool operator==(const TopicGrant&, const TopicGrant&) = default;
+};
+
 /// One parsed grant.
 using Grant = std::variant<FsGrant, EnvGrant, ArgGrant, StdioGrant, AmbientGrant, NetGrant,
-                           HttpGrant, HostGrant, KvGrant>;
+                           HttpGrant, HostGrant, KvGrant, TopicGrant>;
 
 /// Whether `name` is a valid key-value bucket name: 1 to 64 characters of
 /// `[A-Za-z0-9_-]` (the characters a NATS key-value bucket allows).

@@ -124,4 +124,42 @@ inline constexpr bool kComponentConcurrency = false;
 // (This is a consequence of the settings above, not a setting: nothing in
 // orivon raises vm.max_map_count.)
 
+// ---- Events (src/bus/) -------------------------------------------------------
+
+// Largest event payload: NATS's default max_payload, so a later NATS backend
+// takes every event this one takes. Events are notifications, not bulk data.
+inline constexpr std::size_t kMaxEventBytes = std::size_t{1} << 20;  // 1 MiB
+// Metadata and content type: room for headers such as trace ids, bounded so
+// they cannot smuggle a second payload.
+inline constexpr std::size_t kMaxEventMetadataEntries = 64;
+inline constexpr std::size_t kMaxEventMetadataBytes = std::size_t{16} << 10;
+inline constexpr std::size_t kMaxEventContentType = 255;
+// How many handlers deep an event may be published: a handler's publish is
+// one hop further than the event it handles. 16 is far beyond any real
+// chain of modules and cuts a loop between two modules in microseconds.
+inline constexpr std::uint32_t kEventHopLimit = 16;
+// Events waiting per ephemeral subscription before the oldest is dropped
+// (counted), and per durable one before a publish into it fails; bytes
+// waiting per subscription, either kind. They bound the host's memory per
+// subscriber whatever a flood publisher does.
+inline constexpr std::size_t kEphemeralQueueEvents = 1024;
+inline constexpr std::size_t kDurableQueueEvents = 10'000;
+inline constexpr std::uint64_t kEventQueueBytes = std::uint64_t{16} << 20;
+// Deliveries of a durable event (the first and the retries) before it goes
+// to the dead letters, and the backoff between them (doubling, capped):
+// JetStream's max_deliver and backoff ideas, with its usual magnitudes.
+inline constexpr std::uint32_t kMaxEventDeliveries = 5;
+inline constexpr std::chrono::milliseconds kEventInitialBackoff{1000};
+inline constexpr std::chrono::milliseconds kEventMaxBackoff{60'000};
+// How often a stopped subscriber's durable events are tried again (a start
+// also wakes them at once).
+inline constexpr std::chrono::milliseconds kEventIdlePoll{1000};
+// Threads delivering events. A handler runs on one of them for as long as it
+// runs (up to its call deadline), so more than the two-core minimum keeps a
+// slow handler from holding up every other subscriber.
+inline constexpr std::size_t kEventDeliveryThreads = 4;
+// Distinct topics counted for `orivon events`; later ones are not listed
+// (a guest publishing on endless topic names cannot grow the table).
+inline constexpr std::size_t kEventTopicsTracked = 4096;
+
 }  // namespace orivon::limits

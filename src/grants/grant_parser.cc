@@ -9,6 +9,7 @@
 #include <charconv>
 #include <string>
 
+#include "grants/topic_pattern.h"
 #include "orivon/grants.h"
 #include "wasi/host_syntax.h"
 #include "wasi/net_policy.h"
@@ -29,7 +30,8 @@ constexpr std::string_view kSyntax =
     "  net:unrestricted                  every address and port (use with care)\n"
     "  http:ORIGIN                       http:https://api.example.com\n"
     "  host:INTERFACE                    host:example:log/sink@1.0.0\n"
-    "  kv:BUCKET:ro|rw                   kv:visits:rw, kv:*:ro (every named bucket)\n";
+    "  kv:BUCKET:ro|rw                   kv:visits:rw, kv:*:ro (every named bucket)\n"
+    "  topic:PATTERN:publish|subscribe   topic:orders.*:publish, topic:audit.>:subscribe\n";
 
 Error malformed(std::string_view text, const std::string& why, std::string_view expected) {
   return Error(ErrorCode::InvalidArgument, "grant '" + std::string(text) + "': " + why +
@@ -249,6 +251,34 @@ Result<Grant> parse_kv(std::string_view text, std::string_view body) {
   return Grant(std::move(grant));
 }
 
+Result<Grant> parse_topic(std::string_view text, std::string_view body) {
+  constexpr std::string_view kExpected =
+      "topic:PATTERN:publish or topic:PATTERN:subscribe, PATTERN dot-separated tokens of letters, "
+      "digits, '_' and '-', '*' for one token, a final '>' for the rest (topic:orders.*:publish, "
+      "topic:audit.>:subscribe)";
+  auto colon = body.rfind(':');
+  if (colon == std::string_view::npos) {
+    return malformed(text, "no access (':publish' or ':subscribe' at the end)", kExpected);
+  }
+  const std::string_view access = body.substr(colon + 1);
+  TopicGrant grant;
+  if (access == "publish") {
+    grant.access = TopicAccess::Publish;
+  } else if (access == "subscribe") {
+    grant.access = TopicAccess::Subscribe;
+  } else {
+    return malformed(text, "the access must be 'publish' or 'subscribe', not '" +
+                               std::string(access) + "'",
+                     kExpected);
+  }
+  const std::string_view pattern = body.substr(0, colon);
+  if (auto checked = grants::check_topic_pattern(pattern); !checked) {
+    return malformed(text, checked.error().message(), kExpected);
+  }
+  grant.pattern = std::string(pattern);
+  return Grant(std::move(grant));
+}
+
 }  // namespace
 
 bool is_bucket_name(std::string_view name) {
@@ -262,8 +292,8 @@ std::string_view grant_syntax() { return kSyntax; }
 
 Result<Grant> parse_grant(std::string_view text) {
   constexpr std::string_view kExpected =
-      "one of fs:, env:, arg:, stdio:, clock, random, net:, http:, host:, kv: (see 'orivon "
-      "allow --help')";
+      "one of fs:, env:, arg:, stdio:, clock, random, net:, http:, host:, kv:, topic: (see "
+      "'orivon allow --help')";
   if (text.empty()) return malformed(text, "empty", kExpected);
   if (text.size() > kMaxGrantLength) {
     return Error(ErrorCode::InvalidArgument, "a grant is at most 1024 characters");
@@ -295,6 +325,7 @@ Result<Grant> parse_grant(std::string_view text) {
     return Grant(HostGrant{std::string(body)});
   }
   if (kind == "kv") return parse_kv(text, body);
+  if (kind == "topic") return parse_topic(text, body);
   return malformed(text, "unknown kind '" + std::string(kind) + "'", kExpected);
 }
 
@@ -340,6 +371,10 @@ std::string describe_grant(const Grant& grant) {
       return std::string(g.access == KvGrant::Access::ReadOnly ? "read-only" : "read-write") +
              (g.bucket == "*" ? " access to every key-value bucket"
                               : " access to key-value bucket '" + g.bucket + "'");
+    }
+    std::string operator()(const TopicGrant& g) const {
+      return (g.access == TopicAccess::Publish ? "publish on topics " : "receive events on topics ") +
+             g.pattern;
     }
   };
   return std::visit(Describe{}, grant);
