@@ -28,9 +28,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "orivon/export.h"
 #include "orivon/result.h"
 
 namespace orivon {
@@ -60,7 +62,7 @@ enum class EventDurability {
 };
 
 /// "ephemeral" or "durable".
-std::string_view event_durability_name(EventDurability durability);
+ORIVON_API std::string_view event_durability_name(EventDurability durability);
 
 /// A client's handler for its own subscriptions (Runtime::subscribe_events).
 /// Called on a delivery thread, one event at a time per subscription, never

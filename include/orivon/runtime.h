@@ -28,6 +28,7 @@
 
 #include "orivon/calls.h"
 #include "orivon/capacity.h"
+#include "orivon/events.h"
 #include "orivon/export.h"
 #include "orivon/grants.h"
 #include "orivon/ids.h"
@@ -264,6 +265,43 @@ class ORIVON_API Runtime {
   /// to another thread instead.
   std::uint64_t subscribe(StateListener listener);
   void unsubscribe(std::uint64_t subscription);
+
+  // ---- Events between modules (see events.h) -------------------------------
+  // Modules publish through wasi:messaging (producer.send) under their
+  // `topic:PATTERN:publish` grants and receive through their exported
+  // wasi:messaging/incoming-handler, on their own store, one event at a time.
+
+  /// Publishes as the client (no grant needed). InvalidArgument for a topic
+  /// with wildcards or empty tokens, or a payload over limits::kMaxEventBytes
+  /// (1 MiB); ResourceExhausted when a durable subscription it matches is
+  /// full. Returns once durable subscribers' copies are stored (events.db);
+  /// the sequence number of the event.
+  [[nodiscard]] Result<std::uint64_t> publish(const EventMessage& message);
+  /// The client's own subscription: `handler` gets every event whose topic
+  /// `pattern` matches, ephemeral (at-most-once, bounded queue), on a
+  /// delivery thread, one at a time. Returns its id for unsubscribe_events().
+  [[nodiscard]] Result<std::uint64_t> subscribe_events(std::string_view pattern,
+                                                       EventHandler handler);
+  [[nodiscard]] Result<void> unsubscribe_events(std::uint64_t subscription);
+  /// Subscribes an installed service module to `pattern`, persisted in
+  /// events.db. It must hold a `topic:PATTERN:subscribe` grant covering the
+  /// whole pattern (PermissionDenied otherwise); NotFound if not installed;
+  /// FailedPrecondition for a library or a group. Subscribing again changes
+  /// the durability.
+  [[nodiscard]] Result<void> subscribe_module(const ModuleId& id, std::string_view pattern,
+                                              EventDurability durability);
+  /// NotFound if it has no such subscription.
+  [[nodiscard]] Result<void> unsubscribe_module(const ModuleId& id, std::string_view pattern);
+  /// Subscriptions with their queues, topics seen, dead letters.
+  [[nodiscard]] Result<EventsReport> events();
+  /// The module's counters since this runtime started (zero when no bus runs).
+  [[nodiscard]] EventCounters event_counters(const ModuleId& id);
+  /// Durable events that failed every delivery, oldest first (at most `max`).
+  [[nodiscard]] Result<std::vector<DeadLetter>> dead_letters(std::size_t max);
+  /// Puts every dead letter back in its subscription's queue; returns how many.
+  [[nodiscard]] Result<std::size_t> requeue_dead_letters();
+  /// Deletes every dead letter; returns how many.
+  [[nodiscard]] Result<std::size_t> purge_dead_letters();
 
  private:
   friend class internal::RuntimeTesting;  // tests inject a clock (src/runtime/runtime_testing.h)

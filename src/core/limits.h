@@ -158,6 +158,10 @@ inline constexpr std::chrono::milliseconds kEventIdlePoll{1000};
 // runs (up to its call deadline), so more than the two-core minimum keeps a
 // slow handler from holding up every other subscriber.
 inline constexpr std::size_t kEventDeliveryThreads = 4;
+// wasi:messaging handles (clients and messages) one store may hold: a guest
+// that builds messages in a loop without dropping them is stopped by a trap
+// instead of growing the host's memory.
+inline constexpr std::size_t kMaxMessagingHandles = 1024;
 // Distinct topics counted for `orivon events`; later ones are not listed
 // (a guest publishing on endless topic names cannot grow the table).
 inline constexpr std::size_t kEventTopicsTracked = 4096;

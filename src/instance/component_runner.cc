@@ -153,6 +153,27 @@ class ComponentInstance final : public LiveInstance::Impl {
     return ok();
   }
 
+  Result<void> call_raw(std::string_view name, const LiveInstance::RawArguments& make_args,
+                        const LiveInstance::RawResults& take_results) override {
+    if (exit_code) return exited_error();
+    ORIVON_TRY(auto func, find_func(std::string(name)));
+    ORIVON_TRY(auto args, make_args(context_));
+    std::vector<wc::Val> results = result_slots(func.type(store_));
+    auto returned = func.call(context_, args, results);
+    if (!returned) {
+      auto classified = engine::classify_failure(returned.err());
+      if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
+        exit_code = exited->code;
+        return exited_error();
+      }
+      return std::get<Error>(std::move(classified));
+    }
+    auto taken = take_results(context_, results);
+    auto post = func.post_return(context_);
+    if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
+    return taken;
+  }
+
   Result<RunOutcome> run_command() override {
     if (exit_code) return RunOutcome{*exit_code};
     std::string run_name;

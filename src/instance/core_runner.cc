@@ -224,6 +224,12 @@ class CoreInstance final : public LiveInstance::Impl {
     return not_numbers_error();
   }
 
+  Result<void> call_raw(std::string_view name, const LiveInstance::RawArguments&,
+                        const LiveInstance::RawResults&) override {
+    return Error(ErrorCode::Unimplemented,
+                 "'" + std::string(name) + "': a core module has no component exports");
+  }
+
   Result<RunOutcome> run_command() override {
     if (exit_code) return RunOutcome{*exit_code};
     auto start = instance_->get(store_, "_start");

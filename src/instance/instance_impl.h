@@ -28,6 +28,9 @@ class LiveInstance::Impl {
   // LiveInstance::call.
   virtual Result<void> call(std::size_t function, std::span<const Value> args,
                             std::vector<Value>& results, LiveInstance::Match match) = 0;
+  // See LiveInstance::call_raw.
+  virtual Result<void> call_raw(std::string_view name, const LiveInstance::RawArguments& make_args,
+                                const LiveInstance::RawResults& take_results) = 0;
   virtual Result<RunOutcome> run_command() = 0;
   virtual bool has_function(std::string_view name) = 0;
   virtual std::uint64_t memory_bytes() = 0;

@@ -71,6 +71,11 @@ Result<void> LiveInstance::call(Function function, std::span<const Value> args,
   return impl_->call(function.index_, args, results, match);
 }
 
+Result<void> LiveInstance::call_raw(std::string_view name, const RawArguments& make_args,
+                                   const RawResults& take_results) {
+  return impl_->call_raw(name, make_args, take_results);
+}
+
 Result<RunOutcome> LiveInstance::run_command() { return impl_->run_command(); }
 
 bool LiveInstance::has_function(std::string_view name) { return impl_->has_function(name); }

@@ -104,6 +104,18 @@ class LiveInstance {
   Result<void> call(Function function, std::span<const Value> args, std::vector<Value>& results,
                     Match match = Match::Exact);
 
+  // For host interfaces whose exports take values a Value cannot hold
+  // (resources): calls the export `name` with the arguments `make_args`
+  // builds in the instance's store, and hands its results to `take_results`
+  // before post-return. Components only (a core module: Unimplemented).
+  // Errors as call(); an error of either function is returned as it is.
+  using RawArguments =
+      std::function<Result<std::vector<wasmtime::component::Val>>(wasmtime::Store::Context)>;
+  using RawResults = std::function<Result<void>(wasmtime::Store::Context,
+                                                std::span<const wasmtime::component::Val>)>;
+  Result<void> call_raw(std::string_view name, const RawArguments& make_args,
+                        const RawResults& take_results);
+
   // Runs `_start` or `wasi:cli/run`.
   Result<RunOutcome> run_command();
   // Whether the program exports a function called `name` (components:

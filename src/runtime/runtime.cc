@@ -12,6 +12,8 @@
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "engine/program_loader.h"
+#include "bus/local_event_bus.h"
+#include "bus/messaging_host.h"
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
 #include "grants/service_profile.h"
@@ -22,6 +24,8 @@
 #include "kv/kv_store.h"
 #include "runtime/registry_bucket_policy.h"
 #include "values/call_expression.h"
+#include "grants/topic_grants.h"
+#include "runtime/event_routing.h"
 #include "runtime/runtime_testing.h"
 #include "runtime/text_calls.h"
 
@@ -35,12 +39,23 @@ class RuntimeImpl {
  public:
   RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock,
               std::shared_ptr<kv::KvStore> kv,
-              std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy)
+              std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy,
+              std::shared_ptr<bus::MessagingHost> messaging)
       : kv_(std::move(kv)),
         bucket_policy_(std::move(bucket_policy)),
         engine_(std::move(engine)),
-        clock_(clock) {}
+        clock_(clock),
+        messaging_(std::move(messaging)) {}
   ~RuntimeImpl() {
+    // Deliveries run guests through the supervisor: they stop first, without
+    // the lock (a delivery in progress may be asking for it).
+    bus::EventBus* bus = nullptr;
+    {
+      MutexLock lock(mutex_);
+      bus = bus_.get();
+    }
+    if (bus != nullptr) bus->shut_down();
+    messaging_->attach(nullptr);
     // Stores (and so the key-value host's calls) end with the supervisor,
     // before the registry the policy reads.
     {
@@ -64,6 +79,17 @@ class RuntimeImpl {
     }
     return kv_.get();
   }
+  // The event bus, made on first use (with events.db when there is a state
+  // directory); a process that runs services makes it with its supervisor,
+  // so durable events waiting from an earlier host are delivered.
+  Result<bus::EventBus*> bus() {
+    MutexLock lock(mutex_);
+    return bus_locked();
+  }
+  bus::EventBus* bus_if_running() {
+    MutexLock lock(mutex_);
+    return bus_.get();
+  }
   // Services start on first use, so a short-lived client (a CLI acting on
   // the state directly) never spawns worker threads.
   Result<supervisor::Supervisor*> supervisor() {
@@ -83,6 +109,13 @@ class RuntimeImpl {
             return router;
           },
           clock_);
+      // A service that (re)starts takes its waiting durable events at once.
+      supervisor_->subscribe([this](const StateChange& change) {
+        if (change.to != ModuleState::Running) return;
+        if (bus::EventBus* bus = bus_if_running()) bus->wake(change.id);
+      });
+      ORIVON_TRY(auto* bus, bus_locked());
+      (void)bus;
     }
     return supervisor_.get();
   }
@@ -105,6 +138,21 @@ class RuntimeImpl {
   calls::HostFunctions& host_functions() { return host_functions_; }
 
  private:
+  Result<bus::EventBus*> bus_locked() ORIVON_REQUIRES(mutex_) {
+    if (!bus_) {
+      if (!routing_) {
+        routing_ = std::make_unique<runtime::EventRouting>(
+            registry_.get(), [this] { return supervisor_if_running(); }, *messaging_);
+      }
+      bus::LocalBusOptions options;
+      if (registry_) options.database = state_dir_ / "events.db";
+      ORIVON_TRY(bus_, bus::make_local_event_bus(options, *routing_));
+      routing_->attach(bus_.get());
+      messaging_->attach(routing_.get());
+    }
+    return bus_.get();
+  }
+
   // Shared with the key-value host, which the engine holds: both outlive
   // every store.
   std::shared_ptr<kv::KvStore> kv_;
@@ -119,6 +167,12 @@ class RuntimeImpl {
   calls::HostFunctions host_functions_;  // read by the router, so declared before it
   calls::CallRouter* router_ ORIVON_GUARDED_BY(mutex_) = nullptr;  // owned by supervisor_
   std::unique_ptr<supervisor::Supervisor> supervisor_ ORIVON_GUARDED_BY(mutex_);
+  // The guest side of events (shared with the engine, which defines it on
+  // every linker), what it and the bus reach, and the bus: declared after the
+  // supervisor, so the bus goes first (its deliveries run guests).
+  std::shared_ptr<bus::MessagingHost> messaging_;
+  std::unique_ptr<runtime::EventRouting> routing_ ORIVON_GUARDED_BY(mutex_);
+  std::unique_ptr<bus::EventBus> bus_ ORIVON_GUARDED_BY(mutex_);
 };
 
 // Adds what the supervisor knows (live state, counters) to what the
@@ -221,6 +275,37 @@ Result<std::shared_ptr<const engine::FunctionType>> group_function(internal::Run
   return engine::function_type(impl.engine().wasmtime_engine(), *program.shared_data(), function);
 }
 
+// The manifest's event triggers become subscriptions when the service
+// starts, each only if a subscribe grant covers its topic (a refused one is
+// noted in its log, and tried again at the next start).
+Result<void> apply_event_triggers(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                                  supervisor::Supervisor& supervisor, const ModuleId& id) {
+  if (id.kind() != ModuleKind::Service) return ok();
+  ORIVON_TRY(auto manifest, registry.manifest(id));
+  if (!manifest) return ok();
+  std::optional<std::vector<std::string>> allowed;
+  for (const auto& trigger : manifest->triggers) {
+    if (trigger.kind != Trigger::Kind::Event) continue;
+    if (!allowed) {
+      ORIVON_TRY(auto granted, registry.allowed_grants(id));
+      allowed = std::move(granted);
+    }
+    if (!grants::allows_subscription(*allowed, trigger.topic)) {
+      supervisor.note(id, "event trigger on '" + trigger.topic +
+                              "' not subscribed: no grant topic:PATTERN:subscribe covers it");
+      continue;
+    }
+    ORIVON_TRY(auto* bus, impl.bus());
+    auto subscribed = bus->subscribe(id, trigger.topic, EventDurability::Ephemeral,
+                                     bus::SubscriptionSource::Manifest);
+    if (!subscribed) {
+      supervisor.note(id, "event trigger on '" + trigger.topic + "': " +
+                              subscribed.error().to_string());
+    }
+  }
+  return ok();
+}
+
 }  // namespace
 
 Runtime::Runtime(std::unique_ptr<internal::RuntimeImpl> impl) : impl_(std::move(impl)) {}
@@ -240,11 +325,12 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
     kv = std::move(opened);
   }
   auto bucket_policy = std::make_shared<runtime::RegistryBucketPolicy>();
+  auto messaging = std::make_shared<bus::MessagingHost>();
   std::vector<std::shared_ptr<engine::HostInterface>> host_interfaces{
-      std::make_shared<host::KeyValueHost>(kv, bucket_policy)};
+      std::make_shared<host::KeyValueHost>(kv, bucket_policy), messaging};
   ORIVON_TRY(auto engine, engine::Engine::create(options, std::move(host_interfaces)));
   auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock, std::move(kv),
-                                                      std::move(bucket_policy));
+                                                      std::move(bucket_policy), messaging);
   if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
   return impl;
 }
@@ -321,7 +407,9 @@ Result<void> Runtime::remove_module(const ModuleId& id) {
   return guarded("removing a module", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
     if (auto* supervisor = impl_->supervisor_if_running()) supervisor->forget(id);
-    return registry->remove(id);
+    ORIVON_RETURN_IF_ERROR(registry->remove(id));
+    if (auto bus = impl_->bus()) return (*bus)->unsubscribe_all(id);
+    return ok();
   });
 }
 
@@ -505,6 +593,7 @@ Result<void> Runtime::start_service(const ModuleId& id) {
     ORIVON_TRY(auto* registry, impl_->registry());
     if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
     ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
+    ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id));
     return supervisor->start(id);
   });
 }
@@ -546,6 +635,7 @@ Result<std::size_t> Runtime::start_autostart_services() {
       if (!info.autostart) continue;
       ORIVON_TRY(auto* supervisor, impl_->supervisor());
       if (!apply_manifest_settings(*registry, *supervisor, info.id)) continue;
+      (void)apply_event_triggers(*impl_, *registry, *supervisor, info.id);  // noted in its log
       if (supervisor->start(info.id)) ++running;
     }
     return running;
@@ -686,6 +776,94 @@ std::uint64_t Runtime::subscribe(StateListener listener) {
 
 void Runtime::unsubscribe(std::uint64_t subscription) {
   if (auto* supervisor = impl_->supervisor_if_running()) supervisor->unsubscribe(subscription);
+}
+
+// ---- Events -------------------------------------------------------------------
+
+Result<std::uint64_t> Runtime::publish(const EventMessage& message) {
+  return guarded("publishing an event", [&]() -> Result<std::uint64_t> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->publish("client", message, 0);
+  });
+}
+
+Result<std::uint64_t> Runtime::subscribe_events(std::string_view pattern, EventHandler handler) {
+  return guarded("subscribing to events", [&]() -> Result<std::uint64_t> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    ORIVON_TRY(auto id, bus->subscribe_client(pattern, std::move(handler)));
+    return id.value;
+  });
+}
+
+Result<void> Runtime::unsubscribe_events(std::uint64_t subscription) {
+  return guarded("unsubscribing", [&]() -> Result<void> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->unsubscribe_client(bus::SubscriptionId{subscription});
+  });
+}
+
+Result<void> Runtime::subscribe_module(const ModuleId& id, std::string_view pattern,
+                                       EventDurability durability) {
+  return guarded("subscribing a module", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto allowed, registry->allowed_grants(id));  // NotFound if not installed
+    if (id.kind() != ModuleKind::Service) {
+      return Error(ErrorCode::FailedPrecondition,
+                   "'" + id.str() + "' is a " + std::string(module_kind_name(id.kind())) +
+                       ": only service modules receive events");
+    }
+    if (!grants::allows_subscription(allowed, pattern)) {
+      return Error(ErrorCode::PermissionDenied,
+                   "'" + id.str() + "' may not subscribe to '" + std::string(pattern) +
+                       "': no grant topic:PATTERN:subscribe covers it (orivon allow " + id.str() +
+                       " topic:" + std::string(pattern) + ":subscribe)");
+    }
+    ORIVON_TRY(auto* bus, impl_->bus());
+    ORIVON_TRY(auto subscription,
+               bus->subscribe(id, pattern, durability, bus::SubscriptionSource::Client));
+    (void)subscription;
+    return ok();
+  });
+}
+
+Result<void> Runtime::unsubscribe_module(const ModuleId& id, std::string_view pattern) {
+  return guarded("unsubscribing a module", [&]() -> Result<void> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->unsubscribe(id, pattern);
+  });
+}
+
+Result<EventsReport> Runtime::events() {
+  return guarded("reporting events", [&]() -> Result<EventsReport> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->report();
+  });
+}
+
+EventCounters Runtime::event_counters(const ModuleId& id) {
+  bus::EventBus* bus = impl_->bus_if_running();
+  return bus == nullptr ? EventCounters{} : bus->counters(id.str());
+}
+
+Result<std::vector<DeadLetter>> Runtime::dead_letters(std::size_t max) {
+  return guarded("listing dead letters", [&]() -> Result<std::vector<DeadLetter>> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->dead_letters(max);
+  });
+}
+
+Result<std::size_t> Runtime::requeue_dead_letters() {
+  return guarded("requeueing dead letters", [&]() -> Result<std::size_t> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->requeue_dead_letters();
+  });
+}
+
+Result<std::size_t> Runtime::purge_dead_letters() {
+  return guarded("purging dead letters", [&]() -> Result<std::size_t> {
+    ORIVON_TRY(auto* bus, impl_->bus());
+    return bus->purge_dead_letters();
+  });
 }
 
 }  // namespace orivon

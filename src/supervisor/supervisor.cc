@@ -607,6 +607,22 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
   return outcome;
 }
 
+Result<void> Supervisor::with_instance(
+    const ModuleId& id, const std::function<Result<void>(instance::LiveInstance&)>& body) {
+  auto svc = find(id);
+  if (!svc) {
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
+                 "'" + id.str() + "' is not running");
+  }
+  std::chrono::milliseconds deadline;
+  {
+    MutexLock lock(svc->mutex);
+    deadline = svc->settings.call_deadline;
+  }
+  ORIVON_RETURN_IF_ERROR(acquire(svc, std::chrono::steady_clock::now() + 2 * deadline));
+  return run_call(svc, deadline, [&](instance::LiveInstance& live) { return body(live); });
+}
+
 bool Supervisor::is_running(const ModuleId& id) {
   auto svc = find(id);
   if (!svc) return false;

@@ -98,6 +98,13 @@ class Supervisor {
   Result<instance::Returned> call(const std::shared_ptr<Service>& service,
                                   std::string_view function, std::span<const Value> args,
                                   const CallOptions& options);
+  // Runs `body` on the running service's live instance, on the calling
+  // thread, like a client's call: it waits for the store, runs under the
+  // service's call deadline, and a trap or a deadline crashes the service
+  // (its restart policy applies). What the event bus delivers through. Not
+  // running: FailedPrecondition tagged NotRunning.
+  Result<void> with_instance(const ModuleId& id,
+                             const std::function<Result<void>(instance::LiveInstance&)>& body);
   // The service's handle, created if the supervisor has not seen it yet.
   std::shared_ptr<Service> handle(const ModuleId& id) { return service(id); }
   // Whether the service runs now (a group's health check).
