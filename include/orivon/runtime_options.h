@@ -4,6 +4,8 @@
 /// RuntimeOptions: what a client chooses once, when it creates a Runtime
 /// (see runtime.h): fuel metering, the state directory, the capacity limits.
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 
 #include "orivon/capacity.h"
@@ -28,6 +30,11 @@ struct RuntimeOptions {
   KvSync kv_sync = KvSync::Normal;
   /// Limits of private buckets and of named buckets created without their own.
   BucketLimits kv_limits;
+  /// Durable events (see events.h): deliveries an event gets before it goes
+  /// to the dead letters, and the wait before its first retry (doubled for
+  /// each next one, at most a minute).
+  std::uint32_t event_max_deliveries = 5;
+  std::chrono::milliseconds event_retry_backoff{1000};
 };
 
 }  // namespace orivon

@@ -6,6 +6,7 @@
 
 #include "bus/messaging_host.h"
 
+#include <algorithm>
 #include <exception>
 #include <map>
 #include <string>
@@ -34,6 +35,11 @@ struct MessagingState {
   std::optional<std::uint32_t> handling_hops;
 
   std::size_t handles() const { return messages.size() + clients.size(); }
+  std::size_t payload_bytes() const {
+    std::size_t bytes = 0;
+    for (const auto& [rep, message] : messages) bytes += message.data.size();
+    return bytes;
+  }
 };
 
 wasmtime::Error trap(std::string message) { return wasmtime::Error(std::move(message)); }
@@ -68,13 +74,18 @@ wc::Val bytes_val(const std::vector<std::uint8_t>& bytes) {
   return wc::Val(wc::List(std::move(items)));
 }
 
-Result<std::vector<std::uint8_t>> bytes_of(const wc::Val& value) {
+// A payload for a message of `state`. Larger than an event may be is fine
+// here (send says why it refuses it); more than the store's messages may
+// hold in all is not.
+Result<std::vector<std::uint8_t>> bytes_of(const wc::Val& value, const MessagingState& state) {
   if (!value.is_list()) return Error(ErrorCode::InvalidArgument, "expected list<u8>");
   const wc::List& list = value.get_list();
-  if (list.size() > limits::kMaxEventBytes) {
-    return Error(ErrorCode::InvalidArgument,
-                 "the payload is " + std::to_string(list.size()) + " bytes, over the limit of " +
-                     std::to_string(limits::kMaxEventBytes));
+  if (list.size() > limits::kMaxMessagingStoreBytes - std::min(state.payload_bytes(), limits::kMaxMessagingStoreBytes)) {
+    return Error(ErrorCode::ResourceExhausted,
+                 "messages of one module may hold " +
+                     std::to_string(limits::kMaxMessagingStoreBytes) +
+                     " bytes in all (an event carries at most " +
+                     std::to_string(limits::kMaxEventBytes) + ")");
   }
   std::vector<std::uint8_t> out;
   out.reserve(list.size());
@@ -225,7 +236,7 @@ Result<void> MessagingHost::define(wc::Linker& linker) {
       check(types.add_func("[constructor]message", host_function("message", owner,
           [](Store::Context cx, MessagingState& state, Span<wc::Val> args, Span<wc::Val> results) -> Result<void> {
             EventMessage message;
-            ORIVON_TRY(message.data, bytes_of(args[0]));
+            ORIVON_TRY(message.data, bytes_of(args[0], state));
             ORIVON_TRY(auto rep, new_rep(state));
             state.messages[rep] = std::move(message);
             auto any = wc::ResourceHost(true, rep, kMessageType).to_any(cx);
@@ -267,7 +278,8 @@ Result<void> MessagingHost::define(wc::Linker& linker) {
       check(types.add_func("[method]message.set-data", host_function("message.set-data", owner,
           [](Store::Context cx, MessagingState& state, Span<wc::Val> args, Span<wc::Val>) -> Result<void> {
             ORIVON_TRY(auto* message, message_at(cx, state, args[0]));
-            ORIVON_TRY(message->data, bytes_of(args[1]));
+            message->data.clear();
+            ORIVON_TRY(message->data, bytes_of(args[1], state));
             return ok();
           })), "message.set-data");
       check(types.add_func("[method]message.metadata", host_function("message.metadata", owner,

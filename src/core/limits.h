@@ -162,6 +162,10 @@ inline constexpr std::size_t kEventDeliveryThreads = 4;
 // that builds messages in a loop without dropping them is stopped by a trap
 // instead of growing the host's memory.
 inline constexpr std::size_t kMaxMessagingHandles = 1024;
+// Bytes of payload all of one store's unsent messages may hold: room for a
+// few oversized messages (so a send can say why it refuses one), bounded so
+// a guest cannot park its whole memory in the host.
+inline constexpr std::size_t kMaxMessagingStoreBytes = std::size_t{8} << 20;
 // Distinct topics counted for `orivon events`; later ones are not listed
 // (a guest publishing on endless topic names cannot grow the table).
 inline constexpr std::size_t kEventTopicsTracked = 4096;

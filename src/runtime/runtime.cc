@@ -86,6 +86,7 @@ class RuntimeImpl {
     MutexLock lock(mutex_);
     return bus_locked();
   }
+  void set_bus_options(const bus::LocalBusOptions& options) { bus_options_ = options; }
   bus::EventBus* bus_if_running() {
     MutexLock lock(mutex_);
     return bus_.get();
@@ -144,7 +145,7 @@ class RuntimeImpl {
         routing_ = std::make_unique<runtime::EventRouting>(
             registry_.get(), [this] { return supervisor_if_running(); }, *messaging_);
       }
-      bus::LocalBusOptions options;
+      bus::LocalBusOptions options = bus_options_;
       if (registry_) options.database = state_dir_ / "events.db";
       ORIVON_TRY(bus_, bus::make_local_event_bus(options, *routing_));
       routing_->attach(bus_.get());
@@ -171,6 +172,7 @@ class RuntimeImpl {
   // every linker), what it and the bus reach, and the bus: declared after the
   // supervisor, so the bus goes first (its deliveries run guests).
   std::shared_ptr<bus::MessagingHost> messaging_;
+  bus::LocalBusOptions bus_options_;  // set before the bus exists
   std::unique_ptr<runtime::EventRouting> routing_ ORIVON_GUARDED_BY(mutex_);
   std::unique_ptr<bus::EventBus> bus_ ORIVON_GUARDED_BY(mutex_);
 };
@@ -331,6 +333,11 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
   ORIVON_TRY(auto engine, engine::Engine::create(options, std::move(host_interfaces)));
   auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock, std::move(kv),
                                                       std::move(bucket_policy), messaging);
+  bus::LocalBusOptions bus_options;
+  bus_options.max_deliveries = std::max<std::uint32_t>(1, options.event_max_deliveries);
+  bus_options.initial_backoff =
+      std::clamp(options.event_retry_backoff, std::chrono::milliseconds(1), limits::kEventMaxBackoff);
+  impl->set_bus_options(bus_options);
   if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
   return impl;
 }
