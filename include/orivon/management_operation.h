@@ -49,10 +49,16 @@ enum class ManagementOperation {
   Allow,    ///< Runtime::decide_grant with GrantDecision::Allow
   Deny,     ///< Runtime::decide_grant with GrantDecision::Deny
   Kv,       ///< Runtime::kv_* (buckets and their keys)
+  Publish,      ///< Runtime::publish
+  Subscribe,    ///< Runtime::subscribe_module
+  Unsubscribe,  ///< Runtime::unsubscribe_module
+  Events,       ///< Runtime::events
+  DeadLetters,  ///< Runtime::dead_letters, requeue_dead_letters, purge_dead_letters
 };
 
 /// The operation's name as the CLI and the control socket spell it: "list",
-/// "add", ..., "deny".
+/// "add", ..., "deny", "publish", "subscribe", "unsubscribe", "events",
+/// "dead-letters".
 ORIVON_API std::string_view management_operation_name(ManagementOperation operation);
 
 /// The operation called `name` (as management_operation_name spells it);

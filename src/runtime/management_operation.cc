@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 16> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 21> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -16,6 +16,9 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 16> kName
     {ManagementOperation::Grant, "grant"},     {ManagementOperation::Revoke, "revoke"},
     {ManagementOperation::Grants, "grants"},   {ManagementOperation::Allow, "allow"},
     {ManagementOperation::Deny, "deny"},       {ManagementOperation::Kv, "kv"},
+    {ManagementOperation::Publish, "publish"}, {ManagementOperation::Subscribe, "subscribe"},
+    {ManagementOperation::Unsubscribe, "unsubscribe"}, {ManagementOperation::Events, "events"},
+    {ManagementOperation::DeadLetters, "dead-letters"},
 }};
 
 }  // namespace
@@ -41,6 +44,9 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
       return HostRequirement::Deferred;
     case ManagementOperation::Restart:
     case ManagementOperation::Logs:
+    // Only a running host delivers: an event published elsewhere would reach
+    // no ephemeral subscriber.
+    case ManagementOperation::Publish:
       return HostRequirement::Required;
     case ManagementOperation::Call:
       // A library has no state: each call gets a fresh instance, anywhere.
@@ -60,6 +66,12 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     // Key-value data lives in its own database: with or without a host, the
     // same buckets.
     case ManagementOperation::Kv:
+    // Subscriptions and dead letters live in events.db; a host started later
+    // reads them.
+    case ManagementOperation::Subscribe:
+    case ManagementOperation::Unsubscribe:
+    case ManagementOperation::Events:
+    case ManagementOperation::DeadLetters:
       return HostRequirement::None;
   }
   return HostRequirement::None;

@@ -25,6 +25,7 @@
 #include "runtime/registry_bucket_policy.h"
 #include "values/call_expression.h"
 #include "grants/topic_grants.h"
+#include "grants/topic_pattern.h"
 #include "runtime/event_routing.h"
 #include "runtime/runtime_testing.h"
 #include "runtime/text_calls.h"
@@ -812,6 +813,7 @@ Result<void> Runtime::unsubscribe_events(std::uint64_t subscription) {
 Result<void> Runtime::subscribe_module(const ModuleId& id, std::string_view pattern,
                                        EventDurability durability) {
   return guarded("subscribing a module", [&]() -> Result<void> {
+    ORIVON_RETURN_IF_ERROR(grants::check_topic_pattern(pattern));
     ORIVON_TRY(auto* registry, impl_->registry());
     ORIVON_TRY(auto allowed, registry->allowed_grants(id));  // NotFound if not installed
     if (id.kind() != ModuleKind::Service) {

@@ -15,7 +15,10 @@ constexpr ManagementOperation kEvery[] = {
     ManagementOperation::Update,  ManagementOperation::Inspect, ManagementOperation::Start,
     ManagementOperation::Stop,    ManagementOperation::Restart, ManagementOperation::Call,
     ManagementOperation::Logs,    ManagementOperation::Grant,   ManagementOperation::Revoke,
-    ManagementOperation::Grants,  ManagementOperation::Allow,   ManagementOperation::Deny};
+    ManagementOperation::Grants,  ManagementOperation::Allow,   ManagementOperation::Deny,
+    ManagementOperation::Publish, ManagementOperation::Subscribe,
+    ManagementOperation::Unsubscribe, ManagementOperation::Events,
+    ManagementOperation::DeadLetters};
 
 constexpr ModuleKind kKinds[] = {ModuleKind::Service, ModuleKind::Library, ModuleKind::Group};
 
@@ -47,6 +50,18 @@ TEST(HostRequirement, RegistryOperationsNeedNoHost) {
           << management_operation_name(operation);
     }
   }
+}
+
+TEST(HostRequirement, OnlyPublishingAnEventNeedsAHost) {
+  for (auto kind : kKinds) {
+    EXPECT_EQ(host_requirement(ManagementOperation::Publish, kind), HostRequirement::Required);
+    for (auto operation : {ManagementOperation::Subscribe, ManagementOperation::Unsubscribe,
+                           ManagementOperation::Events, ManagementOperation::DeadLetters}) {
+      EXPECT_EQ(host_requirement(operation, kind), HostRequirement::None)
+          << management_operation_name(operation);
+    }
+  }
+  EXPECT_EQ(management_operation_name(ManagementOperation::DeadLetters), "dead-letters");
 }
 
 TEST(HostRequirement, StartAndStopAreRecordedForTheNextHost) {

@@ -103,6 +103,13 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
         << " traps, " << module.value("restarts", 0) << " restarts, "
         << human_size(module.value("memory_bytes", std::uint64_t{0})) << " memory\n";
   }
+  if (const auto& events = module.find("events");
+      events != module.end() && events->is_object() && events->value("published", 0) +
+          events->value("delivered", 0) + events->value("failed", 0) + events->value("dropped", 0) > 0) {
+    out << "  events:      " << events->value("published", 0) << " published, "
+        << events->value("delivered", 0) << " delivered, " << events->value("failed", 0)
+        << " failed, " << events->value("dropped", 0) << " dropped\n";
+  }
   out << "  size:        " << human_size(size_of(module)) << "\n";
   out << "  sha256:      " << text_of(module, "content_hash") << "\n";
   out << "  manifest:    " << (module.value("has_manifest", false) ? "yes" : "none") << "\n";

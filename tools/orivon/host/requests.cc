@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "host/module_json.h"
 #include "orivon/calls.h"
+#include "orivon/events.h"
 #include "orivon/grants.h"
 #include "orivon/management_operation.h"
 
@@ -355,6 +357,152 @@ Result<json> kv(Runtime& runtime, const json& request) {
   return bad_request("unknown kv action '" + action + "'");
 }
 
+json counters_json(const EventCounters& counters) {
+  return {{"published", counters.published},
+          {"delivered", counters.delivered},
+          {"failed", counters.failed},
+          {"dropped", counters.dropped}};
+}
+
+// Bytes as text for people and JSON: the text itself when it is printable
+// ASCII (and short), else a note of its size.
+json payload_json(const std::vector<std::uint8_t>& data) {
+  const bool printable = std::all_of(data.begin(), data.end(), [](std::uint8_t c) {
+    return c >= 0x20 && c < 0x7f;
+  });
+  if (printable && data.size() <= 4096) return std::string(data.begin(), data.end());
+  return "(" + std::to_string(data.size()) + " bytes)";
+}
+
+// The payload of a publish: inline text, or a file the host reads (the same
+// user's file, as `add` reads one), refused past the event size limit before
+// it is read whole.
+Result<std::vector<std::uint8_t>> publish_payload(const json& request) {
+  const bool has_file = request.contains("file") && !request["file"].is_null();
+  if (!has_file) {
+    if (!request.contains("data") || request["data"].is_null()) return std::vector<std::uint8_t>{};
+    ORIVON_TRY(auto text, string_field(request, "data"));
+    return std::vector<std::uint8_t>(text.begin(), text.end());
+  }
+  ORIVON_TRY(auto path, string_field(request, "file"));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Error(ErrorCode::NotFound, "cannot read '" + path + "'");
+  std::vector<std::uint8_t> data;
+  constexpr std::size_t kMost = (std::size_t{1} << 20) + 1;  // one past the event limit: refused
+  data.resize(kMost);
+  file.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(kMost));
+  data.resize(static_cast<std::size_t>(file.gcount()));
+  if (file.bad()) return Error(ErrorCode::Internal, "reading '" + path + "' failed");
+  return data;
+}
+
+Result<json> publish(Runtime& runtime, const json& request) {
+  EventMessage message;
+  ORIVON_TRY(message.topic, string_field(request, "topic"));
+  ORIVON_TRY(message.data, publish_payload(request));
+  if (request.contains("content_type") && !request["content_type"].is_null()) {
+    ORIVON_TRY(message.content_type, string_field(request, "content_type"));
+  }
+  if (auto it = request.find("metadata"); it != request.end() && !it->is_null()) {
+    if (!it->is_array()) return bad_request("'metadata' must be an array of [key, value] pairs");
+    for (const auto& pair : *it) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+        return bad_request("'metadata' must be an array of [key, value] pairs");
+      }
+      message.metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    }
+  }
+  ORIVON_TRY(auto sequence, runtime.publish(message));
+  return json{{"topic", message.topic}, {"sequence", sequence}, {"bytes", message.data.size()}};
+}
+
+enum class SubscriptionChange { Subscribe, Unsubscribe };
+
+Result<json> subscription_change(Runtime& runtime, const json& request,
+                                 SubscriptionChange change) {
+  const bool subscribe = change == SubscriptionChange::Subscribe;
+  ORIVON_TRY(auto id, id_field(request));
+  ORIVON_TRY(auto pattern, string_field(request, "pattern"));
+  bool durable = false;
+  if (auto it = request.find("durable"); it != request.end() && !it->is_null()) {
+    if (!it->is_boolean()) return bad_request("'durable' must be true or false");
+    durable = it->get<bool>();
+  }
+  if (subscribe) {
+    ORIVON_RETURN_IF_ERROR(runtime.subscribe_module(
+        id, pattern, durable ? EventDurability::Durable : EventDurability::Ephemeral));
+  } else {
+    ORIVON_RETURN_IF_ERROR(runtime.unsubscribe_module(id, pattern));
+  }
+  json out = {{"id", id.str()}, {"pattern", pattern}};
+  if (subscribe) out["durability"] = durable ? "durable" : "ephemeral";
+  return out;
+}
+
+Result<json> events_report(Runtime& runtime) {
+  ORIVON_TRY(auto report, runtime.events());
+  json subscriptions = json::array();
+  for (const auto& s : report.subscriptions) {
+    subscriptions.push_back({{"id", s.id},
+                             {"subscriber", s.subscriber},
+                             {"pattern", s.pattern},
+                             {"durability", std::string(event_durability_name(s.durability))},
+                             {"source", s.source},
+                             {"pending", s.pending},
+                             {"delivered", s.delivered},
+                             {"redelivered", s.redelivered},
+                             {"dropped", s.dropped},
+                             {"dead", s.dead}});
+  }
+  json topics = json::array();
+  for (const auto& t : report.topics) topics.push_back({{"topic", t.topic}, {"published", t.published}});
+  return json{{"subscriptions", std::move(subscriptions)},
+              {"topics", std::move(topics)},
+              {"dead_letters", report.dead_letters}};
+}
+
+Result<json> dead_letters(Runtime& runtime, const json& request) {
+  std::string action = "list";
+  if (request.contains("action") && !request["action"].is_null()) {
+    ORIVON_TRY(action, string_field(request, "action"));
+  }
+  if (action == "requeue") {
+    ORIVON_TRY(auto count, runtime.requeue_dead_letters());
+    return json{{"requeued", count}};
+  }
+  if (action == "purge") {
+    ORIVON_TRY(auto count, runtime.purge_dead_letters());
+    return json{{"purged", count}};
+  }
+  if (action != "list") return bad_request("'action' must be list, requeue or purge");
+  std::size_t max = 100;
+  if (auto it = request.find("max"); it != request.end() && it->is_number_unsigned()) {
+    max = std::min<std::size_t>(it->get<std::uint64_t>(), 10'000);
+  }
+  ORIVON_TRY(auto letters, runtime.dead_letters(max));
+  json out = json::array();
+  for (const auto& dead : letters) {
+    json metadata = json::array();
+    for (const auto& [key, value] : dead.event.message.metadata) metadata.push_back({key, value});
+    out.push_back({{"id", dead.id},
+                   {"subscription", dead.subscription},
+                   {"subscriber", dead.subscriber},
+                   {"topic", dead.event.message.topic},
+                   {"publisher", dead.event.publisher},
+                   {"sequence", dead.event.sequence},
+                   {"data", payload_json(dead.event.message.data)},
+                   {"bytes", dead.event.message.data.size()},
+                   {"content_type", dead.event.message.content_type
+                                        ? json(*dead.event.message.content_type)
+                                        : json(nullptr)},
+                   {"metadata", std::move(metadata)},
+                   {"attempts", dead.attempts},
+                   {"reason", dead.reason},
+                   {"dead_at", dead.dead_at}});
+  }
+  return out;
+}
+
 // The operations on one module: whether they need a host is the library's
 // rule (host_requirement), so a host and a CLI acting alone agree.
 Result<json> dispatch_on_module(Runtime& runtime, const json& request,
@@ -382,6 +530,7 @@ Result<json> dispatch_on_module(Runtime& runtime, const json& request,
     case ManagementOperation::Inspect: {
       ORIVON_TRY(auto details, runtime.inspect_module(id));
       json out = to_json(details);
+      out["events"] = counters_json(runtime.event_counters(id));
       ORIVON_RETURN_IF_ERROR(add_call_grants(runtime, id, out));
       return out;
     }
@@ -417,7 +566,11 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
     case ManagementOperation::List: {
       ORIVON_TRY(auto modules, runtime.list_modules());
       json list = json::array();
-      for (const auto& info : modules) list.push_back(to_json(info));
+      for (const auto& info : modules) {
+        json item = to_json(info);
+        item["events"] = counters_json(runtime.event_counters(info.id));
+        list.push_back(std::move(item));
+      }
       return list;
     }
     case ManagementOperation::Add: {
@@ -438,6 +591,21 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
       return decide(runtime, request, GrantDecision::Deny, responder);
     case ManagementOperation::Kv:
       return kv(runtime, request);
+    case ManagementOperation::Publish:
+      if (responder != Responder::Host) {
+        return Error(ErrorCode::FailedPrecondition,
+                     "'publish' needs a running host (it delivers the event): start one with "
+                     "'orivon up'");
+      }
+      return publish(runtime, request);
+    case ManagementOperation::Subscribe:
+      return subscription_change(runtime, request, SubscriptionChange::Subscribe);
+    case ManagementOperation::Unsubscribe:
+      return subscription_change(runtime, request, SubscriptionChange::Unsubscribe);
+    case ManagementOperation::Events:
+      return events_report(runtime);
+    case ManagementOperation::DeadLetters:
+      return dead_letters(runtime, request);
     default:
       return dispatch_on_module(runtime, request, *operation, responder);
   }

@@ -25,6 +25,12 @@
 //    "after": "key"?, "limit": N?}
 //   {"op": "kv", "action": "get" | "delete", "bucket": ..., "key": "k"}
 //   {"op": "kv", "action": "set", "bucket": ..., "key": "k", "value_base64": "..."}
+//   {"op": "publish", "topic": "a.b", "data": "text"? | "file": "/abs/path"?,
+//    "content_type": "text/plain"?, "metadata": [["key", "value"], ...]?}
+//   {"op": "subscribe", "id": "a.b.c", "pattern": "a.*", "durable": true?}
+//   {"op": "unsubscribe", "id": "a.b.c", "pattern": "a.*"}
+//   {"op": "events"}
+//   {"op": "dead-letters", "action": "list" | "requeue" | "purge", "max": 100?}
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
