@@ -33,7 +33,7 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
 cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon_kv_bench \
-  orivon orivon_guests >&2
+  orivon_events_bench orivon orivon_guests >&2
 mkdir -p "$results"
 rm -f "$results"/*.json
 
@@ -57,6 +57,9 @@ step "Calls between modules: permission-checked vs the raw pair"
 
 step "Key-value: guest operations through wasi:keyvalue vs raw SQLite (same schema, same run)"
 "$build/bin/orivon_kv_bench" | tee "$results/kv.txt"
+
+step "Events: publish -> handler beside a typed call; durable beside SQLite alone"
+"$build/bin/orivon_events_bench" "${ORIVON_EVENTS_BENCH_EVENTS:-2000}" | tee "$results/events.txt"
 
 if command -v node >/dev/null 2>&1; then
   step "Peer: Node's built-in WebAssembly ($(node --version))"

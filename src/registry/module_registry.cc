@@ -232,8 +232,10 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
   }
   ORIVON_RETURN_IF_ERROR(
       store_->set_decision(id.str(), std::string(grant), decision, now_seconds()));
-  // Grants checked on every call or operation (not at start) apply at once.
-  if (std::holds_alternative<HostGrant>(parsed) || std::holds_alternative<KvGrant>(parsed)) {
+  // Grants checked on every call, operation, publish or delivery (not at
+  // start) apply at once: what is cached for the old version is dropped.
+  if (std::holds_alternative<HostGrant>(parsed) || std::holds_alternative<KvGrant>(parsed) ||
+      std::holds_alternative<TopicGrant>(parsed)) {
     links_version_.fetch_add(1, std::memory_order_acq_rel);
   }
   return ok();

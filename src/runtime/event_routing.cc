@@ -8,17 +8,36 @@
 
 namespace orivon::runtime {
 
+Result<EventRouting::Grants> EventRouting::allowed(const ModuleId& module) {
+  // Read the version first: a change racing with the query leaves an entry
+  // tagged with the older version, which the next lookup refreshes.
+  const std::uint64_t version = registry_->links_version();
+  {
+    MutexLock lock(cache_mutex_);
+    auto it = cache_.find(module);
+    if (it != cache_.end() && it->second.version == version) return it->second.allowed;
+  }
+  ORIVON_TRY(auto fresh, registry_->allowed_grants(module));
+  auto shared = std::make_shared<const std::vector<std::string>>(std::move(fresh));
+  MutexLock lock(cache_mutex_);
+  // Bounded by the installed modules; entries of removed ones are dropped
+  // when the whole cache goes stale at once.
+  if (cache_.size() > 100'000) cache_.clear();
+  cache_[module] = CachedGrants{version, shared};
+  return shared;
+}
+
 bus::DeliveryOutcome EventRouting::deliver(const ModuleId& subscriber,
                                            const ReceivedEvent& event) {
   using Kind = bus::DeliveryOutcome::Kind;
   try {
     if (registry_ == nullptr) return {Kind::Refused, "no registry"};
-    auto allowed = registry_->allowed_grants(subscriber);
-    if (!allowed) {
+    auto granted = allowed(subscriber);
+    if (!granted) {
       // Removed meanwhile (NotFound) or the database failed: nothing to deliver to.
-      return {Kind::Refused, allowed.error().message()};
+      return {Kind::Refused, granted.error().message()};
     }
-    if (!grants::allows_topic(*allowed, TopicAccess::Subscribe, event.message.topic)) {
+    if (!grants::allows_topic(**granted, TopicAccess::Subscribe, event.message.topic)) {
       supervisor::Supervisor* supervisor = supervisor_();
       if (supervisor != nullptr) {
         supervisor->note(subscriber, "event on '" + event.message.topic +
@@ -53,8 +72,8 @@ Result<void> EventRouting::publish_as(const ModuleId& module, EventMessage messa
     return Error(ErrorCode::Unavailable, "the event bus is not running");
   }
   ORIVON_RETURN_IF_ERROR(bus::check_message(message));
-  ORIVON_TRY(auto allowed, registry_->allowed_grants(module));
-  if (!grants::allows_topic(allowed, TopicAccess::Publish, message.topic)) {
+  ORIVON_TRY(auto granted, allowed(module));
+  if (!grants::allows_topic(*granted, TopicAccess::Publish, message.topic)) {
     std::string text = "'" + module.str() + "' may not publish on '" + message.topic +
                        "': no grant topic:PATTERN:publish covers it";
     if (supervisor::Supervisor* supervisor = supervisor_()) supervisor->note(module, text);

@@ -13,9 +13,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "bus/event_bus.h"
 #include "bus/messaging_host.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
 
@@ -36,10 +42,22 @@ class EventRouting final : public bus::EventSink, public bus::EventGateway {
                           std::uint32_t hops) override;
 
  private:
+  using Grants = std::shared_ptr<const std::vector<std::string>>;
+  // The module's allowed grants, read from the registry once per version of
+  // its grants (ModuleRegistry::links_version changes with every topic
+  // grant decision and every install or removal), not once per event.
+  Result<Grants> allowed(const ModuleId& module);
+
   registry::ModuleRegistry* registry_;  // null without a state directory
   std::function<supervisor::Supervisor*()> supervisor_;
   bus::MessagingHost& messaging_;
   std::atomic<bus::EventBus*> bus_{nullptr};
+  struct CachedGrants {
+    std::uint64_t version = 0;
+    Grants allowed;
+  };
+  Mutex cache_mutex_;
+  std::unordered_map<ModuleId, CachedGrants> cache_ ORIVON_GUARDED_BY(cache_mutex_);
 };
 
 }  // namespace orivon::runtime
