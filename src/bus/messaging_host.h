@@ -1,6 +1,6 @@
 #pragma once
 
-// wasi:messaging@0.2.0-draft for components (WIT: wit/deps/messaging), as a
+// wasi:messaging@0.2.0-draft for components (WIT: wit/messaging), as a
 // host interface (engine/host_interface.h): the guest's side of the event
 // bus. This file is marshalling only: component values in and out, handle
 // tables per store. What a publish means (grants, the bus) is the
