@@ -481,6 +481,7 @@ class LocalEventBus final : public EventBus {
     while (true) {
       std::shared_ptr<Lane> lane;
       Entry entry;
+      EventDurability durability = EventDurability::Ephemeral;
       {
         MutexLock lock(mutex_);
         while (!stopping_) {
@@ -505,9 +506,10 @@ class LocalEventBus final : public EventBus {
         if (lane->removed || lane->queue.empty() || lane->in_flight) continue;
         lane->in_flight = true;
         entry = lane->queue.front();
+        durability = lane->durability;  // subscribe() may change it meanwhile
       }
       const DeliveryOutcome outcome = deliver(*lane, entry);
-      settle(lane, entry, outcome);
+      settle(lane, entry, durability, outcome);
     }
   }
 
@@ -529,10 +531,10 @@ class LocalEventBus final : public EventBus {
 
   // Applies the outcome of one delivery: to events.db first (outside the
   // bus mutex), then to the lane.
-  void settle(const std::shared_ptr<Lane>& lane, const Entry& entry,
+  void settle(const std::shared_ptr<Lane>& lane, const Entry& entry, EventDurability durability,
               const DeliveryOutcome& outcome) noexcept {
     using Kind = DeliveryOutcome::Kind;
-    const bool durable = lane->durability == EventDurability::Durable && lane->module;
+    const bool durable = durability == EventDurability::Durable && lane->module;
     const std::uint64_t sequence = entry.event->sequence;
     const std::uint32_t failures = entry.attempts + 1;
     bool bury = false;

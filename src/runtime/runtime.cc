@@ -1,6 +1,7 @@
 #include "orivon/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "engine/engine.h"
@@ -55,6 +56,7 @@ class RuntimeImpl {
       MutexLock lock(mutex_);
       bus = bus_.get();
     }
+    live_bus_.store(nullptr, std::memory_order_release);
     if (bus != nullptr) bus->shut_down();
     messaging_->attach(nullptr);
     // Stores (and so the key-value host's calls) end with the supervisor,
@@ -112,9 +114,11 @@ class RuntimeImpl {
           },
           clock_);
       // A service that (re)starts takes its waiting durable events at once.
+      // Lock-free: the listener also runs while the supervisor is destroyed
+      // under mutex_.
       supervisor_->subscribe([this](const StateChange& change) {
         if (change.to != ModuleState::Running) return;
-        if (bus::EventBus* bus = bus_if_running()) bus->wake(change.id);
+        if (bus::EventBus* bus = live_bus_.load(std::memory_order_acquire)) bus->wake(change.id);
       });
       ORIVON_TRY(auto* bus, bus_locked());
       (void)bus;
@@ -151,6 +155,7 @@ class RuntimeImpl {
       ORIVON_TRY(bus_, bus::make_local_event_bus(options, *routing_));
       routing_->attach(bus_.get());
       messaging_->attach(routing_.get());
+      live_bus_.store(bus_.get(), std::memory_order_release);
     }
     return bus_.get();
   }
@@ -176,6 +181,7 @@ class RuntimeImpl {
   bus::LocalBusOptions bus_options_;  // set before the bus exists
   std::unique_ptr<runtime::EventRouting> routing_ ORIVON_GUARDED_BY(mutex_);
   std::unique_ptr<bus::EventBus> bus_ ORIVON_GUARDED_BY(mutex_);
+  std::atomic<bus::EventBus*> live_bus_{nullptr};  // bus_ until shutdown starts
 };
 
 // Adds what the supervisor knows (live state, counters) to what the

@@ -312,5 +312,48 @@ TEST_F(EventsBus, WithoutADatabaseOnlyClientSubscriptionsExist) {
   EXPECT_TRUE(bus->publish("client", message("t", "x"), 0));
 }
 
+
+// A flood publisher (1,000,000 events) beside a healthy subscriber: the slow
+// subscriber's queue stays bounded (the rest is dropped and counted) and the
+// healthy one keeps receiving its own topic while the flood goes on.
+TEST_F(EventsBus, AFloodIsBoundedAndAHealthySubscriberKeepsReceiving) {
+  auto bus = open();
+  std::atomic<bool> release{false};
+  sink_.answer([&](const ReceivedEvent& event) {
+    if (event.message.topic == "flood") {
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return DeliveryOutcome{};
+  });
+  ASSERT_TRUE(bus->subscribe(id("app.slow.demo"), "flood", EventDurability::Ephemeral,
+                             SubscriptionSource::Client));
+  ASSERT_TRUE(bus->subscribe(id("app.healthy.demo"), "health", EventDurability::Ephemeral,
+                             SubscriptionSource::Client));
+  constexpr std::uint64_t kFlood = 1'000'000;
+  std::uint64_t healthy_sent = 0;
+  for (std::uint64_t i = 0; i < kFlood; ++i) {
+    ASSERT_TRUE(bus->publish("app.flood.demo", message("flood", "x"), 0));
+    if (i % 100'000 == 0) {
+      ASSERT_TRUE(bus->publish("client", message("health", std::to_string(i)), 0));
+      ++healthy_sent;
+      // Delivered while the flood is still going on.
+      ASSERT_TRUE(eventually([&] { return bus->counters("app.healthy.demo").delivered == healthy_sent; }));
+    }
+  }
+  auto report = bus->report();
+  for (const auto& s : report.subscriptions) {
+    if (s.subscriber == "app.slow.demo") {
+      EXPECT_LE(s.pending, limits::kEphemeralQueueEvents);
+      EXPECT_GE(s.dropped, kFlood - limits::kEphemeralQueueEvents - 1);
+    }
+  }
+  EXPECT_EQ(bus->counters("app.flood.demo").published, kFlood);
+  release = true;
+  ASSERT_TRUE(eventually([&] {
+    const auto counters = bus->counters("app.slow.demo");
+    return counters.delivered + counters.dropped == kFlood;
+  }));
+}
+
 }  // namespace
 }  // namespace orivon::bus

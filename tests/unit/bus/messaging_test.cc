@@ -285,5 +285,39 @@ TEST_F(EventsModules, AClientSubscriptionSeesModulesEvents) {
   EXPECT_EQ(got[0].message.data, std::vector<std::uint8_t>{65});
 }
 
+
+TEST_F(EventsModules, AManifestEventTriggerSubscribesAtStartOnlyUnderAGrant) {
+  Manifest manifest;
+  manifest.id = id(kSubscriber);
+  Trigger trigger;
+  trigger.kind = Trigger::Kind::Event;
+  trigger.call = "wasi:messaging/incoming-handler@0.2.0-draft#handle";
+  trigger.topic = "visits.*";
+  manifest.triggers.push_back(trigger);
+  AddOptions options;
+  options.id = id(kSubscriber);
+  options.manifest = manifest;
+  ASSERT_TRUE(runtime_->add_module_file(guest_path("events_probe", "component"), options));
+  start(kSubscriber);
+  // No grant: not subscribed, and the log says why.
+  EXPECT_TRUE(runtime_->events()->subscriptions.empty());
+  bool noted = false;
+  for (const auto& entry : runtime_->service_logs(id(kSubscriber), 0, 100)) {
+    if (entry.text.find("event trigger on 'visits.*' not subscribed") != std::string::npos) {
+      noted = true;
+    }
+  }
+  EXPECT_TRUE(noted);
+  allow(kSubscriber, "topic:visits.*:subscribe");
+  ASSERT_TRUE(runtime_->restart_service(id(kSubscriber)));
+  ASSERT_TRUE(runtime_->stop_service(id(kSubscriber)));
+  start(kSubscriber);
+  auto report = runtime_->events();
+  ASSERT_EQ(report->subscriptions.size(), 1u);
+  EXPECT_EQ(report->subscriptions[0].source, "manifest");
+  ASSERT_TRUE(runtime_->publish(EventMessage{"visits.x", {'v'}, std::nullopt, {}}));
+  ASSERT_TRUE(eventually([&] { return call(kSubscriber, "received()") == "1"; }));
+}
+
 }  // namespace
 }  // namespace orivon
