@@ -49,10 +49,14 @@ enum class ManagementOperation {
   Allow,    ///< Runtime::decide_grant with GrantDecision::Allow
   Deny,     ///< Runtime::decide_grant with GrantDecision::Deny
   Kv,       ///< Runtime::kv_* (buckets and their keys)
+  Config,       ///< Runtime::module_config ("config")
+  ConfigSet,    ///< Runtime::set_config ("config-set")
+  ConfigUnset,  ///< Runtime::unset_config ("config-unset")
 };
 
-/// The operation's name as the CLI and the control socket spell it: "list",
-/// "add", ..., "deny".
+/// The operation's name as the control socket spells it: "list", "add", ...,
+/// "deny", "config", "config-set", "config-unset" (the CLI's `config`,
+/// `config set`, `config unset`).
 ORIVON_API std::string_view management_operation_name(ManagementOperation operation);
 
 /// The operation called `name` (as management_operation_name spells it);

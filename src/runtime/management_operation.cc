@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 16> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 19> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -16,6 +16,8 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 16> kName
     {ManagementOperation::Grant, "grant"},     {ManagementOperation::Revoke, "revoke"},
     {ManagementOperation::Grants, "grants"},   {ManagementOperation::Allow, "allow"},
     {ManagementOperation::Deny, "deny"},       {ManagementOperation::Kv, "kv"},
+    {ManagementOperation::Config, "config"},   {ManagementOperation::ConfigSet, "config-set"},
+    {ManagementOperation::ConfigUnset, "config-unset"},
 }};
 
 }  // namespace
@@ -60,6 +62,11 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     // Key-value data lives in its own database: with or without a host, the
     // same buckets.
     case ManagementOperation::Kv:
+    // A running host publishes a change to the module's instances at once;
+    // without one it is stored and read by the next host.
+    case ManagementOperation::Config:
+    case ManagementOperation::ConfigSet:
+    case ManagementOperation::ConfigUnset:
       return HostRequirement::None;
   }
   return HostRequirement::None;

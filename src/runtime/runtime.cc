@@ -645,6 +645,28 @@ Result<void> Runtime::revoke_calls(const ModuleId& caller, const ModuleId& targe
   });
 }
 
+Result<std::vector<ConfigEntry>> Runtime::module_config(const ModuleId& id) {
+  return guarded("reading a configuration", [&]() -> Result<std::vector<ConfigEntry>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->config(id);
+  });
+}
+
+Result<void> Runtime::set_config(const ModuleId& id, std::string_view key,
+                                 std::string_view value) {
+  return guarded("setting a configuration value", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->set_config(id, key, value);
+  });
+}
+
+Result<void> Runtime::unset_config(const ModuleId& id, std::string_view key) {
+  return guarded("unsetting a configuration value", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->unset_config(id, key);
+  });
+}
+
 Result<std::vector<CallGrant>> Runtime::call_grants(const std::optional<ModuleId>& caller) {
   return guarded("listing call grants", [&]() -> Result<std::vector<CallGrant>> {
     ORIVON_TRY(auto* registry, impl_->registry());

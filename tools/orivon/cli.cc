@@ -76,6 +76,7 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"grant", setup_grant(app, global)},     {"revoke", setup_revoke(app, global)},
       {"grants", setup_grants(app, global)},   {"allow", setup_allow(app, global)},
       {"deny", setup_deny(app, global)},       {"kv", setup_kv(app, global)},
+      {"config", setup_config(app, global)},
   };
 
   std::vector<const char*> raw;

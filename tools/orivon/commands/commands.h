@@ -5,7 +5,8 @@
 // the CLI11 app and returns the function that runs it once the command line
 // is parsed. A family of subcommands shares its options and run function in a
 // *_command.h: lifecycle_command.h (start, stop, restart), call_grant_command.h
-// (grant, revoke), decision_command.h (allow, deny). All share management.h.
+// (grant, revoke), decision_command.h (allow, deny), config_command.h (config,
+// config set, config unset). All share management.h.
 
 #include <functional>
 #include <ostream>
@@ -45,5 +46,7 @@ CommandAction setup_grants(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_allow(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_deny(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_kv(CLI::App& app, const GlobalOptions& global);
+// `config` with its subcommands `set` and `unset` (config_command.h).
+CommandAction setup_config(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

@@ -25,6 +25,9 @@
 //    "after": "key"?, "limit": N?}
 //   {"op": "kv", "action": "get" | "delete", "bucket": ..., "key": "k"}
 //   {"op": "kv", "action": "set", "bucket": ..., "key": "k", "value_base64": "..."}
+//   {"op": "config", "id": "a.b.c"}
+//   {"op": "config-set", "id": "a.b.c", "key": "k", "value": "v"}
+//   {"op": "config-unset", "id": "a.b.c", "key": "k"}
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.

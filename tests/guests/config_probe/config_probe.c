@@ -1,0 +1,60 @@
+// Implements the `config-probe` world (wit/probe.wit): reads the module's
+// configuration through wasi:config/store and returns it to the caller.
+// Built twice, against wit/ (wasi:config@0.2.0-rc.1) and wit-draft/
+// (@0.2.0-draft): the C bindings of both are the same. Arguments are owned by
+// the callee; returned strings are freed by the generated post-return
+// functions.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_probe.h"
+
+// The error as text, "upstream: ..." or "io: ...", into `out`; frees `error`.
+static void describe_error(wasi_config_store_error_t* error, config_probe_string_t* out) {
+  const char* kind = error->tag == WASI_CONFIG_STORE_ERROR_UPSTREAM ? "upstream: " : "io: ";
+  config_probe_string_t* text =
+      error->tag == WASI_CONFIG_STORE_ERROR_UPSTREAM ? &error->val.upstream : &error->val.io;
+  const size_t kind_length = strlen(kind);
+  out->len = kind_length + text->len;
+  out->ptr = malloc(out->len);
+  memcpy(out->ptr, kind, kind_length);
+  memcpy(out->ptr + kind_length, text->ptr, text->len);
+  wasi_config_store_error_free(error);
+}
+
+bool exports_config_probe_get(config_probe_string_t* key, config_probe_option_string_t* ret,
+                              config_probe_string_t* err) {
+  wasi_config_store_error_t error;
+  const bool found = wasi_config_store_get(key, ret, &error);
+  config_probe_string_free(key);
+  if (!found) describe_error(&error, err);
+  return found;
+}
+
+bool exports_config_probe_get_all(config_probe_list_tuple2_string_string_t* ret,
+                                  config_probe_string_t* err) {
+  wasi_config_store_error_t error;
+  if (wasi_config_store_get_all(ret, &error)) return true;
+  describe_error(&error, err);
+  return false;
+}
+
+bool exports_config_probe_get_around_poke(config_probe_string_t* key,
+                                          config_probe_tuple2_option_string_option_string_t* ret,
+                                          config_probe_string_t* err) {
+  wasi_config_store_error_t error;
+  bool ok = wasi_config_store_get(key, &ret->f0, &error);
+  if (!ok) {
+    describe_error(&error, err);
+  } else if (!test_config_probe_hook_poke(err)) {
+    config_probe_option_string_free(&ret->f0);
+    ok = false;
+  } else if (!wasi_config_store_get(key, &ret->f1, &error)) {
+    config_probe_option_string_free(&ret->f0);
+    describe_error(&error, err);
+    ok = false;
+  }
+  config_probe_string_free(key);
+  return ok;
+}
