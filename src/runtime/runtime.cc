@@ -15,12 +15,14 @@
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
 #include "grants/service_profile.h"
+#include "host/config_host.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
 #include "host/keyvalue_host.h"
 #include "instance/live_instance.h"
 #include "kv/kv_store.h"
 #include "runtime/registry_bucket_policy.h"
+#include "runtime/registry_config_source.h"
 #include "values/call_expression.h"
 #include "runtime/runtime_testing.h"
 #include "runtime/text_calls.h"
@@ -35,19 +37,22 @@ class RuntimeImpl {
  public:
   RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock,
               std::shared_ptr<kv::KvStore> kv,
-              std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy)
+              std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy,
+              std::shared_ptr<runtime::RegistryConfigSource> config_source)
       : kv_(std::move(kv)),
         bucket_policy_(std::move(bucket_policy)),
+        config_source_(std::move(config_source)),
         engine_(std::move(engine)),
         clock_(clock) {}
   ~RuntimeImpl() {
-    // Stores (and so the key-value host's calls) end with the supervisor,
-    // before the registry the policy reads.
+    // Stores (and so the host interfaces' calls) end with the supervisor,
+    // before the registry the policy and the configuration source read.
     {
       MutexLock lock(mutex_);
       supervisor_.reset();
     }
     bucket_policy_->attach(nullptr);
+    config_source_->attach(nullptr);
   }
   engine::Engine& engine() { return *engine_; }
 
@@ -55,6 +60,7 @@ class RuntimeImpl {
     ORIVON_TRY(registry_, registry::ModuleRegistry::open(*engine_, state_dir));
     state_dir_ = state_dir;
     bucket_policy_->attach(registry_.get());
+    config_source_->attach(registry_.get());
     return ok();
   }
   Result<kv::KvStore*> kv() {
@@ -109,6 +115,8 @@ class RuntimeImpl {
   // every store.
   std::shared_ptr<kv::KvStore> kv_;
   std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy_;
+  // Shared with the configuration host, likewise.
+  std::shared_ptr<runtime::RegistryConfigSource> config_source_;
   std::unique_ptr<engine::Engine> engine_;
   Clock& clock_;
   // Declared after the engine, so destroyed before it; the supervisor
@@ -240,11 +248,14 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
     kv = std::move(opened);
   }
   auto bucket_policy = std::make_shared<runtime::RegistryBucketPolicy>();
+  auto config_source = std::make_shared<runtime::RegistryConfigSource>();
   std::vector<std::shared_ptr<engine::HostInterface>> host_interfaces{
-      std::make_shared<host::KeyValueHost>(kv, bucket_policy)};
+      std::make_shared<host::KeyValueHost>(kv, bucket_policy),
+      std::make_shared<host::ConfigHost>(config_source)};
   ORIVON_TRY(auto engine, engine::Engine::create(options, std::move(host_interfaces)));
   auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock, std::move(kv),
-                                                      std::move(bucket_policy));
+                                                      std::move(bucket_policy),
+                                                      std::move(config_source));
   if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
   return impl;
 }

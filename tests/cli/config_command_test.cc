@@ -119,7 +119,6 @@ TEST_F(ConfigCommand, BadInputIsAClearErrorAndChangesNothing) {
       {{"config", "app.missing.test"}, 1, "no module 'app.missing.test'"},
       {{"config", "unset", kProbe, "network"}, 1, "comes from the manifest"},
       {{"config", "unset", kProbe, "never-set"}, 1, "set no value for 'never-set'"},
-      {{"config", "set", "group.some.test", "k", "v"}, 1, "is a group"},
   };
   for (const auto& c : cases) {
     auto result = cli(c.args);

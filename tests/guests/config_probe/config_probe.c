@@ -1,7 +1,8 @@
 // Implements the `config-probe` world (wit/probe.wit): reads the module's
 // configuration through wasi:config/store and returns it to the caller.
 // Built twice, against wit/ (wasi:config@0.2.0-rc.1) and wit-draft/
-// (@0.2.0-draft): the C bindings of both are the same. Arguments are owned by
+// (@0.2.0-draft, without the hook: CONFIG_PROBE_NO_HOOK): the C bindings of
+// what both have are the same. Arguments are owned by
 // the callee; returned strings are freed by the generated post-return
 // functions.
 #include <stdio.h>
@@ -40,6 +41,7 @@ bool exports_config_probe_get_all(config_probe_list_tuple2_string_string_t* ret,
   return false;
 }
 
+#ifndef CONFIG_PROBE_NO_HOOK
 bool exports_config_probe_get_around_poke(config_probe_string_t* key,
                                           config_probe_tuple2_option_string_option_string_t* ret,
                                           config_probe_string_t* err) {
@@ -58,3 +60,4 @@ bool exports_config_probe_get_around_poke(config_probe_string_t* key,
   config_probe_string_free(key);
   return ok;
 }
+#endif

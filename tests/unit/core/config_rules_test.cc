@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "core/utf8.h"
 #include "orivon/config.h"
@@ -15,8 +16,8 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ConfigKey, AcceptsLowercaseDigitsUnderscoresAndHyphens) {
-  for (const std::string key : {"network", "max-peers", "rpc_user", "8ball", "a",
-                                std::string(128, 'k')}) {
+  for (const std::string& key : std::vector<std::string>{"network", "max-peers", "rpc_user",
+                                                        "8ball", "a", std::string(128, 'k')}) {
     EXPECT_TRUE(check_config_key(key)) << key;
   }
 }
