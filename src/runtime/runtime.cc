@@ -1,6 +1,8 @@
 #include "orivon/runtime.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "engine/engine.h"
@@ -227,6 +229,69 @@ Result<std::shared_ptr<const engine::FunctionType>> group_function(internal::Run
     return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
   }
   return engine::function_type(impl.engine().wasmtime_engine(), *program.shared_data(), function);
+}
+
+// The export through which a module asks to be told of changes to its
+// configuration (wit/config-watch/watch.wit).
+constexpr std::string_view kConfigWatch = "orivon:config/watch@0.1.0#on-change";
+
+// The supervisor running `id`, when `id` is a running service that exports
+// the configuration watch; null otherwise.
+supervisor::Supervisor* config_watcher(internal::RuntimeImpl& impl,
+                                       registry::ModuleRegistry& registry, const ModuleId& id) {
+  auto* supervisor = impl.supervisor_if_running();
+  if (supervisor == nullptr || id.kind() != ModuleKind::Service ||
+      supervisor->metrics(id).state != ModuleState::Running) {
+    return nullptr;
+  }
+  auto exports = registry.exports(id);
+  if (!exports || (*exports)->functions.count(std::string(kConfigWatch)) == 0) return nullptr;
+  return supervisor;
+}
+
+// The keys whose value (or presence) differs between two configurations,
+// sorted.
+std::vector<Value> changed_keys(const std::vector<ConfigEntry>& before,
+                                const std::vector<ConfigEntry>& after) {
+  std::map<std::string, std::string> old_values;
+  for (const auto& entry : before) old_values[entry.key] = entry.value;
+  std::set<std::string> changed;
+  for (const auto& entry : after) {
+    auto it = old_values.find(entry.key);
+    if (it == old_values.end() || it->second != entry.value) changed.insert(entry.key);
+    if (it != old_values.end()) old_values.erase(it);
+  }
+  for (const auto& [key, value] : old_values) changed.insert(key);  // removed
+  std::vector<Value> keys;
+  for (const auto& key : changed) keys.push_back(Value::string(key));
+  return keys;
+}
+
+// Makes one change of `id`'s configuration (`change` stores and publishes
+// it), then tells the service through orivon:config/watch when it is
+// running and exports it. The change stands whatever the module does with
+// the news: a failure is noted in its log, and a trap crashes it as any
+// call would.
+template <typename Change>
+Result<void> change_config(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                           const ModuleId& id, Change&& change) {
+  auto* watcher = config_watcher(impl, registry, id);
+  std::vector<ConfigEntry> before;
+  if (watcher != nullptr) {
+    ORIVON_TRY(before, registry.config(id));
+  }
+  ORIVON_RETURN_IF_ERROR(change());
+  if (watcher == nullptr) return ok();
+  auto after = registry.config(id);
+  if (!after) return ok();  // stored; the module reads the error at its next get
+  auto keys = changed_keys(before, *after);
+  if (keys.empty()) return ok();
+  const std::vector<Value> args = {Value::list(std::move(keys))};
+  auto told = watcher->call(id, kConfigWatch, args, client_call(std::nullopt));
+  if (!told) {
+    watcher->note(id, std::string(kConfigWatch) + " failed: " + told.error().to_string());
+  }
+  return ok();
 }
 
 }  // namespace
@@ -667,14 +732,15 @@ Result<void> Runtime::set_config(const ModuleId& id, std::string_view key,
                                  std::string_view value) {
   return guarded("setting a configuration value", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->set_config(id, key, value);
+    return change_config(*impl_, *registry, id,
+                         [&] { return registry->set_config(id, key, value); });
   });
 }
 
 Result<void> Runtime::unset_config(const ModuleId& id, std::string_view key) {
   return guarded("unsetting a configuration value", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->unset_config(id, key);
+    return change_config(*impl_, *registry, id, [&] { return registry->unset_config(id, key); });
   });
 }
 

@@ -60,4 +60,42 @@ bool exports_config_probe_get_around_poke(config_probe_string_t* key,
   config_probe_string_free(key);
   return ok;
 }
+
+// orivon:config/watch: what the last on-change saw, for last-change().
+static uint32_t g_changes = 0;
+static char* g_last_change = NULL;
+static size_t g_last_change_length = 0;
+
+static void append(const uint8_t* bytes, size_t length) {
+  g_last_change = realloc(g_last_change, g_last_change_length + length);
+  memcpy(g_last_change + g_last_change_length, bytes, length);
+  g_last_change_length += length;
+}
+
+void exports_orivon_config_watch_on_change(config_probe_list_string_t* changed_keys) {
+  ++g_changes;
+  g_last_change_length = 0;
+  for (size_t i = 0; i < changed_keys->len; ++i) {
+    config_probe_string_t* key = &changed_keys->ptr[i];
+    if (i > 0) append((const uint8_t*)",", 1);
+    append(key->ptr, key->len);
+    config_probe_option_string_t value;
+    wasi_config_store_error_t error;
+    if (!wasi_config_store_get(key, &value, &error)) {
+      wasi_config_store_error_free(&error);
+      append((const uint8_t*)"=<error>", 8);
+    } else if (value.is_some) {
+      append((const uint8_t*)"=", 1);
+      append(value.val.ptr, value.val.len);
+      config_probe_option_string_free(&value);
+    }
+  }
+  config_probe_list_string_free(changed_keys);
+}
+
+void exports_config_probe_last_change(config_probe_tuple2_u32_string_t* ret) {
+  ret->f0 = g_changes;
+  config_probe_string_dup_n(&ret->f1, g_last_change_length ? g_last_change : "",
+                            g_last_change_length);
+}
 #endif

@@ -153,6 +153,26 @@ TEST_F(ConfigHost, OneCallReadsOneSnapshotAndTheNextCallTheNewOne) {
   EXPECT_EQ(call(kProbe, "get(\"network\")"), "ok(some(\"changed-2\"))");
 }
 
+TEST_F(ConfigHost, AServiceExportingTheWatchIsToldWhichKeysChanged) {
+  install(kProbe, "[config]\nnetwork = \"mainnet\"\n");
+  // Not running: nothing to tell, and the change is stored all the same.
+  ASSERT_TRUE(runtime_->set_config(id(kProbe), "rpc-user", "alice"));
+  start(kProbe);
+  EXPECT_EQ(call(kProbe, "last-change()"), "(0, \"\")");
+
+  ASSERT_TRUE(runtime_->set_config(id(kProbe), "network", "regtest"));
+  // Told during set_config, and its reads in on-change saw the new value.
+  EXPECT_EQ(call(kProbe, "last-change()"), "(1, \"network=regtest\")");
+  ASSERT_TRUE(runtime_->unset_config(id(kProbe), "rpc-user"));
+  EXPECT_EQ(call(kProbe, "last-change()"), "(2, \"rpc-user\")");
+  ASSERT_TRUE(runtime_->unset_config(id(kProbe), "network"));
+  EXPECT_EQ(call(kProbe, "last-change()"), "(3, \"network=mainnet\")");
+  // Setting the value it already sees changes nothing: it is not called.
+  ASSERT_TRUE(runtime_->set_config(id(kProbe), "network", "mainnet"));
+  EXPECT_EQ(call(kProbe, "last-change()"), "(3, \"network=mainnet\")");
+  EXPECT_EQ(runtime_->service_metrics(id(kProbe)).restarts, 0u);
+}
+
 TEST_F(ConfigHost, TheDraftVersionIsServedByTheSameImplementation) {
   install(kProbe, "[config]\nnetwork = \"mainnet\"\n", "config_probe_draft");
   ASSERT_TRUE(runtime_->set_config(id(kProbe), "rpc-user", "alice"));
