@@ -1,5 +1,6 @@
 // Implements the `config-probe` world (wit/probe.wit): reads the module's
-// configuration through wasi:config/store and returns it to the caller.
+// configuration through wasi:config/store and returns it to the caller, and
+// records what orivon:config/watch tells it.
 // Built twice, against wit/ (wasi:config@0.2.0-rc.1) and wit-draft/
 // (@0.2.0-draft, without the hook: CONFIG_PROBE_NO_HOOK): the C bindings of
 // what both have are the same. Arguments are owned by
