@@ -54,11 +54,15 @@ enum class ManagementOperation {
   Unsubscribe,  ///< Runtime::unsubscribe_module
   Events,       ///< Runtime::events
   DeadLetters,  ///< Runtime::dead_letters, requeue_dead_letters, purge_dead_letters
+  Config,       ///< Runtime::module_config ("config")
+  ConfigSet,    ///< Runtime::set_config ("config-set")
+  ConfigUnset,  ///< Runtime::unset_config ("config-unset")
 };
 
-/// The operation's name as the CLI and the control socket spell it: "list",
-/// "add", ..., "deny", "publish", "subscribe", "unsubscribe", "events",
-/// "dead-letters".
+/// The operation's name as the control socket spells it: "list", "add", ...,
+/// "deny", "kv", "publish", "subscribe", "unsubscribe", "events",
+/// "dead-letters", "config", "config-set", "config-unset" (the CLI's
+/// `config`, `config set`, `config unset`).
 ORIVON_API std::string_view management_operation_name(ManagementOperation operation);
 
 /// The operation called `name` (as management_operation_name spells it);

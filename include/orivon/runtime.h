@@ -29,6 +29,7 @@
 #include "orivon/calls.h"
 #include "orivon/capacity.h"
 #include "orivon/events.h"
+#include "orivon/config.h"
 #include "orivon/export.h"
 #include "orivon/grants.h"
 #include "orivon/ids.h"
@@ -141,6 +142,24 @@ class ORIVON_API Runtime {
   [[nodiscard]] Result<LoadReport> load_installed();
   /// The compiled program of an installed module (loaded on first use).
   [[nodiscard]] Result<Program> program(const ModuleId& id);
+
+  // ---- Configuration (needs a registry; see config.h) ----------------------
+
+  /// The configuration the module sees, by key, with where each value comes
+  /// from. NotFound if the module is absent.
+  [[nodiscard]] Result<std::vector<ConfigEntry>> module_config(const ModuleId& id);
+  /// Sets the client's value of `key`, in place of the manifest's; stored
+  /// durably before it returns. The module's next call sees it (running
+  /// instances included, with no restart). NotFound if the module is absent;
+  /// InvalidArgument for a malformed or oversize key or value (see config.h);
+  /// ResourceExhausted when the module already has the most keys allowed;
+  /// FailedPrecondition for a group module (it runs no code of its own).
+  [[nodiscard]] Result<void> set_config(const ModuleId& id, std::string_view key,
+                                        std::string_view value);
+  /// Takes back the client's value of `key`: the manifest's value, if it has
+  /// one, applies again from the module's next call. NotFound if the client
+  /// set no value for it (or the module is absent).
+  [[nodiscard]] Result<void> unset_config(const ModuleId& id, std::string_view key);
 
   // ---- Services (need a registry) ------------------------------------------
   // Services run in this process, driven by a worker pool; see service.h.

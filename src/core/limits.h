@@ -69,6 +69,26 @@ inline constexpr std::chrono::milliseconds clamp_call_timeout(std::chrono::milli
 inline constexpr std::chrono::seconds kNetNameCacheTtl{30};
 inline constexpr std::chrono::seconds kNetNameMissTtl{5};
 
+// ---- Module configuration (orivon/config.h, wasi:config/store) -------------
+// A module's configuration is held in memory whole (one snapshot per module
+// whose guest reads it) and copied into the guest on get-all, so every part
+// of it is bounded: at most about 256 x (128 + 4 x 8,192) bytes, 8 MiB in the
+// worst case, far less in practice.
+
+// Longest key, in characters (ASCII only). Names like `max-peers`; the same
+// bound the manifest has always had.
+inline constexpr std::size_t kMaxConfigKeyChars = 128;
+
+// Longest value, in characters of UTF-8. Large enough for a PEM certificate
+// or a small JSON document; larger data belongs in a file or a key-value
+// bucket.
+inline constexpr std::size_t kMaxConfigValueChars = 8192;
+
+// Most keys one module's configuration may hold, manifest and client values
+// together: a get-all stays small enough to copy into the guest on every
+// call that asks.
+inline constexpr std::size_t kMaxConfigEntries = 256;
+
 // ---- Engine memory layout (src/engine/engine.cc) ----------------------------
 // These decide how many live instances fit in one process. Measured with
 // bench/service_bench.cc (density) and the scratch numbers in bench/README.md.

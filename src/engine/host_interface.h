@@ -11,6 +11,7 @@
 // is_host_namespace). Other `orivon:` packages are ordinary module
 // interfaces.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -35,6 +36,13 @@ class StoreContext {
 
   const std::optional<ModuleId>& module() const { return module_; }
 
+  // Moves at the start of every call into the store's component instance (a
+  // client's call, another module's, a tick), so per-call state can tell one
+  // call from the next: wasi:config pins one configuration snapshot per call.
+  // A library instantiated in the store runs within its caller's call.
+  std::uint64_t call_sequence() const { return call_sequence_; }
+  void begin_call() { ++call_sequence_; }
+
   // The state `owner` (a host interface) keeps in this store, made by
   // `make()` (returning std::shared_ptr<T>) on first use. `owner` must always
   // ask for the same T.
@@ -51,6 +59,7 @@ class StoreContext {
 
  private:
   std::optional<ModuleId> module_;
+  std::uint64_t call_sequence_ = 0;
   std::vector<std::pair<const void*, std::shared_ptr<void>>> states_;
 };
 

@@ -9,6 +9,7 @@
 
 #include "engine/error_conversion.h"
 #include "engine/function_type.h"
+#include "engine/host_interface.h"
 #include "instance/instance_impl.h"
 #include "values/numeric_bridge.h"
 #include "values/value_conversion.h"
@@ -55,6 +56,7 @@ class ComponentInstance final : public LiveInstance::Impl {
         program_(std::move(program)),
         store_(std::move(store)),
         context_(store_.context()),
+        store_context_(engine::store_context(context_)),
         links_(std::move(links)),
         module_(std::move(module)),
         http_(std::move(http)),
@@ -240,6 +242,7 @@ class ComponentInstance final : public LiveInstance::Impl {
   // exited.
   Result<void> call(const wc::Func& func, std::span<const wc::Val> args,
                     std::vector<wc::Val>& results) {
+    if (store_context_ != nullptr) store_context_->begin_call();
     auto returned = func.call(context_, args, results);
     if (!returned) {
       auto classified = engine::classify_failure(returned.err());
@@ -260,6 +263,9 @@ class ComponentInstance final : public LiveInstance::Impl {
   // store_'s context, fetched once (Store -> Context asks the C API each
   // time): valid as long as the store, which does not move.
   wasmtime::Store::Context context_;
+  // The store's context (host_interface.h), told of every call; null for a
+  // store made without one. Owned by the store.
+  engine::StoreContext* store_context_;
   std::shared_ptr<LinkState> links_;  // null: imports of other modules are not linked
   std::optional<ModuleId> module_;
   const std::shared_ptr<const wasi::HttpPolicy> http_;  // outbound HTTP (wasi:http)

@@ -41,6 +41,8 @@
 #include <cassert>  // re-reads NDEBUG, so assert() below is off again
 #endif
 
+#include "core/config_rules.h"
+#include "core/limits.h"
 #include "orivon/units.h"
 #include "registry/toml_nesting.h"
 
@@ -60,10 +62,9 @@ constexpr std::size_t kMaxVersionChars = 64;
 constexpr std::size_t kMaxDescriptionChars = 4096;
 constexpr std::size_t kMaxRequests = 256;
 constexpr std::size_t kMaxRequestChars = 1024;
-constexpr std::size_t kMaxConfigEntries = 256;
-constexpr std::size_t kMaxConfigKeyChars = 128;
-// Large enough for a PEM certificate or a small JSON blob.
-constexpr std::size_t kMaxConfigValueChars = 8192;
+// Configuration: the limits every source of configuration shares.
+constexpr std::size_t kMaxConfigEntries = limits::kMaxConfigEntries;
+constexpr std::size_t kMaxConfigValueChars = limits::kMaxConfigValueChars;
 constexpr std::size_t kMaxTriggers = 256;
 constexpr std::size_t kMaxTriggerFieldChars = 1024;
 
@@ -604,35 +605,7 @@ class Validator {
 
   static Result<void> check_config_key(std::string_view key, std::string_view path,
                                        const Value& item) {
-    constexpr std::string_view kRule =
-        "; config names are 1 to 128 characters of a-z, 0-9, '_' and '-', starting with a "
-        "letter or digit, like 'max-peers'";
-    if (key.empty()) return key_error(path, item, "the name is empty" + std::string(kRule));
-    if (key.size() > kMaxConfigKeyChars) {
-      return key_error(path, item,
-                       "the name is " + std::to_string(key.size()) + " characters long" +
-                           std::string(kRule));
-    }
-    const auto is_lower_or_digit = [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    };
-    for (char c : key) {
-      if (is_lower_or_digit(c) || c == '_' || c == '-') continue;
-      const auto byte = static_cast<unsigned char>(c);
-      std::string problem;
-      if (c >= 'A' && c <= 'Z') {
-        problem = std::string("an uppercase letter '") + c + "'";
-      } else if (byte >= 0x20 && byte < 0x7f) {
-        problem = std::string("the character '") + c + "'";
-      } else {
-        problem = "a control or non-ASCII byte";
-      }
-      return key_error(path, item, "the name has " + problem + std::string(kRule));
-    }
-    if (!is_lower_or_digit(key.front())) {
-      return key_error(path, item, "the name does not start with a letter or digit" +
-                                       std::string(kRule));
-    }
+    if (auto problem = config_key_problem(key)) return key_error(path, item, *problem);
     return ok();
   }
 

@@ -155,6 +155,7 @@ Result<void> ModuleRegistry::remove(const ModuleId& id) {
   MutexLock lock(mutex_);
   ORIVON_RETURN_IF_ERROR(store_->remove(id.str()));
   loaded_.erase(id);
+  forget_config_locked(id);  // its configuration went with it too
   return republish_locked(id);  // its grants went with it
 }
 

@@ -20,7 +20,9 @@
 #include "engine/engine.h"
 #include "engine/interface_text.h"
 #include "orivon/calls.h"
+#include "orivon/config.h"
 #include "orivon/module_info.h"
+#include "registry/config_snapshot.h"
 #include "registry/state_store.h"
 
 namespace orivon::registry {
@@ -113,6 +115,23 @@ class ModuleRegistry {
   // FailedPrecondition unless `id` is an installed group module.
   Result<GroupSpec> group(const ModuleId& id);
 
+  // ---- Configuration (module_config.cc) ----
+  // The module's configuration by key: its manifest's values, each replaced
+  // by the client's when set. NotFound for an unknown module; Internal for a
+  // damaged stored value.
+  Result<std::vector<ConfigEntry>> config(const ModuleId& id);
+  // Stores the client's value of `key` and publishes the new configuration:
+  // the module's next call sees it. InvalidArgument for a bad key or value;
+  // ResourceExhausted for a key past the most a module may have;
+  // FailedPrecondition for a group (it runs no code).
+  Result<void> set_config(const ModuleId& id, std::string_view key, std::string_view value);
+  // Takes back the client's value: the manifest's applies again, if any.
+  // NotFound when the client set no value for `key`.
+  Result<void> unset_config(const ModuleId& id, std::string_view key);
+  // Where the module's current configuration is published, made on first
+  // use; what its instances read at each call.
+  Result<std::shared_ptr<ConfigCell>> config_cell(const ModuleId& id);
+
  private:
   ModuleRegistry(engine::Engine& engine, std::unique_ptr<StateStore> store)
       : engine_(engine), state_dir_(store->dir()), store_(std::move(store)) {}
@@ -135,6 +154,11 @@ class ModuleRegistry {
   // version; also drops cached exports of `changed` (when given).
   Result<void> republish_locked(const std::optional<ModuleId>& changed = std::nullopt)
       ORIVON_REQUIRES(mutex_);
+  Result<std::vector<ConfigEntry>> config_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
+  // Publishes the stored configuration in the module's cell, if it has one.
+  Result<void> publish_config_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
+  // A removed module's cell: emptied and dropped.
+  void forget_config_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
   // Validates and normalizes function names of a grant against the target.
   Result<std::vector<std::string>> grant_functions_locked(const ModuleId& target,
                                                           const std::vector<std::string>& names)
@@ -147,6 +171,8 @@ class ModuleRegistry {
   std::map<ModuleId, Program> loaded_ ORIVON_GUARDED_BY(mutex_);
   std::map<ModuleId, std::shared_ptr<const ExportTable>> exports_ ORIVON_GUARDED_BY(mutex_);
   std::shared_ptr<const GrantSnapshot> grants_ ORIVON_GUARDED_BY(mutex_);
+  // Only modules whose instances read their configuration have a cell.
+  std::map<ModuleId, std::shared_ptr<ConfigCell>> config_cells_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> links_version_{1};
 };
 

@@ -254,6 +254,36 @@ Result<std::vector<CallGrantRow>> StateStore::call_grants() {
   return rows;
 }
 
+Result<std::map<std::string, std::string>> StateStore::config_overrides(const std::string& id) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT key, value FROM config_overrides WHERE module_id = ?1"));
+  statement.bind(1, id);
+  std::map<std::string, std::string> values;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    values[statement.text(0)] = statement.text(1);
+  }
+  return values;
+}
+
+Result<void> StateStore::set_config_override(const std::string& id, const std::string& key,
+                                             const std::string& value) {
+  ORIVON_TRY(auto existing, find(id));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  ORIVON_TRY(auto statement,
+             db_.prepare("INSERT INTO config_overrides (module_id, key, value) VALUES (?1, ?2, ?3) "
+                         "ON CONFLICT (module_id, key) DO UPDATE SET value = excluded.value"));
+  return statement.bind(1, id).bind(2, key).bind(3, value).run();
+}
+
+Result<bool> StateStore::remove_config_override(const std::string& id, const std::string& key) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("DELETE FROM config_overrides WHERE module_id = ?1 AND key = ?2"));
+  ORIVON_RETURN_IF_ERROR(statement.bind(1, id).bind(2, key).run());
+  return db_.changes() > 0;
+}
+
 void StateStore::remove_code_if_unused(const std::string& hash) {
   auto statement = db_.prepare("SELECT COUNT(*) FROM modules WHERE content_hash = ?1");
   if (!statement) return;

@@ -103,6 +103,14 @@ class StateStore {
   // Every call grant, in the order they were made.
   [[nodiscard]] Result<std::vector<CallGrantRow>> call_grants();
 
+  // The client's configuration values of `id`, by key (unchecked: as stored).
+  [[nodiscard]] Result<std::map<std::string, std::string>> config_overrides(const std::string& id);
+  // Inserts or replaces one value. NotFound if the module is absent.
+  [[nodiscard]] Result<void> set_config_override(const std::string& id, const std::string& key,
+                                                 const std::string& value);
+  // Removes one value; whether there was one.
+  [[nodiscard]] Result<bool> remove_config_override(const std::string& id, const std::string& key);
+
  private:
   StateStore(std::filesystem::path dir, Database db) : dir_(std::move(dir)), db_(std::move(db)) {}
   // Deletes code files nothing refers to and temporary files of interrupted

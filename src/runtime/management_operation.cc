@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 21> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 24> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -19,6 +19,8 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 21> kName
     {ManagementOperation::Publish, "publish"}, {ManagementOperation::Subscribe, "subscribe"},
     {ManagementOperation::Unsubscribe, "unsubscribe"}, {ManagementOperation::Events, "events"},
     {ManagementOperation::DeadLetters, "dead-letters"},
+    {ManagementOperation::Config, "config"},   {ManagementOperation::ConfigSet, "config-set"},
+    {ManagementOperation::ConfigUnset, "config-unset"},
 }};
 
 }  // namespace
@@ -72,6 +74,11 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     case ManagementOperation::Unsubscribe:
     case ManagementOperation::Events:
     case ManagementOperation::DeadLetters:
+    // A running host publishes a change to the module's instances at once;
+    // without one it is stored and read by the next host.
+    case ManagementOperation::Config:
+    case ManagementOperation::ConfigSet:
+    case ManagementOperation::ConfigUnset:
       return HostRequirement::None;
   }
   return HostRequirement::None;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "engine/engine.h"
@@ -18,12 +20,14 @@
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
 #include "grants/service_profile.h"
+#include "host/config_host.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
 #include "host/keyvalue_host.h"
 #include "instance/live_instance.h"
 #include "kv/kv_store.h"
 #include "runtime/registry_bucket_policy.h"
+#include "runtime/registry_config_source.h"
 #include "values/call_expression.h"
 #include "grants/topic_grants.h"
 #include "grants/topic_pattern.h"
@@ -42,9 +46,11 @@ class RuntimeImpl {
   RuntimeImpl(std::unique_ptr<engine::Engine> engine, Clock& clock,
               std::shared_ptr<kv::KvStore> kv,
               std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy,
-              std::shared_ptr<bus::MessagingHost> messaging)
+              std::shared_ptr<bus::MessagingHost> messaging,
+              std::shared_ptr<runtime::RegistryConfigSource> config_source)
       : kv_(std::move(kv)),
         bucket_policy_(std::move(bucket_policy)),
+        config_source_(std::move(config_source)),
         engine_(std::move(engine)),
         clock_(clock),
         messaging_(std::move(messaging)) {}
@@ -59,13 +65,14 @@ class RuntimeImpl {
     live_bus_.store(nullptr, std::memory_order_release);
     if (bus != nullptr) bus->shut_down();
     messaging_->attach(nullptr);
-    // Stores (and so the key-value host's calls) end with the supervisor,
-    // before the registry the policy reads.
+    // Stores (and so the host interfaces' calls) end with the supervisor,
+    // before the registry the policy and the configuration source read.
     {
       MutexLock lock(mutex_);
       supervisor_.reset();
     }
     bucket_policy_->attach(nullptr);
+    config_source_->attach(nullptr);
   }
   engine::Engine& engine() { return *engine_; }
 
@@ -73,6 +80,7 @@ class RuntimeImpl {
     ORIVON_TRY(registry_, registry::ModuleRegistry::open(*engine_, state_dir));
     state_dir_ = state_dir;
     bucket_policy_->attach(registry_.get());
+    config_source_->attach(registry_.get());
     return ok();
   }
   Result<kv::KvStore*> kv() {
@@ -164,6 +172,8 @@ class RuntimeImpl {
   // every store.
   std::shared_ptr<kv::KvStore> kv_;
   std::shared_ptr<runtime::RegistryBucketPolicy> bucket_policy_;
+  // Shared with the configuration host, likewise.
+  std::shared_ptr<runtime::RegistryConfigSource> config_source_;
   std::unique_ptr<engine::Engine> engine_;
   Clock& clock_;
   // Declared after the engine, so destroyed before it; the supervisor
@@ -315,6 +325,69 @@ Result<void> apply_event_triggers(internal::RuntimeImpl& impl, registry::ModuleR
   return ok();
 }
 
+// The export through which a module asks to be told of changes to its
+// configuration (wit/config-watch/watch.wit).
+constexpr std::string_view kConfigWatch = "orivon:config/watch@0.1.0#on-change";
+
+// The supervisor running `id`, when `id` is a running service that exports
+// the configuration watch; null otherwise.
+supervisor::Supervisor* config_watcher(internal::RuntimeImpl& impl,
+                                       registry::ModuleRegistry& registry, const ModuleId& id) {
+  auto* supervisor = impl.supervisor_if_running();
+  if (supervisor == nullptr || id.kind() != ModuleKind::Service ||
+      supervisor->metrics(id).state != ModuleState::Running) {
+    return nullptr;
+  }
+  auto exports = registry.exports(id);
+  if (!exports || (*exports)->functions.count(std::string(kConfigWatch)) == 0) return nullptr;
+  return supervisor;
+}
+
+// The keys whose value (or presence) differs between two configurations,
+// sorted.
+std::vector<Value> changed_keys(const std::vector<ConfigEntry>& before,
+                                const std::vector<ConfigEntry>& after) {
+  std::map<std::string, std::string> old_values;
+  for (const auto& entry : before) old_values[entry.key] = entry.value;
+  std::set<std::string> changed;
+  for (const auto& entry : after) {
+    auto it = old_values.find(entry.key);
+    if (it == old_values.end() || it->second != entry.value) changed.insert(entry.key);
+    if (it != old_values.end()) old_values.erase(it);
+  }
+  for (const auto& [key, value] : old_values) changed.insert(key);  // removed
+  std::vector<Value> keys;
+  for (const auto& key : changed) keys.push_back(Value::string(key));
+  return keys;
+}
+
+// Makes one change of `id`'s configuration (`change` stores and publishes
+// it), then tells the service through orivon:config/watch when it is
+// running and exports it. The change stands whatever the module does with
+// the news: a failure is noted in its log, and a trap crashes it as any
+// call would.
+template <typename Change>
+Result<void> change_config(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                           const ModuleId& id, Change&& change) {
+  auto* watcher = config_watcher(impl, registry, id);
+  std::vector<ConfigEntry> before;
+  if (watcher != nullptr) {
+    ORIVON_TRY(before, registry.config(id));
+  }
+  ORIVON_RETURN_IF_ERROR(change());
+  if (watcher == nullptr) return ok();
+  auto after = registry.config(id);
+  if (!after) return ok();  // stored; the module reads the error at its next get
+  auto keys = changed_keys(before, *after);
+  if (keys.empty()) return ok();
+  const std::vector<Value> args = {Value::list(std::move(keys))};
+  auto told = watcher->call(id, kConfigWatch, args, client_call(std::nullopt));
+  if (!told) {
+    watcher->note(id, std::string(kConfigWatch) + " failed: " + told.error().to_string());
+  }
+  return ok();
+}
+
 }  // namespace
 
 Runtime::Runtime(std::unique_ptr<internal::RuntimeImpl> impl) : impl_(std::move(impl)) {}
@@ -335,11 +408,14 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
   }
   auto bucket_policy = std::make_shared<runtime::RegistryBucketPolicy>();
   auto messaging = std::make_shared<bus::MessagingHost>();
+  auto config_source = std::make_shared<runtime::RegistryConfigSource>();
   std::vector<std::shared_ptr<engine::HostInterface>> host_interfaces{
-      std::make_shared<host::KeyValueHost>(kv, bucket_policy), messaging};
+      std::make_shared<host::KeyValueHost>(kv, bucket_policy), messaging,
+      std::make_shared<host::ConfigHost>(config_source)};
   ORIVON_TRY(auto engine, engine::Engine::create(options, std::move(host_interfaces)));
   auto impl = std::make_unique<internal::RuntimeImpl>(std::move(engine), clock, std::move(kv),
-                                                      std::move(bucket_policy), messaging);
+                                                      std::move(bucket_policy), messaging,
+                                                      std::move(config_source));
   bus::LocalBusOptions bus_options;
   bus_options.max_deliveries = std::max<std::uint32_t>(1, options.event_max_deliveries);
   bus_options.initial_backoff =
@@ -746,6 +822,29 @@ Result<void> Runtime::revoke_calls(const ModuleId& caller, const ModuleId& targe
   return guarded("revoking calls", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
     return registry->revoke_calls(caller, target, functions);
+  });
+}
+
+Result<std::vector<ConfigEntry>> Runtime::module_config(const ModuleId& id) {
+  return guarded("reading a configuration", [&]() -> Result<std::vector<ConfigEntry>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->config(id);
+  });
+}
+
+Result<void> Runtime::set_config(const ModuleId& id, std::string_view key,
+                                 std::string_view value) {
+  return guarded("setting a configuration value", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return change_config(*impl_, *registry, id,
+                         [&] { return registry->set_config(id, key, value); });
+  });
+}
+
+Result<void> Runtime::unset_config(const ModuleId& id, std::string_view key) {
+  return guarded("unsetting a configuration value", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return change_config(*impl_, *registry, id, [&] { return registry->unset_config(id, key); });
   });
 }
 

@@ -18,7 +18,8 @@ constexpr ManagementOperation kEvery[] = {
     ManagementOperation::Grants,  ManagementOperation::Allow,   ManagementOperation::Deny,
     ManagementOperation::Publish, ManagementOperation::Subscribe,
     ManagementOperation::Unsubscribe, ManagementOperation::Events,
-    ManagementOperation::DeadLetters};
+    ManagementOperation::DeadLetters, ManagementOperation::Kv,
+    ManagementOperation::Config,  ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset};
 
 constexpr ModuleKind kKinds[] = {ModuleKind::Service, ModuleKind::Library, ModuleKind::Group};
 
@@ -31,6 +32,7 @@ TEST(ManagementOperation, NamesRoundTrip) {
     EXPECT_EQ(find_management_operation(name), operation) << name;
   }
   EXPECT_EQ(management_operation_name(ManagementOperation::Grants), "grants");
+  EXPECT_EQ(management_operation_name(ManagementOperation::ConfigSet), "config-set");
 }
 
 TEST(ManagementOperation, FindsNoOtherName) {
@@ -44,7 +46,8 @@ TEST(HostRequirement, RegistryOperationsNeedNoHost) {
        {ManagementOperation::List, ManagementOperation::Add, ManagementOperation::Remove,
         ManagementOperation::Update, ManagementOperation::Inspect, ManagementOperation::Grant,
         ManagementOperation::Revoke, ManagementOperation::Grants, ManagementOperation::Allow,
-        ManagementOperation::Deny}) {
+        ManagementOperation::Deny, ManagementOperation::Kv, ManagementOperation::Config,
+        ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset}) {
     for (auto kind : kKinds) {
       EXPECT_EQ(host_requirement(operation, kind), HostRequirement::None)
           << management_operation_name(operation);

@@ -6,7 +6,8 @@
 // is parsed. A family of subcommands shares its options and run function in a
 // *_command.h: lifecycle_command.h (start, stop, restart), call_grant_command.h
 // (grant, revoke), decision_command.h (allow, deny), subscription_command.h
-// (subscribe, unsubscribe). All share management.h.
+// (subscribe, unsubscribe), config_command.h (config, config set, config
+// unset). All share management.h.
 
 #include <functional>
 #include <ostream>
@@ -50,5 +51,7 @@ CommandAction setup_publish(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_subscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_unsubscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_events(CLI::App& app, const GlobalOptions& global);
+// `config` with its subcommands `set` and `unset` (config_command.h).
+CommandAction setup_config(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace orivon::cli

@@ -14,6 +14,7 @@
 #include "host/module_json.h"
 #include "orivon/calls.h"
 #include "orivon/events.h"
+#include "orivon/config.h"
 #include "orivon/grants.h"
 #include "orivon/management_operation.h"
 
@@ -503,6 +504,59 @@ Result<json> dead_letters(Runtime& runtime, const json& request) {
   return out;
 }
 
+// `config`: {"id", "values": {KEY: VALUE}, "entries": [{key, value, source,
+// manifest_value?}]}.
+Result<json> config_json(Runtime& runtime, const ModuleId& id) {
+  ORIVON_TRY(auto entries, runtime.module_config(id));
+  json values = json::object();
+  json listed = json::array();
+  for (const auto& entry : entries) {
+    values[entry.key] = entry.value;
+    json item = {{"key", entry.key},
+                 {"value", entry.value},
+                 {"source", std::string(config_source_name(entry.source))}};
+    if (entry.manifest_value) item["manifest_value"] = *entry.manifest_value;
+    listed.push_back(std::move(item));
+  }
+  return json{{"id", id.str()}, {"values", std::move(values)}, {"entries", std::move(listed)}};
+}
+
+// The value `key` has now, if any.
+Result<std::optional<ConfigEntry>> config_entry(Runtime& runtime, const ModuleId& id,
+                                                const std::string& key) {
+  ORIVON_TRY(auto entries, runtime.module_config(id));
+  for (auto& entry : entries) {
+    if (entry.key == key) return std::optional<ConfigEntry>(std::move(entry));
+  }
+  return std::optional<ConfigEntry>();
+}
+
+// `config-set`: {"id", "key", "value", "previous": what the module saw
+// before, or null}.
+Result<json> config_set(Runtime& runtime, const json& request, const ModuleId& id) {
+  ORIVON_TRY(auto key, string_field(request, "key"));
+  ORIVON_TRY(auto value, string_field(request, "value"));
+  ORIVON_TRY(auto before, config_entry(runtime, id, key));
+  ORIVON_RETURN_IF_ERROR(runtime.set_config(id, key, value));
+  return json{{"id", id.str()},
+              {"key", key},
+              {"value", value},
+              {"previous", before ? json(before->value) : json(nullptr)}};
+}
+
+// `config-unset`: {"id", "key", "value": what the module sees now (the
+// manifest's value) or null, "source": "manifest" or null}.
+Result<json> config_unset(Runtime& runtime, const json& request, const ModuleId& id) {
+  ORIVON_TRY(auto key, string_field(request, "key"));
+  ORIVON_RETURN_IF_ERROR(runtime.unset_config(id, key));
+  ORIVON_TRY(auto after, config_entry(runtime, id, key));
+  return json{{"id", id.str()},
+              {"key", key},
+              {"value", after ? json(after->value) : json(nullptr)},
+              {"source", after ? json(std::string(config_source_name(after->source)))
+                               : json(nullptr)}};
+}
+
 // The operations on one module: whether they need a host is the library's
 // rule (host_requirement), so a host and a CLI acting alone agree.
 Result<json> dispatch_on_module(Runtime& runtime, const json& request,
@@ -547,6 +601,12 @@ Result<json> dispatch_on_module(Runtime& runtime, const json& request,
       return call(runtime, request, id);
     case ManagementOperation::Logs:
       return logs(runtime, request, id);
+    case ManagementOperation::Config:
+      return config_json(runtime, id);
+    case ManagementOperation::ConfigSet:
+      return config_set(runtime, request, id);
+    case ManagementOperation::ConfigUnset:
+      return config_unset(runtime, request, id);
     default:
       break;
   }

@@ -31,6 +31,9 @@
 //   {"op": "unsubscribe", "id": "a.b.c", "pattern": "a.*"}
 //   {"op": "events"}
 //   {"op": "dead-letters", "action": "list" | "requeue" | "purge", "max": 100?}
+//   {"op": "config", "id": "a.b.c"}
+//   {"op": "config-set", "id": "a.b.c", "key": "k", "value": "v"}
+//   {"op": "config-unset", "id": "a.b.c", "key": "k"}
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
