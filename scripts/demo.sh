@@ -81,6 +81,7 @@ o add "$guests/app_greeter_en.component.wasm" --id app.greeter.en
 o add "$guests/app_greeter_fr.component.wasm" --id app.greeter.fr
 o add "$guests/stats_go.core.wasm" --id app.stats.go
 o add "$guests/app_front.component.wasm" --id app.front.demo
+o add "$guests/app_visits.component.wasm" --id app.visits.demo
 o up & host=$!
 sleep 1
 step "grants: the library to the greeters, the greeters to the group, one function of the group and two of the Go service to front"
@@ -95,7 +96,11 @@ step "a key-value bucket the two greeters share: each counts its greetings there
 o kv create visits
 o allow app.greeter.en kv:visits:rw
 o allow app.greeter.fr kv:visits:rw
-for service in app.stats.go app.greeter.en app.greeter.fr app.front.demo; do o start "$service"; done
+step "events: front publishes each visit on visits.hello; app.visits.demo subscribes to visits.*"
+o allow app.front.demo 'topic:visits.*:publish'
+o allow app.visits.demo 'topic:visits.*:subscribe'
+o subscribe app.visits.demo 'visits.*'
+for service in app.stats.go app.greeter.en app.greeter.fr app.visits.demo app.front.demo; do o start "$service"; done
 step "front -> group (first healthy member: app.greeter.en -> lib.text.demo) and -> app.stats.go (Go)"
 o call app.front.demo 'hello("Ada")'
 step "stop app.greeter.en: the group fails over to app.greeter.fr"
@@ -105,6 +110,10 @@ o call app.front.demo 'visitors()'
 step "the greeters' shared count, read by the client"
 o kv keys visits
 o kv get visits greetings; echo
+step "the visit events app.visits.demo received (counted in its private bucket)"
+sleep 0.5
+o call app.visits.demo 'seen()'
+o events
 step "a client calls the library directly (a fresh instance)"
 o call lib.text.demo 'shout("quiet please")'
 step "revoke front's grant to greet: the next call is denied and never reaches the group"

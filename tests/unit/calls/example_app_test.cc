@@ -34,6 +34,7 @@ TEST(ExampleApp, ShowsEveryMechanism) {
       {"app.greeter.fr", guest_path("app_greeter_fr", "component")},
       {"app.stats.go", guest_path("stats_go", "core")},
       {"app.front.demo", guest_path("app_front", "component")},
+      {"app.visits.demo", guest_path("app_visits", "component")},
   };
   for (const auto& [name, path] : modules) {
     AddOptions add;
@@ -57,7 +58,12 @@ TEST(ExampleApp, ShowsEveryMechanism) {
   for (const char* greeter : {"app.greeter.en", "app.greeter.fr"}) {
     ASSERT_TRUE(runtime.allow_grant(id(greeter), "kv:visits:rw"));
   }
-  for (const char* service : {"app.stats.go", "app.greeter.en", "app.greeter.fr", "app.front.demo"}) {
+  // front publishes each visit; app.visits.demo receives them.
+  ASSERT_TRUE(runtime.allow_grant(id("app.front.demo"), "topic:visits.*:publish"));
+  ASSERT_TRUE(runtime.allow_grant(id("app.visits.demo"), "topic:visits.*:subscribe"));
+  ASSERT_TRUE(runtime.subscribe_module(id("app.visits.demo"), "visits.*", EventDurability::Ephemeral));
+  for (const char* service : {"app.stats.go", "app.greeter.en", "app.greeter.fr", "app.visits.demo",
+                              "app.front.demo"}) {
     auto started = runtime.start_service(id(service));
     ASSERT_TRUE(started) << service << ": " << started.error().to_string();
   }
@@ -79,6 +85,10 @@ TEST(ExampleApp, ShowsEveryMechanism) {
   EXPECT_EQ(counted("greetings"), "2");
   EXPECT_EQ(counted("greetings-en"), "1");
   EXPECT_EQ(counted("greetings-fr"), "1");
+  // The two visit events reached the counter (delivered asynchronously).
+  EXPECT_TRUE(orivon::testing::eventually([&] { return call("app.visits.demo", "seen()") == "2"; }))
+      << call("app.visits.demo", "seen()");
+  EXPECT_EQ(call("app.visits.demo", "last()"), "\"Grace\"");
   // Denied: the greet grant taken back; the group's members never see it.
   ASSERT_TRUE(runtime.revoke_calls(id("app.front.demo"), id("group.greeter.demo"), {"greet"}));
   const std::string denied = call("app.front.demo", "hello(\"Eve\")");
