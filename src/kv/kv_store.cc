@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS entries (
   value BLOB NOT NULL,
   version INTEGER NOT NULL,
   expires_at INTEGER,
+  prev_bytes INTEGER,
   PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID, STRICT;
 CREATE INDEX IF NOT EXISTS entries_expiry ON entries (expires_at) WHERE expires_at IS NOT NULL;
@@ -178,10 +179,13 @@ Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& path
                                 "entries WHERE bucket = ?1 AND key = ?2"));
   ORIVON_TRY(auto read_value, prepare("SELECT length(key) + length(value), version, expires_at, "
                                       "value FROM entries WHERE bucket = ?1 AND key = ?2"));
+  // Returns the size of the row it replaced (NULL for a new key): the right
+  // side of SET reads the old row, so a write needs no read before it.
   ORIVON_TRY(auto upsert, prepare("INSERT INTO entries (bucket, key, value, version, expires_at) "
                                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (bucket, key) DO UPDATE "
-                                  "SET value = excluded.value, version = excluded.version, "
-                                  "expires_at = excluded.expires_at"));
+                                  "SET prev_bytes = length(entries.key) + length(entries.value), "
+                                  "value = excluded.value, version = excluded.version, "
+                                  "expires_at = excluded.expires_at RETURNING prev_bytes"));
   ORIVON_TRY(auto erase, prepare("DELETE FROM entries WHERE bucket = ?1 AND key = ?2"));
   ORIVON_TRY(auto keys_from,
              prepare("SELECT key FROM entries WHERE bucket = ?1 AND key > ?2 AND key >= ?3 AND "
@@ -328,31 +332,36 @@ Result<KvStore::Stored> KvStore::read_locked(const std::string& bucket, std::str
 Result<std::uint64_t> KvStore::write_locked(BucketState& bucket, std::string_view key,
                                             std::span<const std::byte> value,
                                             std::optional<std::int64_t> expires_at,
-                                            const Stored& before) {
+                                            const Stored* before) {
   const std::uint64_t bytes = key.size() + value.size();
-  const std::uint64_t keys_after = bucket.info.keys + (before.present ? 0 : 1);
-  const std::uint64_t bytes_after = bucket.info.bytes - std::min(bucket.info.bytes, before.bytes) + bytes;
-  const std::string where = BucketRef::named(bucket.info.name).describe();
+  // Without `before`, the quota is checked as if the key were new (the
+  // most a write can add); only a bucket that close to full needs the read.
+  const bool present = before != nullptr && before->present;
+  const std::uint64_t replaced = before != nullptr ? before->bytes : 0;
+  const std::uint64_t keys_after = bucket.info.keys + (present ? 0 : 1);
+  const std::uint64_t bytes_after = bucket.info.bytes - std::min(bucket.info.bytes, replaced) + bytes;
   if (keys_after > bucket.info.limits.max_keys) {
     return Error(ErrorCode::ResourceExhausted,
-                 where + " is full: it holds its limit of " +
+                 BucketRef::named(bucket.info.name).describe() + " is full: it holds its limit of " +
                      std::to_string(bucket.info.limits.max_keys) + " keys");
   }
   if (bytes_after > bucket.info.limits.max_bytes && bytes_after > bucket.info.bytes) {
     return Error(ErrorCode::ResourceExhausted,
-                 where + " is full: this write would take it past its limit of " +
+                 BucketRef::named(bucket.info.name).describe() +
+                     " is full: this write would take it past its limit of " +
                      std::to_string(bucket.info.limits.max_bytes) + " bytes");
   }
   forget_locked(bucket.info.name, key);
   const std::uint64_t version = next_version_++;
   if (version >= reserved_until_) {
-    // Reserve a block in the same transaction before handing out any of it.
+    // Reserve a block before handing out any of it.
     Statement& reserve = sql_->reserve;
     ResetOnExit reset{reserve};
     reserve.reset();
     ORIVON_RETURN_IF_ERROR(reserve.bind(1, to_int64(version + kVersionBlock)).run());
     reserved_until_ = version + kVersionBlock;
   }
+  std::optional<std::uint64_t> old_bytes;
   {
     Statement& upsert = sql_->upsert;
     ResetOnExit reset{upsert};
@@ -363,10 +372,21 @@ Result<std::uint64_t> KvStore::write_locked(BucketState& bucket, std::string_vie
     } else {
       upsert.bind_null(5);
     }
-    ORIVON_RETURN_IF_ERROR(upsert.run());
+    ORIVON_TRY(bool row, upsert.step());
+    if (row && !upsert.is_null(0)) {
+      old_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, upsert.integer(0)));
+    }
+    // Stepped to the end, so the commit (and any error of it) happens here.
+    while (row) {
+      ORIVON_TRY(row, upsert.step());
+    }
   }
-  bucket.info.keys = keys_after;
-  bucket.info.bytes = bytes_after;
+  if (old_bytes) {
+    bucket.info.bytes = bucket.info.bytes - std::min(bucket.info.bytes, *old_bytes) + bytes;
+  } else {
+    bucket.info.keys += 1;
+    bucket.info.bytes += bytes;
+  }
   return version;
 }
 
@@ -468,12 +488,21 @@ Result<SetOutcome> KvStore::set(const BucketRef& bucket, std::string_view key,
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   ORIVON_RETURN_IF_ERROR(check_value(*state, value));
+  const BucketLimits& limits = state->info.limits;
+  const bool far_from_full = state->info.keys < limits.max_keys &&
+                             state->info.bytes + key.size() + value.size() <= limits.max_bytes;
+  if (!options.if_absent && !options.if_version && far_from_full) {
+    // Nothing to compare and room even for a new key: write without a read.
+    ORIVON_TRY(auto version, write_locked(*state, key, value, expires_at, nullptr));
+    maybe_sweep_locked();
+    return SetOutcome{true, version};
+  }
   ORIVON_TRY(auto before, read_locked(state->info.name, key, false));
   if (options.if_absent && before.live) return SetOutcome{false, before.version};
   if (options.if_version && (!before.live || before.version != *options.if_version)) {
     return SetOutcome{false, before.live ? before.version : 0};
   }
-  ORIVON_TRY(auto version, write_locked(*state, key, value, expires_at, before));
+  ORIVON_TRY(auto version, write_locked(*state, key, value, expires_at, &before));
   maybe_sweep_locked();
   return SetOutcome{true, version};
 }
@@ -559,7 +588,7 @@ Result<std::int64_t> KvStore::increment(const BucketRef& bucket, std::string_vie
   }
   const std::string text = std::to_string(sum);
   // An increment keeps no time-to-live: the counter lives until deleted.
-  ORIVON_RETURN_IF_ERROR(write_locked(*state, key, as_bytes(text), std::nullopt, before));
+  ORIVON_RETURN_IF_ERROR(write_locked(*state, key, as_bytes(text), std::nullopt, &before));
   maybe_sweep_locked();
   return sum;
 }
@@ -575,7 +604,7 @@ Result<void> KvStore::set_many(
   for (const auto& [key, value] : pairs) {
     auto before = read_locked(state->info.name, key, false);
     Result<std::uint64_t> written =
-        before ? write_locked(*state, key, value, std::nullopt, *before)
+        before ? write_locked(*state, key, value, std::nullopt, &*before)
                : Result<std::uint64_t>(before.error());
     if (!written) {
       restore_locked(*state, std::move(saved));

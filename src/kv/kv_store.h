@@ -154,7 +154,7 @@ class KvStore {
       ORIVON_REQUIRES(mutex_);
   Result<std::uint64_t> write_locked(BucketState& bucket, std::string_view key,
                                      std::span<const std::byte> value,
-                                     std::optional<std::int64_t> expires_at, const Stored& before)
+                                     std::optional<std::int64_t> expires_at, const Stored* before)
       ORIVON_REQUIRES(mutex_);
   Result<void> erase_locked(BucketState& bucket, std::string_view key, const Stored& before)
       ORIVON_REQUIRES(mutex_);
