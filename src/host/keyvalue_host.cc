@@ -311,6 +311,32 @@ Result<wc::LinkerInstance> add_instance(wc::Linker& linker, const std::string& n
   return added.ok();
 }
 
+// Defines the resource `name` of host type `type`: when the guest drops a
+// handle, its entry in the store's `table` is freed.
+template <class T>
+Result<void> define_resource(wc::LinkerInstance& instance, std::string_view name,
+                             std::uint32_t type, const std::shared_ptr<Shared>& shared,
+                             std::vector<std::optional<T>> Handles::*table) {
+  auto defined = instance.add_resource(
+      name, wc::ResourceType(type),
+      [weak = std::weak_ptr<Shared>(shared), table](
+          wasmtime::Store::Context store, std::uint32_t rep) -> wasmtime::Result<std::monostate> {
+        try {
+          if (auto owner = weak.lock()) {
+            auto caller = owner->caller(store);
+            erase(caller.handles, caller.handles.*table, rep);
+          }
+        } catch (...) {
+        }
+        return std::monostate{};
+      });
+  if (!defined) {
+    return Error(ErrorCode::Internal,
+                 "defining " + std::string(name) + ": " + defined.err().message());
+  }
+  return ok();
+}
+
 wc::Val key_response(const kv::KeyPage& page) {
   std::optional<wc::Val> cursor;
   if (page.cursor) cursor = wc::Val::string(*page.cursor);
@@ -322,20 +348,8 @@ Result<void> define_store(wc::Linker& linker, const std::shared_ptr<Shared>& sha
                           Draft draft) {
   const std::string version = draft == Draft::Two ? "0.2.0-draft2" : "0.2.0-draft";
   ORIVON_TRY(auto instance, add_instance(linker, "wasi:keyvalue/store@" + version));
-  auto resource = instance.add_resource(
-      "bucket", wc::ResourceType(kBucketType),
-      [weak = std::weak_ptr<Shared>(shared)](wasmtime::Store::Context store,
-                                              std::uint32_t rep) -> wasmtime::Result<std::monostate> {
-        try {
-          if (auto shared = weak.lock()) {
-            auto caller = shared->caller(store);
-            erase(caller.handles, caller.handles.buckets, rep);
-          }
-        } catch (...) {
-        }
-        return std::monostate{};
-      });
-  if (!resource) return Error(ErrorCode::Internal, "defining bucket: " + resource.err().message());
+  ORIVON_RETURN_IF_ERROR(
+      define_resource(instance, "bucket", kBucketType, shared, &Handles::buckets));
 
   ORIVON_RETURN_IF_ERROR(define_func(
       instance, "open", shared,
@@ -451,20 +465,7 @@ Result<void> define_atomics(wc::Linker& linker, const std::shared_ptr<Shared>& s
       }));
   if (draft == Draft::One) return ok();
 
-  auto resource = instance.add_resource(
-      "cas", wc::ResourceType(kCasType),
-      [weak = std::weak_ptr<Shared>(shared)](wasmtime::Store::Context store,
-                                              std::uint32_t rep) -> wasmtime::Result<std::monostate> {
-        try {
-          if (auto shared = weak.lock()) {
-            auto caller = shared->caller(store);
-            erase(caller.handles, caller.handles.cas, rep);
-          }
-        } catch (...) {
-        }
-        return std::monostate{};
-      });
-  if (!resource) return Error(ErrorCode::Internal, "defining cas: " + resource.err().message());
+  ORIVON_RETURN_IF_ERROR(define_resource(instance, "cas", kCasType, shared, &Handles::cas));
   ORIVON_RETURN_IF_ERROR(define_func(
       instance, "[static]cas.new", shared,
       [](auto store, Shared& s, Shared::Caller& caller, Args args, Results results) {
