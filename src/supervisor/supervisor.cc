@@ -394,6 +394,8 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
     if (s.generation != generation || s.state != ModuleState::Starting) return;
     settings = s.settings;
   }
+  // An interrupt meant for the instance an earlier stop dropped is not this one's.
+  s.interrupt = false;
   auto program = registry_.program(s.id);
   if (!program) {
     crash(s, program.error());
@@ -703,17 +705,15 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
   });
 }
 
-void Supervisor::run_stop(Service& s) {
-  s.interrupt = false;
-  if (s.live && s.live->has_function("stop")) {
-    // Asked nicely first: the grace period bounds it.
-    std::chrono::milliseconds grace;
-    {
-      MutexLock lock(s.mutex);
-      grace = s.settings.stop_grace;
-    }
-    (void)with_deadline(s, grace,
-                        [&] { return instance::call_by_name(*s.live, "stop", {}); });
+void Supervisor::run_stop(Service& s, Clock::time_point stop_by) {
+  // Asked nicely first, for what is left of the grace period: when many
+  // services stop at once they share one, and a stop that reaches a worker
+  // after it has passed does not get a new one (that would make shutdown
+  // take a grace period per worker's turn).
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop_by - clock_.now());
+  if (s.live && left.count() > 0 && s.live->has_function("stop")) {
+    s.interrupt = false;
+    (void)with_deadline(s, left, [&] { return instance::call_by_name(*s.live, "stop", {}); });
   }
   s.live.reset();
   s.logs->flush();
@@ -721,7 +721,7 @@ void Supervisor::run_stop(Service& s) {
 }
 
 std::optional<std::chrono::milliseconds> Supervisor::begin_stop(
-    const std::shared_ptr<Service>& svc) {
+    const std::shared_ptr<Service>& svc, Clock::time_point asked) {
   std::chrono::milliseconds grace;
   bool crashed = false;
   {
@@ -739,7 +739,7 @@ std::optional<std::chrono::milliseconds> Supervisor::begin_stop(
     return std::nullopt;
   }
   set_state(*svc, ModuleState::Stopping, "");
-  post(svc, [this](Service& s) { run_stop(s); });
+  post(svc, [this, stop_by = asked + grace](Service& s) { run_stop(s, stop_by); });
   return grace;
 }
 
@@ -773,7 +773,7 @@ Result<void> Supervisor::stop(const ModuleId& id) {
   auto svc = find(id);
   if (!svc) return ok();
   const auto asked = clock_.now();
-  auto grace = begin_stop(svc);
+  auto grace = begin_stop(svc, asked);
   if (!grace) return ok();
   return finish_stops({{svc, *grace}}, asked);
 }
@@ -883,7 +883,7 @@ void Supervisor::stop_all() {
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     auto svc = find(*it);
     if (!svc) continue;
-    if (auto grace = begin_stop(svc)) stopping.emplace_back(std::move(svc), *grace);
+    if (auto grace = begin_stop(svc, asked)) stopping.emplace_back(std::move(svc), *grace);
   }
   (void)finish_stops(stopping, asked);
 }

@@ -165,11 +165,15 @@ class Supervisor {
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
-  void run_stop(Service& service);
+  // Calls the service's `stop` export if it has one and `stop_by` (its
+  // grace period's end, by clock_) has not passed, then drops its instance.
+  void run_stop(Service& service, Clock::time_point stop_by);
   // Asks a running or starting service to stop (cancels its pending work
-  // and posts its stop) and returns its grace period; nothing when it was
-  // not running (a crashed one is just marked stopped).
-  std::optional<std::chrono::milliseconds> begin_stop(const std::shared_ptr<Service>& service);
+  // and posts its stop) and returns its grace period, which runs from
+  // `asked`; nothing when it was not running (a crashed one is just marked
+  // stopped).
+  std::optional<std::chrono::milliseconds> begin_stop(const std::shared_ptr<Service>& service,
+                                                      Clock::time_point asked);
   // Waits for the services asked at `asked` to stop, each until its grace
   // period from then ends (by clock_); interrupts those still running and
   // waits a little longer for them. DeadlineExceeded names one that did not

@@ -341,6 +341,49 @@ TEST_F(Services, TheHostStopsServicesNewestStartFirst) {
   EXPECT_EQ(stopping, (std::vector<std::string>{"app.a.test", "app.d.test"}));
 }
 
+// Shutting down a host with many services whose `stop` never returns takes
+// one grace period for all of them (by the services' clock), not one per
+// service or per worker's turn: the test advances that clock once.
+TEST_F(Services, AHostWithManyServicesStopsWithinOneGracePeriod) {
+  constexpr std::string_view kStuckInStop =
+      "(module (memory 1) (func (export \"ping\") (result i32) (i32.const 1))"
+      " (func (export \"stop\") (loop $forever (br $forever))))";
+  constexpr int kServices = 120;
+  std::vector<ModuleSource> sources;
+  for (int i = 0; i < kServices; ++i) {
+    ModuleSource source;
+    source.code = std::as_bytes(std::span(kStuckInStop.data(), kStuckInStop.size()));
+    source.options.id = id("app.stuck.s" + std::to_string(i));
+    sources.push_back(source);
+  }
+  auto added = runtime_->add_modules(sources);
+  ASSERT_TRUE(added) << added.error().to_string();
+  ServiceSettings settings;
+  settings.stop_grace = 2s;
+  for (const auto& source : sources) {
+    runtime_->set_service_settings(*source.options.id, settings);
+    ASSERT_TRUE(runtime_->start_service(*source.options.id));
+  }
+  std::atomic<int> stopped{0};
+  runtime_->subscribe([&](const StateChange& change) {
+    if (change.to == ModuleState::Stopped) ++stopped;
+  });
+  std::atomic<bool> done{false};
+  std::thread shutdown([&] {
+    runtime_.reset();  // stops every service
+    done = true;
+  });
+  // Every service is asked at once and all wait for the same moment.
+  EXPECT_TRUE(clock_.wait_for_waiter(clock_.now() + 2s));
+  clock_.advance(2s);
+  // Real time from here: the interrupts land within a tick each. Checked,
+  // not asserted: the thread must be joined.
+  EXPECT_TRUE(orivon::testing::eventually([&] { return done.load(); }, 20s))
+      << stopped.load() << " of " << kServices << " stopped";
+  shutdown.join();
+  EXPECT_EQ(stopped.load(), kServices);
+}
+
 TEST_F(Services, ADaemonAnswersQueriesWhileItsLoopRuns) {
   install("app.daemon.test", "daemon_probe");
   ASSERT_TRUE(runtime_->start_service(id("app.daemon.test")));
