@@ -126,6 +126,7 @@ class LocalEventBus final : public EventBus {
     // mutex, so that publishers' events enter every durable lane in the
     // order of their ids.
     std::optional<std::uint64_t> sequence;
+    std::size_t scheduled = 0;  // lanes made ready: delivery threads to wake
     {
       std::vector<std::shared_ptr<Lane>> durable = matching(event->message.topic,
                                                             EventDurability::Durable);
@@ -154,38 +155,42 @@ class LocalEventBus final : public EventBus {
             if (lane->removed) continue;
             lane->queue.push_back(Entry{shared, 0});
             lane->queued_bytes += bytes;
-            schedule_locked(lane);
+            scheduled += schedule_locked(lane) ? 1 : 0;
           }
         }
       }
     }
 
-    MutexLock lock(mutex_);
-    if (!sequence) event->sequence = next_ephemeral_sequence_++;
-    std::shared_ptr<const ReceivedEvent> shared = event;
-    for (auto& [id, lane] : lanes_) {
-      if (lane->durability != EventDurability::Ephemeral) continue;
-      if (!grants::topic_matches(lane->pattern, shared->message.topic)) continue;
-      while (!lane->queue.empty() && (lane->queue.size() >= options_.ephemeral_queue_events ||
-                                      lane->queued_bytes + bytes > options_.queue_bytes)) {
-        // Drop the oldest that is not being delivered right now.
-        const std::size_t victim = lane->in_flight ? 1 : 0;
-        if (victim >= lane->queue.size()) break;
-        lane->queued_bytes -= event_bytes(*lane->queue[victim].event);
-        lane->queue.erase(lane->queue.begin() + static_cast<std::ptrdiff_t>(victim));
-        ++lane->dropped;
-        ++counters_[lane->subscriber].dropped;
+    std::uint64_t published = 0;
+    {
+      MutexLock lock(mutex_);
+      if (!sequence) event->sequence = next_ephemeral_sequence_++;
+      std::shared_ptr<const ReceivedEvent> shared = event;
+      for (auto& [id, lane] : lanes_) {
+        if (lane->durability != EventDurability::Ephemeral) continue;
+        if (!grants::topic_matches(lane->pattern, shared->message.topic)) continue;
+        while (!lane->queue.empty() && (lane->queue.size() >= options_.ephemeral_queue_events ||
+                                        lane->queued_bytes + bytes > options_.queue_bytes)) {
+          // Drop the oldest that is not being delivered right now.
+          const std::size_t victim = lane->in_flight ? 1 : 0;
+          if (victim >= lane->queue.size()) break;
+          lane->queued_bytes -= event_bytes(*lane->queue[victim].event);
+          lane->queue.erase(lane->queue.begin() + static_cast<std::ptrdiff_t>(victim));
+          ++lane->dropped;
+          ++counters_[lane->subscriber].dropped;
+        }
+        lane->queue.push_back(Entry{shared, 0});
+        lane->queued_bytes += bytes;
+        scheduled += schedule_locked(lane) ? 1 : 0;
       }
-      lane->queue.push_back(Entry{shared, 0});
-      lane->queued_bytes += bytes;
-      schedule_locked(lane);
+      ++counters_[shared->publisher].published;
+      if (topics_.size() < limits::kEventTopicsTracked || topics_.count(shared->message.topic)) {
+        ++topics_[shared->message.topic];
+      }
+      published = shared->sequence;
     }
-    ++counters_[shared->publisher].published;
-    if (topics_.size() < limits::kEventTopicsTracked || topics_.count(shared->message.topic)) {
-      ++topics_[shared->message.topic];
-    }
-    work_.notify_all();
-    return shared->sequence;
+    wake(scheduled);
+    return published;
   }
 
   Result<SubscriptionId> subscribe(const ModuleId& subscriber, std::string_view pattern,
@@ -458,10 +463,23 @@ class LocalEventBus final : public EventBus {
 
   // Puts a lane with events on the ready list, unless it is already
   // scheduled or being delivered (the delivering thread reschedules it).
-  void schedule_locked(const std::shared_ptr<Lane>& lane) ORIVON_REQUIRES(mutex_) {
-    if (lane->scheduled || lane->in_flight || lane->removed || lane->queue.empty()) return;
+  // Whether it did.
+  bool schedule_locked(const std::shared_ptr<Lane>& lane) ORIVON_REQUIRES(mutex_) {
+    if (lane->scheduled || lane->in_flight || lane->removed || lane->queue.empty()) return false;
     lane->scheduled = true;
     ready_.push_back(lane);
+    return true;
+  }
+
+  // Wakes a delivery thread per lane made ready, after the mutex is let go:
+  // one event for one subscriber wakes one thread, which then finds the
+  // mutex free, instead of every thread contending for it.
+  void wake(std::size_t ready_lanes) ORIVON_EXCLUDES(mutex_) {
+    if (ready_lanes == 1) {
+      work_.notify_one();
+    } else if (ready_lanes > 1) {
+      work_.notify_all();
+    }
   }
 
   void schedule_at_locked(const std::shared_ptr<Lane>& lane, Clock::time_point when)
