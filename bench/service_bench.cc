@@ -164,15 +164,32 @@ std::string density_module(int n) {
 // The services under test, reached one of two ways: the public Runtime API
 // (a log file per service), or orivon's Supervisor and ModuleRegistry
 // directly with memory-only logs, the same code minus the per-service log
-// file, to show what the log files cost.
+// file, to show what the log files cost. `open` makes a host on the state
+// directory: again after a shutdown, it loads what is installed from the
+// compiled-code cache, as `orivon up` does.
 enum class Logs { Files, MemoryOnly };
 
+using Modules = std::vector<std::pair<orivon::ModuleId, std::string>>;
+
 struct DensityHost {
-  std::function<orivon::Result<void>(const orivon::ModuleId&, std::span<const std::byte>)> install;
+  std::function<orivon::Result<void>(const Modules&)> install;  // one bulk install
+  std::function<orivon::Result<void>()> load;                   // load_installed
   std::function<orivon::Result<void>(const orivon::ModuleId&)> start;
   std::function<bool(const orivon::ModuleId&, std::string_view)> call;
   std::function<void()> shut_down;
 };
+
+std::vector<orivon::ModuleSource> sources_of(const Modules& modules) {
+  std::vector<orivon::ModuleSource> sources;
+  sources.reserve(modules.size());
+  for (const auto& [module_id, code] : modules) {
+    orivon::ModuleSource source;
+    source.code = std::as_bytes(std::span(code));
+    source.options.id = module_id;
+    sources.push_back(std::move(source));
+  }
+  return sources;
+}
 
 DensityHost public_api_host(const std::filesystem::path& state) {
   orivon::RuntimeOptions options;
@@ -182,11 +199,14 @@ DensityHost public_api_host(const std::filesystem::path& state) {
   auto runtime = std::make_shared<std::unique_ptr<orivon::Runtime>>(
       orivon::Runtime::create(options).value());
   return {
-      [runtime](const orivon::ModuleId& id, std::span<const std::byte> code) -> orivon::Result<void> {
-        orivon::AddOptions add;
-        add.id = id;
-        auto added = (*runtime)->add_module(code, add);
+      [runtime](const Modules& modules) -> orivon::Result<void> {
+        auto added = (*runtime)->add_modules(sources_of(modules));
         if (!added) return added.error();
+        return orivon::ok();
+      },
+      [runtime]() -> orivon::Result<void> {
+        auto loaded = (*runtime)->load_installed();
+        if (!loaded) return loaded.error();
         return orivon::ok();
       },
       [runtime](const orivon::ModuleId& id) { return (*runtime)->start_service(id); },
@@ -209,11 +229,14 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
       *parts->engine, *parts->registry, std::filesystem::path(),
       std::max<std::size_t>(orivon::limits::kMinServiceWorkers, std::thread::hardware_concurrency()));
   return {
-      [parts](const orivon::ModuleId& id, std::span<const std::byte> code) -> orivon::Result<void> {
-        orivon::AddOptions add;
-        add.id = id;
-        auto added = parts->registry->add(code, add);
+      [parts](const Modules& modules) -> orivon::Result<void> {
+        auto added = parts->registry->add_many(sources_of(modules));
         if (!added) return added.error();
+        return orivon::ok();
+      },
+      [parts]() -> orivon::Result<void> {
+        auto loaded = parts->registry->load_installed();
+        if (!loaded) return loaded.error();
         return orivon::ok();
       },
       [parts](const orivon::ModuleId& id) { return parts->supervisor->start(id); },
@@ -231,22 +254,77 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
       }};
 }
 
+// Seconds `orivon list --json` takes on the state directory (no host: it
+// opens the state itself), or a negative number without the CLI.
+double time_cli_list(const std::filesystem::path& state) {
+  const auto cli = std::filesystem::path(ORIVON_BUILD_DIR) / "bin/orivon";
+  if (!std::filesystem::exists(cli)) return -1;
+  const std::string command =
+      cli.string() + " --state " + state.string() + " list --json >/dev/null 2>&1";
+  const auto start = Clock::now();
+  const int status = std::system(command.c_str());
+  return status == 0 ? ms_since(start) / 1000 : -1;
+}
+
+// Bulk installs of copies of one module into a state directory of their
+// own, beside installing the first 1,000 of them one at a time.
+void measure_copy_installs(const std::filesystem::path& base, int copies) {
+  const std::string code = density_module(0);
+  auto install_rate = [&](const char* dir_name, int count, bool bulk) {
+    const auto state = base / dir_name;
+    double seconds = 0;
+    {
+      DensityHost host = public_api_host(state);
+      const auto start = Clock::now();
+      if (bulk) {
+        Modules modules;
+        modules.reserve(static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i) {
+          modules.emplace_back(id("bench.copy.s" + std::to_string(i)), code);
+        }
+        if (auto added = host.install(modules); !added) (void)fail(added.error());
+      } else {
+        for (int i = 0; i < count; ++i) {
+          Modules one = {{id("bench.copy.s" + std::to_string(i)), code}};
+          if (auto added = host.install(one); !added) (void)fail(added.error());
+        }
+      }
+      seconds = ms_since(start) / 1000;
+      host.shut_down();
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(state, ignored);
+    return count / std::max(seconds, 1e-9);
+  };
+  const double bulk = install_rate("copies-bulk", copies, true);
+  const double single = install_rate("copies-single", std::min(copies, 1000), false);
+  std::printf("copies of one module: %d in one bulk install at %.0f/s; one at a time %.0f/s\n",
+              copies, bulk, single);
+}
+
 int run_density(const std::vector<int>& steps, Logs logs) {
   const std::filesystem::path base =
       std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
-  const auto state = base / ("orivon-density-bench-" + std::to_string(::getpid()));
+  const auto root = base / ("orivon-density-bench-" + std::to_string(::getpid()));
+  const auto state = root / "state";
   const std::size_t file_limit = raise_open_file_limit();
   ProcReader proc;
-  DensityHost host = logs == Logs::Files ? public_api_host(state) : memory_only_logs_host(state);
+  auto open_host = [&] {
+    return logs == Logs::Files ? public_api_host(state) : memory_only_logs_host(state);
+  };
+  DensityHost host = open_host();
   auto name = [](int i) { return "bench.density.s" + std::to_string(i); };
 
   std::printf("%s; vm.max_map_count = %zu, open files limit = %zu\n",
               logs == Logs::Files ? "public API, a log file per service"
                                   : "Supervisor with memory-only logs",
               read_max_map_count(), file_limit);
-  std::printf("%9s %12s %12s %11s %11s %11s %12s %12s %10s %10s\n", "services", "KiB/service",
-              "maps/service", "fds/service", "installs/s", "starts/s", "call p50 us", "call p99 us",
-              "answering", "maps");
+  std::printf("Each step installs the new services in one bulk install (distinct modules), "
+              "starts them, calls them,\nthen shuts the host down, lists with the CLI, and "
+              "starts it again from the compiled-code cache.\n");
+  std::printf("%9s %11s %9s %9s %10s %10s %10s %10s %10s %9s %9s %9s %9s\n", "services",
+              "KiB/service", "maps/svc", "fds/svc", "installs/s", "starts/s", "call p50us",
+              "call p99us", "answering", "shutdown", "list s", "load s", "restart/s");
   std::fflush(stdout);
   int live = 0;
   std::size_t base_rss = 0;
@@ -254,34 +332,39 @@ int run_density(const std::vector<int>& steps, Logs logs) {
   std::size_t base_files = 0;
   std::mt19937 random(7);
   std::string stopped;
-  for (int step : steps) {
-    const auto install_start = Clock::now();
-    int installed = live;
-    for (int i = live; i < step; ++i, ++installed) {
-      const std::string code = density_module(i);
-      if (auto added = host.install(id(name(i)), std::as_bytes(std::span(code))); !added) {
-        stopped = "installing service " + std::to_string(i) + ": " + added.error().to_string();
+  auto start_range = [&](int from, int to) {
+    int started = from;
+    for (int i = from; i < to; ++i, ++started) {
+      if (auto result = host.start(id(name(i))); !result) {
+        stopped = "starting service " + std::to_string(i) + ": " + result.error().to_string();
         break;
       }
-      if (i == 0) {
-        // The first service starts the worker pool: the baseline is taken
-        // after it.
-        if (auto started = host.start(id(name(0))); !started) return fail(started.error());
-        base_rss = proc.resident_kib();
-        base_maps = proc.mappings();
-        base_files = proc.open_files();
-      }
+    }
+    return started;
+  };
+  for (int step : steps) {
+    Modules modules;
+    for (int i = live; i < step; ++i) modules.emplace_back(id(name(i)), density_module(i));
+    const auto install_start = Clock::now();
+    if (auto added = host.install(modules); !added) {
+      std::printf("stopped: installing services %d to %d: %s\n", live, step,
+                  added.error().to_string().c_str());
+      break;
     }
     const double install_seconds = ms_since(install_start) / 1000;
-    const int first = live == 0 ? 1 : live;
-    const auto start = Clock::now();
-    int started_count = first;
-    for (int i = first; i < installed; ++i, ++started_count) {
-      if (auto started = host.start(id(name(i))); !started) {
-        stopped = "starting service " + std::to_string(i) + ": " + started.error().to_string();
-        break;
-      }
+    modules.clear();
+    int first = live;
+    if (live == 0) {
+      // The first service starts the worker pool: the baseline is taken
+      // after it.
+      if (auto started = host.start(id(name(0))); !started) return fail(started.error());
+      base_rss = proc.resident_kib();
+      base_maps = proc.mappings();
+      base_files = proc.open_files();
+      first = 1;
     }
+    const auto start = Clock::now();
+    const int started_count = start_range(first, step);
     const double start_seconds = ms_since(start) / 1000;
     const int previous = live;
     live = started_count;
@@ -301,25 +384,39 @@ int run_density(const std::vector<int>& steps, Logs logs) {
       latencies.push_back(ms_since(call_start) * 1000);
     }
     std::sort(latencies.begin(), latencies.end());
+
+    // The whole host again: shut down, list, load from the cache, restart.
+    const auto stop_start = Clock::now();
+    host.shut_down();
+    const double shutdown_seconds = ms_since(stop_start) / 1000;
+    const double list_seconds = time_cli_list(state);
+    const auto load_start = Clock::now();
+    host = open_host();
+    if (auto loaded = host.load(); !loaded) return fail(loaded.error());
+    const double load_seconds = ms_since(load_start) / 1000;
+    const auto restart_start = Clock::now();
+    const int restarted = start_range(0, live);
+    const double restart_seconds = ms_since(restart_start) / 1000;
+
     const double per = live > 1 ? live - 1 : 1;
-    std::printf("%9d %12.1f %12.2f %11.2f %11.0f %11.0f %12.1f %12.1f %10d %10zu\n", live,
-                (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
+    std::printf("%9d %11.1f %9.2f %9.2f %10.0f %10.0f %10.1f %10.1f %10d %8.2fs %8.2fs %8.2fs %9.0f\n",
+                live, (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
                 (static_cast<double>(maps) - static_cast<double>(base_maps)) / per,
                 (static_cast<double>(files) - static_cast<double>(base_files)) / per,
-                (installed - previous) / install_seconds,
+                (step - previous) / std::max(install_seconds, 1e-9),
                 (live - first) / std::max(start_seconds, 1e-9), latencies[latencies.size() / 2],
-                latencies[latencies.size() * 99 / 100], answering, maps);
+                latencies[latencies.size() * 99 / 100], answering, shutdown_seconds, list_seconds,
+                load_seconds, restarted / std::max(restart_seconds, 1e-9));
     std::fflush(stdout);
     if (!stopped.empty()) {
       std::printf("stopped: %s\n", stopped.c_str());
       break;
     }
   }
-  const auto stop_start = Clock::now();
   host.shut_down();
-  std::printf("shut down with %d services in %.1f s\n", live, ms_since(stop_start) / 1000);
+  if (logs == Logs::Files && !steps.empty()) measure_copy_installs(root, steps.back());
   std::error_code ignored;
-  std::filesystem::remove_all(state, ignored);
+  std::filesystem::remove_all(root, ignored);
   return 0;
 }
 

@@ -6,8 +6,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -83,6 +85,22 @@ struct AddOptions {
   /// both are given they must agree.
   std::optional<ModuleId> id;
   std::optional<Manifest> manifest;
+};
+
+/// One module of a bulk install (Runtime::add_modules): its binary, read
+/// from `file`, or `code` when no file is given, and how it joins.
+struct ModuleSource {
+  std::filesystem::path file;
+  std::span<const std::byte> code;
+  AddOptions options;
+};
+
+/// Which installed modules a listing returns: ordered by id, those after
+/// `after` (every one when empty), at most `limit` of them (no limit when
+/// 0). A page ends at its last id; the next page starts after it.
+struct ListOptions {
+  std::string after;
+  std::size_t limit = 0;
 };
 
 /// What loading the installed modules did.

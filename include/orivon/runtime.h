@@ -102,6 +102,12 @@ class ORIVON_API Runtime {
   /// InvalidArgument for a bad binary or an id/manifest mismatch.
   [[nodiscard]] Result<ModuleInfo> add_module(std::span<const std::byte> code,
                                               const AddOptions& options);
+  /// Installs many modules in one go, all or none: each is validated and
+  /// compiled (copies of one binary once, sharing their compiled code), then
+  /// all are recorded in one transaction, so installing 100,000 modules is
+  /// bound by compilation, not by a disk sync each. An error names the module
+  /// it is about (its position, and its file or id); then none is installed.
+  [[nodiscard]] Result<std::vector<ModuleInfo>> add_modules(std::span<const ModuleSource> modules);
   /// As add_module, reading the binary (and nothing else) from `path`.
   [[nodiscard]] Result<ModuleInfo> add_module_file(const std::filesystem::path& path,
                                                    const AddOptions& options);
@@ -113,8 +119,10 @@ class ORIVON_API Runtime {
                                                  std::span<const std::byte> code);
   [[nodiscard]] Result<ModuleInfo> update_module_file(const ModuleId& id,
                                                       const std::filesystem::path& path);
-  /// Every installed module, ordered by id.
-  [[nodiscard]] Result<std::vector<ModuleInfo>> list_modules();
+  /// The installed modules, ordered by id: every one, or one page of them
+  /// (see ListOptions). A page reads only its own modules, so paging through
+  /// 100,000 costs what each page holds.
+  [[nodiscard]] Result<std::vector<ModuleInfo>> list_modules(const ListOptions& options = {});
   /// One module in full. NotFound if absent.
   [[nodiscard]] Result<ModuleDetails> inspect_module(const ModuleId& id);
   /// Records the client's decision on one grant for a module (stored apart

@@ -101,4 +101,10 @@ Result<Program> load_program_file(wasmtime::Engine& engine, const std::filesyste
   return load_program(engine, bytes, path.string());
 }
 
+Program share_program(const Program& program, std::string_view name) {
+  auto data = std::make_shared<internal::ProgramData>(program.data());
+  data->name = std::string(name);
+  return Program(std::move(data));
+}
+
 }  // namespace orivon::engine

@@ -22,4 +22,8 @@ Result<Program> load_program(wasmtime::Engine& engine, std::span<const std::byte
 
 Result<Program> load_program_file(wasmtime::Engine& engine, const std::filesystem::path& path);
 
+// `program`'s compiled code under another name: the machine code and its
+// memory are shared, as by copies of one module installed under many ids.
+Program share_program(const Program& program, std::string_view name);
+
 }  // namespace orivon::engine

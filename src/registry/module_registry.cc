@@ -123,32 +123,97 @@ Result<ModuleInfo> ModuleRegistry::info_from(const ModuleRecord& record) const {
 }
 
 Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const AddOptions& options) {
-  ORIVON_TRY(ModuleId id, choose_id(options));
-  const std::string hash = sha256_hex(code);
-  MutexLock lock(mutex_);
-  ORIVON_TRY(auto existing, store_->find(id.str()));
-  if (existing) return Error(ErrorCode::AlreadyExists, "module '" + id.str() + "' is already installed");
-  // Compile first: a binary that does not compile is never stored.
-  ORIVON_TRY(auto program, compile_and_cache(code, hash, id.str()));
-  ORIVON_RETURN_IF_ERROR(store_->put_code(hash, code));
+  const ModuleSource source{{}, code, options};
+  ORIVON_TRY(auto added, add_many(std::span(&source, 1)));
+  return std::move(added.front());
+}
 
-  ModuleRecord record;
-  record.id = id.str();
-  record.kind = std::string(module_kind_name(id.kind()));
-  record.program_kind = std::string(program_kind_name(program.kind()));
-  if (options.manifest) {
-    record.version = options.manifest->version;
-    record.description = options.manifest->description;
-    record.manifest_json = manifest_to_json(*options.manifest);
+Result<std::vector<ModuleInfo>> ModuleRegistry::add_many(std::span<const ModuleSource> sources) {
+  // In a batch, an error says which module it is about; alone, it needs not.
+  auto about = [&](std::size_t i, const Error& error) {
+    if (sources.size() == 1) return error;
+    const ModuleSource& source = sources[i];
+    std::string which = "module " + std::to_string(i + 1) + " of " + std::to_string(sources.size());
+    if (!source.file.empty()) {
+      which += " ('" + source.file.string() + "')";
+    } else if (source.options.id) {
+      which += " ('" + source.options.id->str() + "')";
+    }
+    return Error::wrap(which, error);
+  };
+  MutexLock lock(mutex_);
+  std::set<ModuleId> batch_ids;
+  std::map<std::string, Program> batch_programs;  // by content hash
+  std::vector<std::pair<ModuleId, Program>> programs;
+  std::vector<ModuleRecord> records;
+  programs.reserve(sources.size());
+  records.reserve(sources.size());
+  const std::int64_t now = now_seconds();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const ModuleSource& source = sources[i];
+    auto id = choose_id(source.options);
+    if (!id) return about(i, id.error());
+    if (!batch_ids.insert(*id).second) {
+      return about(i, Error(ErrorCode::AlreadyExists, "module '" + id->str() + "' is given twice"));
+    }
+    auto existing = store_->find(id->str());
+    if (!existing) return about(i, existing.error());
+    if (*existing) {
+      return about(i, Error(ErrorCode::AlreadyExists,
+                            "module '" + id->str() + "' is already installed"));
+    }
+    std::vector<std::byte> read;
+    std::span<const std::byte> code = source.code;
+    if (!source.file.empty()) {
+      auto bytes = read_file(source.file, limits::kMaxBinaryBytes);
+      if (!bytes) return about(i, bytes.error());
+      read = std::move(*bytes);
+      code = read;
+    }
+    const std::string hash = sha256_hex(code);
+    std::optional<Program> program;
+    if (auto same = batch_programs.find(hash); same != batch_programs.end()) {
+      program = engine::share_program(same->second, id->str());
+    } else {
+      // Compile first: a binary that does not compile is never stored.
+      auto compiled = compile_and_cache(code, hash, id->str());
+      if (!compiled) return about(i, compiled.error());
+      if (auto stored = store_->put_code(hash, code); !stored) return about(i, stored.error());
+      batch_programs.emplace(hash, *compiled);
+      program = std::move(*compiled);
+    }
+
+    ModuleRecord record;
+    record.id = id->str();
+    record.kind = std::string(module_kind_name(id->kind()));
+    record.program_kind = std::string(program_kind_name(program->kind()));
+    if (source.options.manifest) {
+      record.version = source.options.manifest->version;
+      record.description = source.options.manifest->description;
+      record.manifest_json = manifest_to_json(*source.options.manifest);
+    }
+    record.content_hash = hash;
+    record.size_bytes = static_cast<std::int64_t>(code.size());
+    record.state = std::string(module_state_name(ModuleState::Installed));
+    record.installed_at = record.updated_at = now;
+    records.push_back(std::move(record));
+    programs.emplace_back(std::move(*id), std::move(*program));
   }
-  record.content_hash = hash;
-  record.size_bytes = static_cast<std::int64_t>(code.size());
-  record.state = std::string(module_state_name(ModuleState::Installed));
-  record.installed_at = record.updated_at = now_seconds();
-  ORIVON_RETURN_IF_ERROR(store_->insert(record));
-  loaded_.insert_or_assign(id, program);
-  ORIVON_RETURN_IF_ERROR(republish_locked(id));
-  return info_from(record);
+  ORIVON_RETURN_IF_ERROR(store_->insert(records));
+  for (auto& [id, program] : programs) {
+    exports_.erase(id);  // a removed module's of the same id, if any
+    loaded_.insert_or_assign(id, std::move(program));
+  }
+  // One republish for the batch: the new modules have no grants yet, but
+  // their exports are new and cached routes must look again.
+  ORIVON_RETURN_IF_ERROR(republish_locked());
+  std::vector<ModuleInfo> infos;
+  infos.reserve(records.size());
+  for (const auto& record : records) {
+    ORIVON_TRY(auto info, info_from(record));
+    infos.push_back(std::move(info));
+  }
+  return infos;
 }
 
 Result<void> ModuleRegistry::remove(const ModuleId& id) {
@@ -177,9 +242,9 @@ Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const st
   return info_from(*updated);
 }
 
-Result<std::vector<ModuleInfo>> ModuleRegistry::list() {
+Result<std::vector<ModuleInfo>> ModuleRegistry::list(const ListOptions& options) {
   MutexLock lock(mutex_);
-  ORIVON_TRY(auto records, store_->all());
+  ORIVON_TRY(auto records, store_->page(options.after, options.limit));
   std::vector<ModuleInfo> infos;
   infos.reserve(records.size());
   for (const auto& record : records) {
@@ -272,12 +337,21 @@ Result<LoadReport> ModuleRegistry::load_installed() {
   MutexLock lock(mutex_);
   ORIVON_TRY(auto records, store_->all());
   LoadReport report;
+  // Copies of one binary load once and share their compiled code.
+  std::map<std::string, Program> by_hash;
   for (const auto& record : records) {
-    bool from_cache = false;
-    auto program = load_locked(record, from_cache);
-    if (!program) return Error::wrap("loading module '" + record.id + "'", program.error());
+    bool from_cache = true;
+    Program program(nullptr);
+    if (auto same = by_hash.find(record.content_hash); same != by_hash.end()) {
+      program = engine::share_program(same->second, record.id);
+    } else {
+      auto loaded = load_locked(record, from_cache);
+      if (!loaded) return Error::wrap("loading module '" + record.id + "'", loaded.error());
+      program = *loaded;
+      by_hash.emplace(record.content_hash, program);
+    }
     // A record whose id does not parse cannot be asked for; list() reports it.
-    if (auto id = ModuleId::parse(record.id)) loaded_.insert_or_assign(*id, *program);
+    if (auto id = ModuleId::parse(record.id)) loaded_.insert_or_assign(*id, program);
     ++report.modules;
     ++(from_cache ? report.from_cache : report.compiled);
   }

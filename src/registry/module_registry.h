@@ -71,9 +71,14 @@ class ModuleRegistry {
                                                       const std::filesystem::path& state_dir);
 
   Result<ModuleInfo> add(std::span<const std::byte> code, const AddOptions& options);
+  // Installs every module of `sources` or none. Each is validated and
+  // compiled (copies of one binary once, sharing their compiled code), then
+  // all are recorded in one transaction. An error names the module it is
+  // about by its position and file or id.
+  Result<std::vector<ModuleInfo>> add_many(std::span<const ModuleSource> sources);
   Result<void> remove(const ModuleId& id);
   Result<ModuleInfo> update(const ModuleId& id, std::span<const std::byte> code);
-  Result<std::vector<ModuleInfo>> list();
+  Result<std::vector<ModuleInfo>> list(const ListOptions& options = {});
   Result<ModuleDetails> inspect(const ModuleId& id);
   // Records a decision on one grant string after parsing it (InvalidArgument
   // with the expected syntax if malformed). Allowing also checks a directory

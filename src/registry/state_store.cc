@@ -82,30 +82,32 @@ Result<void> StateStore::put_code(const std::string& hash, std::span<const std::
   return write_file_durably(path, bytes);
 }
 
-Result<void> StateStore::insert(const ModuleRecord& r) {
-  ORIVON_TRY(auto existing, find(r.id));
-  if (existing) return Error(ErrorCode::AlreadyExists, "module '" + r.id + "' is already installed");
+Result<void> StateStore::insert(std::span<const ModuleRecord> records) {
+  ORIVON_TRY(auto transaction, Transaction::begin(db_));
   ORIVON_TRY(auto statement,
              db_.prepare("INSERT INTO modules (" + std::string(kColumns) +
                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
-  statement.bind(1, r.id).bind(2, r.kind).bind(3, r.program_kind).bind(4, r.version);
-  statement.bind(5, r.description).bind(6, r.content_hash).bind(7, r.size_bytes);
-  if (r.manifest_json) {
-    statement.bind(8, *r.manifest_json);
-  } else {
-    statement.bind_null(8);
+  for (const ModuleRecord& r : records) {
+    statement.reset();
+    statement.bind(1, r.id).bind(2, r.kind).bind(3, r.program_kind).bind(4, r.version);
+    statement.bind(5, r.description).bind(6, r.content_hash).bind(7, r.size_bytes);
+    if (r.manifest_json) {
+      statement.bind(8, *r.manifest_json);
+    } else {
+      statement.bind_null(8);
+    }
+    statement.bind(9, r.state).bind(10, r.state_cause).bind(11, r.installed_at);
+    statement.bind(12, r.updated_at);
+    // The primary key refuses an id installed meanwhile (the registry
+    // checked before compiling); the transaction then records nothing.
+    if (auto inserted = statement.run(); !inserted) {
+      ORIVON_TRY(auto raced, find(r.id));
+      if (raced) return Error(ErrorCode::AlreadyExists, "module '" + r.id + "' is already installed");
+      return inserted;
+    }
   }
-  statement.bind(9, r.state).bind(10, r.state_cause).bind(11, r.installed_at).bind(12, r.updated_at);
-  // A single statement is its own transaction; with synchronous=FULL it is
-  // on disk when run() returns. A concurrent insert of the same id loses on
-  // the primary key and reports AlreadyExists below.
-  auto inserted = statement.run();
-  if (!inserted) {
-    ORIVON_TRY(auto raced, find(r.id));
-    if (raced) return Error(ErrorCode::AlreadyExists, "module '" + r.id + "' is already installed");
-    return inserted;
-  }
-  return ok();
+  // With synchronous=FULL the batch is on disk when the commit returns.
+  return transaction.commit();
 }
 
 Result<void> StateStore::remove(const std::string& id) {
@@ -147,9 +149,14 @@ Result<std::optional<ModuleRecord>> StateStore::find(const std::string& id) {
   return std::optional<ModuleRecord>(read_record(statement));
 }
 
-Result<std::vector<ModuleRecord>> StateStore::all() {
-  ORIVON_TRY(auto statement,
-             db_.prepare("SELECT " + std::string(kColumns) + " FROM modules ORDER BY id"));
+Result<std::vector<ModuleRecord>> StateStore::all() { return page("", 0); }
+
+Result<std::vector<ModuleRecord>> StateStore::page(const std::string& after, std::size_t limit) {
+  // SQLite reads a negative LIMIT as none.
+  ORIVON_TRY(auto statement, db_.prepare("SELECT " + std::string(kColumns) +
+                                         " FROM modules WHERE id > ?1 ORDER BY id LIMIT ?2"));
+  statement.bind(1, after);
+  statement.bind(2, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
   std::vector<ModuleRecord> records;
   while (true) {
     ORIVON_TRY(bool row, statement.step());

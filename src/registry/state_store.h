@@ -72,7 +72,12 @@ class StateStore {
   [[nodiscard]] Result<void> put_code(const std::string& hash, std::span<const std::byte> bytes);
 
   // AlreadyExists if the id is taken.
-  [[nodiscard]] Result<void> insert(const ModuleRecord& record);
+  // Records new modules, all or none, in one transaction (one sync for a
+  // whole batch). AlreadyExists names the first id already installed.
+  [[nodiscard]] Result<void> insert(std::span<const ModuleRecord> records);
+  [[nodiscard]] Result<void> insert(const ModuleRecord& record) {
+    return insert(std::span(&record, 1));
+  }
   // NotFound if absent. Removes the binary when no other module uses it.
   [[nodiscard]] Result<void> remove(const std::string& id);
   // NotFound if absent. Keeps decisions, configuration and manifest.
@@ -83,6 +88,9 @@ class StateStore {
   [[nodiscard]] Result<void> set_state(const std::string& id, const std::string& state);
   [[nodiscard]] Result<std::optional<ModuleRecord>> find(const std::string& id);
   [[nodiscard]] Result<std::vector<ModuleRecord>> all();
+  // At most `limit` records (all when 0) whose ids sort after `after`, by id:
+  // one page of a listing, read through the primary key.
+  [[nodiscard]] Result<std::vector<ModuleRecord>> page(const std::string& after, std::size_t limit);
 
   [[nodiscard]] Result<void> set_decision(const std::string& id, const std::string& grant,
                                           GrantDecision decision, std::int64_t now);

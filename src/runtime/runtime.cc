@@ -484,6 +484,13 @@ Result<ModuleInfo> Runtime::add_module(std::span<const std::byte> code, const Ad
   });
 }
 
+Result<std::vector<ModuleInfo>> Runtime::add_modules(std::span<const ModuleSource> modules) {
+  return guarded("adding modules", [&]() -> Result<std::vector<ModuleInfo>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->add_many(modules);
+  });
+}
+
 Result<ModuleInfo> Runtime::add_module_file(const std::filesystem::path& path,
                                             const AddOptions& options) {
   return guarded("adding a module", [&]() -> Result<ModuleInfo> {
@@ -519,10 +526,10 @@ Result<ModuleInfo> Runtime::update_module_file(const ModuleId& id,
   });
 }
 
-Result<std::vector<ModuleInfo>> Runtime::list_modules() {
+Result<std::vector<ModuleInfo>> Runtime::list_modules(const ListOptions& options) {
   return guarded("listing modules", [&]() -> Result<std::vector<ModuleInfo>> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    ORIVON_TRY(auto modules, registry->list());
+    ORIVON_TRY(auto modules, registry->list(options));
     for (auto& info : modules) internal::overlay_metrics(impl_->supervisor_if_running(), info);
     return modules;
   });

@@ -227,5 +227,111 @@ TEST(Registry, TwoRuntimesOnOneDirectoryLoseNoAdds) {
   EXPECT_EQ(open_runtime(temp.path())->list_modules()->size(), 30u);
 }
 
+// Many modules in one transaction: copies of one binary compile once and
+// share their compiled code, and after a restart they load as one too.
+TEST(Registry, AddsManyModulesAtOnceSharingTheirCode) {
+  TempDir temp;
+  const std::string code = read_text(guest_path("reactor", "core"));
+  std::vector<ModuleSource> sources;
+  for (int i = 0; i < 50; ++i) {
+    ModuleSource source;
+    source.code = std::as_bytes(std::span(code));
+    source.options.id = id(("app.copy.m" + std::to_string(100 + i)).c_str());
+    sources.push_back(source);
+  }
+  ModuleSource from_file;
+  from_file.file = guest_path("typed", "component");
+  from_file.options.id = id("app.typed.bulk");
+  sources.push_back(from_file);
+  {
+    auto runtime = open_runtime(temp.path());
+    auto added = runtime->add_modules(sources);
+    ASSERT_TRUE(added) << added.error().to_string();
+    ASSERT_EQ(added->size(), 51u);
+    EXPECT_EQ((*added)[0].id.str(), "app.copy.m100");
+    EXPECT_EQ((*added)[50].program_kind, ProgramKind::Component);
+    EXPECT_EQ(runtime->list_modules()->size(), 51u);
+    EXPECT_EQ(count_files(temp.path() / "code"), 2u);  // one binary per content
+    auto program = runtime->program(id("app.copy.m149"));
+    ASSERT_TRUE(program) << program.error().to_string();
+    EXPECT_EQ(program->name(), "app.copy.m149");  // shared code, its own name
+    auto sum = runtime->invoke(*program, "add(2, 3)", WasiProfile{}, ExecutionLimits{});
+    ASSERT_TRUE(sum) << sum.error().to_string();
+  }
+  auto reopened = open_runtime(temp.path());
+  auto report = reopened->load_installed();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->modules, 51u);
+  EXPECT_EQ(report->compiled, 0u);
+  auto program = reopened->program(id("app.copy.m120"));
+  ASSERT_TRUE(program);
+  EXPECT_EQ(program->name(), "app.copy.m120");
+}
+
+// One bad module fails the whole batch, which names it; nothing is installed.
+TEST(Registry, ABulkInstallIsAllOrNothing) {
+  TempDir temp;
+  auto runtime = open_runtime(temp.path());
+  ASSERT_TRUE(runtime->add_module_file(guest_path("reactor", "core"), with_id("app.taken.one")));
+  const std::string good = read_text(guest_path("reactor", "core"));
+  const std::string junk = "\0asm\x01\0\0\0garbage";
+  auto source = [](const std::string& code, const char* name) {
+    ModuleSource s;
+    s.code = std::as_bytes(std::span(code));
+    s.options.id = id(name);
+    return s;
+  };
+  std::vector<ModuleSource> bad_binary = {source(good, "app.bulk.a"), source(junk, "app.bulk.b"),
+                                          source(good, "app.bulk.c")};
+  auto refused = runtime->add_modules(bad_binary);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::InvalidArgument);
+  EXPECT_THAT(refused.error().message(), HasSubstr("module 2 of 3 ('app.bulk.b')"));
+
+  std::vector<ModuleSource> taken = {source(good, "app.bulk.a"), source(good, "app.taken.one")};
+  EXPECT_EQ(runtime->add_modules(taken).error().code(), ErrorCode::AlreadyExists);
+  std::vector<ModuleSource> twice = {source(good, "app.bulk.a"), source(good, "app.bulk.a")};
+  auto repeated = runtime->add_modules(twice);
+  ASSERT_FALSE(repeated);
+  EXPECT_THAT(repeated.error().to_string(), HasSubstr("given twice"));
+  ModuleSource missing;
+  missing.file = temp.path() / "no-such.wasm";
+  missing.options.id = id("app.bulk.d");
+  std::vector<ModuleSource> absent = {source(good, "app.bulk.c"), missing};
+  EXPECT_EQ(runtime->add_modules(absent).error().code(), ErrorCode::NotFound);
+
+  EXPECT_EQ(runtime->list_modules()->size(), 1u);
+}
+
+TEST(Registry, ListsAPageAfterAnId) {
+  TempDir temp;
+  auto runtime = open_runtime(temp.path());
+  const std::string code = read_text(guest_path("reactor", "core"));
+  std::vector<ModuleSource> sources;
+  for (const char* name : {"app.p.c", "app.p.a", "app.p.e", "app.p.b", "app.p.d"}) {
+    ModuleSource source;
+    source.code = std::as_bytes(std::span(code));
+    source.options.id = id(name);
+    sources.push_back(source);
+  }
+  ASSERT_TRUE(runtime->add_modules(sources));
+  auto ids = [&](const ListOptions& options) {
+    std::vector<std::string> out;
+    auto listed = runtime->list_modules(options);
+    EXPECT_TRUE(listed) << listed.error().to_string();
+    if (listed) {
+      for (const auto& info : *listed) out.push_back(info.id.str());
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids({}), (V{"app.p.a", "app.p.b", "app.p.c", "app.p.d", "app.p.e"}));
+  EXPECT_EQ(ids({"", 2}), (V{"app.p.a", "app.p.b"}));
+  EXPECT_EQ(ids({"app.p.b", 2}), (V{"app.p.c", "app.p.d"}));
+  EXPECT_EQ(ids({"app.p.d", 2}), (V{"app.p.e"}));
+  EXPECT_EQ(ids({"app.p.e", 2}), V{});
+  EXPECT_EQ(ids({"app.p.bb", 0}), (V{"app.p.c", "app.p.d", "app.p.e"}));  // any text, not only ids
+}
+
 }  // namespace
 }  // namespace orivon

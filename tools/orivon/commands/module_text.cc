@@ -41,16 +41,16 @@ std::string module_summary(const nlohmann::json& module) {
          text_of(module, "content_hash").substr(0, 12) + ")";
 }
 
-void print_module_table(const nlohmann::json& modules, std::ostream& out) {
-  if (!modules.is_array() || modules.empty()) {
-    out << "no modules installed\n";
-    return;
-  }
-  auto number = [](const nlohmann::json& module, const char* key) -> std::uint64_t {
+ModuleTable::ModuleTable()
+    : rows_{{"ID", "KIND", "TYPE", "VERSION", "STATE", "UPTIME", "RESTARTS", "CALLS", "TRAPS",
+             "SIZE"}} {}
+
+void ModuleTable::add(const nlohmann::json& module) {
+  auto number = [&](const char* key) -> std::uint64_t {
     auto it = module.find(key);
     return it != module.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
   };
-  auto uptime = [&](const nlohmann::json& module) -> std::string {
+  auto uptime = [&]() -> std::string {
     auto it = module.find("uptime_ms");
     if (it == module.end() || !it->is_number() || it->get<std::int64_t>() <= 0) return "-";
     const std::int64_t seconds = it->get<std::int64_t>() / 1000;
@@ -60,28 +60,42 @@ void print_module_table(const nlohmann::json& modules, std::ostream& out) {
                   static_cast<long long>(seconds % 60));
     return buffer;
   };
-  std::vector<std::vector<std::string>> rows = {
-      {"ID", "KIND", "TYPE", "VERSION", "STATE", "UPTIME", "RESTARTS", "CALLS", "TRAPS", "SIZE"}};
-  for (const auto& module : modules) {
-    std::string version = text_of(module, "version");
-    std::string state = text_of(module, "state");
-    if (module.value("autostart", false) && state != "running") state += " (autostart)";
-    rows.push_back({text_of(module, "id"), text_of(module, "kind"), text_of(module, "program_kind"),
-                    version.empty() ? "-" : version, state, uptime(module),
-                    std::to_string(number(module, "restarts")), std::to_string(number(module, "calls")),
-                    std::to_string(number(module, "traps")), human_size(size_of(module))});
+  std::string version = text_of(module, "version");
+  std::string state = text_of(module, "state");
+  if (module.value("autostart", false) && state != "running") state += " (autostart)";
+  rows_.push_back({text_of(module, "id"), text_of(module, "kind"), text_of(module, "program_kind"),
+                   version.empty() ? "-" : version, state, uptime(),
+                   std::to_string(number("restarts")), std::to_string(number("calls")),
+                   std::to_string(number("traps")), human_size(size_of(module))});
+}
+
+void ModuleTable::print(std::ostream& out) const {
+  if (rows_.size() == 1) {
+    out << "no modules installed\n";
+    return;
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
+  std::vector<std::size_t> widths(rows_[0].size(), 0);
+  for (const auto& row : rows_) {
     for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
   }
-  for (const auto& row : rows) {
+  std::string line;
+  for (const auto& row : rows_) {
+    line.clear();
     for (std::size_t i = 0; i < row.size(); ++i) {
-      out << row[i];
-      if (i + 1 < row.size()) out << std::string(widths[i] - row[i].size() + 2, ' ');
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
     }
-    out << "\n";
+    line += '\n';
+    out << line;
   }
+}
+
+void print_module_table(const nlohmann::json& modules, std::ostream& out) {
+  ModuleTable table;
+  if (modules.is_array()) {
+    for (const auto& module : modules) table.add(module);
+  }
+  table.print(out);
 }
 
 void print_module_details(const nlohmann::json& module, std::ostream& out) {

@@ -25,7 +25,13 @@ namespace {
 // A request is a manifest and some paths, or a key-value value (1 MiB by
 // default, sent as base64): 4 MiB holds any of them, and bounds what a
 // misbehaving client can make the host buffer.
-constexpr std::size_t kMaxMessageBytes = 4 << 20;
+// What the host reads from a client: requests are small, and any process
+// that can reach the socket may send one.
+constexpr std::size_t kMaxRequestBytes = 4 << 20;
+// What a client reads from its host, which it trusts further: a page of a
+// listing, a module's logs. Still bounded, so a broken host cannot make the
+// client exhaust its memory.
+constexpr std::size_t kMaxReplyBytes = 64 << 20;
 // A client that connects and then stalls must not hold the host up: each
 // read and write may wait this long...
 constexpr int kIoTimeoutSeconds = 5;
@@ -74,9 +80,9 @@ bool write_all(int fd, const std::string& data) {
 }
 
 // Reads up to the first newline. Fails on a timeout of one read, on EOF
-// before a newline, on more than kMaxMessageBytes, or, with a `deadline`,
-// when the whole line has not arrived by then.
-Result<std::string> read_line(int fd,
+// before a newline, on more than `max_bytes`, or, with a `deadline`, when
+// the whole line has not arrived by then.
+Result<std::string> read_line(int fd, std::size_t max_bytes,
                               std::optional<std::chrono::steady_clock::time_point> deadline) {
   std::string line;
   char buffer[4096];
@@ -100,8 +106,9 @@ Result<std::string> read_line(int fd,
     if (n == 0) return Error(ErrorCode::Unavailable, "the control socket closed mid-message");
     const auto newline = std::find(buffer, buffer + n, '\n');
     line.append(buffer, newline);
-    if (line.size() > kMaxMessageBytes) {
-      return Error(ErrorCode::ResourceExhausted, "control message larger than 4 MiB");
+    if (line.size() > max_bytes) {
+      return Error(ErrorCode::ResourceExhausted, "control message larger than " +
+                                                     std::to_string(max_bytes >> 20) + " MiB");
     }
     if (newline != buffer + n) return line;
   }
@@ -187,13 +194,13 @@ Result<std::optional<nlohmann::json>> exchange(const std::filesystem::path& sock
     // A busy host answers and closes without reading: its reply may be
     // waiting even though sending failed.
     Error failed = errno_error("sending to the host");
-    auto line = read_line(fd, std::nullopt);
+    auto line = read_line(fd, kMaxReplyBytes, std::nullopt);
     if (!line) return failed;
     auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
     if (reply.is_discarded() || !reply.is_object()) return failed;
     return std::optional<nlohmann::json>(std::move(reply));
   }
-  ORIVON_TRY(auto line, read_line(fd, std::nullopt));
+  ORIVON_TRY(auto line, read_line(fd, kMaxReplyBytes, std::nullopt));
   auto reply = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded() || !reply.is_object()) {
     return Error(ErrorCode::Internal, "the host sent a malformed reply");
@@ -344,7 +351,7 @@ void ControlServer::serve_connection_unguarded(int connection, const Handler& ha
     }
     return;
   }
-  auto line = read_line(connection, std::chrono::steady_clock::now() + kRequestDeadline);
+  auto line = read_line(connection, kMaxRequestBytes, std::chrono::steady_clock::now() + kRequestDeadline);
   nlohmann::json reply;
   if (!line) {
     reply = error_reply(line.error());

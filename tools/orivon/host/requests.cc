@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -615,6 +616,53 @@ Result<json> dispatch_on_module(Runtime& runtime, const json& request,
   return Error(ErrorCode::Internal, std::move(message));
 }
 
+// Several modules in one transaction: "modules" holds objects shaped like a
+// single add's request ("file", optional "id" and "manifest"). The reply
+// lists them as installed, in the order given.
+Result<json> add_many(Runtime& runtime, const json& request) {
+  const json& items = request["modules"];
+  if (!items.is_array() || items.empty()) {
+    return bad_request("'modules' must be a non-empty array of objects");
+  }
+  std::vector<ModuleSource> sources;
+  sources.reserve(items.size());
+  for (const json& item : items) {
+    if (!item.is_object()) return bad_request("'modules' must be a non-empty array of objects");
+    ModuleSource source;
+    ORIVON_TRY(auto file, string_field(item, "file"));
+    source.file = std::move(file);
+    ORIVON_TRY(source.options, add_options(item));
+    sources.push_back(std::move(source));
+  }
+  ORIVON_TRY(auto infos, runtime.add_modules(sources));
+  json out = json::array();
+  for (const auto& info : infos) out.push_back(to_json(info));
+  return out;
+}
+
+// The installed modules by id: every one, or the page the request names
+// with "after" (an id, or any text: ids after it in byte order) and "limit".
+// A client that pages keeps each reply small whatever the host holds.
+Result<json> list(Runtime& runtime, const json& request) {
+  ListOptions options;
+  if (auto it = request.find("after"); it != request.end() && !it->is_null()) {
+    ORIVON_TRY(options.after, string_field(request, "after"));
+  }
+  if (auto it = request.find("limit"); it != request.end() && !it->is_null()) {
+    if (!it->is_number_unsigned()) return bad_request("'limit' must be a non-negative integer");
+    options.limit = static_cast<std::size_t>(
+        std::min<std::uint64_t>(it->get<std::uint64_t>(), std::numeric_limits<std::size_t>::max()));
+  }
+  ORIVON_TRY(auto modules, runtime.list_modules(options));
+  json out = json::array();
+  for (const auto& info : modules) {
+    json item = to_json(info);
+    item["events"] = counters_json(runtime.event_counters(info.id));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 Result<json> dispatch(Runtime& runtime, const json& request, Responder responder) {
   if (!request.is_object()) return bad_request("not a JSON object");
   ORIVON_TRY(auto op, string_field(request, "op"));
@@ -623,22 +671,16 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
   const auto operation = find_management_operation(op);
   if (!operation) return bad_request("unknown op '" + op + "'");
   switch (*operation) {
-    case ManagementOperation::List: {
-      ORIVON_TRY(auto modules, runtime.list_modules());
-      json list = json::array();
-      for (const auto& info : modules) {
-        json item = to_json(info);
-        item["events"] = counters_json(runtime.event_counters(info.id));
-        list.push_back(std::move(item));
+    case ManagementOperation::List:
+      return list(runtime, request);
+    case ManagementOperation::Add:
+      if (request.contains("modules")) return add_many(runtime, request);
+      {
+        ORIVON_TRY(auto file, string_field(request, "file"));
+        ORIVON_TRY(auto options, add_options(request));
+        ORIVON_TRY(auto info, runtime.add_module_file(file, options));
+        return to_json(info);
       }
-      return list;
-    }
-    case ManagementOperation::Add: {
-      ORIVON_TRY(auto file, string_field(request, "file"));
-      ORIVON_TRY(auto options, add_options(request));
-      ORIVON_TRY(auto info, runtime.add_module_file(file, options));
-      return to_json(info);
-    }
     case ManagementOperation::Grant:
       return grant(runtime, request);
     case ManagementOperation::Revoke:

@@ -20,11 +20,11 @@ constexpr auto kHostStartWait = std::chrono::seconds(120);
 
 }  // namespace
 
-Result<SessionReply> perform(const std::filesystem::path& state_dir, const nlohmann::json& request,
-                             std::ostream& err) {
+Result<Session> Session::open(const std::filesystem::path& state_dir, std::ostream& err) {
   const auto socket = control_socket_path(state_dir);
-  ORIVON_TRY(auto reply, send_to_host(socket, request));
-  if (reply) return SessionReply{std::move(*reply), true};
+  const nlohmann::json ping = {{"op", "ping"}};
+  ORIVON_TRY(auto reply, send_to_host(socket, ping));
+  if (reply) return Session(socket, std::nullopt, nullptr);
 
   if (::mkdir(state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Error(ErrorCode::PermissionDenied,
@@ -38,11 +38,11 @@ Result<SessionReply> perform(const std::filesystem::path& state_dir, const nlohm
       RuntimeOptions options;
       options.state_dir = state_dir;
       ORIVON_TRY(auto runtime, Runtime::create(options));
-      return SessionReply{handle_request(*runtime, request, Responder::Direct), false};
+      return Session(socket, std::move(lock), std::move(runtime));
     }
     // A host holds the lock: it is starting. Ask it once it listens.
-    ORIVON_TRY(reply, send_to_host(socket, request));
-    if (reply) return SessionReply{std::move(*reply), true};
+    ORIVON_TRY(reply, send_to_host(socket, ping));
+    if (reply) return Session(socket, std::nullopt, nullptr);
     if (std::chrono::steady_clock::now() > deadline) {
       return Error(ErrorCode::Unavailable, "a host holds '" + state_dir.string() +
                                                "' but does not answer on its control socket");
@@ -53,6 +53,21 @@ Result<SessionReply> perform(const std::filesystem::path& state_dir, const nlohm
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+Result<SessionReply> Session::perform(const nlohmann::json& request) {
+  if (runtime_) return SessionReply{handle_request(*runtime_, request, Responder::Direct), false};
+  ORIVON_TRY(auto reply, send_to_host(socket_, request));
+  if (!reply) {
+    return Error(ErrorCode::Unavailable, "the host stopped answering on '" + socket_.string() + "'");
+  }
+  return SessionReply{std::move(*reply), true};
+}
+
+Result<SessionReply> perform(const std::filesystem::path& state_dir, const nlohmann::json& request,
+                             std::ostream& err) {
+  ORIVON_TRY(auto session, Session::open(state_dir, err));
+  return session.perform(request);
 }
 
 }  // namespace orivon::cli
