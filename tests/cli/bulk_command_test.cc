@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -46,9 +47,11 @@ class Bulk : public StateDirTest {
   const std::filesystem::path reactor_ = guest_path("reactor", "core");
 };
 
-// 2,500 copies: three add batches and two list pages inside the CLI.
+// 2,500 copies: several add batches and two list pages inside the CLI,
+// through a running host (which bounds each request) and without one.
 TEST_F(Bulk, AddsADirectoryInBatchesAndListsItInPages) {
   const auto dir = copies("many", 2500);
+  auto host = start_host();
   auto added = cli({"add", dir.string(), "--json"});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   auto json = nlohmann::json::parse(added.out, nullptr, false);
@@ -75,15 +78,19 @@ TEST_F(Bulk, AddsADirectoryInBatchesAndListsItInPages) {
   EXPECT_THAT(table.out, HasSubstr("app.copy.m10001"));
   EXPECT_THAT(table.out, ::testing::Not(HasSubstr("app.copy.m10002")));
 
-  // The same through a running host: it reads the pages, one request each.
-  auto host = start_host();
-  EXPECT_EQ(listed({}).size(), 2500u);
+  auto again = cli({"add", copies("more", 3).string()});
+  EXPECT_EQ(again.exit_code, 1) << again.err;  // same ids: already installed
+  EXPECT_THAT(again.err, HasSubstr("already installed"));
+  EXPECT_THAT(again.err, HasSubstr("installed 0 of 3"));
+
+  // The same without a host: the CLI opens the state once for every page.
+  host->send_signal(SIGTERM);
+  EXPECT_EQ(host->wait(std::chrono::seconds(60)), 0) << host->output();
+  auto direct = cli({"list", "--json"});
+  EXPECT_THAT(direct.err, HasSubstr("no host running"));
+  EXPECT_EQ(nlohmann::json::parse(direct.out).size(), 2500u);
   EXPECT_EQ(listed({"--after", "app.copy.m10999", "--limit", "1"}),
             std::vector<std::string>{"app.copy.m11000"});
-  auto through_host = cli({"add", copies("more", 3).string()});
-  EXPECT_EQ(through_host.exit_code, 1) << through_host.err;  // same ids: already installed
-  EXPECT_THAT(through_host.err, HasSubstr("already installed"));
-  EXPECT_THAT(through_host.err, HasSubstr("installed 0 of 3"));
 }
 
 // Manifests beside the binaries give ids (and more); a file without one

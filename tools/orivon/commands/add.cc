@@ -149,10 +149,22 @@ Result<std::vector<std::filesystem::path>> expand(const std::vector<std::string>
 }
 
 // A batch is one request and one transaction: at most this many modules,
-// and about this much request text (manifests included), well under what
-// the host reads in one request.
+// within the bounds the host reads a request in (values and bytes, with
+// room to spare), so a batch is never refused for its size.
 constexpr std::size_t kBatchModules = 1000;
 constexpr std::size_t kBatchBytes = 2 << 20;
+constexpr std::size_t kBatchValues = kMaxRequestValues - 64;
+
+// How many JSON values `value` is, as the host counts them (a key is one).
+std::size_t value_count(const nlohmann::json& value) {
+  std::size_t count = 1;
+  if (value.is_object()) {
+    for (const auto& member : value.items()) count += 1 + value_count(member.value());
+  } else if (value.is_array()) {
+    for (const auto& item : value) count += value_count(item);
+  }
+  return count;
+}
 
 int add_many(const GlobalOptions& global, const AddCommandOptions& options, std::ostream& out,
              std::ostream& err) {
@@ -186,10 +198,16 @@ int add_many(const GlobalOptions& global, const AddCommandOptions& options, std:
     nlohmann::json request = make_request(ManagementOperation::Add);
     request["modules"] = nlohmann::json::array();
     std::size_t bytes = 0;
+    std::size_t values = 0;
     std::size_t end = first;
-    while (end < items.size() && end - first < kBatchModules &&
-           (end == first || bytes < kBatchBytes)) {
-      bytes += items[end].dump().size();
+    while (end < items.size() && end - first < kBatchModules) {
+      const std::size_t item_bytes = items[end].dump().size();
+      const std::size_t item_values = value_count(items[end]);
+      if (end > first && (bytes + item_bytes > kBatchBytes || values + item_values > kBatchValues)) {
+        break;
+      }
+      bytes += item_bytes;
+      values += item_values;
       request["modules"].push_back(items[end]);
       ++end;
     }
