@@ -22,6 +22,9 @@ inline constexpr std::uint64_t kNoDeadlineTicks = std::uint64_t{1} << 62;
 // they are read, so a hostile path (a device, a huge file) cannot exhaust the
 // host's memory. Real-world components are well under this.
 inline constexpr std::uint64_t kMaxBinaryBytes = std::uint64_t{1} << 30;  // 1 GiB
+// Compiled code read back from the cache: machine code runs a few times
+// larger than its binary.
+inline constexpr std::uint64_t kMaxCompiledCodeBytes = std::uint64_t{4} << 30;  // 4 GiB
 
 // Table elements and instances per store when a memory limit is set: generous
 // for ordinary programs, bounded so a hostile one cannot grow tables forever.

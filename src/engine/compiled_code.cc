@@ -1,6 +1,8 @@
 #include "engine/program_facts.h"
 #include "engine/compiled_code.h"
 
+#include "core/file_util.h"
+#include "core/limits.h"
 #include "engine/error_conversion.h"
 #include "engine/function_type.h"
 
@@ -26,12 +28,18 @@ Result<Program> deserialize_program_file(wasmtime::Engine& engine, const std::fi
   data->name = name;
   data->size_bytes = size_bytes;
   const std::string context = "reading compiled code '" + path.string() + "'";
+  // Read into memory, not mapped from the file: Wasmtime keeps a mapped
+  // file open for the module's life, one descriptor per module, and a host
+  // loading 100,000 modules from the cache ran out of descriptors.
+  auto read = read_file(path, limits::kMaxCompiledCodeBytes);
+  if (!read) return Error::wrap(context, read.error());
+  wasmtime::Span<std::uint8_t> bytes(reinterpret_cast<std::uint8_t*>(read->data()), read->size());
   if (kind == ProgramKind::Component) {
-    auto component = wasmtime::component::Component::deserialize_file(engine, path.string());
+    auto component = wasmtime::component::Component::deserialize(engine, bytes);
     if (!component) return to_error(component.err(), ErrorCode::FailedPrecondition, context);
     data->component = std::move(component.ok());
   } else {
-    auto module = wasmtime::Module::deserialize_file(engine, path.string());
+    auto module = wasmtime::Module::deserialize(engine, bytes);
     if (!module) return to_error(module.err(), ErrorCode::FailedPrecondition, context);
     data->module = std::move(module.ok());
   }

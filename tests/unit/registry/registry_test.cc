@@ -333,5 +333,34 @@ TEST(Registry, ListsAPageAfterAnId) {
   EXPECT_EQ(ids({"app.p.bb", 0}), (V{"app.p.c", "app.p.d", "app.p.e"}));  // any text, not only ids
 }
 
+// Loading compiled code from the cache keeps no file open per module: a
+// host with 100,000 modules would otherwise meet the open-files limit.
+TEST(Registry, LoadingFromTheCacheHoldsNoDescriptorPerModule) {
+  TempDir temp;
+  constexpr int kModules = 60;
+  std::vector<std::string> codes;
+  for (int i = 0; i < kModules; ++i) {
+    codes.push_back("(module (func (export \"n\") (result i32) (i32.const " + std::to_string(i) +
+                    ")))");
+  }
+  {
+    auto runtime = open_runtime(temp.path());
+    std::vector<ModuleSource> sources;
+    for (int i = 0; i < kModules; ++i) {
+      ModuleSource source;
+      source.code = std::as_bytes(std::span(codes[static_cast<std::size_t>(i)]));
+      source.options.id = id(("app.distinct.m" + std::to_string(i)).c_str());
+      sources.push_back(source);
+    }
+    ASSERT_TRUE(runtime->add_modules(sources));
+  }
+  auto reopened = open_runtime(temp.path());
+  const std::size_t before = count_files("/proc/self/fd");
+  auto report = reopened->load_installed();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->from_cache, static_cast<std::size_t>(kModules));
+  EXPECT_LT(count_files("/proc/self/fd"), before + kModules / 2);
+}
+
 }  // namespace
 }  // namespace orivon
