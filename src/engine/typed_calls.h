@@ -128,9 +128,15 @@ std::optional<FastShape> fast_shape(const wasmtime::component::FuncType& type);
 // nothing is called and the returned optional is empty (use the generic
 // path, which reports it). Otherwise the call's own outcome: an error from
 // Wasmtime (trap, deadline...) as a wasmtime::Error.
+//
+// `strings` says whether string arguments still need their UTF-8 checked
+// here (a client's values) or were checked when they left a guest (another
+// module's call: Wasmtime checks every string it lifts).
+enum class StringCheck { Check, AlreadyChecked };
 std::optional<wasmtime::Result<std::monostate>> call_typed(
     wasmtime::Store::Context context, const wasmtime::component::Func& func, FastShape shape,
-    std::span<const Value> args, std::vector<Value>& results);
+    std::span<const Value> args, std::vector<Value>& results,
+    StringCheck strings = StringCheck::Check);
 
 // A result of kind `kind` as a Value (Bytes, String, ok(...) or err(string)).
 Value fast_value(FastKind kind, const orivon_fast_val_t& value);

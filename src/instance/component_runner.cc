@@ -132,7 +132,7 @@ class ComponentInstance final : public LiveInstance::Impl {
     if (typed.shape) {
       // The typed path, unless an argument does not fit its shape (then
       // the generic path below reports it).
-      if (auto called = call_typed(typed, args, results)) return std::move(*called);
+      if (auto called = call_typed(typed, args, results, match)) return std::move(*called);
     }
     arguments_.clear();
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -259,9 +259,13 @@ class ComponentInstance final : public LiveInstance::Impl {
   // The typed path of call(): nothing when an argument does not fit the
   // shape (nothing was called), else the call's outcome.
   std::optional<Result<void>> call_typed(const TypedFunc& typed, std::span<const Value> args,
-                                         std::vector<Value>& results) {
+                                         std::vector<Value>& results, LiveInstance::Match match) {
     if (store_context_ != nullptr) store_context_->begin_call();
-    auto called = engine::call_typed(context_, typed.func, *typed.shape, args, results);
+    // Another module's strings were checked when they left its memory.
+    const auto strings = match == LiveInstance::Match::Numbers
+                             ? engine::StringCheck::AlreadyChecked
+                             : engine::StringCheck::Check;
+    auto called = engine::call_typed(context_, typed.func, *typed.shape, args, results, strings);
     if (!called) return std::nullopt;
     if (!*called) {
       results.clear();

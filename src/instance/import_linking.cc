@@ -471,7 +471,8 @@ Result<std::vector<Value>> LinkState::call_values(ImportSite& site,
     const std::string context = "library '" + library->target.str() + "' " + library->function;
     std::vector<Value> results;
     if (auto shape = engine::fast_shape(func.type(store))) {
-      if (auto called = engine::call_typed(store, func, *shape, args, results)) {
+      if (auto called = engine::call_typed(store, func, *shape, args, results,
+                                           engine::StringCheck::AlreadyChecked)) {
         if (!*called) return engine::to_error(called->err(), ErrorCode::Trapped, context);
         return results;
       }
