@@ -500,9 +500,13 @@ TEST_F(Calls, TheEmbeddingApiPassesBytesAndStrings) {
                                   std::vector<Value>{Value::list({Value::u32(1)})});
   ASSERT_FALSE(not_bytes);
   EXPECT_EQ(not_bytes.error().code(), ErrorCode::InvalidArgument);
-  // Text calls with WAVE lists take the same way.
+  // Text calls with WAVE lists take the same way, long ones too.
   EXPECT_EQ(call(kCallee, "echo-bytes([0, 1, 255])"), "[0, 1, 255]");
-  EXPECT_EQ(call(kCallee, "count()"), "5");
+  std::string long_list = "[";
+  for (int i = 0; i < 100'000; ++i) long_list += (i == 0 ? "" : ", ") + std::to_string(i % 256);
+  long_list += "]";
+  EXPECT_EQ(call(kCallee, "echo-bytes(" + long_list + ")"), long_list);
+  EXPECT_EQ(call(kCallee, "count()"), "6");
 }
 
 }  // namespace
