@@ -80,17 +80,27 @@ else
   note "no jco peer (scripts/jco.sh could not provide jco)"
 fi
 
-step "Process start-up: orivon run (and wasmtime run when installed)"
+step "Process start-up: orivon run, compiling and cached (and wasmtime run when installed)"
 hello="$build/guests/hello.core.wasm"
-cli=(cli_run_hello/orivon -- "$build/bin/orivon" run "$hello")
+# A cache of compiled code of this run's own: the cached rows read it (warmed
+# by one run first); the uncached rows compile every time.
+export XDG_CACHE_HOME="$results/xdg-cache"
+rm -rf "$XDG_CACHE_HOME"
+"$build/bin/orivon" run "$hello" >/dev/null
+cli=(cli_run_hello/orivon -- "$build/bin/orivon" run --no-cache "$hello"
+     ::: cli_run_hello_cached/orivon -- "$build/bin/orivon" run "$hello")
 wasmtime_cli="$ORIVON_CACHE/wasmtime-cli-48.0.8/bin/wasmtime"
 if [ -x "$wasmtime_cli" ]; then
-  # orivon run compiles on every run; so does wasmtime run with its cache off.
-  cli+=(::: cli_run_hello/wasmtime-cli -- "$wasmtime_cli" run -C cache=n "$hello")
+  # wasmtime run with its cache off compiles every time; with it on (its
+  # default configuration, under the same XDG_CACHE_HOME) it reads its cache.
+  "$wasmtime_cli" run -C cache=y "$hello" >/dev/null
+  cli+=(::: cli_run_hello/wasmtime-cli -- "$wasmtime_cli" run -C cache=n "$hello"
+        ::: cli_run_hello_cached/wasmtime-cli -- "$wasmtime_cli" run -C cache=y "$hello")
 else
   note "Wasmtime CLI not installed at $wasmtime_cli: no CLI peer (optional; see bench/README.md)"
 fi
 python3 "$ORIVON_ROOT/scripts/bench_cli.py" "$results/cli.json" 20 "${cli[@]}"
+unset XDG_CACHE_HOME
 
 step "Results (load average at start: $load; ratios are from the same run)"
 python3 "$ORIVON_ROOT/scripts/bench_table.py" "$results"/*.json

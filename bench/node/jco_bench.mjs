@@ -57,4 +57,25 @@ for (const [size, bytes] of [['16B', 16], ['1KiB', 1024], ['64KiB', 65536]]) {
   record(`typed_list_${size}/jco`, measure(() => { sink += live.listLength(list); }));
 }
 
+// Module-to-module peers for bench/calls_bench.cc's module_to_module_bytes_*
+// and module_to_module_string_* rows. jco has no host-mediated link between
+// two components: the nearest is what a composed pair costs in JS, a value
+// lowered into one instance and lifted back out, then lowered into a second
+// instance and lifted back (the four copies of one echo between two modules).
+const other = instantiate(getCoreModule, imports);
+for (const [size, bytes] of [['16B', 16], ['4KiB', 4096], ['64KiB', 65536], ['1MiB', 1 << 20],
+                             ['16MiB', 1 << 24]]) {
+  const text = 'x'.repeat(bytes);
+  const list = Uint8Array.from({ length: bytes }, (_, i) => i % 251);
+  if (other.echoBytes(live.echoBytes(list)).length !== bytes ||
+      other.echoString(live.echoString(text)).length !== bytes) {
+    throw new Error(`bench_typed echoed a wrong length for ${size}`);
+  }
+  const seconds = bytes >= (1 << 20) ? 2 : 0.5;
+  record(`module_to_module_bytes_${size}/jco`,
+         measure(() => { sink += other.echoBytes(live.echoBytes(list)).length; }, 1, seconds));
+  record(`module_to_module_string_${size}/jco`,
+         measure(() => { sink += other.echoString(live.echoString(text)).length; }, 1, seconds));
+}
+
 writeResults(sink);

@@ -279,3 +279,597 @@ pub unsafe extern "C" fn orivon_component_linker_add_wasi_http_checked(
     }
 }
 
+
+// ---------------------------------------------------------------------------
+// Typed forwarders: calls between modules that carry strings and byte lists
+// in one bulk copy each.
+//
+// The C API only has Wasmtime's generic values, one 32-byte value per list
+// element, converted element by element several times per call (a 64 KiB
+// `list<u8>` took about 9 ms). For the function shapes below, orivon links a
+// caller's import with `func_wrap` (arguments read straight from the
+// caller's memory) and calls the callee's export through a `TypedFunc`
+// (arguments copied into its memory with one memcpy). Everything between the
+// two halves (routes, grants, deadlines, cycle detection, errors as values)
+// stays in C++: the caller half hands the arguments to a C callback as
+// `orivon_fast_val_t`s, and the C++ side calls the callee half.
+//
+// A shape is the kinds of a function's parameters and of its result, each an
+// `orivon_fast_kind_t` code (mirrored in src/engine/fast_calls.h):
+// parameters: none, `list<u8>` or `string`; result: none, `list<u8>`,
+// `string`, `result<list<u8>, string>` or `result<string, string>`.
+
+use wasmtime::component::{Func, TypedFunc, WasmList, WasmStr};
+use wasmtime::AsContextMut;
+
+const KIND_NONE: u8 = 0;
+const KIND_BYTES: u8 = 1;
+const KIND_STRING: u8 = 2;
+const KIND_RESULT_BYTES: u8 = 3;
+const KIND_RESULT_STRING: u8 = 4;
+// Scalars travel in `len` (their bits, zero- or sign-extended).
+const KIND_U32: u8 = 5;
+const KIND_U64: u8 = 6;
+const KIND_S32: u8 = 7;
+const KIND_S64: u8 = 8;
+
+/// One value crossing between C++ and a typed half: `kind` is one of the
+/// codes above; for the result kinds `is_err` says which case `data` holds
+/// (an error is always a string). `data` is borrowed for the duration of the
+/// call it is passed to.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy)]
+pub struct orivon_fast_val_t {
+    pub kind: u8,
+    pub is_err: bool,
+    pub data: *const u8,
+    pub len: usize,
+}
+const _: () = assert!(
+    std::mem::size_of::<orivon_fast_val_t>() == 24,
+    "orivon_fast_val_t must match src/engine/fast_calls.h"
+);
+
+impl orivon_fast_val_t {
+    fn new(kind: u8, is_err: bool, data: &[u8]) -> Self {
+        orivon_fast_val_t { kind, is_err, data: data.as_ptr(), len: data.len() }
+    }
+    /// # Safety
+    /// `data` must point at `len` readable bytes for `'a`.
+    unsafe fn bytes<'a>(&self) -> &'a [u8] {
+        if self.len == 0 {
+            &[]
+        } else {
+            unsafe { std::slice::from_raw_parts(self.data, self.len) }
+        }
+    }
+}
+
+fn kind_error(expected: u8, found: &orivon_fast_val_t) -> wasmtime::Error {
+    wasmtime::Error::msg(format!(
+        "orivon: typed call expected a value of kind {expected}, found kind {}",
+        found.kind
+    ))
+}
+
+/// A result type of a fast shape, as Wasmtime lowers and lifts it.
+trait FastResult: Sized + Send + Sync + 'static {
+    fn to_wire(&self) -> orivon_fast_val_t;
+    /// Takes a value the C++ side pushed (moved, not copied).
+    fn from_owned(value: OwnedFast) -> wasmtime::Result<Self>;
+}
+
+fn owned_error(expected: u8) -> wasmtime::Error {
+    wasmtime::Error::msg(format!("orivon: a typed call's result is not of kind {expected}"))
+}
+
+impl FastResult for Vec<u8> {
+    fn to_wire(&self) -> orivon_fast_val_t {
+        orivon_fast_val_t::new(KIND_BYTES, false, self)
+    }
+    fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+        match value {
+            OwnedFast::Bytes(bytes) => Ok(bytes),
+            _ => Err(owned_error(KIND_BYTES)),
+        }
+    }
+}
+
+impl FastResult for String {
+    fn to_wire(&self) -> orivon_fast_val_t {
+        orivon_fast_val_t::new(KIND_STRING, false, self.as_bytes())
+    }
+    fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+        match value {
+            OwnedFast::String(text) => Ok(text),
+            _ => Err(owned_error(KIND_STRING)),
+        }
+    }
+}
+
+macro_rules! result_kind {
+    ($ok:ty, $kind:expr) => {
+        impl FastResult for Result<$ok, String> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                match self {
+                    Ok(value) => orivon_fast_val_t::new($kind, false, value.as_ref()),
+                    Err(error) => orivon_fast_val_t::new($kind, true, error.as_bytes()),
+                }
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                match value {
+                    OwnedFast::Err(error) => Ok(Err(error)),
+                    other => Ok(Ok(<$ok as FastResult>::from_owned(other)?)),
+                }
+            }
+        }
+    };
+}
+result_kind!(Vec<u8>, KIND_RESULT_BYTES);
+result_kind!(String, KIND_RESULT_STRING);
+
+macro_rules! scalar_kind {
+    ($t:ty, $kind:expr) => {
+        impl FastResult for $t {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                orivon_fast_val_t { kind: $kind, is_err: false, data: std::ptr::null(), len: *self as u64 as usize }
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                match value {
+                    OwnedFast::Scalar(bits) => Ok(bits as $t),
+                    _ => Err(owned_error($kind)),
+                }
+            }
+        }
+
+        impl CallerParams for ($t,) {
+            fn to_wire(
+                &self,
+                _store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+                _keep: &mut Vec<String>,
+                out: &mut Vec<orivon_fast_val_t>,
+            ) -> wasmtime::Result<()> {
+                out.push(FastResult::to_wire(&self.0));
+                Ok(())
+            }
+        }
+
+        impl<'a> CalleeParams<'a> for ($t,) {
+            unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+                Ok((one_arg(values, $kind)?.len as u64 as $t,))
+            }
+        }
+    };
+}
+scalar_kind!(u32, KIND_U32);
+scalar_kind!(u64, KIND_U64);
+scalar_kind!(i32, KIND_S32);
+scalar_kind!(i64, KIND_S64);
+
+/// The result list of a shape: nothing, or one FastResult.
+trait FastResults:
+    wasmtime::component::ComponentNamedList
+    + wasmtime::component::Lift
+    + wasmtime::component::Lower
+    + Send
+    + Sync
+    + 'static
+{
+    fn to_wire(&self, out: &mut Vec<orivon_fast_val_t>);
+    fn from_owned(values: Vec<OwnedFast>) -> wasmtime::Result<Self>;
+}
+
+impl FastResults for () {
+    fn to_wire(&self, _out: &mut Vec<orivon_fast_val_t>) {}
+    fn from_owned(values: Vec<OwnedFast>) -> wasmtime::Result<Self> {
+        if !values.is_empty() {
+            return Err(wasmtime::Error::msg("orivon: typed call returned a value for none"));
+        }
+        Ok(())
+    }
+}
+
+impl<R> FastResults for (R,)
+where
+    R: FastResult + wasmtime::component::Lift + wasmtime::component::Lower,
+{
+    fn to_wire(&self, out: &mut Vec<orivon_fast_val_t>) {
+        out.push(self.0.to_wire());
+    }
+    fn from_owned(mut values: Vec<OwnedFast>) -> wasmtime::Result<Self> {
+        if values.len() != 1 {
+            return Err(wasmtime::Error::msg(format!(
+                "orivon: typed call returned {} values for one",
+                values.len()
+            )));
+        }
+        Ok((R::from_owned(values.pop().unwrap())?,))
+    }
+}
+
+/// Parameters as the caller half receives them: views of the caller's memory.
+trait CallerParams: wasmtime::component::ComponentNamedList + wasmtime::component::Lift + Send + Sync + 'static {
+    /// The arguments as values borrowing the caller's memory (or `keep`,
+    /// for a string that had to be transcoded).
+    fn to_wire(
+        &self,
+        store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+        keep: &mut Vec<String>,
+        out: &mut Vec<orivon_fast_val_t>,
+    ) -> wasmtime::Result<()>;
+}
+
+impl CallerParams for () {
+    fn to_wire(
+        &self,
+        _store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+        _keep: &mut Vec<String>,
+        _out: &mut Vec<orivon_fast_val_t>,
+    ) -> wasmtime::Result<()> {
+        Ok(())
+    }
+}
+
+impl CallerParams for (WasmList<u8>,) {
+    fn to_wire(
+        &self,
+        store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+        _keep: &mut Vec<String>,
+        out: &mut Vec<orivon_fast_val_t>,
+    ) -> wasmtime::Result<()> {
+        out.push(orivon_fast_val_t::new(KIND_BYTES, false, self.0.as_le_slice(store)));
+        Ok(())
+    }
+}
+
+impl CallerParams for (WasmStr,) {
+    fn to_wire(
+        &self,
+        store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+        keep: &mut Vec<String>,
+        out: &mut Vec<orivon_fast_val_t>,
+    ) -> wasmtime::Result<()> {
+        match self.0.to_str(store)? {
+            std::borrow::Cow::Borrowed(text) => {
+                out.push(orivon_fast_val_t::new(KIND_STRING, false, text.as_bytes()))
+            }
+            std::borrow::Cow::Owned(text) => {
+                keep.push(text);
+                out.push(orivon_fast_val_t::new(KIND_STRING, false, keep.last().unwrap().as_bytes()))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parameters as the callee half passes them: borrowed from C++.
+trait CalleeParams<'a>: wasmtime::component::ComponentNamedList + wasmtime::component::Lower + Sized {
+    /// # Safety
+    /// The values' data must be readable for `'a`.
+    unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self>;
+}
+
+fn one_arg(values: &[orivon_fast_val_t], kind: u8) -> wasmtime::Result<&orivon_fast_val_t> {
+    match values {
+        [value] if value.kind == kind => Ok(value),
+        [value] => Err(kind_error(kind, value)),
+        _ => Err(wasmtime::Error::msg(format!(
+            "orivon: typed call got {} arguments for one",
+            values.len()
+        ))),
+    }
+}
+
+impl<'a> CalleeParams<'a> for () {
+    unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+        if !values.is_empty() {
+            return Err(wasmtime::Error::msg("orivon: typed call got arguments for none"));
+        }
+        Ok(())
+    }
+}
+
+impl<'a> CalleeParams<'a> for (&'a [u8],) {
+    unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+        Ok((unsafe { one_arg(values, KIND_BYTES)?.bytes() },))
+    }
+}
+
+impl<'a> CalleeParams<'a> for (&'a str,) {
+    unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+        let bytes = unsafe { one_arg(values, KIND_STRING)?.bytes() };
+        Ok((std::str::from_utf8(bytes)
+            .map_err(|_| wasmtime::Error::msg("orivon: a string is not valid UTF-8"))?,))
+    }
+}
+
+/// Calls `$body::<Params, Results>($args)` for the result kind `$result`
+/// and the parameter type `$P`; an unknown kind evaluates `$otherwise`.
+macro_rules! with_result {
+    ($result:expr, $body:ident, $P:ty, ($($args:expr),*), $otherwise:expr) => {
+        match $result {
+            KIND_NONE => $body::<$P, ()>($($args),*),
+            KIND_BYTES => $body::<$P, (Vec<u8>,)>($($args),*),
+            KIND_STRING => $body::<$P, (String,)>($($args),*),
+            KIND_RESULT_BYTES => $body::<$P, (Result<Vec<u8>, String>,)>($($args),*),
+            KIND_RESULT_STRING => $body::<$P, (Result<String, String>,)>($($args),*),
+            KIND_U32 => $body::<$P, (u32,)>($($args),*),
+            KIND_U64 => $body::<$P, (u64,)>($($args),*),
+            KIND_S32 => $body::<$P, (i32,)>($($args),*),
+            KIND_S64 => $body::<$P, (i64,)>($($args),*),
+            _ => $otherwise,
+        }
+    };
+}
+
+/// Calls `$body::<Params, Results>($args)` for the shape `($param, $result)`,
+/// with the parameter types given for none, list<u8> and string; an unknown
+/// shape evaluates `$otherwise`.
+macro_rules! with_shape {
+    ($param:expr, $result:expr, $body:ident, [$P0:ty, $PB:ty, $PS:ty], $args:tt, $otherwise:expr) => {
+        match $param {
+            KIND_NONE => with_result!($result, $body, $P0, $args, $otherwise),
+            KIND_BYTES => with_result!($result, $body, $PB, $args, $otherwise),
+            KIND_STRING => with_result!($result, $body, $PS, $args, $otherwise),
+            KIND_U32 => with_result!($result, $body, (u32,), $args, $otherwise),
+            KIND_U64 => with_result!($result, $body, (u64,), $args, $otherwise),
+            KIND_S32 => with_result!($result, $body, (i32,), $args, $otherwise),
+            KIND_S64 => with_result!($result, $body, (i64,), $args, $otherwise),
+            _ => $otherwise,
+        }
+    };
+}
+
+/// Whether `(param, result)` is a shape the typed halves handle: a
+/// parameter kind (none, bytes, string) and a result kind, not both none.
+#[unsafe(no_mangle)]
+pub extern "C" fn orivon_fast_shape_supported(param: u8, result: u8) -> bool {
+    fn yes<P, R>() -> bool {
+        true
+    }
+    // Shapes without a string or list gain nothing: they stay generic.
+    let bulk = |kind: u8| (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind);
+    if !bulk(param) && !bulk(result) {
+        return false;
+    }
+    if bulk(param) && param > KIND_STRING {
+        return false; // a result kind is not a parameter kind
+    }
+    with_shape!(param, result, yes, [(), (), ()], (), false)
+}
+
+/// Where the caller half's callback writes the call's results (or its
+/// failure), through `orivon_fast_out_push` and `orivon_fast_out_fail`.
+#[allow(non_camel_case_types)]
+pub struct orivon_fast_out_t {
+    values: Vec<OwnedFast>,
+    failure: Option<String>,
+}
+
+/// A result the C++ side pushed, owned by Rust.
+enum OwnedFast {
+    Bytes(Vec<u8>),
+    String(String),
+    Err(String),
+    Scalar(u64),
+}
+
+/// Copies one result into `out`. Returns false (and keeps nothing) for
+/// a string or error that is not UTF-8.
+///
+/// # Safety
+/// `out` must be the pointer the callback received; `value`'s data readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_fast_out_push(
+    out: *mut orivon_fast_out_t,
+    value: *const orivon_fast_val_t,
+) -> bool {
+    let out = unsafe { &mut *out };
+    let value = unsafe { &*value };
+    if (KIND_U32..=KIND_S64).contains(&value.kind) {
+        out.values.push(OwnedFast::Scalar(value.len as u64));
+        return true;
+    }
+    let bytes = unsafe { value.bytes() };
+    let owned = if value.is_err {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => OwnedFast::Err(text.to_owned()),
+            Err(_) => return false,
+        }
+    } else if value.kind == KIND_BYTES || value.kind == KIND_RESULT_BYTES {
+        OwnedFast::Bytes(bytes.to_vec())
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => OwnedFast::String(text.to_owned()),
+            Err(_) => return false,
+        }
+    };
+    out.values.push(owned);
+    true
+}
+
+/// Makes the call fail (the caller traps) with `message` (UTF-8).
+///
+/// # Safety
+/// `out` must be the pointer the callback received; `message` readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_fast_out_fail(
+    out: *mut orivon_fast_out_t,
+    message: *const u8,
+    len: usize,
+) {
+    let out = unsafe { &mut *out };
+    let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(message, len) } };
+    out.failure = Some(String::from_utf8_lossy(bytes).into_owned());
+}
+
+/// The C++ side of a forwarder: gets the caller's store and its arguments
+/// (borrowing the caller's memory: it must copy them before it uses the
+/// store), carries the call, and writes the results into `out`.
+#[allow(non_camel_case_types)]
+pub type orivon_fast_forward_t = extern "C" fn(
+    data: *mut std::ffi::c_void,
+    context: WasmtimeStoreContextMut<'_>,
+    args: *const orivon_fast_val_t,
+    nargs: usize,
+    out: *mut orivon_fast_out_t,
+);
+
+struct Forward {
+    forward: orivon_fast_forward_t,
+    data: CallbackData,
+    max_bytes: usize,
+}
+
+fn forward_call<P: CallerParams, R: FastResults>(
+    forward: &Forward,
+    mut store: wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+    params: P,
+) -> wasmtime::Result<R> {
+    let mut keep = Vec::new();
+    let mut args = Vec::with_capacity(1);
+    params.to_wire(&store, &mut keep, &mut args)?;
+    for arg in &args {
+        if arg.len > forward.max_bytes {
+            return Err(wasmtime::Error::msg(format!(
+                "orivon: an argument of {} bytes is larger than the per-call limit of {} bytes",
+                arg.len, forward.max_bytes
+            )));
+        }
+    }
+    let mut out = orivon_fast_out_t { values: Vec::new(), failure: None };
+    // The arguments point into the caller's memory; the callback copies them
+    // before it does anything with the store (see orivon_fast_forward_t).
+    (forward.forward)(forward.data.data, store.as_context_mut(), args.as_ptr(), args.len(), &mut out);
+    if let Some(message) = out.failure {
+        return Err(wasmtime::Error::msg(message));
+    }
+    R::from_owned(out.values)
+}
+
+fn add_forwarder<P: CallerParams, R: FastResults>(
+    instance: &mut wasmtime::component::LinkerInstance<'_, WasmtimeStoreData>,
+    name: &str,
+    forward: std::sync::Arc<Forward>,
+) -> wasmtime::Result<()> {
+    instance.func_wrap(name, move |store, params: P| -> wasmtime::Result<R> {
+        forward_call::<P, R>(&forward, store, params)
+    })
+}
+
+/// Defines `name` in `instance` as a typed forwarder of shape
+/// `(param, result)`: each call hands its arguments to `forward(data, ...)`.
+/// Arguments longer than `max_bytes` fail the call before the callback runs.
+/// `finalizer` (optional) is called with `data` when the linker is dropped.
+/// An unsupported shape is an error (check with orivon_fast_shape_supported).
+///
+/// # Safety
+/// `instance` must be a valid, exclusively borrowed linker instance; `forward`
+/// must be callable with `data` from any thread and must not unwind.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_component_linker_instance_add_forwarder(
+    instance: *mut wasmtime_component_linker_instance_t<'_>,
+    name: *const u8,
+    name_len: usize,
+    param: u8,
+    result: u8,
+    max_bytes: usize,
+    forward: orivon_fast_forward_t,
+    data: *mut std::ffi::c_void,
+    finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
+) -> Option<Box<wasmtime_error_t>> {
+    let forward = std::sync::Arc::new(Forward { forward, data: CallbackData { data, finalizer }, max_bytes });
+    let instance = unsafe {
+        &mut *instance.cast::<wasmtime::component::LinkerInstance<'_, WasmtimeStoreData>>()
+    };
+    let name = unsafe { std::slice::from_raw_parts(name, name_len) };
+    let result = match std::str::from_utf8(name) {
+        Err(_) => Err(wasmtime::Error::msg("orivon: a function name is not UTF-8")),
+        Ok(name) => with_shape!(
+            param,
+            result,
+            add_forwarder,
+            [(), (WasmList<u8>,), (WasmStr,)],
+            (instance, name, forward),
+            Err(wasmtime::Error::msg("orivon: no typed forwarder for this shape"))
+        ),
+    };
+    match result {
+        Ok(()) => None,
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+const _: () = assert!(
+    std::mem::size_of::<wasmtime_component_linker_instance_t<'static>>()
+        == std::mem::size_of::<wasmtime::component::LinkerInstance<'static, WasmtimeStoreData>>(),
+    "wasmtime_component_linker_instance_t no longer wraps exactly one LinkerInstance"
+);
+
+/// Receives a typed call's results (borrowed for the duration of the call).
+#[allow(non_camel_case_types)]
+pub type orivon_fast_sink_t =
+    extern "C" fn(data: *mut std::ffi::c_void, results: *const orivon_fast_val_t, count: usize);
+
+fn call_typed<'a, P: CalleeParams<'a>, R: FastResults>(
+    func: &Func,
+    mut store: wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+    args: &'a [orivon_fast_val_t],
+    sink: orivon_fast_sink_t,
+    sink_data: *mut std::ffi::c_void,
+) -> wasmtime::Result<()> {
+    let params = unsafe { P::from_wire(args) }?;
+    let typed: TypedFunc<P, R> = func.typed(&store)?;
+    let results = typed.call(&mut store, params)?;
+    let mut wire = Vec::with_capacity(1);
+    results.to_wire(&mut wire);
+    sink(sink_data, wire.as_ptr(), wire.len());
+    Ok(())
+}
+
+/// Calls the component function `func` of shape `(param, result)` with
+/// `args`, and hands its results to `sink(sink_data, ...)` before they are
+/// dropped. Returns an error (a trap, a type mismatch, an unsupported
+/// shape) or null.
+///
+/// # Safety
+/// `func` must belong to `context`'s store; the arguments' data readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_component_func_call_typed(
+    func: &Func,
+    context: WasmtimeStoreContextMut<'_>,
+    param: u8,
+    result: u8,
+    args: *const orivon_fast_val_t,
+    nargs: usize,
+    sink: orivon_fast_sink_t,
+    sink_data: *mut std::ffi::c_void,
+) -> Option<Box<wasmtime_error_t>> {
+    let args = if nargs == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs) } };
+    let outcome = with_shape!(
+        param,
+        result,
+        call_typed,
+        [(), (&[u8],), (&str,)],
+        (func, context, args, sink, sink_data),
+        Err(wasmtime::Error::msg("orivon: no typed call for this shape"))
+    );
+    match outcome {
+        Ok(()) => None,
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+/// Sets how many bytes a guest may pass to the host in one call (Wasmtime's
+/// "hostcall fuel"; the default is 128 MiB).
+///
+/// # Safety
+/// `context` must be a valid store context.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_context_set_hostcall_fuel(
+    mut context: WasmtimeStoreContextMut<'_>,
+    fuel: usize,
+) {
+    context.set_hostcall_fuel(fuel);
+}

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "orivon/calls.h"
+#include "orivon/code_cache.h"
 #include "orivon/capacity.h"
 #include "orivon/events.h"
 #include "orivon/config.h"
@@ -73,6 +74,11 @@ class ORIVON_API Runtime {
   /// missing; InvalidArgument if it is not valid WebAssembly (the message
   /// names the file and says what is wrong).
   [[nodiscard]] Result<Program> load_file(const std::filesystem::path& path);
+  /// The same, keeping compiled code in `cache` between processes (see code_cache.h): a
+  /// program loaded again skips compilation. The cache is best effort; errors are those of
+  /// load_file.
+  [[nodiscard]] Result<Program> load_file(const std::filesystem::path& path,
+                                          const CodeCacheOptions& cache);
   /// Compiles a binary held in memory; `name` is used in messages.
   [[nodiscard]] Result<Program> load_bytes(std::span<const std::byte> bytes, std::string_view name);
 

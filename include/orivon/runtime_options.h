@@ -17,6 +17,13 @@ namespace orivon {
 /// it is chosen once per Runtime; ExecutionLimits::fuel requires it.
 enum class FuelMetering { Off, On };
 
+/// How calls between modules carry their values. `Typed` (the default) passes strings and
+/// `list<u8>`s of the shapes the README lists in one bulk copy each, through Wasmtime's typed
+/// API; every other function, and every function under `Generic`, goes value by value
+/// through Wasmtime's generic values. Both give the same results and errors; `Generic` is
+/// there to compare them (the environment variable `ORIVON_CALL_PATH=generic` forces it).
+enum class CallPath { Typed, Generic };
+
 struct RuntimeOptions {
   FuelMetering fuel = FuelMetering::Off;
   /// Where the registry lives (created 0700 if missing). Empty: no registry;
@@ -35,6 +42,13 @@ struct RuntimeOptions {
   /// each next one, at most a minute).
   std::uint32_t event_max_deliveries = 5;
   std::chrono::milliseconds event_retry_backoff{1000};
+  /// See CallPath.
+  CallPath call_path = CallPath::Typed;
+  /// The most bytes of strings and lists one call between modules may carry each way
+  /// (arguments in, results back); past it the call fails with a message naming the limit
+  /// (as an `err` where the function returns `result<_, string>`). Also what a guest may pass
+  /// to any host function in one call. At least 1 MiB.
+  std::uint64_t max_call_bytes = std::uint64_t{64} << 20;
 };
 
 }  // namespace orivon

@@ -58,6 +58,10 @@ class ORIVON_API Value {
     Option,   ///< `some` with a payload, or `none`
     Result,   ///< `ok` or `err`, each with an optional payload
     Flags,    ///< a set of flag names
+    /// A `list<u8>` held as bytes: what calls return for `list<u8>`, and the cheap way to
+    /// pass one (a List of U8 values is accepted too). Equal to a List of the same U8
+    /// values, and printed like one.
+    Bytes,
   };
 
   /// One field of a record: `{"x", Value::s32(1)}`.
@@ -81,6 +85,9 @@ class ORIVON_API Value {
   /// `string` type.
   static Value string(std::string text);
   static Value list(std::vector<Value> elements);
+  /// A `list<u8>` as bytes (Kind::Bytes): one allocation, and calls between modules copy it
+  /// in bulk.
+  static Value bytes(std::vector<std::uint8_t> data);
   /// Fields in order. Names are not checked here; checking against a record type rejects
   /// unknown and duplicate names (and lets `option` fields be left out, meaning `none`).
   static Value record(std::vector<Field> fields);
@@ -123,6 +130,8 @@ class ORIVON_API Value {
   const std::string* if_string() const;
   /// The elements of a List; nullptr for other kinds.
   const std::vector<Value>* if_list() const;
+  /// The bytes of a Bytes value; nullptr for other kinds (a List of U8 values included).
+  const std::vector<std::uint8_t>* if_bytes() const;
   /// The elements of a Tuple; nullptr for other kinds.
   const std::vector<Value>* if_tuple() const;
   /// The fields of a Record, in order; nullptr for other kinds.
@@ -150,7 +159,8 @@ class ORIVON_API Value {
 
   /// Equal kinds and equal contents. Floats compare as values, not as IEEE numbers, so that
   /// `==` is an equivalence: every NaN equals every NaN, and `0.0` differs from `-0.0`.
-  /// Flags compare as sets; records, lists and tuples element by element, in order.
+  /// Flags compare as sets; records, lists and tuples element by element, in order; Bytes
+  /// equal a List holding the same U8 values.
   friend ORIVON_API bool operator==(const Value& a, const Value& b);
 
  private:
@@ -166,7 +176,8 @@ class ORIVON_API Value {
   using Storage = std::variant<bool, std::int8_t, std::uint8_t, std::int16_t, std::uint16_t,
                                std::int32_t, std::uint32_t, std::int64_t, std::uint64_t, float,
                                double, char32_t, std::string, std::vector<Value>,
-                               std::vector<Field>, Case, std::vector<std::string>>;
+                               std::vector<Field>, Case, std::vector<std::string>,
+                               std::vector<std::uint8_t>>;
 
   Value(Kind kind, Storage storage);
 

@@ -28,6 +28,12 @@ inline constexpr std::uint64_t kMaxCompiledCodeBytes = std::uint64_t{4} << 30;  
 
 // Table elements and instances per store when a memory limit is set: generous
 // for ordinary programs, bounded so a hostile one cannot grow tables forever.
+// The largest per-call limit on strings and lists between modules
+// (RuntimeOptions::max_call_bytes) a client may set: a linear memory is at
+// most kMemoryReservationBytes, so no guest can hold a larger value, and the
+// host copies a value a few times per call.
+inline constexpr std::uint64_t kMaxCallBytesCeiling = std::uint64_t{1} << 30;  // 1 GiB
+
 inline constexpr std::int64_t kMaxTableElements = 1'000'000;
 inline constexpr std::int64_t kMaxInstances = 10'000;
 inline constexpr std::int64_t kMaxTables = 10'000;

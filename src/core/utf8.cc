@@ -1,6 +1,8 @@
 #include "core/utf8.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace orivon {
 namespace {
@@ -12,6 +14,15 @@ bool is_scalar_value(char32_t c) { return c <= 0x10FFFF && (c < 0xD800 || c > 0x
 std::size_t invalid_utf8_at(std::string_view text) {
   std::size_t pos = 0;
   while (pos < text.size()) {
+    // ASCII runs, the common case, eight bytes at a time: strings between
+    // modules can be megabytes long.
+    while (text.size() - pos >= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + pos, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      pos += 8;
+    }
+    if (pos >= text.size()) break;
     const auto lead = static_cast<unsigned char>(text[pos]);
     std::size_t length = 0;
     char32_t c = 0;

@@ -1,5 +1,9 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <string_view>
+
 #include <cstdio>
 #include <limits>
 
@@ -7,6 +11,7 @@
 
 #include "core/limits.h"
 #include "core/sha256.h"
+#include "engine/typed_calls.h"
 #include "wasi/http_policy.h"
 
 namespace orivon::engine {
@@ -40,6 +45,14 @@ Result<std::unique_ptr<Engine>> Engine::create(
   std::unique_ptr<Engine> engine(
       new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel));
   engine->capacity_ = std::make_unique<Capacity>(options.capacity, system_readings());
+  engine->typed_calls_ = options.call_path == CallPath::Typed;
+  if (const char* forced = std::getenv("ORIVON_CALL_PATH");
+      forced != nullptr && std::string_view(forced) == "generic") {
+    engine->typed_calls_ = false;
+  }
+  engine->max_call_bytes_ = static_cast<std::size_t>(
+      std::clamp<std::uint64_t>(options.max_call_bytes, std::uint64_t{1} << 20,
+                                limits::kMaxCallBytesCeiling));
   engine->core_linker_.emplace(engine->engine_);
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
@@ -128,6 +141,10 @@ Result<void> Engine::apply_limits(wasmtime::Store& store, const ExecutionLimits&
     if (!set) return Error(ErrorCode::Internal, "setting fuel: " + set.err().message());
   }
   context.set_epoch_deadline(limits.timeout ? ticks_for(*limits.timeout) : limits::kNoDeadlineTicks);
+  // What a guest may hand the host in one call: Wasmtime's default (128 MiB)
+  // unless the per-call limit on values between modules is larger.
+  constexpr std::size_t kDefaultHostcallFuel = std::size_t{128} << 20;
+  orivon_context_set_hostcall_fuel(context.capi(), std::max(kDefaultHostcallFuel, max_call_bytes_));
   return ok();
 }
 

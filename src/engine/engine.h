@@ -52,6 +52,12 @@ class Engine {
   // the compiled-code cache's file names.
   const std::string& fingerprint() const { return fingerprint_; }
   bool fuel_enabled() const { return fuel_ == FuelMetering::On; }
+  // Whether calls between modules take the typed path where their shape
+  // allows (RuntimeOptions::call_path, ORIVON_CALL_PATH).
+  bool typed_calls() const { return typed_calls_; }
+  // The most bytes of strings and lists one call between modules carries
+  // each way (RuntimeOptions::max_call_bytes).
+  std::size_t max_call_bytes() const { return max_call_bytes_; }
 
   // Applies per-store limits: memory and table limiter, fuel, and the epoch
   // deadline (no timeout means a deadline that never fires).
@@ -81,6 +87,8 @@ class Engine {
   std::optional<wasmtime::Linker> core_linker_;
   std::optional<wasmtime::component::Linker> component_linker_;
   FuelMetering fuel_;
+  bool typed_calls_ = true;
+  std::size_t max_call_bytes_ = std::size_t{64} << 20;
   std::string fingerprint_;
   std::unique_ptr<Capacity> capacity_;
   std::vector<std::shared_ptr<HostInterface>> host_interfaces_;

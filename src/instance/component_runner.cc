@@ -10,6 +10,7 @@
 #include "engine/error_conversion.h"
 #include "engine/function_type.h"
 #include "engine/host_interface.h"
+#include "engine/typed_calls.h"
 #include "instance/instance_impl.h"
 #include "values/numeric_bridge.h"
 #include "values/value_conversion.h"
@@ -39,6 +40,16 @@ Result<wc::ExportIndex> resolve_export(const internal::ProgramData& program,
     }
   }
   return Error(ErrorCode::Internal, "export '" + qualified + "' has no index");
+}
+
+// The bytes of strings and lists a value carries at its top level (or as a
+// result's or option's payload): what the per-call limit counts.
+std::size_t carried_bytes(const Value& value) {
+  if (const auto* bytes = value.if_bytes()) return bytes->size();
+  if (const auto* text = value.if_string()) return text->size();
+  if (const auto* list = value.if_list()) return list->size();
+  if (const Value* payload = value.payload()) return carried_bytes(*payload);
+  return 0;
 }
 
 std::vector<wc::Val> result_slots(const wc::FuncType& type) {
@@ -95,7 +106,7 @@ class ComponentInstance final : public LiveInstance::Impl {
   Result<std::size_t> lookup(std::string_view name) override {
     if (auto found = by_name_.find(name); found != by_name_.end()) return found->second;
     ORIVON_TRY(auto func, find_func(std::string(name)));
-    TypedFunc typed{std::string(name), func, {}, false};
+    TypedFunc typed{std::string(name), func, {}, false, std::nullopt};
     auto type = func.type(store_);
     for (std::size_t i = 0; i < type.param_count(); ++i) {
       auto param = type.param_nth(i);
@@ -103,6 +114,7 @@ class ComponentInstance final : public LiveInstance::Impl {
       typed.params.push_back(std::move(param->second));
     }
     typed.has_result = type.result().has_value();
+    if (engine_.typed_calls()) typed.shape = engine::fast_shape(type);
     typed_.push_back(std::move(typed));
     by_name_.emplace(typed_.back().name, typed_.size() - 1);
     return typed_.size() - 1;
@@ -117,6 +129,11 @@ class ComponentInstance final : public LiveInstance::Impl {
     if (exit_code) return exited_error();
     const TypedFunc& typed = typed_[index];
     if (typed.params.size() != args.size()) return count_error(typed, args.size());
+    if (typed.shape) {
+      // The typed path, unless an argument does not fit its shape (then
+      // the generic path below reports it).
+      if (auto called = call_typed(typed, args, results, match)) return std::move(*called);
+    }
     arguments_.clear();
     for (std::size_t i = 0; i < args.size(); ++i) {
       if (match == LiveInstance::Match::Numbers) {
@@ -152,7 +169,7 @@ class ComponentInstance final : public LiveInstance::Impl {
       results.push_back(std::move(*value));
     }
     result_slots_.clear();
-    return ok();
+    return check_result_sizes(typed, results);
   }
 
   Result<void> call_raw(std::string_view name, const LiveInstance::RawArguments& make_args,
@@ -229,6 +246,7 @@ class ComponentInstance final : public LiveInstance::Impl {
     wc::Func func;
     std::vector<wc::ValType> params;
     bool has_result = false;
+    std::optional<engine::FastShape> shape;  // set when calls take the typed path
   };
 
   Error count_error(const TypedFunc& typed, std::size_t count) const {
@@ -236,6 +254,46 @@ class ComponentInstance final : public LiveInstance::Impl {
                  "'" + typed.name + "' of '" + program_->name + "' takes " +
                      std::to_string(typed.params.size()) + " arguments, not " +
                      std::to_string(count));
+  }
+
+  // The typed path of call(): nothing when an argument does not fit the
+  // shape (nothing was called), else the call's outcome.
+  std::optional<Result<void>> call_typed(const TypedFunc& typed, std::span<const Value> args,
+                                         std::vector<Value>& results, LiveInstance::Match match) {
+    if (store_context_ != nullptr) store_context_->begin_call();
+    // Another module's strings were checked when they left its memory.
+    const auto strings = match == LiveInstance::Match::Numbers
+                             ? engine::StringCheck::AlreadyChecked
+                             : engine::StringCheck::Check;
+    auto called = engine::call_typed(context_, typed.func, *typed.shape, args, results, strings);
+    if (!called) return std::nullopt;
+    if (!*called) {
+      results.clear();
+      auto classified = engine::classify_failure(called->err());
+      if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
+        exit_code = exited->code;
+        return exited_error();
+      }
+      return Result<void>(std::get<Error>(std::move(classified)));
+    }
+    if (exit_code) return exited_error();
+    return check_result_sizes(typed, results);
+  }
+
+  // A result past the per-call limit on values (RuntimeOptions::max_call_bytes)
+  // is refused, on both paths.
+  Result<void> check_result_sizes(const TypedFunc& typed, std::vector<Value>& results) {
+    for (const Value& value : results) {
+      const std::size_t size = carried_bytes(value);
+      if (size > engine_.max_call_bytes()) {
+        results.clear();
+        return Error(ErrorCode::FailedPrecondition,
+                     "'" + typed.name + "' of '" + program_->name + "' returned " +
+                         std::to_string(size) + " bytes, more than the per-call limit of " +
+                         std::to_string(engine_.max_call_bytes()) + " bytes");
+      }
+    }
+    return ok();
   }
 
   // Calls `func` and runs its post-return. Sets exit_code when the guest

@@ -1,6 +1,7 @@
 #include "instance/import_linking.h"
 
 #include "engine/error_conversion.h"
+#include "engine/typed_calls.h"
 #include "values/core_values.h"
 #include "values/numeric_bridge.h"
 #include "values/value_conversion.h"
@@ -50,7 +51,225 @@ std::string target_name(const Route& route) {
   return {};
 }
 
+// ---------------------------------------------------------------------------
+// The typed path's caller half (see engine/typed_calls.h).
+
+// What a forwarder's callback needs; owned by the linker's definition (its
+// finalizer deletes it).
+struct Forwarder {
+  std::shared_ptr<LinkState> state;
+  std::shared_ptr<ImportSite> site;
+  engine::FastShape shape;
+  std::size_t max_bytes;
+};
+
+void fail(orivon_fast_out_t* out, std::string_view message) {
+  orivon_fast_out_fail(out, reinterpret_cast<const std::uint8_t*>(message.data()),
+                       message.size());
+}
+
+// As deliver_failure: `err(message)` where the import returns
+// result<_, string> (and the failure is not its own store's), else a trap.
+void fail_call(orivon_fast_out_t* out, const Forwarder& forwarder, const Error& error,
+               bool may_return_err) {
+  const std::string message = error.message();
+  const auto kind = forwarder.shape.result;
+  if (may_return_err &&
+      (kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString)) {
+    const orivon_fast_val_t value{static_cast<std::uint8_t>(kind), true,
+                                  reinterpret_cast<const std::uint8_t*>(message.data()),
+                                  message.size()};
+    if (orivon_fast_out_push(out, &value)) return;
+  }
+  fail(out, message);
+}
+
+// The bytes a value of result kind `kind` carries, or an error saying what
+// was expected. `scratch` holds a List of U8 values converted to bytes.
+Result<orivon_fast_val_t> wire_value(engine::FastKind kind, const Value& value,
+                                     std::vector<std::uint8_t>& scratch) {
+  orivon_fast_val_t wire{static_cast<std::uint8_t>(kind), false, nullptr, 0};
+  if (engine::is_scalar(kind)) {
+    // A core module answers in s32/s64: its bits, as the generic path's
+    // coercion takes them.
+    auto bits = engine::scalar_bits(kind, value, /*exact=*/false);
+    if (!bits) {
+      return Error(ErrorCode::InvalidArgument,
+                   "expected a number, found " + std::string(value_kind_name(value.kind())));
+    }
+    wire.len = static_cast<std::size_t>(*bits);
+    return wire;
+  }
+  const Value* payload = &value;
+  const bool is_result =
+      kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString;
+  if (is_result) {
+    if (value.kind() != Value::Kind::Result || value.payload() == nullptr) {
+      return Error(ErrorCode::InvalidArgument, "expected a result with a payload, found " +
+                                                   std::string(value_kind_name(value.kind())));
+    }
+    wire.is_err = value.is_err();
+    payload = value.payload();
+  }
+  const bool bytes = !wire.is_err && (kind == engine::FastKind::Bytes ||
+                                      kind == engine::FastKind::ResultBytes);
+  if (bytes) {
+    if (const auto* data = payload->if_bytes()) {
+      wire.data = data->data();
+      wire.len = data->size();
+      return wire;
+    }
+    if (const auto* list = payload->if_list()) {
+      scratch.clear();
+      for (const Value& element : *list) {
+        auto byte = element.as_u8();
+        if (!byte) break;
+        scratch.push_back(*byte);
+      }
+      if (scratch.size() == list->size()) {
+        wire.data = scratch.data();
+        wire.len = scratch.size();
+        return wire;
+      }
+    }
+    return Error(ErrorCode::InvalidArgument,
+                 "expected a list<u8>, found " + std::string(value_kind_name(payload->kind())));
+  }
+  if (const std::string* text = payload->if_string()) {
+    wire.data = reinterpret_cast<const std::uint8_t*>(text->data());
+    wire.len = text->size();
+    return wire;
+  }
+  return Error(ErrorCode::InvalidArgument,
+               "expected a string, found " + std::string(value_kind_name(payload->kind())));
+}
+
+std::size_t wire_bytes(const Value& value) {
+  if (const auto* bytes = value.if_bytes()) return bytes->size();
+  if (const auto* text = value.if_string()) return text->size();
+  if (const auto* list = value.if_list()) return list->size();
+  if (const Value* payload = value.payload()) return wire_bytes(*payload);
+  return 0;
+}
+
+Error too_large(const ImportSite& site, const char* what, std::size_t size, std::size_t limit) {
+  return Error(ErrorCode::ResourceExhausted,
+               std::string(what) + " of " + site.function + " ('" + site.caller.str() +
+                   "' -> " + target_name(site.route) + ") is " + std::to_string(size) +
+                   " bytes, more than the per-call limit of " + std::to_string(limit) +
+                   " bytes");
+}
+
+// The bytes of strings and lists a Wasmtime value carries at its top level
+// (or as a payload): what the per-call limit counts.
+std::size_t val_bytes(const wc::Val& value) {
+  if (value.is_string()) return value.get_string().size();
+  if (value.is_list()) return value.get_list().size();
+  if (value.is_result()) {
+    const wc::Val* payload = value.get_result().payload();
+    return payload != nullptr ? val_bytes(*payload) : 0;
+  }
+  if (value.is_option()) {
+    const wc::Val* payload = value.get_option().value();
+    return payload != nullptr ? val_bytes(*payload) : 0;
+  }
+  return 0;
+}
+
+void forward_typed(void* data, wasmtime_context_t* context, const orivon_fast_val_t* args,
+                   size_t nargs, orivon_fast_out_t* out) noexcept {
+  const auto& forwarder = *static_cast<const Forwarder*>(data);
+  try {
+    ImportSite& site = *forwarder.site;
+    // The arguments point into the caller's memory: copied first, before
+    // anything can run in the caller's store.
+    std::vector<Value> values;
+    values.reserve(nargs);
+    for (std::size_t i = 0; i < nargs; ++i) {
+      const orivon_fast_val_t& arg = args[i];
+      if (!engine::is_scalar(static_cast<engine::FastKind>(arg.kind)) &&
+          arg.len > forwarder.max_bytes) {
+        forwarder.state->route_of(site);
+        return fail_call(out, forwarder,
+                         too_large(site, "the argument", arg.len, forwarder.max_bytes),
+                         !std::holds_alternative<route::Library>(site.route));
+      }
+      const auto kind = static_cast<engine::FastKind>(arg.kind);
+      if (engine::is_scalar(kind)) {
+        values.push_back(engine::scalar_value(kind, arg.len));
+      } else if (kind == engine::FastKind::Bytes) {
+        values.push_back(Value::bytes(arg.len == 0 ? std::vector<std::uint8_t>()
+                                                   : std::vector<std::uint8_t>(
+                                                         arg.data, arg.data + arg.len)));
+      } else {
+        values.push_back(Value::string(
+            arg.len == 0 ? std::string()
+                         : std::string(reinterpret_cast<const char*>(arg.data), arg.len)));
+      }
+    }
+    auto returned = forwarder.state->call_values(site, wasmtime::Store::Context(context), values);
+    // A library shares the caller's store: its failure is the caller's.
+    const bool library = std::holds_alternative<route::Library>(site.route);
+    if (!returned) return fail_call(out, forwarder, returned.error(), !library);
+    const std::size_t expected = forwarder.shape.result == engine::FastKind::None ? 0 : 1;
+    if (returned->size() != expected) {
+      return fail_call(out, forwarder,
+                       Error(ErrorCode::InvalidArgument,
+                             "'" + target_name(site.route) + "' returned " +
+                                 std::to_string(returned->size()) + " values for " +
+                                 site.function + ", its caller expects " +
+                                 std::to_string(expected)),
+                       !library);
+    }
+    std::vector<std::uint8_t> scratch;
+    for (const Value& value : *returned) {
+      const std::size_t size = wire_bytes(value);
+      if (size > forwarder.max_bytes) {
+        return fail_call(out, forwarder, too_large(site, "the result", size, forwarder.max_bytes),
+                         !library);
+      }
+      auto wire = wire_value(forwarder.shape.result, value, scratch);
+      if (!wire) {
+        return fail_call(out, forwarder,
+                         Error::wrap("'" + target_name(site.route) + "' returned a value " +
+                                         site.function + " cannot carry",
+                                     wire.error()),
+                         !library);
+      }
+      if (!orivon_fast_out_push(out, &*wire)) {
+        return fail(out, "'" + target_name(site.route) + "' returned a string that is not UTF-8");
+      }
+    }
+  } catch (...) {
+    fail(out, "orivon: host-side failure in a call to another module");
+  }
+}
+
+void delete_forwarder(void* data) noexcept { delete static_cast<Forwarder*>(data); }
+
 }  // namespace
+
+Result<bool> LinkState::add_typed_forwarder(wc::LinkerInstance& instance, const std::string& name,
+                                            const wc::FuncType& type,
+                                            std::shared_ptr<ImportSite> site) {
+  if (!engine_.typed_calls()) return false;
+  auto shape = engine::fast_shape(type);
+  if (!shape) return false;
+  auto forwarder = std::make_unique<Forwarder>(
+      Forwarder{shared_from_this(), std::move(site), *shape, engine_.max_call_bytes()});
+  wasmtime_error_t* error = orivon_component_linker_instance_add_forwarder(
+      instance.capi(), name.data(), name.size(), static_cast<std::uint8_t>(shape->param),
+      static_cast<std::uint8_t>(shape->result), SIZE_MAX, forward_typed, forwarder.get(),
+      delete_forwarder);
+  if (error != nullptr) {
+    // Rust ran the finalizer when it dropped the data it was handed.
+    (void)forwarder.release();
+    return engine::to_error(wasmtime::Error(error), ErrorCode::Internal,
+                            "linking '" + name + "' (typed)");
+  }
+  (void)forwarder.release();
+  return true;
+}
 
 Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Component& component,
                                                const ModuleId& module) {
@@ -74,6 +293,9 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
       auto site = std::make_shared<ImportSite>(
           ImportSite{module, interface, std::string(inner->first), 0, Route{},
                      inner->second.component_func().result()});
+      ORIVON_TRY(const bool typed, add_typed_forwarder(instance, site->function,
+                                                       inner->second.component_func(), site));
+      if (typed) continue;
       auto defined = instance.add_func(
           inner->first,
           [state = shared_from_this(), site](wasmtime::Store::Context store,
@@ -82,6 +304,17 @@ Result<void> LinkState::link_component_imports(wc::Linker& linker, const wc::Com
                                              wasmtime::Span<wc::Val> results)
               -> wasmtime::Result<std::monostate> {
             try {
+              // The per-call limit on values, as on the typed path.
+              const std::size_t limit = state->max_call_bytes();
+              for (const auto& arg : args) {
+                const std::size_t size = val_bytes(arg);
+                if (size > limit) {
+                  const Route& route = state->route_of(*site);
+                  return deliver_failure(func_type, results,
+                                         too_large(*site, "the argument", size, limit),
+                                         !std::holds_alternative<route::Library>(route));
+                }
+              }
               auto returned = state->call_component(*site, store, std::span<const wc::Val>(args));
               // A library shares the caller's store: its failure is the caller's.
               const bool library = std::holds_alternative<route::Library>(site->route);
@@ -221,6 +454,41 @@ Result<std::vector<wc::Val>> LinkState::call_component(ImportSite& site,
     }
     auto post = func.post_return(store);
     if (!post) return engine::to_error(post.err(), ErrorCode::Trapped, "post-return");
+    return results;
+  }
+  return refusal(site, route);
+}
+
+Result<std::vector<Value>> LinkState::call_values(ImportSite& site,
+                                                  wasmtime::Store::Context store,
+                                                  std::span<const Value> args) {
+  const Route& route = route_of(site);
+  if (const auto* remote = std::get_if<route::Remote>(&route)) {
+    return remote->callee->call(remote->function, args);
+  }
+  if (const auto* library = std::get_if<route::Library>(&route)) {
+    ORIVON_TRY(auto func, library_function(store, *library));
+    const std::string context = "library '" + library->target.str() + "' " + library->function;
+    std::vector<Value> results;
+    if (auto shape = engine::fast_shape(func.type(store))) {
+      if (auto called = engine::call_typed(store, func, *shape, args, results,
+                                           engine::StringCheck::AlreadyChecked)) {
+        if (!*called) return engine::to_error(called->err(), ErrorCode::Trapped, context);
+        return results;
+      }
+    }
+    // Not of a typed shape: value by value, as another module's call.
+    std::vector<wc::Val> passed;
+    passed.reserve(args.size());
+    for (const Value& arg : args) passed.push_back(values::to_wasmtime_unchecked(arg));
+    std::vector<wc::Val> slots;
+    if (func.type(store).result()) slots.emplace_back(false);
+    auto called = func.call(store, passed, slots);
+    if (!called) return engine::to_error(called.err(), ErrorCode::Trapped, context);
+    for (const auto& slot : slots) {
+      ORIVON_TRY(auto value, values::from_wasmtime(slot));
+      results.push_back(std::move(value));
+    }
     return results;
   }
   return refusal(site, route);

@@ -51,6 +51,8 @@ class LinkState : public std::enable_shared_from_this<LinkState> {
   Result<void> link_core_imports(wasmtime::Linker& linker, const wasmtime::Module& module,
                                  const ModuleId& caller);
 
+  // The per-call limit on values (RuntimeOptions::max_call_bytes).
+  std::size_t max_call_bytes() const { return engine_.max_call_bytes(); }
   // The route of `site`, decided again if the grants changed since.
   const Route& route_of(ImportSite& site);
   // Carries one call through `site` to a Remote route or a Library, in
@@ -59,10 +61,22 @@ class LinkState : public std::enable_shared_from_this<LinkState> {
   Result<std::vector<wasmtime::component::Val>> call_component(
       ImportSite& site, wasmtime::Store::Context store,
       std::span<const wasmtime::component::Val> args);
+  // The same in orivon Values, for the typed path: strings and list<u8>s
+  // (as Bytes) cross in bulk, a library's function is called through a typed
+  // call when its shape allows.
+  Result<std::vector<Value>> call_values(ImportSite& site, wasmtime::Store::Context store,
+                                         std::span<const Value> args);
   // The same for a core module's import: numbers only, and no libraries.
   Result<std::vector<Value>> call_core(ImportSite& site, std::span<const Value> args);
 
  private:
+  // Defines the import `name` of `instance` with a typed forwarder when the
+  // engine takes the typed path and the function's shape allows it. False:
+  // not defined (use the generic host function).
+  Result<bool> add_typed_forwarder(wasmtime::component::LinkerInstance& instance,
+                                   const std::string& name,
+                                   const wasmtime::component::FuncType& type,
+                                   std::shared_ptr<ImportSite> site);
   // The error a Denied or Unavailable route gives; records a denial.
   Error refusal(const ImportSite& site, const Route& route);
   Result<wasmtime::component::Func> library_function(wasmtime::Store::Context store,

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/code_cache.h"
 #include "engine/engine.h"
 #include "engine/function_type.h"
 #include "engine/program_data.h"
@@ -445,6 +446,14 @@ Result<std::unique_ptr<Runtime>> internal::RuntimeTesting::create_for_testing(
 Result<Program> Runtime::load_file(const std::filesystem::path& path) {
   return guarded("loading a program", [&] {
     return engine::load_program_file(impl_->engine().wasmtime_engine(), path);
+  });
+}
+
+Result<Program> Runtime::load_file(const std::filesystem::path& path,
+                                   const CodeCacheOptions& cache) {
+  return guarded("loading a program", [&] {
+    return engine::load_program_cached(impl_->engine().wasmtime_engine(),
+                                       impl_->engine().fingerprint(), path, cache);
   });
 }
 

@@ -30,6 +30,15 @@ bool same_flags(const std::vector<std::string>& a, const std::vector<std::string
   });
 }
 
+// A List equals Bytes when it holds the same bytes as U8 values.
+bool same_bytes(const std::vector<Value>& list, const std::vector<std::uint8_t>& bytes) {
+  if (list.size() != bytes.size()) return false;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (list[i].as_u8() != bytes[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Value::Value(Kind kind, Storage storage) : kind_(kind), storage_(std::move(storage)) {}
@@ -50,6 +59,11 @@ Value Value::string(std::string text) { return Value(Kind::String, std::move(tex
 
 Value Value::list(std::vector<Value> elements) {
   return Value(Kind::List, Storage(std::in_place_type<std::vector<Value>>, std::move(elements)));
+}
+
+Value Value::bytes(std::vector<std::uint8_t> data) {
+  return Value(Kind::Bytes,
+               Storage(std::in_place_type<std::vector<std::uint8_t>>, std::move(data)));
 }
 
 Value Value::record(std::vector<Field> fields) {
@@ -117,6 +131,10 @@ const std::vector<Value>* Value::if_list() const {
   return kind_ == Kind::List ? std::get_if<std::vector<Value>>(&storage_) : nullptr;
 }
 
+const std::vector<std::uint8_t>* Value::if_bytes() const {
+  return kind_ == Kind::Bytes ? std::get_if<std::vector<std::uint8_t>>(&storage_) : nullptr;
+}
+
 const std::vector<Value>* Value::if_tuple() const {
   return kind_ == Kind::Tuple ? std::get_if<std::vector<Value>>(&storage_) : nullptr;
 }
@@ -165,6 +183,10 @@ bool Value::has_flag(std::string_view name) const {
 }
 
 bool operator==(const Value& a, const Value& b) {
+  if (a.kind_ == Value::Kind::Bytes && b.kind_ == Value::Kind::List) return b == a;
+  if (a.kind_ == Value::Kind::List && b.kind_ == Value::Kind::Bytes) {
+    return same_bytes(*a.if_list(), *b.if_bytes());
+  }
   if (a.kind_ != b.kind_) return false;
   switch (a.kind_) {
     case Value::Kind::F32:
@@ -224,6 +246,8 @@ std::string_view value_kind_name(Value::Kind kind) {
       return "result";
     case Value::Kind::Flags:
       return "flags";
+    case Value::Kind::Bytes:
+      return "list<u8>";
   }
   return "unknown";
 }

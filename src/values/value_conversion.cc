@@ -151,6 +151,13 @@ Result<std::optional<Val>> checked_payload(const Value& value, std::string_view 
   return std::optional<Val>(std::move(inner));
 }
 
+std::vector<Val> byte_vals(const std::vector<std::uint8_t>& bytes) {
+  std::vector<Val> out;
+  out.reserve(bytes.size());
+  for (std::uint8_t byte : bytes) out.emplace_back(byte);
+  return out;
+}
+
 Result<Val> checked_list(const std::vector<Value>& elements, const ValType& type,
                          const PathStep* path) {
   const ValType element_type = type.list().element();
@@ -347,6 +354,9 @@ Result<Val> checked(const Value& value, const ValType& type, const PathStep* pat
       break;
     case WASMTIME_COMPONENT_VALTYPE_LIST:
       if (const auto* elements = value.if_list()) return checked_list(*elements, type, path);
+      if (const auto* bytes = value.if_bytes()) {
+        if (type.list().element().is_u8()) return Val(List(byte_vals(*bytes)));
+      }
       break;
     case WASMTIME_COMPONENT_VALTYPE_RECORD:
       if (const auto* fields = value.if_record()) return checked_record(*fields, type, path);
@@ -422,6 +432,16 @@ Result<Value> from(const Val& value, int depth) {
   if (value.is_string()) return Value::string(std::string(value.get_string()));
   if (value.is_list()) {
     const List& list = value.get_list();
+    // A list<u8> (its elements can only be u8s when the first is) comes back as Bytes.
+    if (list.size() > 0 && list.begin()->is_u8()) {
+      std::vector<std::uint8_t> bytes;
+      bytes.reserve(list.size());
+      for (const Val& element : list) {
+        if (!element.is_u8()) return invalid_argument("a list mixes u8 with other kinds");
+        bytes.push_back(element.get_u8());
+      }
+      return Value::bytes(std::move(bytes));
+    }
     ORIVON_TRY(std::vector<Value> elements, from_all(list.begin(), list.end(), depth));
     return Value::list(std::move(elements));
   }
@@ -536,6 +556,8 @@ wasmtime::component::Val to_wasmtime_unchecked(const Value& value) {
       return Val::string(*value.if_string());
     case Value::Kind::List:
       return Val(List(unchecked_all(*value.if_list())));
+    case Value::Kind::Bytes:
+      return Val(List(byte_vals(*value.if_bytes())));
     case Value::Kind::Tuple:
       return Val(Tuple(unchecked_all(*value.if_tuple())));
     case Value::Kind::Record: {

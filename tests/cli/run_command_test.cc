@@ -210,6 +210,35 @@ TEST_P(RunCommand, CStackOverflowIntoLinearMemoryIsContained) {
   EXPECT_THAT(result.err, HasSubstr("out of bounds memory access"));
 }
 
+TEST_P(RunCommand, KeepsCompiledCodeByContentHashUnlessToldNot) {
+  const std::string cache_home = (temp_.path() / "cache-home").string();
+  const std::string entries_dir = cache_home + "/orivon/compiled";
+  auto count_entries = [&] {
+    std::size_t count = 0;
+    std::error_code ec;
+    for (const auto& item : std::filesystem::directory_iterator(entries_dir, ec)) {
+      count += item.path().extension() == ".cwasm" ? 1 : 0;
+    }
+    return count;
+  };
+  auto first = run({"--no-cache"}, {"echo", "a"}, {{"XDG_CACHE_HOME", cache_home}});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(count_entries(), 0u);
+  for (int i = 0; i < 2; ++i) {
+    auto cached = run({}, {"echo", "b"}, {{"XDG_CACHE_HOME", cache_home}});
+    EXPECT_EQ(cached.exit_code, 0) << cached.err;
+    EXPECT_EQ(cached.out, "b\n");
+    EXPECT_EQ(count_entries(), 1u);
+  }
+  // A damaged entry is compiled again, never run.
+  for (const auto& item : std::filesystem::directory_iterator(entries_dir)) {
+    std::filesystem::resize_file(item.path(), std::filesystem::file_size(item.path()) / 2);
+  }
+  auto repaired = run({}, {"echo", "c"}, {{"XDG_CACHE_HOME", cache_home}});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.err;
+  EXPECT_EQ(repaired.out, "c\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(CoreAndComponent, RunCommand, ::testing::Values("core", "component"));
 
 // A component that exits through wasi:cli/exit#exit-with-code (WASI 0.2.12)

@@ -17,3 +17,12 @@ uint32_t exports_bench_typed_list_length(bench_typed_list_u8_t* bytes) {
   bench_typed_list_u8_free(bytes);
   return length;
 }
+
+// Ownership passes back to the caller, which frees it after post-return.
+void exports_bench_typed_echo_string(bench_typed_string_t* text, bench_typed_string_t* ret) {
+  *ret = *text;
+}
+
+void exports_bench_typed_echo_bytes(bench_typed_list_u8_t* bytes, bench_typed_list_u8_t* ret) {
+  *ret = *bytes;
+}

@@ -128,3 +128,33 @@ void exports_orivon_calltest_values_spin(void) {
   for (;;) ++n;
 }
 
+
+bool exports_orivon_calltest_values_checked_bytes(callee_list_u8_t* v, callee_list_u8_t* ret,
+                                                  callee_string_t* err) {
+  ++calls;
+  if (v->len == 0) {
+    callee_list_u8_free(v);
+    callee_string_dup(err, "empty");
+    return false;
+  }
+  *ret = *v;
+  return true;
+}
+
+void exports_orivon_calltest_values_make_bytes(uint32_t size, callee_list_u8_t* ret) {
+  ++calls;
+  ret->ptr = malloc(size ? size : 1);
+  ret->len = size;
+  for (uint32_t i = 0; i < size; ++i) ret->ptr[i] = (uint8_t)(i % 251);
+}
+
+bool exports_orivon_calltest_values_lie_bytes(uint32_t len, callee_list_u8_t* ret,
+                                              callee_string_t* err) {
+  (void)err;
+  ++calls;
+  // A pointer near the end of the address space and a length past it: the
+  // host must refuse to read it, not crash.
+  ret->ptr = (uint8_t*)(uintptr_t)0xFFFFFF00u;
+  ret->len = len;
+  return true;
+}

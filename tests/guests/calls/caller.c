@@ -193,3 +193,53 @@ bool exports_orivon_calltest_back_ping(caller_string_t* ret, caller_string_t* er
   caller_string_dup(ret, "pong");
   return true;
 }
+
+bool exports_orivon_calltest_driver_relay_bytes(uint32_t size, uint32_t* ret, caller_string_t* err) {
+  caller_list_u8_t payload = {malloc(size ? size : 1), size}, back;
+  for (uint32_t i = 0; i < size; ++i) payload.ptr[i] = (uint8_t)(i % 251);
+  bool ok = orivon_calltest_values_checked_bytes(&payload, &back, err);
+  if (ok) {
+    bool same = back.len == size && memcmp(back.ptr, payload.ptr, size) == 0;
+    caller_list_u8_free(&back);
+    if (!same) {
+      caller_string_dup(err, "the bytes came back changed");
+      ok = false;
+    } else {
+      *ret = size;
+    }
+  }
+  free(payload.ptr);
+  return ok;
+}
+
+uint32_t exports_orivon_calltest_driver_relay_make(uint32_t size) {
+  caller_list_u8_t back;
+  orivon_calltest_values_make_bytes(size, &back);
+  uint32_t length = (uint32_t)back.len;
+  for (uint32_t i = 0; i < back.len; ++i) {
+    if (back.ptr[i] != (uint8_t)(i % 251)) length = 0;
+  }
+  caller_list_u8_free(&back);
+  return length;
+}
+
+bool exports_orivon_calltest_driver_relay_lie(uint32_t len, uint32_t* ret, caller_string_t* err) {
+  caller_list_u8_t back;
+  if (!orivon_calltest_values_lie_bytes(len, &back, err)) return false;
+  *ret = (uint32_t)back.len;
+  caller_list_u8_free(&back);
+  return true;
+}
+
+uint64_t exports_orivon_calltest_driver_bench_echo_string(uint32_t size, uint32_t n) {
+  caller_string_t text = {malloc(size ? size : 1), size}, back;
+  memset(text.ptr, 'x', size);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    orivon_calltest_values_echo_string(&text, &back);
+    total += back.len;
+    caller_string_free(&back);
+  }
+  free(text.ptr);
+  return total;
+}

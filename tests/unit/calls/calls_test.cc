@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "orivon/runtime.h"
@@ -34,10 +35,11 @@ class Calls : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
 
-  void open() {
+  void open(std::optional<std::uint64_t> max_call_bytes = std::nullopt) {
     runtime_.reset();
     RuntimeOptions options;
     options.state_dir = temp_.path();
+    if (max_call_bytes) options.max_call_bytes = *max_call_bytes;
     auto runtime = Runtime::create(options);
     ASSERT_TRUE(runtime) << runtime.error().to_string();
     runtime_ = std::move(*runtime);
@@ -411,6 +413,100 @@ TEST_F(Calls, TheEmbeddingApiCallsAnyModuleKindWithTypedValues) {
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code(), ErrorCode::InvalidArgument);
   EXPECT_EQ(call(kCallee, "count()"), "2");
+}
+
+// The calls tests run twice: as they are (strings and list<u8>s on the typed
+// path) and with ORIVON_CALL_PATH=generic (tests/CMakeLists.txt).
+bool generic_path() {
+  const char* path = std::getenv("ORIVON_CALL_PATH");
+  return path != nullptr && std::string_view(path) == "generic";
+}
+
+TEST_F(Calls, SixteenMebibytesCrossBetweenModulesBothWays) {
+  if (generic_path()) GTEST_SKIP() << "the generic path copies one 32-byte value per byte";
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  // Sent, echoed through result<list<u8>, string> and checked byte by byte
+  // by the caller.
+  EXPECT_EQ(call(kCaller, "relay-bytes(16777216)"), "ok(16777216)");
+  // Made by the callee, checked by the caller.
+  EXPECT_EQ(call(kCaller, "relay-make(16777216)"), "16777216");
+  EXPECT_EQ(call(kCaller, "relay-size(16777216)"), "16777216");
+  // The callee's own error still comes back as its answer.
+  EXPECT_EQ(call(kCaller, "relay-bytes(0)"), "err(\"empty\")");
+}
+
+TEST_F(Calls, ValuesPastThePerCallLimitFailWithAClearError) {
+  open(1 << 20);
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  EXPECT_EQ(call(kCaller, "relay-bytes(1048576)"), "ok(1048576)");
+  // An argument past the limit never reaches the callee: an err value here.
+  const std::string refused = call(kCaller, "relay-bytes(1048577)");
+  EXPECT_THAT(refused, StartsWith("err("));
+  EXPECT_THAT(refused, HasSubstr("1048577 bytes, more than the per-call limit of 1048576 bytes"));
+  EXPECT_EQ(call(kCallee, "count()"), "1");
+  // A result past the limit: make-bytes returns a plain list<u8>, so the
+  // caller traps with the reason.
+  auto made = runtime_->call(id(kCaller), "relay-make(1048577)");
+  ASSERT_FALSE(made);
+  EXPECT_THAT(made.error().to_string(), HasSubstr("more than the per-call limit of 1048576 bytes"));
+}
+
+TEST_F(Calls, AHostileCalleesImpossibleLengthIsAnErrorNotACrash) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  for (const char* length : {"16", "2147483647", "4294967295"}) {
+    const std::string lied = call(kCaller, std::string("relay-lie(") + length + ")");
+    EXPECT_THAT(lied, StartsWith("err(")) << length;
+    // The callee broke the canonical ABI: it crashed; start it again.
+    start(kCallee);
+  }
+  // The caller and the host carry on.
+  EXPECT_EQ(call(kCaller, "relay-bytes(100)"), "ok(100)");
+  EXPECT_EQ(runtime_->service_metrics(id(kCaller)).state, ModuleState::Running);
+}
+
+TEST_F(Calls, TheEmbeddingApiPassesBytesAndStrings) {
+  install(kCallee, "call_callee");
+  start(kCallee);
+  std::vector<std::uint8_t> data(100'000);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+  auto echoed = runtime_->call(id(kCallee), "echo-bytes", std::vector<Value>{Value::bytes(data)});
+  ASSERT_TRUE(echoed) << echoed.error().to_string();
+  ASSERT_EQ(echoed->size(), 1u);
+  ASSERT_NE((*echoed)[0].if_bytes(), nullptr);  // list<u8> comes back as Bytes on both paths
+  EXPECT_EQ(*(*echoed)[0].if_bytes(), data);
+  // A List of U8 values is a list<u8> too, and equals the same Bytes.
+  auto listed = runtime_->call(id(kCallee), "echo-bytes",
+                               std::vector<Value>{Value::list({Value::u8(1), Value::u8(255)})});
+  ASSERT_TRUE(listed) << listed.error().to_string();
+  EXPECT_EQ((*listed)[0], Value::bytes({1, 255}));
+  EXPECT_EQ((*listed)[0], Value::list({Value::u8(1), Value::u8(255)}));
+  auto checked = runtime_->call(id(kCallee), "checked-bytes", std::vector<Value>{Value::bytes({})});
+  ASSERT_TRUE(checked) << checked.error().to_string();
+  EXPECT_EQ((*checked)[0], Value::err(Value::string("empty")));
+  auto text = runtime_->call(id(kCallee), "echo-string", std::vector<Value>{Value::string("h\u00e9")});
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_EQ((*text)[0], Value::string("h\u00e9"));
+  // Wrong kinds and invalid UTF-8 are refused before anything runs, on both paths.
+  auto wrong = runtime_->call(id(kCallee), "echo-bytes", std::vector<Value>{Value::string("x")});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code(), ErrorCode::InvalidArgument);
+  auto bad = runtime_->call(id(kCallee), "echo-string", std::vector<Value>{Value::string("\xff")});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::InvalidArgument);
+  auto not_bytes = runtime_->call(id(kCallee), "echo-bytes",
+                                  std::vector<Value>{Value::list({Value::u32(1)})});
+  ASSERT_FALSE(not_bytes);
+  EXPECT_EQ(not_bytes.error().code(), ErrorCode::InvalidArgument);
+  // Text calls with WAVE lists take the same way, long ones too.
+  EXPECT_EQ(call(kCallee, "echo-bytes([0, 1, 255])"), "[0, 1, 255]");
+  std::string long_list = "[";
+  for (int i = 0; i < 100'000; ++i) long_list += (i == 0 ? "" : ", ") + std::to_string(i % 256);
+  long_list += "]";
+  EXPECT_EQ(call(kCallee, "echo-bytes(" + long_list + ")"), long_list);
+  EXPECT_EQ(call(kCallee, "count()"), "6");
 }
 
 }  // namespace

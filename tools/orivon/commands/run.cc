@@ -30,6 +30,7 @@ struct RunOptions {
   std::string timeout;
   std::string max_memory;
   std::string fuel;
+  bool no_cache = false;
 };
 
 // "HOST[::GUEST]"; without a guest path the directory appears under the
@@ -122,7 +123,10 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
   runtime_options.fuel = limits.fuel ? FuelMetering::On : FuelMetering::Off;
   auto runtime = Runtime::create(runtime_options);
   if (!runtime) return fail(err, runtime.error());
-  auto program = (*runtime)->load_file(options.file);
+  // Compiled code is kept by content hash (include/orivon/code_cache.h), so
+  // running the same program again skips compilation.
+  auto program = options.no_cache ? (*runtime)->load_file(options.file)
+                                  : (*runtime)->load_file(options.file, CodeCacheOptions{});
   if (!program) return fail(err, program.error());
 
   if (!options.invoke.empty()) {
@@ -200,6 +204,10 @@ CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_arg
       ->add_option("--max-memory", options->max_memory,
                    "Largest size of each linear memory, like 64MiB")
       ->type_name("SIZE");
+  run_command->add_flag("--no-cache", options->no_cache,
+                        "Compile the program afresh and keep nothing: without it, compiled code "
+                        "is kept in $XDG_CACHE_HOME/orivon/compiled (or ~/.cache/orivon/compiled, "
+                        "at most 512 MiB) by content hash");
   return [options, guest_args](std::ostream& out, std::ostream& err) {
     return run(*options, guest_args, out, err);
   };
