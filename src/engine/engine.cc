@@ -7,6 +7,7 @@
 
 #include "core/limits.h"
 #include "core/sha256.h"
+#include "engine/core_host.h"
 #include "wasi/http_policy.h"
 
 namespace orivon::engine {
@@ -43,6 +44,7 @@ Result<std::unique_ptr<Engine>> Engine::create(
   engine->core_linker_.emplace(engine->engine_);
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
+  ORIVON_RETURN_IF_ERROR(define_core_host(*engine->core_linker_));
   engine->host_interfaces_ = std::move(host_interfaces);
   engine->component_linker_.emplace(engine->engine_);
   // Shared by every component without `http:` grants: their requests are refused.
