@@ -165,6 +165,9 @@ class Supervisor {
 
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
+  // A command service's `_start`, on its own thread, which holds the store
+  // from run_start's hand-off until it returns.
+  void run_command(const std::shared_ptr<Service>& service, std::uint64_t generation) noexcept;
   void run_stop(Service& service);
   // Asks a running or starting service to stop (cancels its pending work
   // and posts its stop) and returns its grace period; nothing when it was
