@@ -44,8 +44,8 @@ Result<std::unique_ptr<Engine>> Engine::create(
   engine->core_linker_.emplace(engine->engine_);
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
-  ORIVON_RETURN_IF_ERROR(define_core_host(*engine->core_linker_));
   engine->host_interfaces_ = std::move(host_interfaces);
+  ORIVON_RETURN_IF_ERROR(engine->define_core_host(*engine->core_linker_));
   engine->component_linker_.emplace(engine->engine_);
   // Shared by every component without `http:` grants: their requests are refused.
   ORIVON_RETURN_IF_ERROR(
@@ -110,6 +110,12 @@ Result<void> Engine::define_host(wasmtime::component::Linker& linker,
                                  std::shared_ptr<const wasi::HttpPolicy> http) {
   ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(linker, std::move(http)));
   for (const auto& host : host_interfaces_) ORIVON_RETURN_IF_ERROR(host->define(linker));
+  return ok();
+}
+
+Result<void> Engine::define_core_host(wasmtime::Linker& linker) {
+  ORIVON_RETURN_IF_ERROR(engine::define_core_host(linker));
+  for (const auto& host : host_interfaces_) ORIVON_RETURN_IF_ERROR(host->define_core(linker));
   return ok();
 }
 

@@ -100,6 +100,12 @@ class HostInterface {
   // Defines every function and resource of its interfaces on `linker`.
   // Called once for each linker the host builds.
   [[nodiscard]] virtual Result<void> define(wasmtime::component::Linker& linker) = 0;
+  // Defines what it offers core modules (plain functions under a module
+  // name) on `linker`: called once for each core linker the host builds.
+  [[nodiscard]] virtual Result<void> define_core(wasmtime::Linker& linker) {
+    (void)linker;
+    return ok();
+  }
 };
 
 // Whether an imported interface name ("wasi:keyvalue/store@0.2.0-draft2")

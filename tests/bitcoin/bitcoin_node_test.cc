@@ -45,6 +45,8 @@ using orivon::testing::TempDir;
 
 const std::filesystem::path kBtcd = ORIVON_BTCD_DIR;
 constexpr const char* kNode = "bitcoin.node.orivon";
+// A subscriber that counts the node's block events (tests/guests/events).
+constexpr const char* kWatch = "bitcoin.watch.orivon";
 // A regtest (testnet-format) P2PKH address the peer mines to.
 constexpr const char* kMiningAddress = "mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn";
 
@@ -141,7 +143,9 @@ class BitcoinNode : public ::testing::Test {
              std::string("arg:--rpcuser=orivon"), std::string("arg:--rpcpass=orivon"),
              std::string("arg:--notls"), std::string("arg:--utxocachemaxsize=16"),
              // Failed connects are logged at debug level.
-             std::string("arg:--debuglevel=CMGR=debug")}) {
+             std::string("arg:--debuglevel=CMGR=debug"),
+             std::string("topic:bitcoin.block.connected:publish"),
+             std::string("topic:bitcoin.tx.accepted:publish")}) {
       auto allowed = runtime_->allow_grant(id(kNode), grant);
       ASSERT_TRUE(allowed) << grant << ": " << allowed.error().to_string();
     }
@@ -150,6 +154,25 @@ class BitcoinNode : public ::testing::Test {
     settings.stop_grace = 60s;  // btcd flushes its UTXO cache on the way out
     settings.restart.policy = RestartPolicy::OnFailure;
     runtime_->set_service_settings(id(kNode), settings);
+
+    // The subscriber holds nothing but `subscribe` on the block topic.
+    AddOptions watch;
+    watch.id = id(kWatch);
+    auto watcher = runtime_->add_module_file(orivon::testing::guest_path("events_probe", "component"),
+                                             watch);
+    ASSERT_TRUE(watcher) << watcher.error().to_string();
+    ASSERT_TRUE(runtime_->allow_grant(id(kWatch), "topic:bitcoin.block.connected:subscribe"));
+    auto subscribed = runtime_->subscribe_module(id(kWatch), "bitcoin.block.connected",
+                                                 EventDurability::Ephemeral);
+    ASSERT_TRUE(subscribed) << subscribed.error().to_string();
+    auto watching = runtime_->start_service(id(kWatch));
+    ASSERT_TRUE(watching) << watching.error().to_string();
+  }
+
+  // What the subscriber counted, and the last event it handled.
+  static std::string watcher(const std::string& expression) {
+    auto outcome = runtime_->call(id(kWatch), expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
   }
 
   static void TearDownTestSuite() {
@@ -210,6 +233,11 @@ TEST_F(BitcoinNode, SyncsThePeersChainAndFollowsItsNewBlocks) {
   EXPECT_EQ(node("getblockcount"), "203");
   EXPECT_EQ(node("getblockhash 150"), peer("getblockhash 150"));
   EXPECT_EQ(runtime_->service_metrics(id(kNode)).state, ModuleState::Running);
+  // Every block the node connected reached the subscriber as an event, the
+  // last one naming the tip.
+  EXPECT_TRUE(eventually([] { return watcher("received()") == "203"; })) << watcher("received()");
+  EXPECT_THAT(watcher("last()"), HasSubstr("bitcoin.block.connected|{\\\"height\\\":203"));
+  EXPECT_THAT(watcher("last()"), HasSubstr(peer_tip()));
 }
 
 TEST_F(BitcoinNode, ConnectsToAnyoneButTheGrantedPeerAreRefused) {
