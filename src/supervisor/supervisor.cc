@@ -51,6 +51,12 @@ std::uint64_t thread_token() {
 // messages.
 thread_local std::vector<const std::string*> t_call_chain;
 
+// Set by a task that handed its service's store to a command thread, for the
+// drain running it (on the same thread): that drain must not give the store
+// back. Per thread, since the command may end, and another task of the
+// service start on another worker, before this drain looks.
+thread_local bool t_handed_off = false;
+
 std::string describe_chain(const std::string& closing) {
   std::string text;
   for (const auto* id : t_call_chain) text += "'" + *id + "' -> ";
@@ -133,9 +139,6 @@ struct Supervisor::Service {
   std::optional<instance::LiveInstance> live;
   TickStop tick_stop = TickStop::None;  // set by the tick check, read by with_deadline
   bool daemon = false;
-  // The task that ran handed the store to a command thread: the drain must
-  // not give it back.
-  bool handed_off = false;
   std::thread command_thread;  // started and joined by store holders
 
   std::unique_ptr<LogSink> logs;
@@ -224,10 +227,10 @@ void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
     crash(*service, Error(ErrorCode::Internal, "host-side failure"));
   }
   t_call_chain.pop_back();
-  if (service->handed_off) {
+  if (t_handed_off) {
     // A command's thread holds the store now and gives it back when its
     // `_start` ends; until then no drain runs (`scheduled` stays set).
-    service->handed_off = false;
+    t_handed_off = false;
     return;
   }
   release(service, /*from_pool=*/true);
@@ -523,8 +526,8 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
     if (s.command_thread.joinable()) s.command_thread.join();
     s.command = true;
     set_state(s, ModuleState::Running, "");
-    s.handed_off = true;
     s.command_thread = std::thread([this, shared, generation] { run_command(shared, generation); });
+    t_handed_off = true;  // only once the thread exists: it gives the store back
     return;
   }
   set_state(s, ModuleState::Running, "");
