@@ -241,7 +241,8 @@ TEST_F(BitcoinNode, SyncsThePeersChainAndFollowsItsNewBlocks) {
 }
 
 TEST_F(BitcoinNode, ConnectsToAnyoneButTheGrantedPeerAreRefused) {
-  ASSERT_EQ(runtime_->service_metrics(id(kNode)).state, ModuleState::Running);
+  auto started = runtime_->start_service(id(kNode));  // running already: fine
+  ASSERT_TRUE(started) << started.error().to_string();
   // btcd tried its second --connect address (it retries it); orivon refused
   // each try before the network: nothing reached that listener.
   const std::string refused =
@@ -252,6 +253,8 @@ TEST_F(BitcoinNode, ConnectsToAnyoneButTheGrantedPeerAreRefused) {
 }
 
 TEST_F(BitcoinNode, AStopFlushesAndARestartResumesFromTheStoredHeight) {
+  auto running = runtime_->start_service(id(kNode));  // running already: fine
+  ASSERT_TRUE(running) << running.error().to_string();
   ASSERT_TRUE(synced());
   const std::string height = node("getblockcount");
   auto stopped = runtime_->stop_service(id(kNode));
