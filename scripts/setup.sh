@@ -48,6 +48,7 @@ ensure_cargo_on_path
 wasmtime_dir=$("$ORIVON_ROOT/scripts/build-wasmtime.sh")
 step "Guest toolchain"
 eval "$("$ORIVON_ROOT/scripts/guest-tools.sh")"
+btcd_dir=$(ORIVON_GO="$go_bin" "$ORIVON_ROOT/scripts/build-btcd.sh")
 
 preset="${ORIVON_PRESET:-dev}"
 step "Configuring (preset $preset)"
@@ -60,7 +61,8 @@ cmake --preset "$preset" \
   -DORIVON_WASI_WIT_DEPS="$WASI_WIT_DEPS" \
   -DORIVON_WASI_HTTP_WIT_DEPS="$WASI_HTTP_WIT_DEPS" \
   -DORIVON_GO="$go_bin" \
-  -DORIVON_GO_CACHE="$ORIVON_CACHE/go" >&2
+  -DORIVON_GO_CACHE="$ORIVON_CACHE/go" \
+  -DORIVON_BTCD_DIR="$btcd_dir" >&2
 step "Building"
 cmake --build --preset "$preset" >&2
 if [ "$preset" = dev ]; then

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "engine/guest_memory.h"
 
 namespace orivon::bus {
 namespace {
@@ -181,6 +182,48 @@ Result<EventMessage*> message_at(Store::Context cx, MessagingState& state, const
 }
 
 }  // namespace
+
+Result<void> MessagingHost::define_core(wasmtime::Linker& linker) {
+  auto defined = linker.func_wrap(
+      "orivon:events", "publish",
+      [this](wasmtime::Caller caller, std::int32_t topic_pointer, std::int32_t topic_length,
+             std::int32_t data_pointer, std::int32_t data_length) -> std::int32_t {
+        constexpr std::int32_t kAccess = -2, kFault = -21, kInvalid = -28, kIo = -29,
+                               kNoBuffers = -42;
+        try {
+          engine::StoreContext* context = engine::store_context(caller.context());
+          EventGateway* gateway = gateway_.load(std::memory_order_acquire);
+          if (context == nullptr || !context->module() || gateway == nullptr) return kIo;
+          auto memory = engine::GuestMemory::of(caller);
+          if (!memory) return kFault;
+          const auto u32 = [](std::int32_t value) { return static_cast<std::uint32_t>(value); };
+          if (u32(topic_length) > 1024 || u32(data_length) > limits::kMaxEventBytes) {
+            return kInvalid;
+          }
+          auto topic = memory->range(u32(topic_pointer), u32(topic_length));
+          auto data = memory->range(u32(data_pointer), u32(data_length));
+          if (!topic || !data) return kFault;
+          EventMessage message;
+          message.topic.assign(reinterpret_cast<const char*>(topic->data()), topic->size());
+          message.data.assign(reinterpret_cast<const std::uint8_t*>(data->data()),
+                              reinterpret_cast<const std::uint8_t*>(data->data()) + data->size());
+          auto published = gateway->publish_as(*context->module(), std::move(message), 0);
+          if (published) return 0;
+          switch (published.error().code()) {
+            case ErrorCode::PermissionDenied: return kAccess;
+            case ErrorCode::InvalidArgument: return kInvalid;
+            case ErrorCode::ResourceExhausted: return kNoBuffers;
+            default: return kIo;
+          }
+        } catch (...) {
+          return kIo;
+        }
+      });
+  if (!defined) {
+    return Error(ErrorCode::Internal, "defining orivon:events publish: " + defined.err().message());
+  }
+  return ok();
+}
 
 Result<void> MessagingHost::define(wc::Linker& linker) {
   auto defined = [&]() -> Result<void> {

@@ -46,6 +46,13 @@ class MessagingHost final : public engine::HostInterface {
       "wasi:messaging/incoming-handler@0.2.0-draft#handle";
 
   Result<void> define(wasmtime::component::Linker& linker) override;
+  // For core modules, which cannot import wasi:messaging:
+  //   orivon:events publish(topic_ptr, topic_len, data_ptr, data_len) -> i32
+  // 0 when published; a negated WASI errno otherwise: -2 no publish grant
+  // for the topic, -28 a bad topic or an oversized payload, -42 a full
+  // durable subscription or the hop limit, -21 a buffer outside the
+  // guest's memory, -29 the bus is not running. Checked like any publish.
+  Result<void> define_core(wasmtime::Linker& linker) override;
 
   // Where publishes go from now on; null: publishing fails with
   // connection("the event bus is not running"). The gateway must outlive

@@ -78,6 +78,27 @@ inline constexpr std::chrono::milliseconds clamp_call_timeout(std::chrono::milli
 inline constexpr std::chrono::seconds kNetNameCacheTtl{30};
 inline constexpr std::chrono::seconds kNetNameMissTtl{5};
 
+// ---- TCP for core modules (orivon:net, src/wasi/tcp_table.h) ----------------
+
+// Sockets (connections and listeners) one store may hold through orivon:net:
+// btcd keeps up to 125 peers by default; 256 leaves room for its listeners
+// and some churn, and bounds the host's file descriptors per module.
+inline constexpr std::size_t kMaxNetHandles = 256;
+// Bytes one send or recv moves at most: larger buffers are served in part
+// (a short count, as a non-blocking socket may always return), so the host
+// never copies more than this per call.
+inline constexpr std::size_t kMaxNetTransferBytes = std::size_t{1} << 20;  // 1 MiB
+// Longest address text a guest may pass ("[v6-address]:port" fits well).
+inline constexpr std::size_t kMaxNetAddressBytes = 255;
+// Longest one poll waits, whatever the guest asks: epoch interruption cannot
+// reach a guest blocked in a host call, so this bounds how late a stop or a
+// deadline takes effect. A guest wanting longer polls again.
+inline constexpr std::chrono::milliseconds kMaxNetPollWait{1000};
+// A poll waits in slices of this length, checking between them whether the
+// service was asked to stop, so a guest blocked in poll sees the request
+// soon.
+inline constexpr std::chrono::milliseconds kNetPollSlice{50};
+
 // ---- Module configuration (orivon/config.h, wasi:config/store) -------------
 // A module's configuration is held in memory whole (one snapshot per module
 // whose guest reads it) and copied into the guest on get-all, so every part

@@ -11,6 +11,7 @@
 
 #include "core/limits.h"
 #include "core/sha256.h"
+#include "engine/core_host.h"
 #include "engine/typed_calls.h"
 #include "wasi/http_policy.h"
 
@@ -57,6 +58,7 @@ Result<std::unique_ptr<Engine>> Engine::create(
   auto core = engine->core_linker_->define_wasi();
   if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
   engine->host_interfaces_ = std::move(host_interfaces);
+  ORIVON_RETURN_IF_ERROR(engine->define_core_host(*engine->core_linker_));
   engine->component_linker_.emplace(engine->engine_);
   // Shared by every component without `http:` grants: their requests are refused.
   ORIVON_RETURN_IF_ERROR(
@@ -121,6 +123,12 @@ Result<void> Engine::define_host(wasmtime::component::Linker& linker,
                                  std::shared_ptr<const wasi::HttpPolicy> http) {
   ORIVON_RETURN_IF_ERROR(wasi::add_wasi_with_http(linker, std::move(http)));
   for (const auto& host : host_interfaces_) ORIVON_RETURN_IF_ERROR(host->define(linker));
+  return ok();
+}
+
+Result<void> Engine::define_core_host(wasmtime::Linker& linker) {
+  ORIVON_RETURN_IF_ERROR(engine::define_core_host(linker));
+  for (const auto& host : host_interfaces_) ORIVON_RETURN_IF_ERROR(host->define_core(linker));
   return ok();
 }
 

@@ -73,6 +73,11 @@ class Engine {
   [[nodiscard]] Result<void> define_host(wasmtime::component::Linker& linker,
                                          std::shared_ptr<const wasi::HttpPolicy> http);
 
+  // Defines orivon's host functions for core modules (core_host.h) and
+  // every host interface's core functions on `linker`, which already has
+  // WASI: what each core linker starts from.
+  [[nodiscard]] Result<void> define_core_host(wasmtime::Linker& linker);
+
   // Admission control for every instance created on this engine.
   Capacity& capacity() { return *capacity_; }
 

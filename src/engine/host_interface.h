@@ -11,6 +11,7 @@
 // is_host_namespace). Other `orivon:` packages are ordinary module
 // interfaces.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 
 #include "orivon/ids.h"
 #include "orivon/result.h"
+#include "orivon/wasi_profile.h"
 
 namespace orivon::engine {
 
@@ -43,6 +45,23 @@ class StoreContext {
   std::uint64_t call_sequence() const { return call_sequence_; }
   void begin_call() { ++call_sequence_; }
 
+  // The network the store's guest was granted, for the host's own socket
+  // functions (orivon:net, for core modules).
+  void set_network(Network network, std::vector<NetRule> rules) {
+    network_ = network;
+    net_rules_ = std::move(rules);
+  }
+  Network network() const { return network_; }
+  const std::vector<NetRule>& net_rules() const { return net_rules_; }
+
+  // Whether whoever runs the store asked its guest to stop (a service's
+  // stop): what orivon:lifecycle tells the guest. `flag` must outlive the
+  // store; none: never.
+  void set_stop_flag(const std::atomic<bool>* flag) { stop_flag_ = flag; }
+  bool stop_requested() const {
+    return stop_flag_ != nullptr && stop_flag_->load(std::memory_order_relaxed);
+  }
+
   // The state `owner` (a host interface) keeps in this store, made by
   // `make()` (returning std::shared_ptr<T>) on first use. `owner` must always
   // ask for the same T.
@@ -60,6 +79,9 @@ class StoreContext {
  private:
   std::optional<ModuleId> module_;
   std::uint64_t call_sequence_ = 0;
+  Network network_ = Network::Denied;
+  std::vector<NetRule> net_rules_;
+  const std::atomic<bool>* stop_flag_ = nullptr;
   std::vector<std::pair<const void*, std::shared_ptr<void>>> states_;
 };
 
@@ -78,6 +100,12 @@ class HostInterface {
   // Defines every function and resource of its interfaces on `linker`.
   // Called once for each linker the host builds.
   [[nodiscard]] virtual Result<void> define(wasmtime::component::Linker& linker) = 0;
+  // Defines what it offers core modules (plain functions under a module
+  // name) on `linker`: called once for each core linker the host builds.
+  [[nodiscard]] virtual Result<void> define_core(wasmtime::Linker& linker) {
+    (void)linker;
+    return ok();
+  }
 };
 
 // Whether an imported interface name ("wasi:keyvalue/store@0.2.0-draft2")

@@ -151,6 +151,7 @@ class CoreInstance final : public LiveInstance::Impl {
       own.emplace(engine.wasmtime_engine());
       auto wasi = own->define_wasi();
       if (!wasi) return engine::to_error(wasi.err(), ErrorCode::Internal, "linking WASI");
+      ORIVON_RETURN_IF_ERROR(engine.define_core_host(*own));
       ORIVON_RETURN_IF_ERROR(links_->link_core_imports(*own, *program_->module, *module_));
       linker = &*own;
     }

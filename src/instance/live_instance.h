@@ -5,6 +5,7 @@
 // behind one interface. Used by one thread at a time (a store is
 // single-threaded); owned by whoever created it.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -39,6 +40,9 @@ struct StoreHooks {
   // these Links, as `module` (see links.h). Must outlive the instance.
   Links* links = nullptr;
   std::optional<ModuleId> module;
+  // When set, tells the guest whether it was asked to stop
+  // (orivon:lifecycle). Must outlive the instance.
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 class LiveInstance {

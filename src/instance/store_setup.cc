@@ -45,7 +45,10 @@ Result<wasmtime::Store> make_store(engine::Engine& engine, const WasiProfile& pr
   auto set = store.context().set_wasi(std::move(config));
   if (!set) return Error(ErrorCode::Internal, "configuring WASI: " + set.err().message());
 
-  engine::set_store_context(store.context(), std::make_shared<engine::StoreContext>(hooks.module));
+  auto context = std::make_shared<engine::StoreContext>(hooks.module);
+  if (profile.network != Network::Denied) context->set_network(profile.network, profile.net_rules);
+  context->set_stop_flag(hooks.stop_requested);
+  engine::set_store_context(store.context(), std::move(context));
 
   if (hooks.on_tick) {
     // Checked at every tick while the guest runs: the hook decides (a

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <future>
 #include <iterator>
+#include <thread>
 
 #include "core/limits.h"
 #include "grants/service_profile.h"
@@ -50,6 +51,12 @@ std::uint64_t thread_token() {
 // messages.
 thread_local std::vector<const std::string*> t_call_chain;
 
+// Set by a task that handed its service's store to a command thread, for the
+// drain running it (on the same thread): that drain must not give the store
+// back. Per thread, since the command may end, and another task of the
+// service start on another worker, before this drain looks.
+thread_local bool t_handed_off = false;
+
 std::string describe_chain(const std::string& closing) {
   std::string text;
   for (const auto* id : t_call_chain) text += "'" + *id + "' -> ";
@@ -57,6 +64,14 @@ std::string describe_chain(const std::string& closing) {
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+template <typename S>
+Error command_error(const S& service) {
+  return Error(ErrorCode::FailedPrecondition,
+               "'" + service.name +
+                   "' is a command service: its _start runs for its whole life and takes no "
+                   "calls");
+}
 
 // A crash cause for humans: the trap reason rather than "guest trapped".
 std::string crash_cause(const Error& error) {
@@ -71,6 +86,17 @@ std::string crash_cause(const Error& error) {
 
 struct Supervisor::Service {
   explicit Service(ModuleId module_id) : id(std::move(module_id)), name(id.str()) {}
+  ~Service() {
+    // The supervisor joins command threads before it goes; a thread that
+    // drops the last reference itself (a forgotten service) cannot join
+    // itself, and is past everything that needs the service.
+    if (!command_thread.joinable()) return;
+    if (command_thread.get_id() == std::this_thread::get_id()) {
+      command_thread.detach();
+    } else {
+      command_thread.join();
+    }
+  }
 
   const ModuleId id;
   const std::string name;  // id.str(), kept for the call chain
@@ -101,12 +127,19 @@ struct Supervisor::Service {
   // Read by the store's tick check on the worker, written by anyone.
   std::atomic<bool> interrupt{false};
   std::atomic<std::int64_t> deadline_ns{std::numeric_limits<std::int64_t>::max()};
+  // Set when a stop is asked, cleared at each start: what the guest sees
+  // through orivon:lifecycle (the store's context points here).
+  std::atomic<bool> stop_requested{false};
+  // A command service: its `_start` runs on command_thread, which holds the
+  // store for the instance's whole life (so it takes no calls).
+  std::atomic<bool> command{false};
 
   // Only touched by the thread that holds the store (`busy`); the store's
   // tick check runs on that thread too.
   std::optional<instance::LiveInstance> live;
   TickStop tick_stop = TickStop::None;  // set by the tick check, read by with_deadline
   bool daemon = false;
+  std::thread command_thread;  // started and joined by store holders
 
   std::unique_ptr<LogSink> logs;
 };
@@ -127,7 +160,19 @@ Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registr
   }
 }
 
-Supervisor::~Supervisor() { stop_all(); }
+Supervisor::~Supervisor() {
+  stop_all();
+  // Command threads end once their service stopped; none may outlive the
+  // pool their last act posts to.
+  std::vector<std::shared_ptr<Service>> all;
+  {
+    MutexLock lock(mutex_);
+    for (const auto& [id, svc] : services_) all.push_back(svc);
+  }
+  for (const auto& svc : all) {
+    if (svc->command_thread.joinable()) svc->command_thread.join();
+  }
+}
 
 std::shared_ptr<Supervisor::Service> Supervisor::find(const ModuleId& id) {
   MutexLock lock(mutex_);
@@ -182,6 +227,12 @@ void Supervisor::drain(const std::shared_ptr<Service>& service) noexcept {
     crash(*service, Error(ErrorCode::Internal, "host-side failure"));
   }
   t_call_chain.pop_back();
+  if (t_handed_off) {
+    // A command's thread holds the store now and gives it back when its
+    // `_start` ends; until then no drain runs (`scheduled` stays set).
+    t_handed_off = false;
+    return;
+  }
   release(service, /*from_pool=*/true);
 }
 
@@ -420,6 +471,9 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   };
   hooks.links = links_.get();
   hooks.module = s.id;
+  s.stop_requested = false;
+  s.command = false;
+  hooks.stop_requested = &s.stop_requested;
   // Default deny: the profile holds only what the client allowed, read
   // (and its directories checked) afresh at every start.
   auto allowed = registry_.allowed_grants(s.id);
@@ -451,6 +505,9 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
     return;
   }
   s.daemon = live->has_function("tick");
+  // A core module with `_start` (and no `tick`) is a command: its main runs
+  // for the service's whole life.
+  const bool command = !s.daemon && live->has_function("_start");
   s.memory_bytes = live->memory_bytes();
   s.live = std::move(*live);
   {
@@ -460,11 +517,56 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
       return;
     }
   }
+  if (command) {
+    std::shared_ptr<Service> shared = find(s.id);
+    if (!shared) {
+      s.live.reset();
+      return;
+    }
+    // The previous command's thread gave the store back before this task
+    // could run; it has nothing left to do but return.
+    if (s.command_thread.joinable()) s.command_thread.join();
+    s.command = true;
+    set_state(s, ModuleState::Running, "");
+    s.command_thread = std::thread([this, shared, generation] { run_command(shared, generation); });
+    t_handed_off = true;  // only once the thread exists: it gives the store back
+    return;
+  }
   set_state(s, ModuleState::Running, "");
   if (s.daemon) {
     std::shared_ptr<Service> shared = find(s.id);
     if (shared) post(shared, [this, shared, generation](Service&) { run_tick(shared, generation); });
   }
+}
+
+void Supervisor::run_command(const std::shared_ptr<Service>& shared,
+                             std::uint64_t generation) noexcept {
+  Service& s = *shared;
+  s.owner = thread_token();
+  t_call_chain.push_back(&s.name);
+  try {
+    // No call deadline: `_start` runs as long as the service does. The
+    // store's tick check still interrupts it when a stop's grace runs out.
+    auto outcome = s.live->run_command();
+    bool stopping = false;
+    {
+      MutexLock lock(s.mutex);
+      stopping = s.state == ModuleState::Stopping || s.generation != generation;
+    }
+    if (stopping) {
+      s.live.reset();  // the queued run_stop marks it stopped
+    } else if (!outcome) {
+      crash(s, outcome.error());
+    } else {
+      exited(s, outcome->exit_code);
+    }
+  } catch (const std::exception& e) {
+    crash(s, Error(ErrorCode::Internal, std::string("host-side failure: ") + e.what()));
+  } catch (...) {
+    crash(s, Error(ErrorCode::Internal, "host-side failure"));
+  }
+  t_call_chain.pop_back();
+  release(shared, /*from_pool=*/true);
 }
 
 void Supervisor::run_tick(const std::shared_ptr<Service>& shared, std::uint64_t generation) {
@@ -556,6 +658,7 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
                                             std::string_view function,
                                             std::span<const Value> args,
                                             const CallOptions& options) {
+  if (svc->command) return command_error(*svc);
   const bool from_module = options.from == CallOptions::From::Module;
   std::chrono::milliseconds deadline;
   bool taken = false;
@@ -616,6 +719,7 @@ Result<void> Supervisor::with_instance(
     return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                  "'" + id.str() + "' is not running");
   }
+  if (svc->command) return command_error(*svc);
   std::chrono::milliseconds deadline;
   {
     MutexLock lock(svc->mutex);
@@ -731,6 +835,7 @@ std::optional<std::chrono::milliseconds> Supervisor::begin_stop(
       return std::nullopt;
     }
     ++svc->generation;  // cancels pending ticks and restarts
+    svc->stop_requested = true;  // what a command's guest watches
     grace = svc->settings.stop_grace;
     crashed = svc->state == ModuleState::Crashed;
   }

@@ -185,6 +185,9 @@ class Supervisor {
   // mark it crashed and apply the restart policy.
   void crash(Service& service, const Error& error);
   void exited(Service& service, int status);
+  // A command service's `_start`, on its own thread, which holds the store
+  // from run_start's hand-off until it returns.
+  void run_command(const std::shared_ptr<Service>& service, std::uint64_t generation) noexcept;
   void schedule_restart(Service& service, const std::string& reason);
   void set_state(Service& service, ModuleState state, std::string cause);
   // Waits until `done` holds for the service's state, or `limit` passes by

@@ -1,0 +1,274 @@
+// The design's own test: btcd built for GOOS=wasip1 (scripts/build-btcd.sh,
+// examples/bitcoin/btcd) runs as the command service `bitcoin.node.orivon`
+// and syncs a regtest chain from a real btcd peer, built natively from the
+// same sources, on loopback. The node holds only what it needs: a connect
+// grant for the peer, a listen grant for its JSON-RPC port (how the test,
+// and a facade, reach it while its _start runs), and its data directory.
+//
+// The peer, its RPC client (btcctl) and the node come from the set-up
+// (ORIVON_BTCD_DIR); nothing here reaches beyond loopback.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "orivon/runtime.h"
+#include "support/loopback.h"
+#include "support/process.h"
+#include "support/wait.h"
+
+extern char** environ;
+
+namespace orivon {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using orivon::testing::eventually;
+using orivon::testing::free_port;
+using orivon::testing::LoopbackSocket;
+using orivon::testing::run_process;
+using orivon::testing::TempDir;
+
+const std::filesystem::path kBtcd = ORIVON_BTCD_DIR;
+constexpr const char* kNode = "bitcoin.node.orivon";
+// A subscriber that counts the node's block events (tests/guests/events).
+constexpr const char* kWatch = "bitcoin.watch.orivon";
+// A regtest (testnet-format) P2PKH address the peer mines to.
+constexpr const char* kMiningAddress = "mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn";
+
+ModuleId id(const std::string& text) { return *ModuleId::parse(text); }
+
+// A child process running in the background until destroyed (SIGTERM, then
+// waited for), its output in a file.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& output) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class BitcoinNode : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    temp_ = new TempDir();
+    peer_port_ = free_port();
+    peer_rpc_port_ = free_port();
+    node_rpc_port_ = free_port();
+    stranger_ = new LoopbackSocket(SOCK_STREAM);
+    std::filesystem::create_directories(temp_->path() / "node");
+
+    peer_ = new Child({(kBtcd / "bin" / "btcd").string(), "--regtest",
+                       "--datadir=" + (temp_->path() / "peer").string(),
+                       "--logdir=" + (temp_->path() / "peer-logs").string(),
+                       "--configfile=" + (temp_->path() / "none.conf").string(),
+                       "--listen=127.0.0.1:" + std::to_string(peer_port_),
+                       "--rpclisten=127.0.0.1:" + std::to_string(peer_rpc_port_),
+                       "--rpcuser=orivon", "--rpcpass=orivon", "--notls",
+                       "--miningaddr=" + std::string(kMiningAddress)},
+                      temp_->path() / "peer.out");
+    ASSERT_TRUE(peer_->started());
+    ASSERT_TRUE(eventually([] { return !peer_tip().empty(); }, 60s)) << "the peer did not start";
+    ASSERT_FALSE(peer("generate 200").empty());
+
+    RuntimeOptions options;
+    options.state_dir = temp_->path() / "state";
+    auto runtime = Runtime::create(options);
+    ASSERT_TRUE(runtime) << runtime.error().to_string();
+    runtime_ = runtime->release();
+
+    AddOptions add;
+    add.id = id(kNode);
+    auto added = runtime_->add_module_file(kBtcd / "btcd.wasm", add);
+    ASSERT_TRUE(added) << added.error().to_string();
+    for (const std::string& grant : {
+             "fs:" + (temp_->path() / "node").string() + "=/data:rw",
+             "net:connect:127.0.0.1:" + std::to_string(peer_port_),
+             "net:listen:127.0.0.1:" + std::to_string(node_rpc_port_),
+             std::string("arg:--regtest"),
+             // Two peers: the granted one, and one the node has no grant for.
+             "arg:--connect=127.0.0.1:" + std::to_string(peer_port_),
+             "arg:--connect=127.0.0.1:" + std::to_string(stranger_->port()),
+             std::string("arg:--datadir=/data/btcd"), std::string("arg:--logdir=/data/logs"),
+             std::string("arg:--configfile=/data/btcd.conf"),
+             "arg:--rpclisten=127.0.0.1:" + std::to_string(node_rpc_port_),
+             std::string("arg:--rpcuser=orivon"), std::string("arg:--rpcpass=orivon"),
+             std::string("arg:--notls"), std::string("arg:--utxocachemaxsize=16"),
+             // Failed connects are logged at debug level.
+             std::string("arg:--debuglevel=CMGR=debug"),
+             std::string("topic:bitcoin.block.connected:publish"),
+             std::string("topic:bitcoin.tx.accepted:publish")}) {
+      auto allowed = runtime_->allow_grant(id(kNode), grant);
+      ASSERT_TRUE(allowed) << grant << ": " << allowed.error().to_string();
+    }
+    ServiceSettings settings;
+    settings.max_memory_bytes = 256ull << 20;
+    settings.stop_grace = 60s;  // btcd flushes its UTXO cache on the way out
+    settings.restart.policy = RestartPolicy::OnFailure;
+    runtime_->set_service_settings(id(kNode), settings);
+
+    // The subscriber holds nothing but `subscribe` on the block topic.
+    AddOptions watch;
+    watch.id = id(kWatch);
+    auto watcher = runtime_->add_module_file(orivon::testing::guest_path("events_probe", "component"),
+                                             watch);
+    ASSERT_TRUE(watcher) << watcher.error().to_string();
+    ASSERT_TRUE(runtime_->allow_grant(id(kWatch), "topic:bitcoin.block.connected:subscribe"));
+    auto subscribed = runtime_->subscribe_module(id(kWatch), "bitcoin.block.connected",
+                                                 EventDurability::Ephemeral);
+    ASSERT_TRUE(subscribed) << subscribed.error().to_string();
+    auto watching = runtime_->start_service(id(kWatch));
+    ASSERT_TRUE(watching) << watching.error().to_string();
+  }
+
+  // What the subscriber counted, and the last event it handled.
+  static std::string watcher(const std::string& expression) {
+    auto outcome = runtime_->call(id(kWatch), expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
+  }
+
+  static void TearDownTestSuite() {
+    delete runtime_;
+    delete peer_;
+    delete stranger_;
+    delete temp_;
+  }
+
+  // btcctl against a btcd's RPC port: its output, empty on failure.
+  static std::string btcctl(std::uint16_t port, const std::string& command) {
+    std::vector<std::string> argv = {(kBtcd / "bin" / "btcctl").string(), "--regtest",
+                                     "--configfile=" + (temp_->path() / "none.conf").string(),
+                                     "--rpcserver=127.0.0.1:" + std::to_string(port),
+                                     "--rpcuser=orivon", "--rpcpass=orivon", "--notls"};
+    std::istringstream words(command);
+    for (std::string word; words >> word;) argv.push_back(word);
+    auto result = run_process(argv, {{"HOME", temp_->path().string()}}, 60s);
+    return result.exit_code == 0 ? trim(result.out) : std::string();
+  }
+  static std::string peer(const std::string& command) { return btcctl(peer_rpc_port_, command); }
+  static std::string node(const std::string& command) { return btcctl(node_rpc_port_, command); }
+  static std::string peer_tip() { return peer("getbestblockhash"); }
+  static std::string node_tip() { return node("getbestblockhash"); }
+
+  // Waits until the node's tip is the peer's (generous: a loaded machine
+  // compiling in parallel is slow; it costs time only when failing).
+  static bool synced() {
+    return eventually(
+        [] {
+          const std::string tip = node_tip();
+          return !tip.empty() && tip == peer_tip();
+        },
+        180s);
+  }
+
+  static std::string node_log() {
+    return read_file(temp_->path() / "node" / "logs" / "regtest" / "btcd.log");
+  }
+
+  static inline TempDir* temp_ = nullptr;
+  static inline Child* peer_ = nullptr;
+  static inline LoopbackSocket* stranger_ = nullptr;
+  static inline Runtime* runtime_ = nullptr;
+  static inline std::uint16_t peer_port_ = 0;
+  static inline std::uint16_t peer_rpc_port_ = 0;
+  static inline std::uint16_t node_rpc_port_ = 0;
+};
+
+TEST_F(BitcoinNode, SyncsThePeersChainAndFollowsItsNewBlocks) {
+  auto started = runtime_->start_service(id(kNode));
+  ASSERT_TRUE(started) << started.error().to_string();
+  ASSERT_TRUE(synced()) << "node " << node_tip() << ", peer " << peer_tip() << "\n" << node_log();
+  EXPECT_EQ(node("getblockcount"), "200");
+  // Blocks mined on the peer while the node runs reach it.
+  ASSERT_FALSE(peer("generate 3").empty());
+  ASSERT_TRUE(synced()) << node_log();
+  EXPECT_EQ(node("getblockcount"), "203");
+  EXPECT_EQ(node("getblockhash 150"), peer("getblockhash 150"));
+  EXPECT_EQ(runtime_->service_metrics(id(kNode)).state, ModuleState::Running);
+  // Every block the node connected reached the subscriber as an event, the
+  // last one naming the tip.
+  EXPECT_TRUE(eventually([] { return watcher("received()") == "203"; })) << watcher("received()");
+  EXPECT_THAT(watcher("last()"), HasSubstr("bitcoin.block.connected|{\\\"height\\\":203"));
+  EXPECT_THAT(watcher("last()"), HasSubstr(peer_tip()));
+}
+
+TEST_F(BitcoinNode, ConnectsToAnyoneButTheGrantedPeerAreRefused) {
+  auto started = runtime_->start_service(id(kNode));  // running already: fine
+  ASSERT_TRUE(started) << started.error().to_string();
+  // btcd tried its second --connect address (it retries it); orivon refused
+  // each try before the network: nothing reached that listener.
+  const std::string refused =
+      "127.0.0.1:" + std::to_string(stranger_->port()) + ": Permission denied";  // EACCES
+  EXPECT_TRUE(eventually([&] { return node_log().find(refused) != std::string::npos; }))
+      << node_log();
+  EXPECT_EQ(stranger_->connections(), 0);
+}
+
+TEST_F(BitcoinNode, AStopFlushesAndARestartResumesFromTheStoredHeight) {
+  auto running = runtime_->start_service(id(kNode));  // running already: fine
+  ASSERT_TRUE(running) << running.error().to_string();
+  ASSERT_TRUE(synced());
+  const std::string height = node("getblockcount");
+  auto stopped = runtime_->stop_service(id(kNode));
+  ASSERT_TRUE(stopped) << stopped.error().to_string();
+  EXPECT_EQ(runtime_->service_metrics(id(kNode)).traps, 0u);
+  // btcd heard the request through orivon:lifecycle and shut down its own way.
+  EXPECT_THAT(node_log(), HasSubstr("Shutdown complete"));
+  ASSERT_FALSE(peer("generate 5").empty());
+  auto started = runtime_->start_service(id(kNode));
+  ASSERT_TRUE(started) << started.error().to_string();
+  ASSERT_TRUE(synced()) << node_log();
+  EXPECT_THAT(node_log(), HasSubstr("Chain state (height " + height));
+  EXPECT_EQ(node("getblockcount"), std::to_string(std::stoi(height) + 5));
+}
+
+}  // namespace
+}  // namespace orivon
