@@ -122,6 +122,17 @@ Result<ModuleInfo> ModuleRegistry::info_from(const ModuleRecord& record) const {
   return info;
 }
 
+Result<std::vector<ModuleInfo>> ModuleRegistry::infos_from(
+    const std::vector<ModuleRecord>& records) const {
+  std::vector<ModuleInfo> infos;
+  infos.reserve(records.size());
+  for (const auto& record : records) {
+    ORIVON_TRY(auto info, info_from(record));
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
 Result<ModuleInfo> ModuleRegistry::add(std::span<const std::byte> code, const AddOptions& options) {
   const ModuleSource source{{}, code, options};
   ORIVON_TRY(auto added, add_many(std::span(&source, 1)));
@@ -207,13 +218,7 @@ Result<std::vector<ModuleInfo>> ModuleRegistry::add_many(std::span<const ModuleS
   // One republish for the batch: the new modules have no grants yet, but
   // their exports are new and cached routes must look again.
   ORIVON_RETURN_IF_ERROR(republish_locked());
-  std::vector<ModuleInfo> infos;
-  infos.reserve(records.size());
-  for (const auto& record : records) {
-    ORIVON_TRY(auto info, info_from(record));
-    infos.push_back(std::move(info));
-  }
-  return infos;
+  return infos_from(records);
 }
 
 Result<void> ModuleRegistry::remove(const ModuleId& id) {
@@ -245,13 +250,7 @@ Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const st
 Result<std::vector<ModuleInfo>> ModuleRegistry::list(const ListOptions& options) {
   MutexLock lock(mutex_);
   ORIVON_TRY(auto records, store_->page(options.after, options.limit));
-  std::vector<ModuleInfo> infos;
-  infos.reserve(records.size());
-  for (const auto& record : records) {
-    ORIVON_TRY(auto info, info_from(record));
-    infos.push_back(std::move(info));
-  }
-  return infos;
+  return infos_from(records);
 }
 
 Result<ModuleDetails> ModuleRegistry::inspect(const ModuleId& id) {

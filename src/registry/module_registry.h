@@ -150,6 +150,7 @@ class ModuleRegistry {
   Result<Program> load_locked(const ModuleRecord& record, bool& from_cache)
       ORIVON_REQUIRES(mutex_);
   Result<ModuleInfo> info_from(const ModuleRecord& record) const;
+  Result<std::vector<ModuleInfo>> infos_from(const std::vector<ModuleRecord>& records) const;
   Result<Program> program_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
   Result<std::shared_ptr<const ExportTable>> exports_locked(const ModuleId& id)
       ORIVON_REQUIRES(mutex_);
