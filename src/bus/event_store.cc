@@ -159,7 +159,7 @@ EventStore::~EventStore() = default;
 
 Result<std::unique_ptr<EventStore>> EventStore::open(const std::filesystem::path& file) {
   ORIVON_TRY(auto db, Database::open(file));
-  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
+  ORIVON_RETURN_IF_ERROR(db.use_wal());
   // FULL: a commit is durable when it returns, which is what "stored before
   // publish returns" and "never delivered after its ack" promise.
   ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = FULL"));

@@ -129,7 +129,7 @@ Result<std::unique_ptr<KvStore>> KvStore::open(const std::filesystem::path& path
                                                KvOptions options) {
   std::unique_ptr<KvStore> store(new KvStore(std::move(options)));
   ORIVON_TRY(auto db, Database::open(path));
-  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
+  ORIVON_RETURN_IF_ERROR(db.use_wal());
   ORIVON_RETURN_IF_ERROR(db.exec(store->options_.sync == KvSync::Full ? "PRAGMA synchronous = FULL"
                                                                     : "PRAGMA synchronous = NORMAL"));
   ORIVON_RETURN_IF_ERROR(db.exec(kSchema));

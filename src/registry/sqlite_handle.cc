@@ -1,5 +1,8 @@
 #include "registry/sqlite_handle.h"
 
+#include <chrono>
+#include <thread>
+
 namespace orivon::registry {
 namespace {
 
@@ -113,6 +116,19 @@ Result<void> Database::exec(std::string_view sql) {
     return Error(error.code(), "running SQL: " + detail);
   }
   return ok();
+}
+
+Result<void> Database::use_wal() {
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  while (true) {
+    auto done = exec("PRAGMA journal_mode = WAL");
+    if (done || done.error().code() != ErrorCode::Unavailable ||
+        std::chrono::steady_clock::now() > give_up) {
+      return done;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {

@@ -63,6 +63,11 @@ class Database {
   static Result<Database> open(const std::filesystem::path& path);
 
   [[nodiscard]] Result<void> exec(std::string_view sql);
+  // Puts the database in WAL mode. Switching takes an exclusive lock that
+  // SQLite does not wait for (the busy handler is not called), so two
+  // processes creating one database at once would fail: this retries for
+  // as long as the busy timeout.
+  [[nodiscard]] Result<void> use_wal();
   [[nodiscard]] Result<Statement> prepare(std::string_view sql);
   std::int64_t changes() const { return sqlite3_changes64(db_.get()); }
   sqlite3* raw() { return db_.get(); }

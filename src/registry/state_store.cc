@@ -38,7 +38,7 @@ Result<Database> open_database(const std::filesystem::path& path, int schema_ver
   ORIVON_TRY(auto db, Database::open(path));
   // WAL lets readers proceed beside a writer; synchronous=FULL makes every
   // commit durable before it returns, which is what "acknowledged" promises.
-  ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
+  ORIVON_RETURN_IF_ERROR(db.use_wal());
   ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = FULL"));
   ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON"));
   ORIVON_RETURN_IF_ERROR(migrate(db, schema_version));
