@@ -26,9 +26,16 @@
 ///   interface = "example:greet/greeter@1.0.0"  # default: the one its binary exports
 ///   routing = "round-robin"               # first-healthy (default) | round-robin
 ///
+///   [function]                            # run per invocation, not as a service
+///   max-instances = 16                    # at most this many at once (1 to 1024)
+///   deadline = "30s"                      # longest invocation
+///   max-memory = "256MiB"                 # each linear memory
+///
 ///   [[triggers]]                          # what starts the module's functions
 ///   kind = "timer"                        # startup | timer | event | http | call
-///   every = "10s"                         # timer only
+///   every = "10s"                         # timer only: every, or cron (UTC)
+///   # cron = "*/5 * * * *"                # 5 fields, or 6 with seconds first
+///   # catch-up = "once"                   # timer only: none (default) | once
 ///   call = "tick"                         # the export to call
 ///
 /// The same structure in JSON is accepted too.
@@ -52,12 +59,19 @@ struct Trigger {
   enum class Kind { Startup, Timer, Event, Http, Call };
   Kind kind = Kind::Call;
   std::string call;   ///< the export to call; required
-  std::string every;  ///< Timer: a duration such as "10s" (validated)
+  std::string every;  ///< Timer: a duration such as "10s" (validated); or
+  std::string cron;   ///< Timer: a cron schedule, UTC (validated); one of the two
+  /// Timer: what a host that was down when runs were due does: "none" skips
+  /// them (the default), "once" makes one catch-up run.
+  std::string catch_up;
   std::string topic;  ///< Event: the topic name
   std::string route;  ///< Http: the path prefix, starting with '/'
 
   friend bool operator==(const Trigger&, const Trigger&) = default;
 };
+
+/// "startup", "timer", "event", "http" or "call".
+ORIVON_API std::string_view trigger_kind_name(Trigger::Kind kind);
 
 struct Manifest {
   std::optional<ModuleId> id;
@@ -72,6 +86,10 @@ struct Manifest {
   std::map<std::string, std::string> service;
   /// The [group] settings as written, keys validated (interface, routing).
   std::map<std::string, std::string> group;
+  /// The [function] settings as written, keys validated (max-instances,
+  /// deadline, max-memory); present when the module is a function: each
+  /// invocation gets a fresh instance, and it never runs as a service.
+  std::optional<std::map<std::string, std::string>> function;
   std::vector<Trigger> triggers;
 
   friend bool operator==(const Manifest&, const Manifest&) = default;

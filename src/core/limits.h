@@ -43,6 +43,15 @@ inline constexpr std::int64_t kMaxMemories = 10'000;
 // delay still wakes up once a minute, so a bad value cannot stall it forever.
 inline constexpr std::int64_t kMaxTickDelayMs = 60'000;
 
+// Function modules (a fresh instance per invocation): instances of one
+// function at once when its manifest says nothing, the most it may ask for,
+// and the most of all functions together. Past a cap an invocation is
+// refused with ResourceExhausted (a timer counts it as skipped) rather than
+// queued, so a flood of triggers cannot pile up memory or threads.
+inline constexpr std::uint64_t kDefaultFunctionInstances = 16;
+inline constexpr std::uint64_t kMaxFunctionInstances = 1024;
+inline constexpr std::uint64_t kMaxLiveFunctionInstances = 1024;
+
 // Worker threads for services: one per core, at least two, so one busy
 // service never holds every worker on a small machine.
 inline constexpr std::size_t kMinServiceWorkers = 2;

@@ -42,6 +42,7 @@
 #endif
 
 #include "core/config_rules.h"
+#include "core/cron_schedule.h"
 #include "core/limits.h"
 #include "orivon/units.h"
 #include "registry/toml_nesting.h"
@@ -414,9 +415,12 @@ class Validator {
         ORIVON_TRY(manifest.service, read_service(value));
       } else if (key == "group") {
         ORIVON_TRY(manifest.group, read_group(value));
+      } else if (key == "function") {
+        ORIVON_TRY(manifest.function, read_function(value));
       } else {
         static const std::vector<std::string_view> kKeys = {
-            "id", "version", "description", "requests", "config", "service", "group", "triggers"};
+            "id",      "version", "description", "requests", "config",
+            "service", "group",   "function",    "triggers"};
         return key_error(key, value,
                          "unknown key" + suggestion(key, kKeys) + "; a manifest has only " +
                              join(kKeys));
@@ -603,6 +607,46 @@ class Validator {
     return out;
   }
 
+  // [function]: how invocations of a function module run.
+  Result<std::map<std::string, std::string>> read_function(const Value& value) const {
+    if (value.type != Value::Type::Table) {
+      return wrong_type("function", value, table_name() + " of function settings");
+    }
+    static const std::vector<std::string_view> kKeys = {"max-instances", "deadline", "max-memory"};
+    std::map<std::string, std::string> out;
+    for (const auto& [key, item] : value.fields) {
+      const std::string path = "function." + key;
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        return key_error(path, item,
+                         "unknown key" + suggestion(key, kKeys) + "; [function] has only " +
+                             join(kKeys));
+      }
+      if (key == "max-instances") {
+        auto count = item.type == Value::Type::Integer ? parse_count(item.text)
+                                                       : Result<std::uint64_t>(Error(
+                                                             ErrorCode::InvalidArgument, ""));
+        if (!count || *count < 1 || *count > limits::kMaxFunctionInstances) {
+          return wrong_type(path, item,
+                            "a whole number of instances from 1 to " +
+                                std::to_string(limits::kMaxFunctionInstances));
+        }
+        out.emplace(key, std::to_string(*count));
+        continue;
+      }
+      ORIVON_TRY(std::string text, read_string(item, path, kMaxTriggerFieldChars, Lines::Single,
+                                               Emptiness::Refused));
+      if (key == "max-memory") {
+        if (auto size = parse_size(text); !size) return key_error(path, item, size.error().message());
+      } else if (auto duration = parse_duration(text); !duration) {
+        return key_error(path, item, duration.error().message());
+      } else if (duration->count() == 0) {
+        return key_error(path, item, "the deadline must be greater than zero, like '30s'");
+      }
+      out.emplace(key, std::move(text));
+    }
+    return out;
+  }
+
   static Result<void> check_config_key(std::string_view key, std::string_view path,
                                        const Value& item) {
     if (auto problem = config_key_problem(key)) return key_error(path, item, *problem);
@@ -666,59 +710,70 @@ class Validator {
                            "'; expected one of startup, timer, event, http, call");
     }
 
-    // The one key besides kind and call that this kind takes, if any.
-    std::string_view own_key;
+    // The keys besides kind and call that this kind takes.
+    std::vector<std::string_view> own_keys;
     switch (trigger.kind) {
       case Trigger::Kind::Timer:
-        own_key = "every";
+        own_keys = {"every", "cron", "catch-up"};
         break;
       case Trigger::Kind::Event:
-        own_key = "topic";
+        own_keys = {"topic"};
         break;
       case Trigger::Kind::Http:
-        own_key = "route";
+        own_keys = {"route"};
         break;
       case Trigger::Kind::Startup:
       case Trigger::Kind::Call:
         break;
     }
     std::vector<std::string_view> allowed = {"kind", "call"};
-    if (!own_key.empty()) allowed.push_back(own_key);
+    allowed.insert(allowed.end(), own_keys.begin(), own_keys.end());
+    static const std::vector<std::string_view> kEveryKey = {"kind",  "call",     "every", "cron",
+                                                            "topic", "catch-up", "route"};
 
     bool has_call = false;
-    bool has_own_key = false;
     for (const auto& [key, item] : value.fields) {
       const std::string item_path = path + "." + key;
       if (key == "kind") continue;
       if (key == "call") {
         ORIVON_TRY(trigger.call, read_trigger_field(item, item_path));
         has_call = true;
-      } else if (!own_key.empty() && key == own_key) {
-        has_own_key = true;
-        if (trigger.kind == Trigger::Kind::Timer) {
-          ORIVON_TRY(trigger.every, read_trigger_field(item, item_path));
-          auto every = parse_duration(trigger.every);
+      } else if (std::find(own_keys.begin(), own_keys.end(), key) != own_keys.end()) {
+        ORIVON_TRY(std::string text, read_trigger_field(item, item_path));
+        if (key == "every") {
+          auto every = parse_duration(text);
           if (!every) return key_error(item_path, item, every.error().message());
           // A zero period would make the timer fire in a busy loop.
           if (every->count() == 0) {
             return key_error(item_path, item, "the period must be greater than zero, like '10s'");
           }
-        } else if (trigger.kind == Trigger::Kind::Event) {
-          ORIVON_TRY(trigger.topic, read_trigger_field(item, item_path));
-        } else {
-          ORIVON_TRY(trigger.route, read_trigger_field(item, item_path));
-          if (trigger.route.front() != '/') {
+          trigger.every = std::move(text);
+        } else if (key == "cron") {
+          auto schedule = CronSchedule::parse(text);
+          if (!schedule) return key_error(item_path, item, schedule.error().message());
+          trigger.cron = std::move(text);
+        } else if (key == "catch-up") {
+          if (text != "none" && text != "once") {
             return key_error(item_path, item,
-                             "the route '" + printable(trigger.route) +
+                             "unknown catch-up '" + printable(text) + "'; expected none or once");
+          }
+          trigger.catch_up = std::move(text);
+        } else if (key == "topic") {
+          trigger.topic = std::move(text);
+        } else {
+          if (text.front() != '/') {
+            return key_error(item_path, item,
+                             "the route '" + printable(text) +
                                  "' does not start with '/'; expected a path like '/api'");
           }
+          trigger.route = std::move(text);
         }
       } else {
-        const bool other_kinds_key = key == "every" || key == "topic" || key == "route";
-        std::string problem =
-            other_kinds_key ? "does not apply to " + trigger_noun(trigger.kind)
-                            : "unknown key" + suggestion(key, {"kind", "call", "every", "topic",
-                                                               "route"});
+        const bool other_kinds_key =
+            std::find(kEveryKey.begin(), kEveryKey.end(), key) != kEveryKey.end();
+        std::string problem = other_kinds_key
+                                  ? "does not apply to " + trigger_noun(trigger.kind)
+                                  : "unknown key" + suggestion(key, kEveryKey);
         problem += "; " + trigger_noun(trigger.kind) + " has only " + join(allowed);
         return key_error(item_path, item, problem);
       }
@@ -727,22 +782,29 @@ class Validator {
       return key_error(path, value,
                        "has no 'call'; expected the name of the export to call, like 'tick'");
     }
-    if (!own_key.empty() && !has_own_key) {
-      std::string example;
-      switch (trigger.kind) {
-        case Trigger::Kind::Timer:
-          example = "a duration like '10s' or '1m30s'";
-          break;
-        case Trigger::Kind::Event:
-          example = "a topic name like 'blocks.new'";
-          break;
-        default:
-          example = "a path like '/api'";
-          break;
-      }
-      return key_error(path, value,
-                       trigger_noun(trigger.kind) + " needs '" + std::string(own_key) +
-                           "': " + example);
+    switch (trigger.kind) {
+      case Trigger::Kind::Timer:
+        if (trigger.every.empty() == trigger.cron.empty()) {
+          return key_error(path, value,
+                           trigger.every.empty()
+                               ? "a timer trigger needs 'every' (a duration like '10s') or 'cron' "
+                                 "(a schedule like '*/5 * * * *')"
+                               : "a timer trigger takes 'every' or 'cron', not both");
+        }
+        break;
+      case Trigger::Kind::Event:
+        if (trigger.topic.empty()) {
+          return key_error(path, value, "an event trigger needs 'topic': a topic name like 'blocks.new'");
+        }
+        break;
+      case Trigger::Kind::Http:
+        if (trigger.route.empty()) {
+          return key_error(path, value, "an http trigger needs 'route': a path like '/api'");
+        }
+        break;
+      case Trigger::Kind::Startup:
+      case Trigger::Kind::Call:
+        break;
     }
     return trigger;
   }
@@ -794,6 +856,8 @@ ManifestFormat manifest_format_for(std::string_view file_name) {
   return ManifestFormat::Json;
 }
 
+std::string_view trigger_kind_name(Trigger::Kind kind) { return kind_name(kind); }
+
 std::string manifest_to_json(const Manifest& manifest) {
   Json out = Json::object();
   if (manifest.id) out["id"] = manifest.id->str();
@@ -825,6 +889,19 @@ std::string manifest_to_json(const Manifest& manifest) {
     for (const auto& [key, value] : manifest.group) group[key] = value;
     out["group"] = std::move(group);
   }
+  if (manifest.function) {
+    Json function = Json::object();
+    for (const auto& [key, value] : *manifest.function) {
+      if (key == "max-instances") {
+        std::uint64_t count = 0;
+        std::from_chars(value.data(), value.data() + value.size(), count);
+        function[key] = count;  // read back as the integer it was
+      } else {
+        function[key] = value;
+      }
+    }
+    out["function"] = std::move(function);
+  }
   if (!manifest.triggers.empty()) {
     Json triggers = Json::array();
     for (const Trigger& trigger : manifest.triggers) {
@@ -834,7 +911,9 @@ std::string manifest_to_json(const Manifest& manifest) {
       entry["call"] = trigger.call;
       switch (trigger.kind) {
         case Trigger::Kind::Timer:
-          entry["every"] = trigger.every;
+          if (!trigger.every.empty()) entry["every"] = trigger.every;
+          if (!trigger.cron.empty()) entry["cron"] = trigger.cron;
+          if (!trigger.catch_up.empty()) entry["catch-up"] = trigger.catch_up;
           break;
         case Trigger::Kind::Event:
           entry["topic"] = trigger.topic;

@@ -327,6 +327,31 @@ Result<std::optional<Manifest>> ModuleRegistry::manifest_locked(const ModuleId& 
   return std::optional<Manifest>(std::move(*manifest));
 }
 
+Result<std::vector<std::pair<ModuleId, Manifest>>> ModuleRegistry::manifests_with_triggers() {
+  MutexLock lock(mutex_);
+  ORIVON_TRY(auto rows, store_->manifests_with_triggers());
+  std::vector<std::pair<ModuleId, Manifest>> out;
+  for (const auto& [text_id, json] : rows) {
+    auto id = ModuleId::parse(text_id);
+    if (!id) return corrupt("the state holds a module with the invalid id '" + text_id + "'");
+    auto manifest = parse_manifest(json, ManifestFormat::Json);
+    if (!manifest) return corrupt("the stored manifest of '" + text_id + "' does not parse");
+    if (manifest->triggers.empty() && !manifest->function) continue;
+    out.emplace_back(std::move(*id), std::move(*manifest));
+  }
+  return out;
+}
+
+Result<std::vector<TriggerRunRow>> ModuleRegistry::trigger_runs(const ModuleId& id) {
+  MutexLock lock(mutex_);
+  return store_->trigger_runs(id.str());
+}
+
+Result<void> ModuleRegistry::save_trigger_run(const ModuleId& id, const TriggerRunRow& row) {
+  MutexLock lock(mutex_);
+  return store_->save_trigger_run(id.str(), row);
+}
+
 Result<void> ModuleRegistry::set_autostart(const ModuleId& id, bool autostart) {
   MutexLock lock(mutex_);
   return store_->set_state(id.str(), autostart ? "running" : "installed");

@@ -95,6 +95,11 @@ class ModuleRegistry {
   Result<std::optional<Manifest>> manifest(const ModuleId& id);
   // Whether a host starts the module when it comes up.
   Result<void> set_autostart(const ModuleId& id, bool autostart);
+  // The modules whose manifests declare triggers or a function, by id.
+  Result<std::vector<std::pair<ModuleId, Manifest>>> manifests_with_triggers();
+  // Records of timers and start-up triggers (see StateStore::trigger_runs).
+  Result<std::vector<TriggerRunRow>> trigger_runs(const ModuleId& id);
+  Result<void> save_trigger_run(const ModuleId& id, const TriggerRunRow& row);
   Result<LoadReport> load_installed();
   Result<Program> program(const ModuleId& id);
 

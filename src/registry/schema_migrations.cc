@@ -9,7 +9,7 @@ namespace {
 
 // Append only: a released migration never changes, since state directories
 // in the field were built by it.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: modules and the client's grant decisions.
     R"sql(
       CREATE TABLE modules (
@@ -57,6 +57,23 @@ constexpr std::array<std::string_view, 3> kMigrations = {
         PRIMARY KEY (caller, target, function)
       );
       CREATE INDEX call_grants_by_target ON call_grants(target);
+    )sql",
+    // 4: what each timer and start-up trigger did and when a timer runs
+    // next (Unix milliseconds), so a host that restarts neither runs a timer
+    // twice nor forgets the runs it missed. `trigger` names the trigger by
+    // its kind, schedule and export, so a changed manifest starts afresh.
+    R"sql(
+      CREATE TABLE trigger_runs (
+        module_id   TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,
+        trigger     TEXT NOT NULL,
+        next_run_ms INTEGER NOT NULL DEFAULT 0,
+        last_run_ms INTEGER NOT NULL DEFAULT 0,
+        last_result TEXT NOT NULL DEFAULT '',
+        runs        INTEGER NOT NULL DEFAULT 0,
+        failures    INTEGER NOT NULL DEFAULT 0,
+        skipped     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (module_id, trigger)
+      );
     )sql",
 };
 

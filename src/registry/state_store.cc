@@ -291,6 +291,53 @@ Result<bool> StateStore::remove_config_override(const std::string& id, const std
   return db_.changes() > 0;
 }
 
+Result<std::vector<TriggerRunRow>> StateStore::trigger_runs(const std::string& id) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT trigger, next_run_ms, last_run_ms, last_result, runs, failures, "
+                         "skipped FROM trigger_runs WHERE module_id = ?1"));
+  statement.bind(1, id);
+  std::vector<TriggerRunRow> rows;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    rows.push_back(TriggerRunRow{statement.text(0), statement.integer(1), statement.integer(2),
+                                 statement.text(3), statement.integer(4), statement.integer(5),
+                                 statement.integer(6)});
+  }
+  return rows;
+}
+
+Result<void> StateStore::save_trigger_run(const std::string& id, const TriggerRunRow& row) {
+  ORIVON_TRY(auto existing, find(id));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  ORIVON_TRY(auto statement,
+             db_.prepare("INSERT OR REPLACE INTO trigger_runs (module_id, trigger, next_run_ms, "
+                         "last_run_ms, last_result, runs, failures, skipped) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  return statement.bind(1, id)
+      .bind(2, row.trigger)
+      .bind(3, row.next_run_ms)
+      .bind(4, row.last_run_ms)
+      .bind(5, row.last_result)
+      .bind(6, row.runs)
+      .bind(7, row.failures)
+      .bind(8, row.skipped)
+      .run();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> StateStore::manifests_with_triggers() {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT id, manifest_json FROM modules WHERE manifest_json LIKE "
+                         "'%\"triggers\"%' OR manifest_json LIKE '%\"function\"%' ORDER BY id"));
+  std::vector<std::pair<std::string, std::string>> rows;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    rows.emplace_back(statement.text(0), statement.text(1));
+  }
+  return rows;
+}
+
 void StateStore::remove_code_if_unused(const std::string& hash) {
   auto statement = db_.prepare("SELECT COUNT(*) FROM modules WHERE content_hash = ?1");
   if (!statement) return;

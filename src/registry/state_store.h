@@ -57,6 +57,17 @@ struct ModuleRecord {
   std::int64_t updated_at = 0;
 };
 
+// One row of `trigger_runs`: a timer's or start-up trigger's record.
+struct TriggerRunRow {
+  std::string trigger;           // its key: kind, schedule and export
+  std::int64_t next_run_ms = 0;  // Unix ms; 0: none scheduled
+  std::int64_t last_run_ms = 0;  // Unix ms; 0: never ran
+  std::string last_result;
+  std::int64_t runs = 0;
+  std::int64_t failures = 0;
+  std::int64_t skipped = 0;
+};
+
 class StateStore {
  public:
   // Opens or creates the state directory (made 0700) and brings its schema
@@ -118,6 +129,14 @@ class StateStore {
                                                  const std::string& value);
   // Removes one value; whether there was one.
   [[nodiscard]] Result<bool> remove_config_override(const std::string& id, const std::string& key);
+
+  // The trigger records of `id`.
+  [[nodiscard]] Result<std::vector<TriggerRunRow>> trigger_runs(const std::string& id);
+  // Inserts or replaces one record. NotFound if the module is absent.
+  [[nodiscard]] Result<void> save_trigger_run(const std::string& id, const TriggerRunRow& row);
+  // The ids and manifests of modules whose manifest might declare triggers
+  // or a function (a cheap text match; the caller parses to be sure).
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> manifests_with_triggers();
 
  private:
   StateStore(std::filesystem::path dir, Database db) : dir_(std::move(dir)), db_(std::move(db)) {}

@@ -568,6 +568,52 @@ TEST(ManifestParser, TimerTriggersNeedAPositiveDuration) {
             "250ms");
 }
 
+TEST(ManifestParser, TimerTriggersTakeACronScheduleAndACatchUpPolicy) {
+  const Manifest manifest = toml_ok(
+      "[[triggers]]\nkind = \"timer\"\ncall = \"report\"\ncron = \"*/5 * * * *\"\n"
+      "catch-up = \"once\"");
+  EXPECT_EQ(manifest.triggers.at(0).cron, "*/5 * * * *");
+  EXPECT_EQ(manifest.triggers.at(0).catch_up, "once");
+  EXPECT_TRUE(manifest.triggers.at(0).every.empty());
+  EXPECT_THAT(toml_error("triggers = [{kind = \"timer\", call = \"t\", cron = \"61 * * * *\"}]"),
+              AllOf(HasSubstr("'triggers[0].cron'"), HasSubstr("minute field")));
+  EXPECT_THAT(toml_error("triggers = [{kind = \"timer\", call = \"t\", every = \"1s\", "
+                         "cron = \"* * * * *\"}]"),
+              HasSubstr("'every' or 'cron', not both"));
+  EXPECT_THAT(toml_error("triggers = [{kind = \"timer\", call = \"t\", every = \"1s\", "
+                         "catch-up = \"all\"}]"),
+              AllOf(HasSubstr("'triggers[0].catch-up'"), HasSubstr("expected none or once")));
+  EXPECT_THAT(json_error(R"({"triggers": [{"kind": "event", "call": "f", "topic": "t",
+                                           "cron": "* * * * *"}]})"),
+              HasSubstr("does not apply to an event trigger"));
+  // Both read back from the stored JSON.
+  EXPECT_EQ(json_ok(manifest_to_json(manifest)), manifest);
+}
+
+TEST(ManifestParser, AFunctionTableDeclaresAFunctionModule) {
+  EXPECT_FALSE(toml_ok("id = \"app.f.x\"").function.has_value());
+  const Manifest empty = toml_ok("[function]");
+  ASSERT_TRUE(empty.function.has_value());
+  EXPECT_TRUE(empty.function->empty());
+  EXPECT_EQ(json_ok(manifest_to_json(empty)), empty);
+
+  const Manifest full = toml_ok(
+      "[function]\nmax-instances = 4\ndeadline = \"250ms\"\nmax-memory = \"64MiB\"");
+  EXPECT_EQ(full.function->at("max-instances"), "4");
+  EXPECT_EQ(full.function->at("deadline"), "250ms");
+  EXPECT_EQ(full.function->at("max-memory"), "64MiB");
+  EXPECT_EQ(json_ok(manifest_to_json(full)), full);
+
+  EXPECT_THAT(toml_error("[function]\nmax-instances = 0"),
+              AllOf(HasSubstr("'function.max-instances'"), HasSubstr("from 1 to 1024")));
+  EXPECT_THAT(toml_error("[function]\nmax-instances = 5000"), HasSubstr("from 1 to 1024"));
+  EXPECT_THAT(toml_error("[function]\nmax-instances = \"4\""), HasSubstr("from 1 to 1024"));
+  EXPECT_THAT(toml_error("[function]\ndeadline = \"0s\""), HasSubstr("greater than zero"));
+  EXPECT_THAT(toml_error("[function]\nmax-memory = \"lots\""), HasSubstr("'function.max-memory'"));
+  EXPECT_THAT(toml_error("[function]\ndeadlin = \"1s\""), HasSubstr("did you mean 'deadline'?"));
+  EXPECT_THAT(toml_error("function = 3"), HasSubstr("'function'"));
+}
+
 TEST(ManifestParser, EventTriggersNeedATopic) {
   EXPECT_THAT(json_error(R"({"triggers": [{"kind": "event", "call": "f"}]})"),
               HasSubstr("needs 'topic'"));

@@ -169,6 +169,10 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
           << "\n";
     }
   }
+  if (const auto& function = field(module, "function"); function.is_object()) {
+    out << "  function: a fresh instance per call, event or trigger run"
+        << (function.empty() ? "" : " " + function.dump()) << "\n";
+  }
   if (const auto& triggers = field(module, "triggers"); triggers.is_array() && !triggers.empty()) {
     out << "  triggers:\n";
     for (const auto& trigger : triggers) out << "    " << trigger.dump() << "\n";

@@ -3,20 +3,6 @@
 #include "orivon/grants.h"
 
 namespace orivon::cli {
-namespace {
-
-const char* trigger_kind_name(Trigger::Kind kind) {
-  switch (kind) {
-    case Trigger::Kind::Startup: return "startup";
-    case Trigger::Kind::Timer: return "timer";
-    case Trigger::Kind::Event: return "event";
-    case Trigger::Kind::Http: return "http";
-    case Trigger::Kind::Call: return "call";
-  }
-  return "call";
-}
-
-}  // namespace
 
 nlohmann::json to_json(const ModuleInfo& info) {
   return {
@@ -81,13 +67,19 @@ nlohmann::json to_json(const ModuleDetails& details) {
   out["config"] = details.manifest.config;
   nlohmann::json triggers = nlohmann::json::array();
   for (const auto& trigger : details.manifest.triggers) {
-    nlohmann::json entry = {{"kind", trigger_kind_name(trigger.kind)}, {"call", trigger.call}};
+    nlohmann::json entry = {{"kind", std::string(trigger_kind_name(trigger.kind))},
+                            {"call", trigger.call}};
     if (!trigger.every.empty()) entry["every"] = trigger.every;
+    if (!trigger.cron.empty()) entry["cron"] = trigger.cron;
+    if (!trigger.catch_up.empty()) entry["catch_up"] = trigger.catch_up;
     if (!trigger.topic.empty()) entry["topic"] = trigger.topic;
     if (!trigger.route.empty()) entry["route"] = trigger.route;
     triggers.push_back(std::move(entry));
   }
   out["triggers"] = std::move(triggers);
+  // A function's [function] settings; null for a service, library or group.
+  out["function"] = details.manifest.function ? nlohmann::json(*details.manifest.function)
+                                              : nlohmann::json(nullptr);
   out["imports"] = details.imports;
   out["exports"] = details.exports;
   return out;
