@@ -10,35 +10,10 @@
 #include "core/limits.h"
 #include "grants/service_profile.h"
 #include "instance/live_instance.h"
+#include "supervisor/service_state.h"
 
 namespace orivon::supervisor {
 namespace {
-
-// The messages a store's tick check stops a guest with. They reach people
-// only: Wasmtime hands the guest's failure back as text, so the check also
-// records why it stopped the guest (Service::tick_stop), and with_deadline
-// tags the failure with that.
-constexpr std::string_view kInterruptedToStop = "orivon: interrupted to stop the service";
-constexpr std::string_view kDeadlineCause = "the call ran past its deadline";
-
-// Why the store's tick check stopped the guest during the current run.
-enum class TickStop : std::uint8_t { None, Stop, Deadline };
-
-// Deadlines are checked once per epoch tick (10 ms), so a clock with a few
-// milliseconds of resolution is enough, and it is several times cheaper to
-// read on every call than the precise one.
-std::int64_t now_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
-
-// Failures that leave the instance in a state nobody can trust: the guest was
-// stopped in the middle of something.
-bool is_guest_failure(const Error& error) {
-  return error.code() == ErrorCode::Trapped || error.code() == ErrorCode::DeadlineExceeded ||
-         error.code() == ErrorCode::ResourceExhausted || error.code() == ErrorCode::Internal;
-}
 
 // Identifies the thread that holds a service's store, for cycle detection.
 std::uint64_t thread_token() {
@@ -63,8 +38,6 @@ std::string describe_chain(const std::string& closing) {
   return text + "'" + closing + "'";
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 template <typename S>
 Error command_error(const S& service) {
   return Error(ErrorCode::FailedPrecondition,
@@ -73,76 +46,7 @@ Error command_error(const S& service) {
                    "calls");
 }
 
-// A crash cause for humans: the trap reason rather than "guest trapped".
-std::string crash_cause(const Error& error) {
-  if (error.tag() == ErrorTag::CallDeadline) return std::string(kDeadlineCause);
-  std::string text = error.to_string();
-  auto caused = text.rfind("wasm trap: ");
-  if (caused != std::string::npos) return first_line(text.substr(caused));
-  return first_line(text);
-}
-
 }  // namespace
-
-struct Supervisor::Service {
-  explicit Service(ModuleId module_id) : id(std::move(module_id)), name(id.str()) {}
-  ~Service() {
-    // The supervisor joins command threads before it goes; a thread that
-    // drops the last reference itself (a forgotten service) cannot join
-    // itself, and is past everything that needs the service.
-    if (!command_thread.joinable()) return;
-    if (command_thread.get_id() == std::this_thread::get_id()) {
-      command_thread.detach();
-    } else {
-      command_thread.join();
-    }
-  }
-
-  const ModuleId id;
-  const std::string name;  // id.str(), kept for the call chain
-
-  Mutex mutex;
-  CondVar changed;  // signalled on every state change
-  ModuleState state ORIVON_GUARDED_BY(mutex) = ModuleState::Installed;
-  std::string cause ORIVON_GUARDED_BY(mutex);
-  ServiceSettings settings ORIVON_GUARDED_BY(mutex);
-  bool client_settings ORIVON_GUARDED_BY(mutex) = false;
-  std::deque<Task> mailbox ORIVON_GUARDED_BY(mutex);
-  bool scheduled ORIVON_GUARDED_BY(mutex) = false;  // a drain job is posted
-  bool busy ORIVON_GUARDED_BY(mutex) = false;       // a thread holds the store
-  int waiters ORIVON_GUARDED_BY(mutex) = 0;         // threads waiting in acquire
-  CondVar idle;                                     // signalled when busy clears
-  std::atomic<std::uint64_t> owner{0};              // the holding thread's token (0: none)
-  std::uint64_t generation ORIVON_GUARDED_BY(mutex) = 0;  // bumped at start/stop
-  std::deque<Clock::time_point> restart_times ORIVON_GUARDED_BY(mutex);
-  std::chrono::milliseconds backoff ORIVON_GUARDED_BY(mutex){0};
-  Clock::time_point started_at ORIVON_GUARDED_BY(mutex){};
-
-  std::atomic<std::uint64_t> calls{0};
-  std::atomic<std::uint64_t> traps{0};
-  std::atomic<std::uint64_t> restarts{0};
-  std::atomic<std::uint64_t> denied{0};
-  std::atomic<std::uint64_t> memory_bytes{0};
-
-  // Read by the store's tick check on the worker, written by anyone.
-  std::atomic<bool> interrupt{false};
-  std::atomic<std::int64_t> deadline_ns{std::numeric_limits<std::int64_t>::max()};
-  // Set when a stop is asked, cleared at each start: what the guest sees
-  // through orivon:lifecycle (the store's context points here).
-  std::atomic<bool> stop_requested{false};
-  // A command service: its `_start` runs on command_thread, which holds the
-  // store for the instance's whole life (so it takes no calls).
-  std::atomic<bool> command{false};
-
-  // Only touched by the thread that holds the store (`busy`); the store's
-  // tick check runs on that thread too.
-  std::optional<instance::LiveInstance> live;
-  TickStop tick_stop = TickStop::None;  // set by the tick check, read by with_deadline
-  bool daemon = false;
-  std::thread command_thread;  // started and joined by store holders
-
-  std::unique_ptr<LogSink> logs;
-};
 
 Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registry,
                        std::filesystem::path log_dir, std::size_t workers,
@@ -361,6 +265,13 @@ Result<void> Supervisor::start(const ModuleId& id) {
   ORIVON_TRY(auto program, registry_.program(id));  // exists and compiles
   (void)program;
   auto svc = service(id);
+  ORIVON_TRY(auto function, function_role(*svc));
+  if (function) {
+    return Error(ErrorCode::FailedPrecondition,
+                 "'" + id.str() +
+                     "' is a function: each call, event or trigger runs it in a fresh instance; "
+                     "it is never started as a service");
+  }
   std::uint64_t generation = 0;
   std::chrono::milliseconds deadline{0};
   {
@@ -438,6 +349,17 @@ std::int64_t tick_delay_ms(const Value& value) {
 
 }  // namespace
 
+Result<Supervisor::Recipe> Supervisor::recipe(Service& s) {
+  ORIVON_TRY(auto program, registry_.program(s.id));
+  // Default deny: the profile holds only what the client allowed, read
+  // (and its directories checked) afresh every time.
+  ORIVON_TRY(auto allowed, registry_.allowed_grants(s.id));
+  ORIVON_TRY(auto granted, grants::build_service_profile(s.id, allowed, registry_.state_dir(),
+                                                         grants::process_environment));
+  for (const auto& note : granted.notes) s.logs->note(note);
+  return Recipe{std::move(program), std::move(granted.wasi), granted.stdio == StdioMode::Log};
+}
+
 void Supervisor::run_start(Service& s, std::uint64_t generation) {
   ServiceSettings settings;
   {
@@ -447,16 +369,18 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   }
   // An interrupt meant for the instance an earlier stop dropped is not this one's.
   s.interrupt = false;
-  auto program = registry_.program(s.id);
-  if (!program) {
-    crash(s, program.error());
+  auto made = recipe(s);
+  if (!made) {
+    crash(s, made.error());
     return;
   }
   instance::StoreHooks hooks;
   LogSink* logs = s.logs.get();
-  hooks.output = [logs](bool is_stderr, std::string_view bytes) {
-    logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
-  };
+  if (made->log_output) {
+    hooks.output = [logs](bool is_stderr, std::string_view bytes) {
+      logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
+    };
+  }
   Service* self = &s;
   hooks.on_tick = [self]() -> Result<void> {
     if (self->interrupt.load(std::memory_order_relaxed)) {
@@ -474,26 +398,12 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   s.stop_requested = false;
   s.command = false;
   hooks.stop_requested = &s.stop_requested;
-  // Default deny: the profile holds only what the client allowed, read
-  // (and its directories checked) afresh at every start.
-  auto allowed = registry_.allowed_grants(s.id);
-  if (!allowed) {
-    crash(s, allowed.error());
-    return;
-  }
-  auto granted = grants::build_service_profile(s.id, *allowed, registry_.state_dir(),
-                                               grants::process_environment);
-  if (!granted) {
-    crash(s, granted.error());
-    return;
-  }
-  for (const auto& note : granted->notes) logs->note(note);
-  if (granted->stdio != StdioMode::Log) hooks.output = nullptr;
-  const WasiProfile& profile = granted->wasi;
+  const WasiProfile& profile = made->profile;
+  const Program& program = made->program;
   ExecutionLimits limits;
   limits.max_memory_bytes = settings.max_memory_bytes;
   auto live = with_deadline(s, settings.call_deadline, [&] {
-    return instance::LiveInstance::create(engine_, program->shared_data(), profile, limits,
+    return instance::LiveInstance::create(engine_, program.shared_data(), profile, limits,
                                          std::move(hooks));
   });
   if (!live) {
@@ -647,6 +557,11 @@ Result<instance::Returned> Supervisor::call(const ModuleId& id, std::string_view
                                             const CallOptions& options) {
   auto svc = find(id);
   if (!svc) {
+    // A function has no instance to find: it may be called at any time.
+    auto is = is_function(id);
+    if (is && *is) svc = find(id);
+  }
+  if (!svc) {
     return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                  "'" + id.str() + "' is not running" +
                      (options.from == CallOptions::From::Client ? "; start it first" : ""));
@@ -659,6 +574,10 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
                                             std::span<const Value> args,
                                             const CallOptions& options) {
   if (svc->command) return command_error(*svc);
+  {
+    ORIVON_TRY(auto settings, function_role(*svc));
+    if (settings) return call_function(svc, *settings, function, args, options);
+  }
   const bool from_module = options.from == CallOptions::From::Module;
   std::chrono::milliseconds deadline;
   bool taken = false;
@@ -716,6 +635,14 @@ Result<void> Supervisor::with_instance(
     const ModuleId& id, const std::function<Result<void>(instance::LiveInstance&)>& body) {
   auto svc = find(id);
   if (!svc) {
+    auto is = is_function(id);
+    if (is && *is) svc = find(id);
+  }
+  if (svc) {
+    ORIVON_TRY(auto settings, function_role(*svc));
+    if (settings) return run_function(svc, *settings, std::nullopt, body);
+  }
+  if (!svc) {
     return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                  "'" + id.str() + "' is not running");
   }
@@ -731,9 +658,13 @@ Result<void> Supervisor::with_instance(
 
 bool Supervisor::is_running(const ModuleId& id) {
   auto svc = find(id);
-  if (!svc) return false;
-  MutexLock lock(svc->mutex);
-  return svc->state == ModuleState::Running;
+  if (svc) {
+    MutexLock lock(svc->mutex);
+    if (svc->state == ModuleState::Running) return true;
+    if (svc->role == Service::Role::Service) return false;
+  }
+  auto is = is_function(id);
+  return is && *is;
 }
 
 void Supervisor::note(const ModuleId& id, const std::string& text) { service(id)->logs->note(text); }
@@ -991,6 +922,11 @@ void Supervisor::stop_all() {
     if (auto grace = begin_stop(svc, asked)) stopping.emplace_back(std::move(svc), *grace);
   }
   (void)finish_stops(stopping, asked);
+  // Function invocations still running see closing_ at their next epoch
+  // tick and return; none starts after it is set.
+  closing_ = true;
+  MutexLock lock(functions_mutex_);
+  while (live_functions_.load() != 0) functions_done_.wait(functions_mutex_);
 }
 
 }  // namespace orivon::supervisor

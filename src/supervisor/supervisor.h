@@ -26,9 +26,11 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/limits.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "engine/engine.h"
+#include "orivon/manifest.h"
 #include "orivon/module_info.h"
 #include "orivon/outcomes.h"
 #include "orivon/service.h"
@@ -39,6 +41,16 @@
 #include "supervisor/worker_pool.h"
 
 namespace orivon::supervisor {
+
+// How a function module's invocations run: its manifest's [function].
+struct FunctionSettings {
+  std::uint64_t max_instances = limits::kDefaultFunctionInstances;
+  std::chrono::milliseconds deadline{30'000};
+  std::uint64_t max_memory_bytes = std::uint64_t{256} << 20;
+};
+
+// The manifest's [function] settings; nothing when it declares no function.
+Result<std::optional<FunctionSettings>> function_settings_from(const Manifest& manifest);
 
 class Supervisor {
  public:
@@ -64,8 +76,22 @@ class Supervisor {
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
+  // Function modules (a manifest with [function]) never run as services:
+  // every call, event or trigger run gets a fresh instance of its own, made
+  // with the module's grants as they are at that moment and dropped when it
+  // returns, so nothing one invocation leaves in memory reaches the next.
+  // At most the function's max-instances run at once, and
+  // limits::kMaxLiveFunctionInstances across all functions; past either, an
+  // invocation is refused with ResourceExhausted. Each runs under the
+  // function's deadline; a trap or a deadline fails that invocation only
+  // (counted in the module's traps and noted in its log).
+  //
+  // Whether `id` is a function module. NotFound for an unknown module.
+  Result<bool> is_function(const ModuleId& id);
+
   // Starts the service and waits until it runs (or fails to). Running
-  // already: ok. Libraries and groups cannot run: FailedPrecondition.
+  // already: ok. Libraries, groups and functions cannot run:
+  // FailedPrecondition.
   Result<void> start(const ModuleId& id);
   // Asks the service to stop (its `stop` export, if any), waits up to the
   // grace period, then interrupts it. Not running: ok.
@@ -98,6 +124,7 @@ class Supervisor {
   Result<instance::Returned> call(const std::shared_ptr<Service>& service,
                                   std::string_view function, std::span<const Value> args,
                                   const CallOptions& options);
+  // For a function, `body` runs on a fresh instance instead (see above).
   // Runs `body` on the running service's live instance, on the calling
   // thread, like a client's call: it waits for the store, runs under the
   // service's call deadline, and a trap or a deadline crashes the service
@@ -107,7 +134,8 @@ class Supervisor {
                              const std::function<Result<void>(instance::LiveInstance&)>& body);
   // The service's handle, created if the supervisor has not seen it yet.
   std::shared_ptr<Service> handle(const ModuleId& id) { return service(id); }
-  // Whether the service runs now (a group's health check).
+  // Whether the service runs now (a group's health check); a function can
+  // always take a call.
   bool is_running(const ModuleId& id);
   // Adds a runtime note to a service's log (created if the supervisor has
   // not seen the module yet).
@@ -163,6 +191,30 @@ class Supervisor {
   // Takes `id` out of the start order, if it is there.
   void drop_from_start_order_locked(const ModuleId& id) ORIVON_REQUIRES(mutex_);
 
+  // What every instance of a module is made from: its code and the WASI its
+  // grants allow, read afresh each time (notes about the grants go to its log).
+  struct Recipe {
+    Program program;
+    WasiProfile profile;
+    bool log_output = true;  // stdout and stderr go to the module's log
+  };
+  Result<Recipe> recipe(Service& service);
+
+  // The function's settings when `service` is a function module, resolved
+  // from its manifest the first time.
+  Result<std::optional<FunctionSettings>> function_role(Service& service);
+  // Runs `body` on a fresh instance of the function `service`, under its
+  // caps and deadline (shortened by `timeout`). See is_function().
+  Result<void> run_function(const std::shared_ptr<Service>& service,
+                            const FunctionSettings& settings,
+                            std::optional<std::chrono::milliseconds> timeout,
+                            const std::function<Result<void>(instance::LiveInstance&)>& body);
+  // A call (see call()) of a function module.
+  Result<instance::Returned> call_function(const std::shared_ptr<Service>& service,
+                                           const FunctionSettings& settings,
+                                           std::string_view function,
+                                           std::span<const Value> args, const CallOptions& options);
+
   void run_start(Service& service, std::uint64_t generation);
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
   // Calls the service's `stop` export if it has one and `stop_by` (its
@@ -215,6 +267,14 @@ class Supervisor {
       ORIVON_GUARDED_BY(mutex_);
   std::map<std::uint64_t, StateListener> listeners_ ORIVON_GUARDED_BY(mutex_);
   std::uint64_t next_subscription_ ORIVON_GUARDED_BY(mutex_) = 1;
+
+  // Fresh function instances alive now, across all functions; set when the
+  // supervisor is going away, so those still running are interrupted and no
+  // new one starts. stop_all() waits for the count to reach zero.
+  std::atomic<std::uint64_t> live_functions_{0};
+  std::atomic<bool> closing_{false};
+  Mutex functions_mutex_;
+  CondVar functions_done_;
 
   // Which thread waits for which service, to find cycles (see acquire):
   // thread token -> service.

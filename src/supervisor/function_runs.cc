@@ -1,0 +1,191 @@
+// Function modules: a fresh instance for every invocation (see
+// Supervisor::is_function in supervisor.h).
+
+#include <string>
+
+#include "core/limits.h"
+#include "orivon/units.h"
+#include "supervisor/service_state.h"
+#include "supervisor/supervisor.h"
+
+namespace orivon::supervisor {
+
+Result<std::optional<FunctionSettings>> function_settings_from(const Manifest& manifest) {
+  if (!manifest.function) return std::optional<FunctionSettings>();
+  FunctionSettings settings;
+  for (const auto& [key, value] : *manifest.function) {
+    auto bad = [&, key = key](const Error& error) { return Error::wrap("[function] " + key, error); };
+    if (key == "max-instances") {
+      auto count = parse_count(value);
+      if (!count) return bad(count.error());
+      settings.max_instances = std::clamp<std::uint64_t>(*count, 1, limits::kMaxFunctionInstances);
+    } else if (key == "deadline") {
+      auto duration = parse_duration(value);
+      if (!duration) return bad(duration.error());
+      settings.deadline = std::chrono::duration_cast<std::chrono::milliseconds>(*duration);
+    } else if (key == "max-memory") {
+      auto size = parse_size(value);
+      if (!size) return bad(size.error());
+      settings.max_memory_bytes = *size;
+    } else {
+      return bad(Error(ErrorCode::InvalidArgument, "unknown setting"));
+    }
+  }
+  return std::optional<FunctionSettings>(settings);
+}
+
+Result<bool> Supervisor::is_function(const ModuleId& id) {
+  if (id.kind() != ModuleKind::Service) return false;
+  if (auto svc = find(id)) {
+    ORIVON_TRY(auto settings, function_role(*svc));
+    return settings.has_value();
+  }
+  // Not seen yet: a Service is only made for a function, so asking about
+  // ids that are not functions leaves nothing behind.
+  ORIVON_TRY(auto manifest, registry_.manifest(id));
+  if (!manifest || !manifest->function) return false;
+  ORIVON_TRY(auto settings, function_role(*service(id)));
+  return settings.has_value();
+}
+
+Result<std::optional<FunctionSettings>> Supervisor::function_role(Service& s) {
+  {
+    MutexLock lock(s.mutex);
+    if (s.role == Service::Role::Service) return std::optional<FunctionSettings>();
+    if (s.role == Service::Role::Function) return std::optional<FunctionSettings>(s.function);
+  }
+  std::optional<FunctionSettings> settings;
+  if (s.id.kind() == ModuleKind::Service) {
+    ORIVON_TRY(auto manifest, registry_.manifest(s.id));
+    if (manifest) {
+      ORIVON_TRY(settings, function_settings_from(*manifest));
+    }
+  }
+  MutexLock lock(s.mutex);
+  s.role = settings ? Service::Role::Function : Service::Role::Service;
+  if (settings) s.function = *settings;
+  return settings;
+}
+
+Result<instance::Returned> Supervisor::call_function(const std::shared_ptr<Service>& svc,
+                                                     const FunctionSettings& settings,
+                                                     std::string_view function,
+                                                     std::span<const Value> args,
+                                                     const CallOptions& options) {
+  const bool from_module = options.from == CallOptions::From::Module;
+  const auto match =
+      from_module ? instance::LiveInstance::Match::Numbers : instance::LiveInstance::Match::Exact;
+  instance::Returned returned;
+  auto ran = run_function(svc, settings, options.timeout, [&](instance::LiveInstance& live) -> Result<void> {
+    if (!from_module) {
+      ORIVON_TRY(returned, instance::call_by_name(live, function, args, match));
+      return ok();
+    }
+    // Another module's call cannot carry an exit: it fails like the
+    // instance says.
+    ORIVON_TRY(auto callee, live.lookup(function));
+    return live.call(callee, args, returned.values, match);
+  });
+  if (!ran) {
+    if (from_module && is_guest_failure(ran.error())) {
+      return Error::wrap("'" + svc->name + "' failed in " + std::string(function), ran.error());
+    }
+    return ran.error();
+  }
+  return returned;
+}
+
+Result<void> Supervisor::run_function(
+    const std::shared_ptr<Service>& svc, const FunctionSettings& settings,
+    std::optional<std::chrono::milliseconds> timeout,
+    const std::function<Result<void>(instance::LiveInstance&)>& body) {
+  Service& s = *svc;
+  // Counted before the check so two racing invocations cannot both take the
+  // last place; given back by the guard below on every path.
+  const std::uint64_t mine = s.invocations.fetch_add(1) + 1;
+  const std::uint64_t all = live_functions_.fetch_add(1) + 1;
+  struct Release {
+    Supervisor& self;
+    Service& s;
+    ~Release() {
+      s.invocations.fetch_sub(1);
+      MutexLock lock(self.functions_mutex_);
+      if (self.live_functions_.fetch_sub(1) == 1) self.functions_done_.notify_all();
+    }
+  } release{*this, s};
+  if (closing_) {
+    return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
+                 "'" + s.name + "' cannot run: the host is shutting down");
+  }
+  if (mine > settings.max_instances) {
+    return Error(ErrorCode::ResourceExhausted,
+                 "'" + s.name + "' already runs " + std::to_string(settings.max_instances) +
+                     " invocations at once, its [function] max-instances; try again later");
+  }
+  if (all > limits::kMaxLiveFunctionInstances) {
+    return Error(ErrorCode::ResourceExhausted,
+                 "the host already runs " + std::to_string(limits::kMaxLiveFunctionInstances) +
+                     " function invocations at once; '" + s.name + "' must try again later");
+  }
+  ORIVON_TRY(auto made, recipe(s));
+
+  auto deadline = settings.deadline;
+  if (timeout) deadline = std::min(deadline, limits::clamp_call_timeout(*timeout));
+  const std::int64_t deadline_at =
+      now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(deadline).count();
+  TickStop stopped = TickStop::None;
+  instance::StoreHooks hooks;
+  LogSink* logs = s.logs.get();
+  if (made.log_output) {
+    hooks.output = [logs](bool is_stderr, std::string_view bytes) {
+      logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
+    };
+  }
+  // The instance lives only in this frame, so the hook may hold references.
+  hooks.on_tick = [this, &stopped, deadline_at]() -> Result<void> {
+    if (closing_.load(std::memory_order_relaxed)) {
+      stopped = TickStop::Stop;
+      return Error(ErrorCode::DeadlineExceeded, "orivon: interrupted: the host is shutting down");
+    }
+    if (now_ns() > deadline_at) {
+      stopped = TickStop::Deadline;
+      return Error(ErrorCode::DeadlineExceeded, "orivon: " + std::string(kDeadlineCause));
+    }
+    return ok();
+  };
+  hooks.links = links_.get();
+  hooks.module = s.id;
+  hooks.stop_requested = &closing_;
+  ExecutionLimits limits;
+  limits.max_memory_bytes = settings.max_memory_bytes;
+
+  Result<void> result = ok();
+  {
+    auto live = instance::LiveInstance::create(engine_, made.program.shared_data(), made.profile,
+                                               limits, std::move(hooks));
+    if (!live) {
+      result = live.error();
+    } else if (auto status = live->exit_code()) {
+      result = Error(ErrorCode::FailedPrecondition,
+                     "'" + s.name + "' exited with status " + std::to_string(*status) +
+                         " while it was being set up");
+    } else {
+      result = body(*live);
+    }
+  }  // the instance and its store go here, before anything is counted
+  ++s.calls;
+  if (!result) {
+    if (stopped == TickStop::Deadline) {
+      result = result.error().with_tag(ErrorTag::CallDeadline);
+    } else if (stopped == TickStop::Stop) {
+      result = result.error().with_tag(ErrorTag::InterruptedToStop);
+    }
+    if (is_guest_failure(result.error())) {
+      ++s.traps;
+      logs->note("an invocation failed: " + crash_cause(result.error()));
+    }
+  }
+  return result;
+}
+
+}  // namespace orivon::supervisor
