@@ -57,11 +57,12 @@ enum class ManagementOperation {
   Config,       ///< Runtime::module_config ("config")
   ConfigSet,    ///< Runtime::set_config ("config-set")
   ConfigUnset,  ///< Runtime::unset_config ("config-unset")
+  Triggers,     ///< Runtime::triggers
 };
 
 /// The operation's name as the control socket spells it: "list", "add", ...,
 /// "deny", "kv", "publish", "subscribe", "unsubscribe", "events",
-/// "dead-letters", "config", "config-set", "config-unset" (the CLI's
+/// "dead-letters", "config", "config-set", "config-unset", "triggers" (the CLI's
 /// `config`, `config set`, `config unset`).
 ORIVON_API std::string_view management_operation_name(ManagementOperation operation);
 

@@ -43,6 +43,7 @@
 #include "orivon/result.h"
 #include "orivon/runtime_options.h"
 #include "orivon/service.h"
+#include "orivon/triggers.h"
 #include "orivon/value.h"
 #include "orivon/wasi_profile.h"
 
@@ -193,6 +194,18 @@ class ORIVON_API Runtime {
   /// Starts every module marked autostart; returns how many run. Failures
   /// are left to each service's state (and restart policy), not returned.
   [[nodiscard]] Result<std::size_t> start_autostart_services();
+  /// Starts acting on the installed modules' triggers, as a host does after
+  /// starting its services: start-up triggers run once, timers run on their
+  /// schedules until the runtime goes, and function modules' event triggers
+  /// are subscribed (each event then runs in a fresh instance). Modules
+  /// added later have their timers scheduled as they arrive. A second call
+  /// does nothing.
+  [[nodiscard]] Result<void> start_triggers();
+  /// The triggers of every installed module (of `only`, when set), with
+  /// what they did: live figures while triggers run, else what the state
+  /// directory recorded.
+  [[nodiscard]] Result<std::vector<TriggerInfo>> triggers(
+      const std::optional<ModuleId>& only = std::nullopt);
   /// Calls an export of a running service (`name(args)`, as invoke()); for
   /// libraries and groups the same as call().
   /// FailedPrecondition if it is not running. A call running past `timeout`

@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 24> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 25> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 24> kName
     {ManagementOperation::DeadLetters, "dead-letters"},
     {ManagementOperation::Config, "config"},   {ManagementOperation::ConfigSet, "config-set"},
     {ManagementOperation::ConfigUnset, "config-unset"},
+    {ManagementOperation::Triggers, "triggers"},
 }};
 
 }  // namespace
@@ -79,6 +80,8 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     case ManagementOperation::Config:
     case ManagementOperation::ConfigSet:
     case ManagementOperation::ConfigUnset:
+    // Without a host: what the last host recorded.
+    case ManagementOperation::Triggers:
       return HostRequirement::None;
   }
   return HostRequirement::None;

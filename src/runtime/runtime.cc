@@ -24,6 +24,7 @@
 #include "host/config_host.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
+#include "triggers/trigger_scheduler.h"
 #include "host/keyvalue_host.h"
 #include "instance/live_instance.h"
 #include "kv/kv_store.h"
@@ -63,11 +64,34 @@ class RuntimeImpl {
       MutexLock lock(mutex_);
       bus = bus_.get();
     }
+    triggers::TriggerScheduler* scheduler = nullptr;
+    {
+      MutexLock lock(mutex_);
+      scheduler = scheduler_.get();
+    }
+    if (scheduler != nullptr) scheduler->stop();  // no run starts from here on
     live_bus_.store(nullptr, std::memory_order_release);
     if (bus != nullptr) bus->shut_down();
     messaging_->attach(nullptr);
     // Stores (and so the host interfaces' calls) end with the supervisor,
     // before the registry the policy and the configuration source read.
+    // Trigger runs in progress call into it: stopping every service and
+    // function first ends them, and the scheduler waits for them before the
+    // supervisor goes.
+    // Without the lock: a guest stopping may be in a host call that asks
+    // for it.
+    supervisor::Supervisor* supervisor = nullptr;
+    {
+      MutexLock lock(mutex_);
+      supervisor = supervisor_.get();
+    }
+    if (supervisor != nullptr) supervisor->stop_all();
+    std::unique_ptr<triggers::TriggerScheduler> ending;
+    {
+      MutexLock lock(mutex_);
+      ending = std::move(scheduler_);
+    }
+    ending.reset();
     {
       MutexLock lock(mutex_);
       supervisor_.reset();
@@ -134,6 +158,28 @@ class RuntimeImpl {
     }
     return supervisor_.get();
   }
+  // The scheduler of timer and start-up triggers, made (with the
+  // supervisor) and started on the first call.
+  Result<triggers::TriggerScheduler*> start_scheduler() {
+    ORIVON_TRY(auto* supervisor, this->supervisor());
+    ORIVON_TRY(auto* registry, this->registry());
+    triggers::TriggerScheduler* scheduler = nullptr;
+    {
+      MutexLock lock(mutex_);
+      if (!scheduler_) {
+        scheduler_ = std::make_unique<triggers::TriggerScheduler>(*supervisor, *registry, clock_,
+                                                                  wall_clock_);
+      }
+      scheduler = scheduler_.get();
+    }
+    ORIVON_RETURN_IF_ERROR(scheduler->start());
+    return scheduler;
+  }
+  triggers::TriggerScheduler* scheduler_if_running() {
+    MutexLock lock(mutex_);
+    return scheduler_.get();
+  }
+  void set_wall_clock(triggers::WallClock wall) { wall_clock_ = std::move(wall); }
   // Exists once supervisor() succeeded.
   calls::CallRouter* router() {
     MutexLock lock(mutex_);
@@ -185,6 +231,10 @@ class RuntimeImpl {
   calls::HostFunctions host_functions_;  // read by the router, so declared before it
   calls::CallRouter* router_ ORIVON_GUARDED_BY(mutex_) = nullptr;  // owned by supervisor_
   std::unique_ptr<supervisor::Supervisor> supervisor_ ORIVON_GUARDED_BY(mutex_);
+  // Uses the supervisor and the registry: declared after them, and reset
+  // before the supervisor in the destructor.
+  std::unique_ptr<triggers::TriggerScheduler> scheduler_ ORIVON_GUARDED_BY(mutex_);
+  triggers::WallClock wall_clock_ = triggers::system_wall_ms;  // set before the scheduler exists
   // The guest side of events (shared with the engine, which defines it on
   // every linker), what it and the bus reach, and the bus: declared after the
   // supervisor, so the bus goes first (its deliveries run guests).
@@ -326,6 +376,18 @@ Result<void> apply_event_triggers(internal::RuntimeImpl& impl, registry::ModuleR
   return ok();
 }
 
+// A module was just installed: while triggers run, its timers are
+// scheduled and, for a function, its event triggers subscribed.
+void triggers_arrived(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                      const ModuleId& id) {
+  auto* scheduler = impl.scheduler_if_running();
+  if (scheduler == nullptr) return;
+  scheduler->reload(id);
+  auto* supervisor = impl.supervisor_if_running();
+  auto is_function = supervisor != nullptr ? supervisor->is_function(id) : Result<bool>(false);
+  if (is_function && *is_function) (void)apply_event_triggers(impl, registry, *supervisor, id);
+}
+
 // The export through which a module asks to be told of changes to its
 // configuration (wit/config-watch/watch.wit).
 constexpr std::string_view kConfigWatch = "orivon:config/watch@0.1.0#on-change";
@@ -443,6 +505,11 @@ Result<std::unique_ptr<Runtime>> internal::RuntimeTesting::create_for_testing(
   });
 }
 
+void internal::RuntimeTesting::set_wall_clock(Runtime& runtime,
+                                              std::function<std::int64_t()> wall) {
+  runtime.impl_->set_wall_clock(std::move(wall));
+}
+
 Result<Program> Runtime::load_file(const std::filesystem::path& path) {
   return guarded("loading a program", [&] {
     return engine::load_program_file(impl_->engine().wasmtime_engine(), path);
@@ -489,14 +556,20 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
 Result<ModuleInfo> Runtime::add_module(std::span<const std::byte> code, const AddOptions& options) {
   return guarded("adding a module", [&]() -> Result<ModuleInfo> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->add(code, options);
+    ORIVON_TRY(auto info, registry->add(code, options));
+    triggers_arrived(*impl_, *registry, info.id);
+    return info;
   });
 }
 
 Result<std::vector<ModuleInfo>> Runtime::add_modules(std::span<const ModuleSource> modules) {
   return guarded("adding modules", [&]() -> Result<std::vector<ModuleInfo>> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    return registry->add_many(modules);
+    ORIVON_TRY(auto infos, registry->add_many(modules));
+    if (impl_->scheduler_if_running() != nullptr) {
+      for (const auto& info : infos) triggers_arrived(*impl_, *registry, info.id);
+    }
+    return infos;
   });
 }
 
@@ -505,7 +578,9 @@ Result<ModuleInfo> Runtime::add_module_file(const std::filesystem::path& path,
   return guarded("adding a module", [&]() -> Result<ModuleInfo> {
     ORIVON_TRY(auto* registry, impl_->registry());
     ORIVON_TRY(auto code, read_file(path, limits::kMaxBinaryBytes));
-    return registry->add(code, options);
+    ORIVON_TRY(auto info, registry->add(code, options));
+    triggers_arrived(*impl_, *registry, info.id);
+    return info;
   });
 }
 
@@ -514,6 +589,7 @@ Result<void> Runtime::remove_module(const ModuleId& id) {
     ORIVON_TRY(auto* registry, impl_->registry());
     if (auto* supervisor = impl_->supervisor_if_running()) supervisor->forget(id);
     ORIVON_RETURN_IF_ERROR(registry->remove(id));
+    if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
     if (auto bus = impl_->bus()) return (*bus)->unsubscribe_all(id);
     return ok();
   });
@@ -748,15 +824,47 @@ Result<std::size_t> Runtime::start_autostart_services() {
   });
 }
 
+Result<void> Runtime::start_triggers() {
+  return guarded("starting triggers", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto* scheduler, impl_->start_scheduler());
+    (void)scheduler;
+    ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    ORIVON_TRY(auto modules, registry->manifests_with_triggers());
+    for (const auto& [id, manifest] : modules) {
+      // Services subscribe theirs when they start; a function has no start.
+      if (!manifest.function) continue;
+      (void)apply_event_triggers(*impl_, *registry, *supervisor, id);  // noted in its log
+    }
+    return ok();
+  });
+}
+
+Result<std::vector<TriggerInfo>> Runtime::triggers(const std::optional<ModuleId>& only) {
+  return guarded("listing triggers", [&]() -> Result<std::vector<TriggerInfo>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    if (auto* scheduler = impl_->scheduler_if_running()) {
+      auto live = scheduler->status(only);
+      if (only) ORIVON_RETURN_IF_ERROR(registry->manifest(*only));  // NotFound for an unknown id
+      return live;
+    }
+    return triggers::stored_triggers(*registry, only);
+  });
+}
+
 Result<InvokeOutcome> Runtime::call_service(const ModuleId& id, std::string_view call,
                                             std::optional<std::chrono::milliseconds> timeout) {
   return guarded("calling a service", [&]() -> Result<InvokeOutcome> {
     ORIVON_TRY(auto expression, values::parse_call_expression(call));
     if (id.kind() != ModuleKind::Service) return this->call(id, call, timeout);
-    auto* supervisor = impl_->supervisor_if_running();
-    if (supervisor == nullptr) {
-      return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
-                   "'" + id.str() + "' is not running; start it first");
+    if (impl_->supervisor_if_running() == nullptr) {
+      // A function needs no start: each call makes its own instance.
+      ORIVON_TRY(auto* registry, impl_->registry());
+      ORIVON_TRY(auto manifest, registry->manifest(id));
+      if (!manifest || !manifest->function) {
+        return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
+                     "'" + id.str() + "' is not running; start it first");
+      }
     }
     return this->call(id, call, timeout);
   });

@@ -19,7 +19,8 @@ constexpr ManagementOperation kEvery[] = {
     ManagementOperation::Publish, ManagementOperation::Subscribe,
     ManagementOperation::Unsubscribe, ManagementOperation::Events,
     ManagementOperation::DeadLetters, ManagementOperation::Kv,
-    ManagementOperation::Config,  ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset};
+    ManagementOperation::Config,  ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset,
+    ManagementOperation::Triggers};
 
 constexpr ModuleKind kKinds[] = {ModuleKind::Service, ModuleKind::Library, ModuleKind::Group};
 
@@ -47,7 +48,8 @@ TEST(HostRequirement, RegistryOperationsNeedNoHost) {
         ManagementOperation::Update, ManagementOperation::Inspect, ManagementOperation::Grant,
         ManagementOperation::Revoke, ManagementOperation::Grants, ManagementOperation::Allow,
         ManagementOperation::Deny, ManagementOperation::Kv, ManagementOperation::Config,
-        ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset}) {
+        ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset,
+        ManagementOperation::Triggers}) {
     for (auto kind : kKinds) {
       EXPECT_EQ(host_requirement(operation, kind), HostRequirement::None)
           << management_operation_name(operation);

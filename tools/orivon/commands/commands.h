@@ -51,6 +51,7 @@ CommandAction setup_publish(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_subscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_unsubscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_events(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_triggers(CLI::App& app, const GlobalOptions& global);
 // `config` with its subcommands `set` and `unset` (config_command.h).
 CommandAction setup_config(CLI::App& app, const GlobalOptions& global);
 

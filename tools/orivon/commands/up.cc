@@ -130,6 +130,10 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     return kExitError;
   }
   out << "started " << *started << " services" << std::endl;
+  if (auto triggers = (*runtime)->start_triggers(); !triggers) {
+    err << "error: " << triggers.error().to_string() << "\n";
+    return kExitError;
+  }
   print_capacity((*runtime)->capacity(), out, err);
 
   const auto socket = control_socket_path(*state_dir);

@@ -463,6 +463,36 @@ Result<json> events_report(Runtime& runtime) {
               {"dead_letters", report.dead_letters}};
 }
 
+// `triggers`: {"id"?} -> [{id, kind, call, schedule fields, function,
+// next_run_ms, last_run_ms, last_result, runs, failures, skipped}].
+Result<json> triggers_report(Runtime& runtime, const json& request) {
+  std::optional<ModuleId> only;
+  if (request.contains("id") && !request["id"].is_null()) {
+    ORIVON_TRY(only, id_field(request));
+  }
+  ORIVON_TRY(auto infos, runtime.triggers(only));
+  json out = json::array();
+  for (const auto& info : infos) {
+    json item = {{"id", info.module.str()},
+                 {"kind", std::string(trigger_kind_name(info.trigger.kind))},
+                 {"call", info.trigger.call},
+                 {"function", info.function},
+                 {"last_result", info.last_result},
+                 {"runs", info.runs},
+                 {"failures", info.failures},
+                 {"skipped", info.skipped}};
+    if (!info.trigger.every.empty()) item["every"] = info.trigger.every;
+    if (!info.trigger.cron.empty()) item["cron"] = info.trigger.cron;
+    if (!info.trigger.catch_up.empty()) item["catch_up"] = info.trigger.catch_up;
+    if (!info.trigger.topic.empty()) item["topic"] = info.trigger.topic;
+    if (!info.trigger.route.empty()) item["route"] = info.trigger.route;
+    item["next_run_ms"] = info.next_run_ms ? json(*info.next_run_ms) : json(nullptr);
+    item["last_run_ms"] = info.last_run_ms ? json(*info.last_run_ms) : json(nullptr);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 Result<json> dead_letters(Runtime& runtime, const json& request) {
   std::string action = "list";
   if (request.contains("action") && !request["action"].is_null()) {
@@ -708,6 +738,8 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
       return events_report(runtime);
     case ManagementOperation::DeadLetters:
       return dead_letters(runtime, request);
+    case ManagementOperation::Triggers:
+      return triggers_report(runtime, request);
     default:
       return dispatch_on_module(runtime, request, *operation, responder);
   }
