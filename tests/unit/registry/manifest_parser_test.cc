@@ -388,7 +388,7 @@ TEST(ManifestParser, RefusesUnknownTopLevelKeysAndSuggestsTheIntendedOne) {
   EXPECT_THAT(toml_error("reqeusts = [\"fs:/data\"]"),
               AllOf(HasSubstr("manifest key 'reqeusts' (line 1): unknown key"),
                     HasSubstr("did you mean 'requests'?"),
-                    HasSubstr("id, version, description, requests, config, service, group, triggers")));
+                    HasSubstr("id, version, description, requests, config, service, group, function, triggers")));
   EXPECT_THAT(json_error(R"({"trigger": []})"), HasSubstr("did you mean 'triggers'?"));
   EXPECT_THAT(json_error(R"({"name": "x"})"),
               AllOf(HasSubstr("'name'"), HasSubstr("unknown key"), Not(HasSubstr("did you"))));
