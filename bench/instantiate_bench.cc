@@ -3,6 +3,9 @@
 // through the public API, and the memory reset cost of such an instance with
 // 1, 16 and 64 dirtied pages.
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -124,7 +127,36 @@ void fresh_instance_call_raw(benchmark::State& state, std::string name, std::int
   }
 }
 
+// A function module: a call through Runtime::call, which makes
+// a fresh instance for it with the module's grants read afresh, calls, and
+// drops it. The baseline is fresh_instance_call/raw's: new store,
+// instantiate from a linker built once, call.
+void function_call_orivon(benchmark::State& state) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("orivon-function-bench-" + std::to_string(::getpid()));
+  {
+    RuntimeOptions options;
+    options.state_dir = dir;
+    auto runtime = must(Runtime::create(options), "creating the runtime");
+    AddOptions add;
+    add.id = must(ModuleId::parse("bench.function.add"), "the id");
+    add.manifest = must(parse_manifest("[function]", ManifestFormat::Toml), "the manifest");
+    auto info = must(runtime->add_module(as_bytes(kCoreModule), add), "installing the function");
+    const std::vector<Value> args{Value::s32(1), Value::s32(2)};
+    for (auto _ : state) {
+      auto results = runtime->call(info.id, "add", args);
+      if (!results) state.SkipWithError(results.error().to_string().c_str());
+      benchmark::DoNotOptimize(results);
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
 [[maybe_unused]] const bool registered = [] {
+  benchmark::RegisterBenchmark("function_call/orivon", function_call_orivon);
+  benchmark::RegisterBenchmark("function_call/raw", fresh_instance_call_raw, std::string("add"), 1,
+                               2, true);
   benchmark::RegisterBenchmark("instantiate_core/orivon", instantiate_core_orivon);
   benchmark::RegisterBenchmark("instantiate_core/raw", instantiate_core_raw);
   benchmark::RegisterBenchmark("instantiate_core_linker_per_instance/raw",

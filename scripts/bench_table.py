@@ -48,6 +48,7 @@ TEXT_SUFFIX = "_text"
 
 NOTES = {
     "instantiate_core_linker_per_instance": "raw, building the WASI linker per instance as orivon does",
+    "function_call": "Runtime::call of a [function] module, a fresh instance per call (grants read, instantiate, call, drop); raw = fresh_instance_call/raw",
     "call_service": "public API: text call on the caller's thread, store taken under the service's lock; baseline = direct raw call",
     "cpu_interruption_off": "raw only: orivon always has epochs on",
     "cpu_epochs_wasmtime_default_memory": "raw, Wasmtime's default 4 GiB reservation (no bounds checks)",
