@@ -47,6 +47,29 @@ if(NOT sonames)
   message(FATAL_ERROR "liborivon.so has no versioned name (SOVERSION)")
 endif()
 
+# Every function orivon.h declares is exported by liborivon.so, and Wasmtime's
+# C API is not (it is linked in, hidden).
+file(STRINGS ${prefix}/include/orivon/orivon.h declarations REGEX "^ORIVON_API ")
+execute_process(COMMAND nm -D --defined-only ${prefix}/lib/liborivon.so
+                RESULT_VARIABLE status OUTPUT_VARIABLE exported)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "nm could not read liborivon.so")
+endif()
+set(function_count 0)
+foreach(declaration ${declarations})
+  if(NOT declaration MATCHES "[ *](orivon_[a-z0-9_]+)\\(")
+    message(FATAL_ERROR "cannot read the function name in: ${declaration}")
+  endif()
+  if(NOT exported MATCHES " T ${CMAKE_MATCH_1}\n")
+    message(FATAL_ERROR "liborivon.so does not export ${CMAKE_MATCH_1}")
+  endif()
+  math(EXPR function_count "${function_count} + 1")
+endforeach()
+if(exported MATCHES " T (wasmtime_[a-z_]+|wasm_[a-z_]+)\n")
+  message(FATAL_ERROR "liborivon.so exports Wasmtime's ${CMAKE_MATCH_1}")
+endif()
+message(STATUS "liborivon.so exports the ${function_count} C API functions, and no Wasmtime symbol")
+
 # 1. The C++ example, configured by cmake on its own against the prefix.
 run_step("configure examples/embed"
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/embed -B ${WORK_DIR}/embed -G ${GENERATOR}
