@@ -44,6 +44,9 @@ function(orivon_add_area area)
   endif()
   add_library(orivon_${area} STATIC ${A_SOURCES})
   orivon_target_defaults(orivon_${area})
+  # The same objects also make up liborivon.so (src/CMakeLists.txt), so they
+  # are compiled once, position-independent, for both libraries.
+  set_target_properties(orivon_${area} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   target_include_directories(orivon_${area}
     PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<BUILD_INTERFACE:${root}>)
   list(TRANSFORM A_AREAS PREPEND orivon_)
