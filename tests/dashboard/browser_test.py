@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -170,7 +171,6 @@ def main():
         if not address:
             fail("the host did not report its dashboard")
         # Keep reading the host's output so it never blocks on a full pipe.
-        import threading
         threading.Thread(target=lambda: [None for _ in host.stdout], daemon=True).start()
 
         guest = lambda name: os.path.join(options.guests, name + ".core.wasm")
