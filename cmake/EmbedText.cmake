@@ -7,7 +7,9 @@ string(LENGTH "${bytes}" hex_length)
 math(EXPR size "${hex_length} / 2")
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," numbers "${bytes}")
 # Line breaks every 16 bytes keep the generated file readable by tools.
-string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n" numbers "${numbers}")
+# (CMake's regular expressions have no {n}: the 16 is spelled out.)
+string(REPEAT "0x[0-9a-f][0-9a-f]," 16 sixteen)
+string(REGEX REPLACE "(${sixteen})" "\\1\n" numbers "${numbers}")
 file(WRITE "${OUTPUT}.tmp"
 "// Generated from ${INPUT} by cmake/EmbedText.cmake. Do not edit.
 #include <string_view>
