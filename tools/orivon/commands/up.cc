@@ -194,8 +194,6 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     err << "error: " << server.error().to_string() << "\n";
     return kExitError;
   }
-  out << "orivon host up (pid " << ::getpid() << "): state " << state_dir->string()
-      << ", control socket " << socket.string() << "; Ctrl-C or SIGTERM stops it" << std::endl;
 
   std::unique_ptr<Dashboard> dashboard;
   std::optional<AddressFile> address_file;
@@ -219,6 +217,9 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     out << "dashboard on http://" << dashboard->address()
         << "/ (needs its token: 'orivon dashboard-url' prints the whole URL)" << std::endl;
   }
+
+  out << "orivon host up (pid " << ::getpid() << "): state " << state_dir->string()
+      << ", control socket " << socket.string() << "; Ctrl-C or SIGTERM stops it" << std::endl;
 
   auto served = server->serve(stop_fd, [&](const nlohmann::json& request) {
     // `status` is the running host's own: what `orivon top` shows.
