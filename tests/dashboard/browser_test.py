@@ -230,8 +230,10 @@ def main():
             fail("a module's markup ran in the page")
 
         if options.screenshot:
-            driver.run("document.getElementById('logs').scrollIntoView(false)")
-            driver.run("window.scrollTo(0, 0)")
+            # Rates need two readings: wait for them, for a screenshot that shows them.
+            wait_until("calls per second on the page", lambda: driver.run(
+                "return [...document.querySelectorAll('#cards .card')].some(c => "
+                "c.firstChild.textContent === 'Calls/s' && c.children[1].textContent !== '-')"))
             driver.screenshot(options.screenshot)
 
         # Stop, by a click.
