@@ -192,11 +192,23 @@ def main():
         if not url.startswith("http://" + address + "/?token="):
             fail("dashboard-url printed " + url)
 
-        port = free_port()
-        driver_process = subprocess.Popen([chromedriver, "--port=%d" % port],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        driver = WebDriver(port)
-        wait_until("chromedriver", driver.ready, limit=60)
+        # chromedriver takes a port, not port 0: a free one is picked, and
+        # another if something took it meanwhile (at most three tries).
+        for attempt in range(3):
+            port = free_port()
+            driver_process = subprocess.Popen([chromedriver, "--port=%d" % port],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            driver = WebDriver(port)
+            give_up = time.monotonic() + 60
+            while driver_process.poll() is None and not driver.ready() and time.monotonic() < give_up:
+                time.sleep(0.2)
+            if driver.ready():
+                break
+            driver_process.kill()
+            driver_process.wait()
+            driver = None
+        if driver is None:
+            fail("chromedriver did not start")
         driver.start(os.path.join(work, "profile"))
 
         # Without the token: refused.
