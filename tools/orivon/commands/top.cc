@@ -268,6 +268,16 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
   std::optional<RawTerminal> terminal;
   if (keys) terminal.emplace();
 
+  const auto show = [&](const std::string& frame) {
+    if (screen) out << "\x1b[H\x1b[2J";  // home, clear
+    out << frame;
+    if (keys) {
+      out << "\nsorted by " << (key == SortKey::Calls ? "calls" : key == SortKey::Memory ? "memory" : "restarts")
+          << "; keys: c calls, m memory, r restarts, q quits\n";
+    }
+    if (!screen) out << "\n";
+    out.flush();
+  };
   std::optional<Sample> older;   // the reading before `before`, for rates after a key
   std::optional<Sample> before;
   while (!interrupted) {
@@ -276,12 +286,7 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
       err << "error: " << now.error().to_string() << "\n";
       return kExitError;
     }
-    std::string frame = render(*now, before, key, options.limit);
-    if (screen) out << "\x1b[H\x1b[2J";  // home, clear
-    out << frame;
-    if (keys) out << "\nsort: c calls, m memory, r restarts; q quits\n";
-    if (!screen) out << "\n";
-    out.flush();
+    show(render(*now, before, key, options.limit));
     older = std::move(before);
     before = std::move(*now);
     // Wait for the next refresh, reading keys meanwhile.
@@ -301,9 +306,7 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
       if (typed == 'c') key = SortKey::Calls;
       if (typed == 'm') key = SortKey::Memory;
       if (typed == 'r') key = SortKey::Restarts;
-      if (screen) out << "\x1b[H\x1b[2J";
-      out << render(*before, older, key, options.limit);
-      out.flush();
+      show(render(*before, older, key, options.limit));
     }
   }
   return 0;
