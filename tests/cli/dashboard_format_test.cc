@@ -32,7 +32,8 @@ TEST(DashboardAddress, ABarePortStaysOnLoopback) {
 }
 
 TEST(DashboardAddress, MalformedAddressesSayWhatIsExpected) {
-  for (const char* bad : {"", "abc", ":80", "host:", "host:65536", "host:-1", "::1:80", "1.2.3.4:8x"}) {
+  for (const char* bad :
+       {"", "abc", ":80", "host:", "host:65536", "host:-1", "::1:80", "1.2.3.4:8x"}) {
     auto address = parse_dashboard_address(bad);
     ASSERT_FALSE(address) << bad;
     EXPECT_EQ(address.error().code(), ErrorCode::InvalidArgument);
@@ -116,8 +117,10 @@ TEST(Prometheus, ASnapshotBecomesFamiliesWithHelpTypeAndSamples) {
       "orivon_module_call_duration_seconds_bucket{module=\"app.svc.test\",le=\"4e-06\"} 2\n"));
   EXPECT_THAT(text, HasSubstr(
       "orivon_module_call_duration_seconds_bucket{module=\"app.svc.test\",le=\"+Inf\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr("orivon_module_call_duration_seconds_count{module=\"app.svc.test\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr("orivon_module_call_duration_seconds_sum{module=\"app.svc.test\"} 4e-05\n"));
+  EXPECT_THAT(text, HasSubstr(
+      "orivon_module_call_duration_seconds_count{module=\"app.svc.test\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr(
+      "orivon_module_call_duration_seconds_sum{module=\"app.svc.test\"} 4e-05\n"));
 }
 
 TEST(LatencyText, ReadsBucketBounds) {

@@ -154,8 +154,8 @@ class Dashboard : public StateDirTest {
     ASSERT_TRUE(host_->wait_for_output("orivon host up", 60s)) << host_->output();
     std::smatch match;
     const std::string output = host_->output();
-    ASSERT_TRUE(std::regex_search(output, match, std::regex("dashboard on http://127\\.0\\.0\\.1:(\\d+)/")))
-        << output;
+    const std::regex announced("dashboard on http://127\\.0\\.0\\.1:(\\d+)/");
+    ASSERT_TRUE(std::regex_search(output, match, announced)) << output;
     port_ = std::stoi(match[1].str());
     token_ = read_text(state() / "dashboard.token");
     while (!token_.empty() && token_.back() == '\n') token_.pop_back();
@@ -277,14 +277,15 @@ TEST_F(Dashboard, ChangesNeedTheDashboardsOriginAndALoopbackHost) {
   EXPECT_EQ(started.status, 200) << started.body;
   EXPECT_EQ(module_state("app.svc.test"), "running");
 
-  EXPECT_EQ(post("/api/modules/NotAnId/stop", "Origin: http://" + authority() + "\r\n").status, 400);
-  EXPECT_EQ(post("/api/modules/app.svc.test/explode", "Origin: http://" + authority() + "\r\n").status,
-            404);
+  const std::string origin = "Origin: http://" + authority() + "\r\n";
+  EXPECT_EQ(post("/api/modules/NotAnId/stop", origin).status, 400);
+  EXPECT_EQ(post("/api/modules/app.svc.test/explode", origin).status, 404);
 }
 
 TEST_F(Dashboard, MetricsAreInThePrometheusFormat) {
   add_running_service("app.svc.test");
-  ASSERT_EQ(cli({"add", guest_path("reactor", "core").string(), "--id", "lib.math.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"add", guest_path("reactor", "core").string(), "--id", "lib.math.test"}).exit_code,
+            0);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(cli({"call", "app.svc.test", "ping()"}).exit_code, 0);
 
   auto metrics = get("/metrics", token_);
@@ -328,7 +329,9 @@ TEST_F(Dashboard, HostileClientsAreCutOffAndTheHostCarriesOn) {
     Connection connection(port_);
     ASSERT_TRUE(connection.connected());
     std::string flood = "GET /api/status HTTP/1.1\r\nHost: " + authority() + "\r\n";
-    for (int i = 0; i < 4000; ++i) flood += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'a') + "\r\n";
+    for (int i = 0; i < 4000; ++i) {
+      flood += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'a') + "\r\n";
+    }
     connection.send(flood);  // the host may close before all of it is sent
     EXPECT_THAT(connection.receive_all(), Not(HasSubstr("200 OK")));
   }
@@ -402,7 +405,8 @@ TEST_F(Top, ShowsTheModulesSortedAndAsJson) {
 TEST(DashboardOption, ABadAddressIsAUsageError) {
   TempDir temp;
   auto result = run_process(
-      {orivon_binary().string(), "up", "--state", (temp.path() / "s").string(), "--dashboard", "nowhere"});
+      {orivon_binary().string(), "up", "--state", (temp.path() / "s").string(), "--dashboard",
+       "nowhere"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("HOST:PORT"));
 }

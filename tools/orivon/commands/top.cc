@@ -56,8 +56,12 @@ extern "C" void on_interrupt(int) { interrupted = true; }
 std::uint64_t number(const json& object, std::string_view key) {
   const json& value = field(object, key);
   if (value.is_number_unsigned()) return value.get<std::uint64_t>();
-  if (value.is_number_integer()) return static_cast<std::uint64_t>(std::max<std::int64_t>(0, value.get<std::int64_t>()));
-  if (value.is_number_float()) return static_cast<std::uint64_t>(std::max(0.0, value.get<double>()));
+  if (value.is_number_integer()) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, value.get<std::int64_t>()));
+  }
+  if (value.is_number_float()) {
+    return static_cast<std::uint64_t>(std::max(0.0, value.get<double>()));
+  }
   return 0;
 }
 
@@ -148,9 +152,9 @@ std::string render(const Sample& now, const std::optional<Sample>& before, SortK
   const json& states = field(host, "modules_by_state");
   char cpu[32] = "-";
   if (before && seconds > 0) {
-    std::snprintf(cpu, sizeof cpu, "%.1f%%",
-                  100 * (real(host, "cpu_seconds") - real(field(before->status, "host"), "cpu_seconds")) /
-                      seconds);
+    const double used =
+        real(host, "cpu_seconds") - real(field(before->status, "host"), "cpu_seconds");
+    std::snprintf(cpu, sizeof cpu, "%.1f%%", 100 * used / seconds);
   }
   out << "orivon host  up " << duration_text(number(host, "uptime_ms")) << "  cpu " << cpu
       << "  resident " << bytes_text(number(host, "resident_bytes")) << "  instances "
@@ -200,7 +204,8 @@ std::string render(const Sample& now, const std::optional<Sample>& before, SortK
     out << line;
   }
   if (number(now.status, "modules_shown") < number(now.status, "module_count")) {
-    out << "(the host sent the first " << number(now.status, "modules_shown") << " modules by id)\n";
+    out << "(the host sent the first " << number(now.status, "modules_shown")
+        << " modules by id)\n";
   }
   return out.str();
 }
@@ -272,8 +277,10 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
     if (screen) out << "\x1b[H\x1b[2J";  // home, clear
     out << frame;
     if (keys) {
-      out << "\nsorted by " << (key == SortKey::Calls ? "calls" : key == SortKey::Memory ? "memory" : "restarts")
-          << "; keys: c calls, m memory, r restarts, q quits\n";
+      const char* sort = key == SortKey::Calls    ? "calls"
+                         : key == SortKey::Memory ? "memory"
+                                                  : "restarts";
+      out << "\nsorted by " << sort << "; keys: c calls, m memory, r restarts, q quits\n";
     }
     if (!screen) out << "\n";
     out.flush();

@@ -88,7 +88,9 @@ Result<std::string> ensure_dashboard_token(const std::filesystem::path& state_di
   while (filled < sizeof random) {
     ssize_t got = ::getrandom(random + filled, sizeof random - filled, 0);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return Error(ErrorCode::Unavailable, std::string("getrandom: ") + std::strerror(errno));
+    if (got <= 0) {
+      return Error(ErrorCode::Unavailable, std::string("getrandom: ") + std::strerror(errno));
+    }
     filled += static_cast<std::size_t>(got);
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -132,7 +134,8 @@ Result<std::string> read_dashboard_token(const std::filesystem::path& state_dir)
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.remove_suffix(1);
   if (!is_token(token)) {
     return Error(ErrorCode::FailedPrecondition,
-                 "'" + path.string() + "' does not hold a token: remove it and start the host again");
+                 "'" + path.string() +
+                     "' does not hold a token: remove it and start the host again");
   }
   return std::string(token);
 }

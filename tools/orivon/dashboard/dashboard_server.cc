@@ -73,7 +73,9 @@ std::string_view host_name(std::string_view header) {
 // kernel gives no randomness (then the page is not served).
 std::optional<std::string> random_nonce() {
   unsigned char bytes[16];
-  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return std::nullopt;
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    return std::nullopt;
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string nonce;
   for (unsigned char byte : bytes) {

@@ -33,9 +33,9 @@ namespace orivon::cli {
 class Dashboard {
  public:
   // Listens on `address` and serves. Errors as HttpListener::bind.
-  static Result<std::unique_ptr<Dashboard>> start(Runtime& runtime, const DashboardAddress& address,
-                                                  std::string token,
-                                                  std::chrono::steady_clock::time_point host_started);
+  static Result<std::unique_ptr<Dashboard>> start(
+      Runtime& runtime, const DashboardAddress& address, std::string token,
+      std::chrono::steady_clock::time_point host_started);
   ~Dashboard();
   Dashboard(const Dashboard&) = delete;
   Dashboard& operator=(const Dashboard&) = delete;

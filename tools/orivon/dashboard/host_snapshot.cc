@@ -62,7 +62,9 @@ Result<HostSnapshot> take_snapshot(Runtime& runtime,
                            .count();
   snapshot.cpu_seconds = process_cpu_seconds();
   snapshot.capacity = runtime.capacity();
-  for (ModuleState state : kStates) snapshot.modules_by_state[std::string(module_state_name(state))] = 0;
+  for (ModuleState state : kStates) {
+    snapshot.modules_by_state[std::string(module_state_name(state))] = 0;
+  }
 
   ORIVON_TRY(auto modules, runtime.list_modules());
   snapshot.module_count = modules.size();
@@ -286,7 +288,9 @@ std::string to_prometheus(const HostSnapshot& snapshot) {
   };
   for (const auto& counter : counters) {
     e.family(counter.name, counter.type, counter.help);
-    for (const auto& row : snapshot.modules) e.sample(counter.name, counter.read(row), {{"module", row.id}});
+    for (const auto& row : snapshot.modules) {
+      e.sample(counter.name, counter.read(row), {{"module", row.id}});
+    }
   }
   e.family("orivon_module_state", "gauge",
            "1 for the module's lifecycle state (labels: module, kind, state).");

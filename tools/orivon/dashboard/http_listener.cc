@@ -69,7 +69,8 @@ class BoundedStream : public httplib::Stream {
   // Whether `events` came before the deadline.
   bool wait_for(short events) const {
     while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
       if (left.count() <= 0) return false;
       pollfd entry{fd_, events, 0};
       const int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
