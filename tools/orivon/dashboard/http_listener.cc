@@ -129,6 +129,7 @@ Result<std::unique_ptr<HttpListener>> HttpListener::bind(const std::string& host
 HttpListener::HttpListener(int listen_fd, int wake_fd, int port)
     : listen_fd_(listen_fd), wake_fd_(wake_fd), port_(port) {
   set_payload_max_length(kMaxRequestBytes);
+  serving_.reserve(kWorkers);  // so a worker's push_back never allocates (or throws)
 }
 
 HttpListener::~HttpListener() {
@@ -156,6 +157,12 @@ void HttpListener::stop() {
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
+  {
+    // A client that sends slowly would hold its worker (and so the host's
+    // shutdown) until its deadline: end its connection now instead.
+    std::lock_guard lock(mutex_);
+    for (int connection : serving_) ::shutdown(connection, SHUT_RDWR);
+  }
   ready_.notify_all();
   if (accept_thread_.joinable()) accept_thread_.join();
   for (auto& worker : workers_) worker.join();
@@ -205,9 +212,14 @@ void HttpListener::worker_loop() noexcept {
       if (stopping_) return;
       connection = queue_.front();
       queue_.pop_front();
+      serving_.push_back(connection);
     }
     serve_connection(connection);
-    ::close(connection);
+    {
+      std::lock_guard lock(mutex_);
+      serving_.erase(std::find(serving_.begin(), serving_.end(), connection));
+    }
+    ::close(connection);  // after leaving serving_: stop() never touches a closed descriptor
   }
 }
 

@@ -69,6 +69,7 @@ class HttpListener : public httplib::Server {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<int> queue_;  // accepted connections waiting for a worker (guarded by mutex_)
+  std::vector<int> serving_;  // connections the workers hold now (guarded by mutex_)
   bool stopping_ = false;  // guarded by mutex_
   std::thread accept_thread_;
   std::vector<std::thread> workers_;
