@@ -4,6 +4,8 @@
 /// What the registry knows about an installed module: ModuleInfo for lists,
 /// ModuleDetails for `inspect`, and the lifecycle states a client can see.
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +31,51 @@ enum class ModuleState { Installed, Starting, Running, Stopping, Stopped, Crashe
 /// "installed", "starting", "running", "stopping", "stopped" or "crashed".
 ORIVON_API std::string_view module_state_name(ModuleState state);
 
+/// How long a service's calls ran (in its instance, waiting excluded), counted
+/// in buckets whose upper bounds double: bucket i holds the calls that took at
+/// most 2^i microseconds and more than half that; the last bucket holds every
+/// call longer than the one before it. Percentiles read from it are therefore
+/// bucket bounds ("p99 <= 2 ms"), never finer than a factor of two.
+struct CallDurations {
+  static constexpr std::size_t kBuckets = 28;  ///< the last: more than 2^26 us (67 s)
+  std::array<std::uint64_t, kBuckets> counts{};
+  std::uint64_t total_us = 0;  ///< the sum of every call's duration
+
+  /// The upper bound, in microseconds, of bucket `index`; 0 for the last
+  /// bucket (it has none).
+  [[nodiscard]] static std::uint64_t bucket_bound_us(std::size_t index) {
+    return index + 1 < kBuckets ? std::uint64_t{1} << index : 0;
+  }
+  /// The bucket a call of `duration_us` microseconds falls in.
+  [[nodiscard]] static std::size_t bucket_for_us(std::uint64_t duration_us) {
+    if (duration_us <= 1) return 0;
+    const auto index = static_cast<std::size_t>(std::bit_width(duration_us - 1));
+    return index < kBuckets ? index : kBuckets - 1;
+  }
+  /// The calls counted.
+  [[nodiscard]] std::uint64_t count() const {
+    std::uint64_t sum = 0;
+    for (auto n : counts) sum += n;
+    return sum;
+  }
+  /// The bucket holding the `quantile` (0 < q <= 1) of the calls counted, or
+  /// nullopt when none was.
+  [[nodiscard]] std::optional<std::size_t> quantile_bucket(double quantile) const {
+    const std::uint64_t calls = count();
+    if (calls == 0) return std::nullopt;
+    // The rank of the call at the quantile, 1-based, rounded up.
+    auto rank = static_cast<std::uint64_t>(quantile * static_cast<double>(calls));
+    if (static_cast<double>(rank) < quantile * static_cast<double>(calls)) ++rank;
+    if (rank == 0) rank = 1;
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      seen += counts[i];
+      if (seen >= rank) return i;
+    }
+    return kBuckets - 1;
+  }
+};
+
 /// A service's counters, as of the moment they were read.
 struct ServiceMetrics {
   ModuleState state = ModuleState::Installed;
@@ -39,6 +86,9 @@ struct ServiceMetrics {
   std::uint64_t traps = 0;        ///< crashes of any kind
   std::uint64_t denied_calls = 0; ///< calls it made that no grant allowed (never reached the target)
   std::uint64_t memory_bytes = 0; ///< linear memory in use (0 when the engine cannot tell)
+  /// How long its calls ran since the host started (the ones counted in
+  /// `calls`; ticks and a command's `_start` excluded).
+  CallDurations call_durations;
 };
 
 /// One installed module, as listed.

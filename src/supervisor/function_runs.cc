@@ -160,6 +160,7 @@ Result<void> Supervisor::run_function(
   limits.max_memory_bytes = settings.max_memory_bytes;
 
   Result<void> result = ok();
+  const auto began = std::chrono::steady_clock::now();
   {
     auto live = instance::LiveInstance::create(engine_, made.program.shared_data(), made.profile,
                                                limits, std::move(hooks));
@@ -173,6 +174,15 @@ Result<void> Supervisor::run_function(
       result = body(*live);
     }
   }  // the instance and its store go here, before anything is counted
+  // A function's duration is the whole invocation, instantiation included:
+  // that is what its caller waits for.
+  const auto took_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                            began)
+          .count());
+  s.call_duration_counts[CallDurations::bucket_for_us(took_us)].fetch_add(
+      1, std::memory_order_relaxed);
+  s.call_duration_total_us.fetch_add(took_us, std::memory_order_relaxed);
   ++s.calls;
   if (!result) {
     if (stopped == TickStop::Deadline) {

@@ -4,6 +4,7 @@
 // (supervisor.cc runs services, function_runs.cc runs functions). Private
 // to the supervisor area.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -104,6 +105,11 @@ struct Supervisor::Service {
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<std::uint64_t> denied{0};
   std::atomic<std::uint64_t> memory_bytes{0};
+  // How long calls ran (CallDurations' buckets). A service's are written only
+  // by the thread holding the store; a function's by concurrent invocations,
+  // which add with fetch_add.
+  std::array<std::atomic<std::uint64_t>, CallDurations::kBuckets> call_duration_counts{};
+  std::atomic<std::uint64_t> call_duration_total_us{0};
 
   // Read by the store's tick check on the worker, written by anyone.
   std::atomic<bool> interrupt{false};

@@ -1,6 +1,7 @@
 #include "supervisor/supervisor.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <ctime>
 #include <future>
@@ -539,9 +540,19 @@ auto Supervisor::run_held(Service& s, std::chrono::milliseconds deadline, F&& in
                                                       std::string(module_state_name(s.state)) + ")");
     }
   }
+  const auto began = std::chrono::steady_clock::now();
   auto outcome = with_deadline(s, deadline, [&] { return invoke(*s.live); });
-  // Only the thread holding the store writes it; readers just load it.
-  s.calls.store(s.calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  const auto took_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                            began)
+          .count());
+  // Only the thread holding the store writes these; readers just load them.
+  const auto bump = [](std::atomic<std::uint64_t>& counter, std::uint64_t by) {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  };
+  bump(s.calls, 1);
+  bump(s.call_duration_counts[CallDurations::bucket_for_us(took_us)], 1);
+  bump(s.call_duration_total_us, took_us);
   if (!outcome && is_guest_failure(outcome.error())) {
     crash(s, outcome.error());
   } else if (s.live && s.live->exit_code()) {
@@ -852,6 +863,10 @@ ServiceMetrics Supervisor::metrics(const ModuleId& id) {
   metrics.traps = svc->traps;
   metrics.denied_calls = svc->denied;
   metrics.memory_bytes = svc->state == ModuleState::Running ? svc->memory_bytes.load() : 0;
+  for (std::size_t i = 0; i < CallDurations::kBuckets; ++i) {
+    metrics.call_durations.counts[i] = svc->call_duration_counts[i].load(std::memory_order_relaxed);
+  }
+  metrics.call_durations.total_us = svc->call_duration_total_us.load(std::memory_order_relaxed);
   return metrics;
 }
 

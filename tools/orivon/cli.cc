@@ -79,6 +79,7 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"publish", setup_publish(app, global)}, {"subscribe", setup_subscribe(app, global)},
       {"unsubscribe", setup_unsubscribe(app, global)}, {"events", setup_events(app, global)},
       {"config", setup_config(app, global)},   {"triggers", setup_triggers(app, global)},
+      {"top", setup_top(app, global)},         {"dashboard-url", setup_dashboard_url(app, global)},
   };
 
   std::vector<const char*> raw;

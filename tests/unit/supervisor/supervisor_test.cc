@@ -121,6 +121,39 @@ TEST_F(Services, StartCallStop) {
   EXPECT_TRUE(runtime_->stop_service(id("app.svc.test")));  // already stopped: fine
 }
 
+TEST_F(Services, EveryCallIsCountedInTheDurationHistogram) {
+  install("app.svc.test", "service_probe");
+  ASSERT_TRUE(runtime_->start_service(id("app.svc.test")));
+  for (int i = 0; i < 5; ++i) call("app.svc.test", "ping()");
+  const auto durations = runtime_->service_metrics(id("app.svc.test")).call_durations;
+  EXPECT_EQ(durations.count(), 5u);
+  ASSERT_TRUE(durations.quantile_bucket(0.5));
+  ASSERT_TRUE(durations.quantile_bucket(0.99));
+  EXPECT_LE(*durations.quantile_bucket(0.5), *durations.quantile_bucket(0.99));
+  // No call lasts a minute, so none is in the open-ended last bucket.
+  EXPECT_EQ(durations.counts.back(), 0u);
+}
+
+TEST(CallDurations, BucketsDoubleAndQuantilesReadTheirBounds) {
+  EXPECT_EQ(CallDurations::bucket_for_us(0), 0u);
+  EXPECT_EQ(CallDurations::bucket_for_us(1), 0u);
+  EXPECT_EQ(CallDurations::bucket_for_us(2), 1u);
+  EXPECT_EQ(CallDurations::bucket_for_us(3), 2u);
+  EXPECT_EQ(CallDurations::bucket_for_us(4), 2u);
+  EXPECT_EQ(CallDurations::bucket_for_us(1000), 10u);  // <= 1024 us
+  EXPECT_EQ(CallDurations::bucket_for_us(~std::uint64_t{0}), CallDurations::kBuckets - 1);
+  EXPECT_EQ(CallDurations::bucket_bound_us(10), 1024u);
+  EXPECT_EQ(CallDurations::bucket_bound_us(CallDurations::kBuckets - 1), 0u);
+
+  CallDurations durations;
+  EXPECT_FALSE(durations.quantile_bucket(0.5));
+  durations.counts[3] = 98;  // 98 calls of at most 8 us
+  durations.counts[12] = 2;  // 2 of at most 4 ms
+  EXPECT_EQ(durations.quantile_bucket(0.5), 3u);
+  EXPECT_EQ(durations.quantile_bucket(0.98), 3u);
+  EXPECT_EQ(durations.quantile_bucket(0.99), 12u);
+}
+
 TEST_F(Services, LibrariesAndGroupsDoNotRun) {
   install("lib.math.test", "service_probe");
   auto started = runtime_->start_service(id("lib.math.test"));

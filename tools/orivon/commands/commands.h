@@ -52,6 +52,10 @@ CommandAction setup_subscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_unsubscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_events(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_triggers(CLI::App& app, const GlobalOptions& global);
+// `top`: the running host in the terminal (over the control socket).
+CommandAction setup_top(CLI::App& app, const GlobalOptions& global);
+// `dashboard-url`: the running host's dashboard URL with its token.
+CommandAction setup_dashboard_url(CLI::App& app, const GlobalOptions& global);
 // `config` with its subcommands `set` and `unset` (config_command.h).
 CommandAction setup_config(CLI::App& app, const GlobalOptions& global);
 

@@ -1,6 +1,7 @@
 // `orivon up`: runs the host in the foreground. It re-establishes every
 // installed module (from the compiled-code cache when it can), then serves
-// management commands on the control socket until Ctrl-C or SIGTERM.
+// management commands on the control socket until Ctrl-C or SIGTERM; with
+// --dashboard, also the web dashboard (dashboard/dashboard_server.h).
 
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -10,12 +11,18 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "dashboard/access.h"
+#include "dashboard/dashboard_server.h"
+#include "dashboard/host_snapshot.h"
 #include "host/control_socket.h"
 #include "host/requests.h"
 #include "orivon/runtime.h"
@@ -30,6 +37,33 @@ constexpr auto kLockWait = std::chrono::seconds(10);
 struct UpOptions {
   std::string memory_budget;
   std::string max_mappings;
+  std::string dashboard;  // --dashboard ADDR; empty: no dashboard
+};
+
+// The address file tells `orivon dashboard-url` where the dashboard is;
+// removed when the host stops.
+class AddressFile {
+ public:
+  explicit AddressFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~AddressFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  AddressFile(const AddressFile&) = delete;
+  AddressFile& operator=(const AddressFile&) = delete;
+
+  [[nodiscard]] Result<void> write(const std::string& address) {
+    std::ofstream file(path_, std::ios::trunc);
+    file << address << "\n";
+    file.close();
+    if (!file) {
+      return Error(ErrorCode::Unavailable, "cannot write '" + path_.string() + "'");
+    }
+    return {};
+  }
+
+ private:
+  std::filesystem::path path_;
 };
 
 // Below this vm.max_map_count, fewer than about 60,000 small services fit.
@@ -49,6 +83,19 @@ void print_capacity(const CapacityReport& capacity, std::ostream& out, std::ostr
         << "         past them new instances are refused. To host more, as root:\n"
         << "         sysctl -w vm.max_map_count=1048576   (and put it in /etc/sysctl.d/ to keep it)"
         << std::endl;
+  }
+}
+
+// The control socket's reply to {"op": "status"}: the snapshot that
+// `orivon top` shows.
+nlohmann::json status_reply(Runtime& runtime,
+                            std::chrono::steady_clock::time_point host_started) noexcept {
+  try {
+    auto snapshot = take_snapshot(runtime, host_started);
+    if (!snapshot) return error_reply(snapshot.error());
+    return {{"ok", true}, {"result", to_json(*snapshot)}};
+  } catch (const std::exception& e) {
+    return error_reply(Error(ErrorCode::Internal, std::string("status: ") + e.what()));
   }
 }
 
@@ -74,6 +121,15 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
       return kExitUsage;
     }
     *limit = *value;
+  }
+  std::optional<DashboardAddress> dashboard_address;
+  if (!command.dashboard.empty()) {
+    auto parsed = parse_dashboard_address(command.dashboard);
+    if (!parsed) {
+      err << "error: " << parsed.error().message() << "\n";
+      return kExitUsage;
+    }
+    dashboard_address = *parsed;
   }
 
   // SIGINT and SIGTERM are read from a signalfd by the serving loop, so they
@@ -142,12 +198,42 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     err << "error: " << server.error().to_string() << "\n";
     return kExitError;
   }
+
+  std::unique_ptr<Dashboard> dashboard;
+  std::optional<AddressFile> address_file;
+  if (dashboard_address) {
+    auto token = ensure_dashboard_token(*state_dir);
+    if (!token) {
+      err << "error: " << token.error().to_string() << "\n";
+      return kExitError;
+    }
+    auto started_dashboard = Dashboard::start(**runtime, *dashboard_address, *token, start);
+    if (!started_dashboard) {
+      err << "error: dashboard: " << started_dashboard.error().to_string() << "\n";
+      return kExitError;
+    }
+    dashboard = std::move(*started_dashboard);
+    address_file.emplace(dashboard_address_path(*state_dir));
+    if (auto written = address_file->write(dashboard->address()); !written) {
+      err << "error: " << written.error().to_string() << "\n";
+      return kExitError;
+    }
+    out << "dashboard on http://" << dashboard->address()
+        << "/ (needs its token: 'orivon dashboard-url' prints the whole URL)" << std::endl;
+  }
+
   out << "orivon host up (pid " << ::getpid() << "): state " << state_dir->string()
       << ", control socket " << socket.string() << "; Ctrl-C or SIGTERM stops it" << std::endl;
 
   auto served = server->serve(stop_fd, [&](const nlohmann::json& request) {
+    // `status` is the running host's own: what `orivon top` shows.
+    if (const auto op = request.find("op"); op != request.end() && *op == "status") {
+      return status_reply(**runtime, start);
+    }
     return handle_request(**runtime, request, Responder::Host);
   });
+  dashboard.reset();  // no more requests from the page while the services stop
+  address_file.reset();
   if (!served) {
     err << "error: " << served.error().to_string() << "\n";
     return kExitError;
@@ -183,6 +269,12 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
                    "Refuse new instances once the process holds N memory mappings (default: "
                    "vm.max_map_count less 5%)")
       ->type_name("N");
+  command
+      ->add_option("--dashboard", options->dashboard,
+                   "Serve the web dashboard and /metrics on ADDR: PORT (on 127.0.0.1), "
+                   "HOST:PORT or [IPV6]:PORT; port 0 picks a free one. Off by default; "
+                   "'orivon dashboard-url' prints its URL with the access token")
+      ->type_name("ADDR");
   return [&global, options](std::ostream& out, std::ostream& err) {
     return run_up(global, *options, out, err);
   };

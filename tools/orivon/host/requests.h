@@ -34,6 +34,8 @@
 //   {"op": "config", "id": "a.b.c"}
 //   {"op": "config-set", "id": "a.b.c", "key": "k", "value": "v"}
 //   {"op": "config-unset", "id": "a.b.c", "key": "k"}
+//   {"op": "status"}   (a running host only: answered in commands/up.cc with
+//                       dashboard/host_snapshot.h's snapshot; what `orivon top` shows)
 //
 // Replies: {"ok": true, "result": ...} or
 //          {"ok": false, "error": {"code": "NotFound", "message": "..."}}.
