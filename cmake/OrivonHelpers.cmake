@@ -43,6 +43,8 @@ function(orivon_add_area area)
     file(CREATE_LINK ${PROJECT_SOURCE_DIR}/src/${area} ${root}/${area} SYMBOLIC)
   endif()
   add_library(orivon_${area} STATIC ${A_SOURCES})
+  # Every area is part of liborivon (src/CMakeLists.txt reads this list).
+  set_property(GLOBAL APPEND PROPERTY ORIVON_AREAS ${area})
   orivon_target_defaults(orivon_${area})
   # The same objects also make up liborivon.so (src/CMakeLists.txt), so they
   # are compiled once, position-independent, for both libraries.
