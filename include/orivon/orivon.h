@@ -464,6 +464,15 @@ ORIVON_API orivon_error_t* orivon_config_unset(orivon_runtime_t* runtime, const 
 ORIVON_API orivon_error_t* orivon_config_get(orivon_runtime_t* runtime, const char* id,
                                              const char* key, char** value);
 
+// ---- Triggers ---------------------------------------------------------------
+
+/// Starts the triggers of every installed module (README "Functions and
+/// triggers"): timers and start-up triggers run from now until the runtime is
+/// deleted, and function modules' event triggers are subscribed. Modules
+/// added later have their timers scheduled as they arrive. A second call does
+/// nothing. FAILED_PRECONDITION without a state directory.
+ORIVON_API orivon_error_t* orivon_triggers_start(orivon_runtime_t* runtime);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -709,4 +709,12 @@ orivon_error_t* orivon_config_get(orivon_runtime_t* runtime, const char* id, con
   });
 }
 
+orivon_error_t* orivon_triggers_start(orivon_runtime_t* runtime) {
+  return guard([&]() -> orivon_error_t* {
+    ORIVON_CAPI_RUNTIME(runtime);
+    ORIVON_CAPI_CHECK(runtime->runtime->start_triggers());
+    return nullptr;
+  });
+}
+
 }  // extern "C"

@@ -133,6 +133,7 @@ TEST(CApiRuntime, WithoutAStateDirectoryRefusesRegistryCalls) {
                      const char*) {};
   EXPECT_EQ(code_of(orivon_state_subscribe(runtime, callback, nullptr, &subscription)),
             ORIVON_ERROR_FAILED_PRECONDITION);
+  EXPECT_EQ(code_of(orivon_triggers_start(runtime)), ORIVON_ERROR_FAILED_PRECONDITION);
   orivon_runtime_delete(runtime);
   orivon_runtime_delete(nullptr);
 
@@ -147,6 +148,7 @@ TEST(CApiRuntime, WithoutAStateDirectoryRefusesRegistryCalls) {
 
 TEST_F(CApi, EveryRuntimeFunctionRefusesNullArguments) {
   const char* none = nullptr;
+  EXPECT_EQ(code_of(orivon_triggers_start(nullptr)), ORIVON_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(code_of(orivon_module_add(nullptr, kCallee, nullptr, 0, nullptr)),
             ORIVON_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(code_of(orivon_module_add(runtime_, none, nullptr, 0, nullptr)),
@@ -659,6 +661,34 @@ TEST_F(CApi, SetsAndUnsetsConfiguration) {
   EXPECT_OK(orivon_config_unset(runtime_, kProbe, "color"));
   EXPECT_EQ(code_of(orivon_config_unset(runtime_, kProbe, "color")), ORIVON_ERROR_NOT_FOUND);
   EXPECT_EQ(code_of(orivon_config_get(runtime_, kProbe, "color", &value)), ORIVON_ERROR_NOT_FOUND);
+}
+
+TEST_F(CApi, StartsTriggersAndCallsFunctions) {
+  // A service whose start-up trigger calls its `calls` export (a counter),
+  // and a function: a fresh instance per call, so its counter is 1 each time.
+  const auto service = temp_.path() / "service.toml";
+  std::ofstream(service) << "[[triggers]]\nkind = \"startup\"\ncall = \"calls\"\n";
+  EXPECT_OK(orivon_module_add_file(runtime_, kProbe, guest_path("service_probe", "core").c_str(),
+                                   service.c_str(), nullptr));
+  const auto function = temp_.path() / "function.toml";
+  std::ofstream(function) << "[function]\n";
+  EXPECT_OK(orivon_module_add_file(runtime_, "app.capi.function",
+                                   guest_path("service_probe", "core").c_str(),
+                                   function.c_str(), nullptr));
+  EXPECT_EQ(call("app.capi.function", "calls()"), "1");
+  EXPECT_EQ(call("app.capi.function", "calls()"), "1");
+  EXPECT_EQ(code_of(orivon_service_start(runtime_, "app.capi.function")),
+            ORIVON_ERROR_FAILED_PRECONDITION);
+
+  EXPECT_OK(orivon_service_start(runtime_, kProbe));
+  EXPECT_EQ(call(kProbe, "calls()"), "1");
+  EXPECT_OK(orivon_triggers_start(runtime_));
+  // Before the start-up run the counter answers our calls only; after it,
+  // one more.
+  int ours = 1;
+  EXPECT_TRUE(eventually([&] { return call(kProbe, "calls()") == std::to_string(++ours + 1); }));
+  EXPECT_OK(orivon_triggers_start(runtime_));  // a second start runs nothing again
+  EXPECT_EQ(call(kProbe, "calls()"), std::to_string(++ours + 1));
 }
 
 }  // namespace
