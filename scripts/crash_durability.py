@@ -185,7 +185,8 @@ class Load:
             module.state = "removing"
         self.tracker.forget(lambda key: key[0] != "module" and module.id in key[1:])
         sequence = self.tracker.next_sequence()
-        result = self.cli("remove", module.id)
+        # --force: its grants go with it even while others hold grants on it.
+        result = self.cli("remove", "--force", module.id)
         self.tracker.record("remove", [(("module", module.id), False)], result, sequence)
 
     def grant(self, caller, target, give):

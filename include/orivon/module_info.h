@@ -137,6 +137,14 @@ struct AddOptions {
   std::optional<Manifest> manifest;
 };
 
+/// What Runtime::remove_module does about the call grants other modules hold
+/// on the module it removes: a caller's grant to call it, or a group's grant
+/// that makes it a member.
+enum class RemoveDependents {
+  Refuse,  ///< FailedPrecondition naming each one; nothing is removed
+  Remove,  ///< remove the module and those grants with it
+};
+
 /// One module of a bulk install (Runtime::add_modules): its binary, read
 /// from `file`, or `code` when no file is given, and how it joins.
 struct ModuleSource {

@@ -191,7 +191,9 @@ ORIVON_API orivon_error_t* orivon_module_update(orivon_runtime_t* runtime, const
 ORIVON_API orivon_error_t* orivon_module_update_file(orivon_runtime_t* runtime, const char* id,
                                                      const char* path,
                                                      orivon_module_info_t** info);
-/// Uninstalls a module with its grants and configuration. NOT_FOUND if absent.
+/// Uninstalls a module with its grants and configuration. FAILED_PRECONDITION,
+/// naming each one, while other modules hold call grants on it (revoke them
+/// first, with orivon_calls_revoke); NOT_FOUND if absent.
 ORIVON_API orivon_error_t* orivon_module_remove(orivon_runtime_t* runtime, const char* id);
 
 /// Installed modules, ordered by id.

@@ -118,8 +118,18 @@ class ORIVON_API Runtime {
   /// As add_module, reading the binary (and nothing else) from `path`.
   [[nodiscard]] Result<ModuleInfo> add_module_file(const std::filesystem::path& path,
                                                    const AddOptions& options);
-  /// Uninstalls a module with its grants and configuration. NotFound if absent.
+  /// Uninstalls a module with its grants, configuration and the call grants
+  /// it holds, stopping it first if it runs. Refuses while another module
+  /// depends on it (holds a call grant on it, or has it as a group member):
+  /// FailedPrecondition naming each such module and its grant, and nothing
+  /// changes. NotFound if absent.
   [[nodiscard]] Result<void> remove_module(const ModuleId& id);
+  /// As remove_module(id) with RemoveDependents::Refuse; with
+  /// RemoveDependents::Remove, also removes the call grants other modules
+  /// hold on it (their next call to it is refused as ungranted). Returns
+  /// every call grant removed, held by it or on it, in the order made.
+  [[nodiscard]] Result<std::vector<CallGrant>> remove_module(const ModuleId& id,
+                                                             RemoveDependents dependents);
   /// Replaces the code of an installed module; grants, configuration and
   /// manifest stay. NotFound if absent; InvalidArgument for a bad binary.
   [[nodiscard]] Result<ModuleInfo> update_module(const ModuleId& id,

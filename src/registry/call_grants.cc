@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <utility>
 
 #include "engine/interface_text.h"
 #include "orivon/calls.h"
@@ -32,7 +34,72 @@ std::vector<std::string> names_of(const std::map<std::string, std::string>& func
   return names;
 }
 
+// How many dependents a refusal names one by one; a library that thousands
+// of services call must not make a message of megabytes.
+constexpr std::size_t kMaxDependentsNamed = 50;
+
+// "app.front.x may call lib.fmt.x (grant: fmt#format)", or for a group's
+// member "group.g.x has app.m.x as a member".
+std::string describe_dependent(const CallGrant& grant) {
+  if (grant.caller.kind() == ModuleKind::Group) {
+    return grant.caller.str() + " has " + grant.target.str() + " as a member (grant: membership)";
+  }
+  return grant.caller.str() + " may call " + grant.target.str() + " (grant: " +
+         (grant.functions.empty() ? std::string("every function") : join(grant.functions)) + ")";
+}
+
 }  // namespace
+
+std::vector<CallGrant> call_grants_from_rows(const std::vector<CallGrantRow>& rows) {
+  std::vector<CallGrant> grants;
+  std::vector<bool> every_function;  // by position in `grants`
+  std::map<std::pair<std::string, std::string>, std::size_t> position;  // by caller, target
+  for (const auto& row : rows) {
+    auto caller = ModuleId::parse(row.caller);
+    auto target = ModuleId::parse(row.target);
+    if (!caller || !target) continue;
+    auto [found, added] = position.try_emplace({row.caller, row.target}, grants.size());
+    if (added) {
+      grants.push_back(CallGrant{*caller, *target, {}});
+      every_function.push_back(false);
+    }
+    const std::size_t index = found->second;
+    if (row.function == kEveryFunction) {
+      every_function[index] = true;
+    } else {
+      grants[index].functions.push_back(row.function);
+    }
+  }
+  for (std::size_t i = 0; i < grants.size(); ++i) {
+    if (every_function[i]) grants[i].functions.clear();
+  }
+  return grants;
+}
+
+Result<void> refuse_dependents(const ModuleId& id, const std::vector<CallGrant>& grants) {
+  std::vector<const CallGrant*> held;
+  for (const auto& grant : grants) {
+    if (grant.target == id && grant.caller != id) held.push_back(&grant);
+  }
+  if (held.empty()) return ok();
+  std::string message = "cannot remove '" + id.str() + "': ";
+  message += held.size() == 1 ? "another module depends on it:"
+                              : std::to_string(held.size()) + " modules depend on it:";
+  for (std::size_t i = 0; i < held.size() && i < kMaxDependentsNamed; ++i) {
+    message += "\n  " + describe_dependent(*held[i]);
+  }
+  if (held.size() > kMaxDependentsNamed) {
+    message += "\n  ... and " + std::to_string(held.size() - kMaxDependentsNamed) +
+               " more (inspect '" + id.str() + "' lists them all)";
+  }
+  message += "\nrevoke those grants first, or force the removal to remove them with it";
+  return Error(ErrorCode::FailedPrecondition, std::move(message));
+}
+
+Result<void> ModuleRegistry::refuse_if_depended_on(const ModuleId& id) {
+  ORIVON_TRY(auto grants, call_grants(std::nullopt));
+  return refuse_dependents(id, grants);
+}
 
 ExportTable export_table(ProgramKind kind, const std::vector<engine::InterfaceItem>& exports) {
   ExportTable table;

@@ -221,12 +221,20 @@ Result<std::vector<ModuleInfo>> ModuleRegistry::add_many(std::span<const ModuleS
   return infos_from(records);
 }
 
-Result<void> ModuleRegistry::remove(const ModuleId& id) {
+Result<std::vector<CallGrant>> ModuleRegistry::remove(const ModuleId& id,
+                                                      RemoveDependents dependents) {
   MutexLock lock(mutex_);
-  ORIVON_RETURN_IF_ERROR(store_->remove(id.str()));
+  StateStore::RemovalCheck check;
+  if (dependents == RemoveDependents::Refuse) {
+    check = [&id](const std::vector<CallGrantRow>& rows) {
+      return refuse_dependents(id, call_grants_from_rows(rows));
+    };
+  }
+  ORIVON_TRY(auto rows, store_->remove(id.str(), check));
   loaded_.erase(id);
   forget_config_locked(id);  // its configuration went with it too
-  return republish_locked(id);  // its grants went with it
+  ORIVON_RETURN_IF_ERROR(republish_locked(id));  // its grants went with it
+  return call_grants_from_rows(rows);
 }
 
 Result<ModuleInfo> ModuleRegistry::update(const ModuleId& id, std::span<const std::byte> code) {

@@ -43,6 +43,16 @@ struct ExportTable {
 // engine::program_interface).
 ExportTable export_table(ProgramKind kind, const std::vector<engine::InterfaceItem>& exports);
 
+// Call grants as the API states them, from rows in the order they were made:
+// one per caller and target, every function when a row says "*". Rows whose
+// ids do not parse (a damaged database) are left out.
+std::vector<CallGrant> call_grants_from_rows(const std::vector<CallGrantRow>& rows);
+
+// FailedPrecondition when another module holds one of `grants` on `id`,
+// naming each such module and what it holds; ok otherwise (grants `id`
+// holds itself are its own to lose).
+Result<void> refuse_dependents(const ModuleId& id, const std::vector<CallGrant>& grants);
+
 // What a group stands for.
 struct GroupSpec {
   std::string interface;
@@ -76,7 +86,16 @@ class ModuleRegistry {
   // all are recorded in one transaction. An error names the module it is
   // about by its position and file or id.
   Result<std::vector<ModuleInfo>> add_many(std::span<const ModuleSource> sources);
-  Result<void> remove(const ModuleId& id);
+  // Removes a module with its decisions, configuration and every call grant
+  // held by it or on it (see StateStore::remove). With
+  // RemoveDependents::Refuse, nothing changes while another module holds a
+  // call grant on it (FailedPrecondition, as refuse_if_depended_on says it,
+  // checked in the removal's transaction). Returns the call grants removed.
+  Result<std::vector<CallGrant>> remove(const ModuleId& id, RemoveDependents dependents);
+  // FailedPrecondition naming each module that holds a call grant on `id` (a
+  // caller, or a group it is a member of) and what the grant holds; ok when
+  // none does, or `id` is not installed.
+  Result<void> refuse_if_depended_on(const ModuleId& id);
   Result<ModuleInfo> update(const ModuleId& id, std::span<const std::byte> code);
   Result<std::vector<ModuleInfo>> list(const ListOptions& options = {});
   Result<ModuleDetails> inspect(const ModuleId& id);

@@ -110,14 +110,33 @@ Result<void> StateStore::insert(std::span<const ModuleRecord> records) {
   return transaction.commit();
 }
 
-Result<void> StateStore::remove(const std::string& id) {
+Result<std::vector<CallGrantRow>> StateStore::remove(const std::string& id,
+                                                     const RemovalCheck& check) {
+  ORIVON_TRY(auto transaction, Transaction::begin(db_));
   ORIVON_TRY(auto existing, find(id));
   if (!existing) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  std::vector<CallGrantRow> grants;
+  {
+    ORIVON_TRY(auto statement,
+               db_.prepare("SELECT caller, target, function FROM call_grants "
+                           "WHERE caller = ?1 OR target = ?1 ORDER BY rowid"));
+    statement.bind(1, id);
+    while (true) {
+      ORIVON_TRY(bool row, statement.step());
+      if (!row) break;
+      grants.push_back(CallGrantRow{statement.text(0), statement.text(1), statement.text(2)});
+    }
+  }
+  if (check) {
+    ORIVON_RETURN_IF_ERROR(check(grants));
+  }
+  // The call grants, decisions and configuration go by ON DELETE CASCADE.
   ORIVON_TRY(auto statement, db_.prepare("DELETE FROM modules WHERE id = ?1"));
   ORIVON_RETURN_IF_ERROR(statement.bind(1, id).run());
   if (db_.changes() == 0) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  ORIVON_RETURN_IF_ERROR(transaction.commit());
   remove_code_if_unused(existing->content_hash);
-  return ok();
+  return grants;
 }
 
 Result<void> StateStore::replace_code(const std::string& id, const std::string& old_hash,

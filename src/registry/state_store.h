@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -89,8 +90,16 @@ class StateStore {
   [[nodiscard]] Result<void> insert(const ModuleRecord& record) {
     return insert(std::span(&record, 1));
   }
-  // NotFound if absent. Removes the binary when no other module uses it.
-  [[nodiscard]] Result<void> remove(const std::string& id);
+  // Sees the call grants a removal would take, before it takes them: an
+  // error stops the removal.
+  using RemovalCheck = std::function<Result<void>(const std::vector<CallGrantRow>& grants)>;
+  // Removes a module in one transaction, with its decisions, configuration,
+  // trigger records and every call grant held by it or on it; then its
+  // binary when no other module uses it. `check` runs inside the
+  // transaction, so no grant made meanwhile escapes it. NotFound if absent.
+  // Returns the call grants removed, in the order they were made.
+  [[nodiscard]] Result<std::vector<CallGrantRow>> remove(const std::string& id,
+                                                         const RemovalCheck& check);
   // NotFound if absent. Keeps decisions, configuration and manifest.
   [[nodiscard]] Result<void> replace_code(const std::string& id, const std::string& old_hash,
                                           const std::string& hash, std::int64_t size_bytes,

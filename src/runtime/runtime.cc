@@ -585,13 +585,26 @@ Result<ModuleInfo> Runtime::add_module_file(const std::filesystem::path& path,
 }
 
 Result<void> Runtime::remove_module(const ModuleId& id) {
-  return guarded("removing a module", [&]() -> Result<void> {
+  ORIVON_RETURN_IF_ERROR(remove_module(id, RemoveDependents::Refuse));
+  return ok();
+}
+
+Result<std::vector<CallGrant>> Runtime::remove_module(const ModuleId& id,
+                                                      RemoveDependents dependents) {
+  return guarded("removing a module", [&]() -> Result<std::vector<CallGrant>> {
     ORIVON_TRY(auto* registry, impl_->registry());
+    // Checked before the service stops, so a refusal leaves it running; the
+    // registry checks again in the removal's transaction.
+    if (dependents == RemoveDependents::Refuse) {
+      ORIVON_RETURN_IF_ERROR(registry->refuse_if_depended_on(id));
+    }
     if (auto* supervisor = impl_->supervisor_if_running()) supervisor->forget(id);
-    ORIVON_RETURN_IF_ERROR(registry->remove(id));
+    ORIVON_TRY(auto removed, registry->remove(id, dependents));
     if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
-    if (auto bus = impl_->bus()) return (*bus)->unsubscribe_all(id);
-    return ok();
+    if (auto bus = impl_->bus()) {
+      ORIVON_RETURN_IF_ERROR((*bus)->unsubscribe_all(id));
+    }
+    return removed;
   });
 }
 

@@ -297,6 +297,82 @@ TEST_F(GrantCommand, CallReachesALibraryWithOrWithoutAHost) {
   EXPECT_THAT(stopped_service.err, Not(HasSubstr("needs a running host")));
 }
 
+TEST_F(GrantCommand, RemoveRefusesWhileOthersDependAndForceListsWhatWent) {
+  add(reactor_, "app.front.test");
+  add(probe_, "app.probe.test");
+  add(command_, "group.run.test");
+  add(command_, "app.command.test");
+  ASSERT_EQ(cli({"grant", "app.front.test", "app.probe.test", "ping", "add"}).exit_code, 0);
+  ASSERT_EQ(cli({"grant", "app.probe.test", "app.front.test", "add"}).exit_code, 0);
+  ASSERT_EQ(cli({"grant", "group.run.test", "app.command.test"}).exit_code, 0);
+
+  // Refused with a precondition failure naming each dependent and its grant.
+  auto refused = cli({"remove", "app.probe.test"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("cannot remove 'app.probe.test': another module depends"));
+  EXPECT_THAT(refused.err, HasSubstr("app.front.test may call app.probe.test (grant: add, ping)"));
+  EXPECT_THAT(refused.err, HasSubstr("orivon remove --force app.probe.test"));
+  EXPECT_EQ(refused.out, "");
+  auto member = cli({"remove", "app.command.test", "--json"});
+  EXPECT_EQ(member.exit_code, 1);
+  EXPECT_THAT(member.err, HasSubstr("group.run.test has app.command.test as a member"));
+  EXPECT_EQ(grants_json().size(), 3u);
+  EXPECT_THAT(cli({"list"}).out, HasSubstr("app.probe.test"));
+
+  // --force removes it and prints every grant that went with it.
+  auto forced = cli({"remove", "app.probe.test", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(forced.out,
+            "removed app.probe.test\n"
+            "removed call grant: app.front.test -> app.probe.test: add, ping\n"
+            "removed call grant: app.probe.test -> app.front.test: add\n");
+  auto json = cli({"remove", "app.command.test", "--force", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto removed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(removed["id"], "app.command.test");
+  ASSERT_EQ(removed["removed_grants"].size(), 1u);
+  EXPECT_EQ(removed["removed_grants"][0]["caller"], "group.run.test");
+  EXPECT_EQ(removed["removed_grants"][0]["target"], "app.command.test");
+  EXPECT_EQ(removed["removed_grants"][0]["all"], true);
+  EXPECT_EQ(grants_json(), nlohmann::json::array());
+
+  // Nothing depends on the rest: removed without --force, as before.
+  auto plain = cli({"remove", "app.front.test", "--json"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(nlohmann::json::parse(plain.out)["removed_grants"], nlohmann::json::array());
+  EXPECT_EQ(cli({"remove", "group.run.test"}).out, "removed group.run.test\n");
+}
+
+TEST_F(GrantCommand, RemoveThroughARunningHostRefusesLikeWithoutOne) {
+  add(reactor_, "app.front.test");
+  add(probe_, "app.probe.test");
+  auto host = start_host();
+  ASSERT_EQ(cli({"grant", "app.front.test", "app.probe.test", "ping"}).exit_code, 0);
+  auto started = cli({"start", "app.probe.test"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+
+  auto refused = cli({"remove", "app.probe.test"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("answered by the running host"));
+  EXPECT_THAT(refused.err, HasSubstr("app.front.test may call app.probe.test (grant: ping)"));
+  EXPECT_THAT(refused.err, HasSubstr("--force"));
+  // The refusal stopped nothing: the service still answers.
+  auto ping = cli({"call", "app.probe.test", "ping()"});
+  EXPECT_EQ(ping.exit_code, 0) << ping.err;
+  EXPECT_EQ(ping.out, "42\n");
+
+  auto forced = cli({"remove", "--force", "app.probe.test", "--json"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_THAT(forced.err, HasSubstr("answered by the running host"));
+  auto removed = nlohmann::json::parse(forced.out);
+  ASSERT_EQ(removed["removed_grants"].size(), 1u);
+  EXPECT_EQ(removed["removed_grants"][0]["caller"], "app.front.test");
+  EXPECT_EQ(removed["removed_grants"][0]["functions"], nlohmann::json::array({"ping"}));
+  EXPECT_EQ(grants_json(), nlohmann::json::array());
+  EXPECT_EQ(cli({"call", "app.probe.test", "ping()"}).exit_code, 1);
+  EXPECT_EQ(host->wait(100ms), -1);  // the same host served it all
+}
+
 TEST_F(GrantCommand, HelpShowsTheSyntaxAndExamples) {
   for (const char* command : {"grant", "revoke"}) {
     auto help = cli({command, "--help"});

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class Host : public StateDirTest {
  protected:
@@ -140,11 +143,54 @@ TEST_F(Host, ModulesChangeWhileTheHostRuns) {
   EXPECT_EQ(host->wait(100ms), -1);
 }
 
-TEST_F(Host, ASecondHostOnTheSameStateIsRefused) {
+TEST_F(Host, ASecondHostOnTheSameStateIsRefusedAtOnceNamingTheFirst) {
   auto host = start_host();
+  const auto asked = std::chrono::steady_clock::now();
+  auto second = run_process({orivon_binary().string(), "up", "--state", state().string()}, {}, 60s);
+  // The old code waited 10 s in silence before it failed.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 10s);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err,
+              HasSubstr("another orivon host is running on '" + state().string() + "'"));
+  EXPECT_THAT(second.err, HasSubstr("(pid " + std::to_string(host->pid()) + ")"));
+  EXPECT_THAT(second.out, Not(HasSubstr("orivon host up")));
+  // The first host carries on serving.
+  EXPECT_EQ(host->wait(100ms), -1);
+  EXPECT_EQ(cli({"list"}).exit_code, 0);
+}
+
+TEST_F(Host, AHostKilledBySigkillLeavesNothingThatBlocksTheNext) {
+  auto killed = start_host();
+  const int killed_pid = killed->pid();
+  killed->send_signal(SIGKILL);
+  killed->wait(10s);
+  // Its lock file (with its pid) and its socket file are left behind.
+  ASSERT_TRUE(std::filesystem::exists(state() / "host.lock"));
+  EXPECT_TRUE(std::filesystem::exists(state() / "control.sock"));
+
+  auto host = start_host();
+  EXPECT_THAT(host->output(), HasSubstr("(pid " + std::to_string(host->pid()) + ")"));
+  EXPECT_EQ(cli({"list"}).exit_code, 0);
+  // A second host now names the live host, not the dead one.
   auto second = run_process({orivon_binary().string(), "up", "--state", state().string()}, {}, 60s);
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_THAT(second.err, HasSubstr("another orivon host is running"));
+  EXPECT_THAT(second.err, HasSubstr("(pid " + std::to_string(host->pid()) + ")"));
+  EXPECT_THAT(second.err, Not(HasSubstr("(pid " + std::to_string(killed_pid) + ")")));
+}
+
+TEST_F(Host, UpSaysItWaitsForCommandsActingOnTheStateDirectly) {
+  // A command acting on the state directly holds host.lock shared; this
+  // test holds it the same way.
+  std::filesystem::create_directories(state());
+  const int fd = ::open((state() / "host.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_SH), 0);
+  BackgroundProcess host({orivon_binary().string(), "up", "--state", state().string()});
+  EXPECT_TRUE(host.wait_for_output("waiting up to 10 s for commands acting on", 30s))
+      << host.output();
+  ::close(fd);  // the command is done: the host comes up
+  EXPECT_TRUE(host.wait_for_output("orivon host up", 60s)) << host.output();
+  EXPECT_THAT(host.output(), Not(HasSubstr("another orivon host")));
 }
 
 TEST_F(Host, ConcurrentCommandsLoseNothing) {

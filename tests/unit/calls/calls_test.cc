@@ -369,9 +369,22 @@ TEST_F(Calls, GrantsSurviveARestartOfTheHost) {
   start(kCallee);
   start(kCaller);
   EXPECT_EQ(call(kCaller, "relay-checked(8)"), "ok(16)");
-  // Removing the target takes the grants to it along.
+  // Removing the target is refused while the caller holds grants to it,
+  // naming them, and leaves it running...
+  auto refused = runtime_->remove_module(id(kCallee));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_THAT(refused.error().message(),
+              HasSubstr(std::string(kCaller) + " may call " + kCallee + " (grant: "));
+  EXPECT_EQ(runtime_->call_grants(std::nullopt)->size(), 1u);
+  EXPECT_EQ(call(kCaller, "relay-checked(8)"), "ok(16)");
+  // ...and forcing it takes the grants to it along, saying which.
   ASSERT_TRUE(runtime_->stop_service(id(kCallee)));
-  ASSERT_TRUE(runtime_->remove_module(id(kCallee)));
+  auto removed = runtime_->remove_module(id(kCallee), RemoveDependents::Remove);
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  ASSERT_EQ(removed->size(), 1u);
+  EXPECT_EQ((*removed)[0].caller, id(kCaller));
+  EXPECT_EQ((*removed)[0].functions.size(), 2u);
   EXPECT_TRUE(runtime_->call_grants(std::nullopt)->empty());
   EXPECT_THAT(call(kCaller, "relay-checked(8)"), HasSubstr("no installed module exports"));
 }

@@ -336,6 +336,10 @@ TEST_F(CApi, GrantsAndRevokesCalls) {
   const char* missing[] = {"no-such-function"};
   EXPECT_EQ(code_of(orivon_calls_grant(runtime_, kCaller, kCallee, missing, 1)),
             ORIVON_ERROR_NOT_FOUND);
+  // The callee is not removed while the caller holds a grant on it.
+  EXPECT_EQ(code_of(orivon_module_remove(runtime_, kCallee)), ORIVON_ERROR_FAILED_PRECONDITION);
+  EXPECT_OK(orivon_calls_revoke(runtime_, kCaller, kCallee, nullptr, 0));
+  EXPECT_OK(orivon_module_remove(runtime_, kCallee));
 }
 
 struct StateLog {

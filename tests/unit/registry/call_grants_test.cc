@@ -16,7 +16,9 @@ namespace orivon::registry {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Pair;
 using orivon::testing::guest_path;
 using orivon::testing::TempDir;
@@ -55,6 +57,56 @@ TEST(ExportTable, HoldsFunctionsByKindNotBySignatureText) {
   EXPECT_THAT(table.interface_functions("outer#inner"), ElementsAre(Pair("f", "func(x: u8)")));
   EXPECT_THAT(table.interface_functions("outer"), IsEmpty());
   EXPECT_THAT(table.interface_functions("types"), IsEmpty());
+}
+
+TEST(CallGrantsFromRows, MergesRowsPerCallerAndTargetInTheOrderMade) {
+  const std::vector<CallGrantRow> rows = {
+      {"app.a.test", "lib.x.test", "f"},     {"app.b.test", "lib.x.test", "*"},
+      {"app.a.test", "lib.x.test", "g"},     {"app.a.test", "lib.y.test", "h"},
+      {"NotAnId", "lib.x.test", "*"},        {"app.b.test", "lib.x.test", "f"},
+  };
+  const auto grants = call_grants_from_rows(rows);
+  ASSERT_EQ(grants.size(), 3u);
+  EXPECT_EQ(grants[0].caller, id("app.a.test"));
+  EXPECT_EQ(grants[0].target, id("lib.x.test"));
+  EXPECT_THAT(grants[0].functions, ElementsAre("f", "g"));
+  // "*" stands for every function, whatever else was granted by name.
+  EXPECT_EQ(grants[1].caller, id("app.b.test"));
+  EXPECT_THAT(grants[1].functions, IsEmpty());
+  EXPECT_EQ(grants[2].target, id("lib.y.test"));
+  EXPECT_THAT(grants[2].functions, ElementsAre("h"));
+}
+
+TEST(RefuseDependents, NamesEveryDependentAndIgnoresTheModulesOwnGrants) {
+  const ModuleId lib = id("lib.x.test");
+  EXPECT_TRUE(refuse_dependents(lib, {}));
+  EXPECT_TRUE(refuse_dependents(lib, {CallGrant{lib, id("lib.y.test"), {}}}));
+
+  auto refused = refuse_dependents(lib, {CallGrant{id("app.a.test"), lib, {"f", "g"}},
+                                         CallGrant{lib, id("lib.y.test"), {}},
+                                         CallGrant{id("group.g.test"), lib, {}},
+                                         CallGrant{id("app.b.test"), lib, {}}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::FailedPrecondition);
+  const std::string& message = refused.error().message();
+  EXPECT_THAT(message, HasSubstr("cannot remove 'lib.x.test': 3 modules depend on it"));
+  EXPECT_THAT(message, HasSubstr("app.a.test may call lib.x.test (grant: f, g)"));
+  EXPECT_THAT(message, HasSubstr("group.g.test has lib.x.test as a member"));
+  EXPECT_THAT(message, HasSubstr("app.b.test may call lib.x.test (grant: every function)"));
+  EXPECT_THAT(message, Not(HasSubstr("lib.y.test")));
+}
+
+TEST(RefuseDependents, AThousandDependentsMakeABoundedMessage) {
+  const ModuleId lib = id("lib.x.test");
+  std::vector<CallGrant> grants;
+  for (int i = 0; i < 1000; ++i) {
+    grants.push_back(CallGrant{*ModuleId::parse("app.m" + std::to_string(i) + ".test"), lib, {}});
+  }
+  auto refused = refuse_dependents(lib, grants);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message(), HasSubstr("1000 modules depend on it"));
+  EXPECT_THAT(refused.error().message(), HasSubstr("... and 950 more"));
+  EXPECT_LT(refused.error().message().size(), 8'000u);
 }
 
 TEST(ExportTable, ACoreModuleHasFunctionsAndNoInterfaces) {
@@ -116,8 +168,9 @@ TEST_F(CallGrants, TheGrantSnapshotIsKeyedByModuleId) {
   ASSERT_TRUE(exports) << exports.error().to_string();
   EXPECT_THAT((*exports)->functions, ElementsAre(Pair("ping", "func() -> i32")));
 
-  // Removing the callee takes its grants and its cached exports with it.
-  ASSERT_TRUE(registry_->remove(id("app.callee.test")));
+  // Removing the callee (forced: the caller depends on it) takes its grants
+  // and its cached exports with it.
+  ASSERT_TRUE(registry_->remove(id("app.callee.test"), RemoveDependents::Remove));
   EXPECT_EQ(registry_->grant_snapshot()->grants_of(id("app.caller.test")), nullptr);
   EXPECT_FALSE(registry_->exports(id("app.callee.test")));
 }
@@ -139,6 +192,50 @@ TEST_F(CallGrants, AComponentsExportTableGroupsFunctionsByInterface) {
   ASSERT_TRUE(group) << group.error().to_string();
   EXPECT_EQ(group->interface, kValues);
   ASSERT_TRUE(registry_->grant_calls(id("group.values.test"), id("app.callee.test"), {}));
+}
+
+TEST_F(CallGrants, RemovingAModuleOthersDependOnIsRefusedUnlessForced) {
+  install_guest("app.callee.test", "call_callee");
+  install_guest("group.values.test", "call_values_group");
+  install_text("app.caller.test", "(module)");
+  install_text("app.other.test", "(module (func (export \"f\")))");
+  ASSERT_TRUE(registry_->grant_calls(id("app.caller.test"), id("app.callee.test"), {"add"}));
+  ASSERT_TRUE(registry_->grant_calls(id("group.values.test"), id("app.callee.test"), {}));
+  ASSERT_TRUE(registry_->grant_calls(id("app.callee.test"), id("app.other.test"), {}));
+
+  // Refused, naming the caller and the group, and nothing changed.
+  auto refused = registry_->remove(id("app.callee.test"), RemoveDependents::Refuse);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_THAT(refused.error().message(),
+              HasSubstr("app.caller.test may call app.callee.test (grant: " +
+                        std::string(kValues) + "#add)"));
+  EXPECT_THAT(refused.error().message(),
+              HasSubstr("group.values.test has app.callee.test as a member"));
+  EXPECT_FALSE(registry_->refuse_if_depended_on(id("app.callee.test")));
+  auto kept = registry_->call_grants(std::nullopt);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->size(), 3u);
+  EXPECT_TRUE(registry_->inspect(id("app.callee.test")));
+
+  // A module only others' grants point away from is removed with its own.
+  auto caller = registry_->remove(id("app.caller.test"), RemoveDependents::Refuse);
+  ASSERT_TRUE(caller) << caller.error().to_string();
+  ASSERT_EQ(caller->size(), 1u);
+  EXPECT_EQ((*caller)[0].target, id("app.callee.test"));
+
+  // Forced: the module goes, and every grant held by it or on it is reported.
+  auto forced = registry_->remove(id("app.callee.test"), RemoveDependents::Remove);
+  ASSERT_TRUE(forced) << forced.error().to_string();
+  ASSERT_EQ(forced->size(), 2u);
+  EXPECT_EQ((*forced)[0].caller, id("group.values.test"));
+  EXPECT_THAT((*forced)[0].functions, IsEmpty());
+  EXPECT_EQ((*forced)[1].caller, id("app.callee.test"));
+  EXPECT_EQ((*forced)[1].target, id("app.other.test"));
+  EXPECT_THAT(*registry_->call_grants(std::nullopt), IsEmpty());
+  EXPECT_TRUE(registry_->refuse_if_depended_on(id("app.callee.test")));
+  EXPECT_EQ(registry_->remove(id("app.callee.test"), RemoveDependents::Remove).error().code(),
+            ErrorCode::NotFound);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ TEST_F(ModuleConfig, ClientValuesSurviveReopeningAndGoWithTheModule) {
   EXPECT_THAT(config(), ElementsAre(entry("max-peers", "8", ConfigSource::Manifest),
                                     entry("network", "regtest", ConfigSource::Client, "mainnet")));
 
-  ASSERT_TRUE(registry_->remove(id(kModule)));
+  ASSERT_TRUE(registry_->remove(id(kModule), RemoveDependents::Refuse));
   install(kModule, "");
   EXPECT_THAT(config(), IsEmpty()) << "a new module of the same id starts afresh";
 }
@@ -166,7 +166,7 @@ TEST_F(ModuleConfig, TheCellIsSwappedOnEveryChangeAndOldSnapshotsStayWhole) {
   // The same cell is handed out again.
   EXPECT_EQ(registry_->config_cell(id(kModule))->get(), cell->get());
 
-  ASSERT_TRUE(registry_->remove(id(kModule)));
+  ASSERT_TRUE(registry_->remove(id(kModule), RemoveDependents::Refuse));
   EXPECT_THAT((*cell)->load()->values, IsEmpty()) << "a removed module's cell is emptied";
   EXPECT_EQ(registry_->config_cell(id(kModule)).error().code(), ErrorCode::NotFound);
 }

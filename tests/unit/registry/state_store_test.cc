@@ -91,8 +91,40 @@ TEST(StateStore, InsertFindRemove) {
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].content_hash, "11");
-  ASSERT_TRUE((*store)->remove("a.b.c"));
-  EXPECT_EQ((*store)->remove("a.b.c").error().code(), ErrorCode::NotFound);
+  ASSERT_TRUE((*store)->remove("a.b.c", {}));
+  EXPECT_EQ((*store)->remove("a.b.c", {}).error().code(), ErrorCode::NotFound);
+}
+
+TEST(StateStore, ARemovalsCheckSeesItsCallGrantsAndAnErrorRemovesNothing) {
+  TempDir temp;
+  auto store = StateStore::open(temp.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->insert(record("a.b.c", "11")));
+  ASSERT_TRUE((*store)->insert(record("d.e.f", "22")));
+  ASSERT_TRUE((*store)->insert(record("g.h.i", "33")));
+  ASSERT_TRUE((*store)->add_call_grants("d.e.f", "a.b.c", {"f", "g"}, 1));
+  ASSERT_TRUE((*store)->add_call_grants("a.b.c", "g.h.i", {"*"}, 2));
+  ASSERT_TRUE((*store)->add_call_grants("d.e.f", "g.h.i", {"*"}, 3));
+
+  std::vector<CallGrantRow> seen;
+  auto refused = (*store)->remove("a.b.c", [&](const std::vector<CallGrantRow>& rows) {
+    seen = rows;
+    return Result<void>(Error(ErrorCode::FailedPrecondition, "refused"));
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::FailedPrecondition);
+  ASSERT_EQ(seen.size(), 3u);  // the grants on it and its own, not d.e.f's to g.h.i
+  EXPECT_EQ(seen[0].caller, "d.e.f");
+  EXPECT_EQ(seen[2].target, "g.h.i");
+  EXPECT_TRUE(*(*store)->find("a.b.c"));
+  EXPECT_EQ((*store)->call_grants()->size(), 4u);
+
+  auto removed = (*store)->remove("a.b.c", {});
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  EXPECT_EQ(removed->size(), 3u);
+  EXPECT_FALSE(*(*store)->find("a.b.c"));
+  ASSERT_EQ((*store)->call_grants()->size(), 1u);
+  EXPECT_EQ((*store)->call_grants()->at(0).caller, "d.e.f");
 }
 
 TEST(StateStore, DecisionsAreStoredApartAndGoWithTheModule) {
@@ -107,7 +139,7 @@ TEST(StateStore, DecisionsAreStoredApartAndGoWithTheModule) {
   EXPECT_EQ(decisions->at("env:HOME"), GrantDecision::Deny);
   EXPECT_EQ((*store)->set_decision("x.y.z", "env:HOME", GrantDecision::Allow, 1).error().code(),
             ErrorCode::NotFound);
-  ASSERT_TRUE((*store)->remove("a.b.c"));
+  ASSERT_TRUE((*store)->remove("a.b.c", {}));
   ASSERT_TRUE((*store)->insert(record("a.b.c", "11")));
   EXPECT_TRUE((*store)->decisions("a.b.c")->empty());
 }

@@ -159,7 +159,10 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
         << "': " << std::strerror(errno) << "\n";
     return kExitError;
   }
-  auto lock = HostLock::acquire_for_host(*state_dir, kLockWait);
+  auto lock = HostLock::acquire_for_host(*state_dir, kLockWait, [&] {
+    err << "waiting up to " << kLockWait.count() << " s for commands acting on "
+        << state_dir->string() << " directly to finish..." << std::endl;
+  });
   if (!lock) {
     err << "error: " << lock.error().to_string() << "\n";
     return kExitError;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,7 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <string>
 #include <atomic>
 #include <memory>
@@ -139,21 +143,102 @@ std::filesystem::path control_socket_path(const std::filesystem::path& state_dir
   return state_dir / "control.sock";
 }
 
+namespace {
+
+// How long a host that holds the lock may take to record its pid in it: it
+// writes it right after locking, so this only covers a host starting now.
+constexpr auto kPidRecordWait = std::chrono::seconds(1);
+
+// Whether `pid` names a live process (one of another user's counts).
+bool is_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// The pid a host wrote into the lock file, if the whole line is there and
+// names a live process (the file may still hold a dead host's pid for the
+// moment between a new host locking it and recording its own).
+std::optional<pid_t> recorded_pid(int fd) {
+  char buffer[32];
+  const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+  if (n <= 1 || buffer[n - 1] != '\n') return std::nullopt;
+  buffer[n - 1] = '\0';
+  char* end = nullptr;
+  errno = 0;
+  const long pid = std::strtol(buffer, &end, 10);
+  if (errno != 0 || end != buffer + n - 1 || pid <= 0 || pid > std::numeric_limits<pid_t>::max()) {
+    return std::nullopt;
+  }
+  if (!is_alive(static_cast<pid_t>(pid))) return std::nullopt;
+  return static_cast<pid_t>(pid);
+}
+
+// What holds the lock when an exclusive lock was refused. A host holds it
+// exclusively, CLIs acting on the state directly hold it shared, so a shared
+// lock taken on a second open file tells them apart: it is refused only
+// while a host holds the lock.
+struct LockHolder {
+  bool is_host = false;
+  std::optional<pid_t> host_pid;  // when is_host and the host recorded it
+};
+
+Result<LockHolder> lock_holder(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error("opening '" + path.string() + "'");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) return LockHolder{};  // CLIs only; closing unlocks
+  if (errno != EWOULDBLOCK) return errno_error("locking '" + path.string() + "'");
+  const auto give_up = std::chrono::steady_clock::now() + kPidRecordWait;
+  while (true) {
+    if (auto pid = recorded_pid(fd)) return LockHolder{true, pid};
+    if (std::chrono::steady_clock::now() >= give_up) return LockHolder{true, std::nullopt};
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Writes this process's pid into the lock file it holds exclusively, so a
+// second host can name it. Best effort: a host whose pid could not be
+// written still runs, and a second one then says it could not tell the pid.
+void record_pid(int fd) {
+  const std::string line = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0) return;
+  [[maybe_unused]] const ssize_t written = ::pwrite(fd, line.data(), line.size(), 0);
+}
+
+}  // namespace
+
 Result<HostLock> HostLock::acquire_for_host(const std::filesystem::path& state_dir,
-                                            std::chrono::milliseconds wait) {
+                                            std::chrono::milliseconds wait,
+                                            const std::function<void()>& on_wait) {
   const auto path = state_dir / "host.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return errno_error("opening '" + path.string() + "'");
   HostLock lock(fd);
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  bool told = false;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return errno_error("locking '" + path.string() + "'");
-    if (std::chrono::steady_clock::now() >= deadline) {
+    // Another host runs until it is stopped, so waiting for it is pointless;
+    // CLIs acting on the state directly finish in moments.
+    ORIVON_TRY(auto holder, lock_holder(path));
+    if (holder.is_host) {
+      const std::string pid = holder.host_pid ? "pid " + std::to_string(*holder.host_pid)
+                                              : "its pid is not recorded";
       return Error(ErrorCode::FailedPrecondition,
-                   "another orivon host is running on '" + state_dir.string() + "'");
+                   "another orivon host is running on '" + state_dir.string() + "' (" + pid +
+                       "); stop it first, or give this one another --state");
     }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
+      return Error(ErrorCode::Unavailable,
+                   "commands acting on '" + state_dir.string() + "' directly still hold it after " +
+                       std::to_string(seconds) + " s; try again when they are done");
+    }
+    if (!told && on_wait) on_wait();
+    told = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  record_pid(fd);
   return lock;
 }
 

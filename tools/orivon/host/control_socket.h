@@ -5,9 +5,10 @@
 //   control.sock  Unix stream socket, mode 0600; one JSON request line per
 //                 connection, one JSON reply line. The peer's uid is checked
 //                 on every connection: only the host's own user is served.
-//   host.lock     flock(2) file. A host holds it exclusively while it runs;
-//                 a CLI acting on the state directly holds it shared, so a
-//                 host never starts under it and it never acts beside a host.
+//   host.lock     flock(2) file. A host holds it exclusively while it runs,
+//                 and writes its pid into it; a CLI acting on the state
+//                 directly holds it shared, so a host never starts under it
+//                 and it never acts beside a host.
 
 #include <chrono>
 #include <filesystem>
@@ -25,10 +26,15 @@ std::filesystem::path control_socket_path(const std::filesystem::path& state_dir
 // A held flock on host.lock, released on destruction.
 class HostLock {
  public:
-  // Exclusive, for `orivon up`; waits up to `wait` for CLIs that act on the
-  // state directly to finish. FailedPrecondition if another host holds it.
+  // Exclusive, for `orivon up`, recording this process's pid in the file.
+  // FailedPrecondition at once, naming the state directory and the other
+  // host's pid, if another host holds it; a host that died (even by SIGKILL)
+  // holds nothing, as the kernel drops its flock. Waits up to `wait` for CLIs
+  // that act on the state directly to finish (Unavailable after it), calling
+  // `on_wait` once when it starts to wait.
   static Result<HostLock> acquire_for_host(const std::filesystem::path& state_dir,
-                                           std::chrono::milliseconds wait);
+                                           std::chrono::milliseconds wait,
+                                           const std::function<void()>& on_wait = {});
   // Shared, for a CLI acting on the state directly; nullopt when a host
   // holds the lock (it is running or starting).
   static Result<std::optional<HostLock>> try_acquire_for_cli(const std::filesystem::path& state_dir);

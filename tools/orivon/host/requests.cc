@@ -588,6 +588,27 @@ Result<json> config_unset(Runtime& runtime, const json& request, const ModuleId&
                                : json(nullptr)}};
 }
 
+// `remove`: {"id", "removed_grants": [every call grant that went, held by
+// the module or on it]}. Without "force": true it refuses while another
+// module holds a call grant on it.
+Result<json> remove(Runtime& runtime, const json& request, const ModuleId& id) {
+  bool force = false;
+  if (auto it = request.find("force"); it != request.end() && !it->is_null()) {
+    if (!it->is_boolean()) return bad_request("'force' must be true or false");
+    force = it->get<bool>();
+  }
+  auto removed =
+      runtime.remove_module(id, force ? RemoveDependents::Remove : RemoveDependents::Refuse);
+  if (!removed) {
+    if (force || removed.error().code() != ErrorCode::FailedPrecondition) return removed.error();
+    return Error(ErrorCode::FailedPrecondition,
+                 removed.error().message() + " (orivon remove --force " + id.str() + ")");
+  }
+  json grants = json::array();
+  for (const auto& grant : *removed) grants.push_back(to_json(grant));
+  return json{{"id", id.str()}, {"removed_grants", std::move(grants)}};
+}
+
 // The operations on one module: whether they need a host is the library's
 // rule (host_requirement), so a host and a CLI acting alone agree.
 Result<json> dispatch_on_module(Runtime& runtime, const json& request,
@@ -605,8 +626,7 @@ Result<json> dispatch_on_module(Runtime& runtime, const json& request,
   }
   switch (operation) {
     case ManagementOperation::Remove:
-      ORIVON_RETURN_IF_ERROR(runtime.remove_module(id));
-      return json{{"id", id.str()}};
+      return remove(runtime, request, id);
     case ManagementOperation::Update: {
       ORIVON_TRY(auto file, string_field(request, "file"));
       ORIVON_TRY(auto info, runtime.update_module_file(id, file));
