@@ -1,5 +1,7 @@
 #include "calls/call_router.h"
 
+#include "core/limits.h"
+#include "core/strings.h"
 #include "orivon/grants.h"
 
 namespace orivon::calls {
@@ -251,7 +253,15 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
 
 void CallRouter::record_denial(const ModuleId& caller, const route::Denied& denied) {
   supervisor_.count_denial(caller);
-  supervisor_.note(caller, "denied: " + denied.message);
+  // Bounded: the message holds names from the caller's own binary.
+  supervisor_.note(caller,
+                   elide_middle("denied: " + denied.message, limits::kMaxFailureTextBytes));
+}
+
+void CallRouter::record_unavailable(const ModuleId& caller,
+                                    const route::Unavailable& unavailable) {
+  supervisor_.note(caller, elide_middle("call failed: " + unavailable.message,
+                                        limits::kMaxFailureTextBytes));
 }
 
 }  // namespace orivon::calls

@@ -49,6 +49,8 @@ class CallRouter final : public instance::Links {
   instance::Route resolve(const ModuleId& caller, std::string_view import,
                           std::string_view function) override;
   void record_denial(const ModuleId& caller, const instance::route::Denied& denied) override;
+  void record_unavailable(const ModuleId& caller,
+                          const instance::route::Unavailable& unavailable) override;
 
   // A call into a group by a client (or a module): the first healthy member
   // (or the next in turn), failing over to the others while they are not

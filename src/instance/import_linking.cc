@@ -1,5 +1,7 @@
 #include "instance/import_linking.h"
 
+#include "core/limits.h"
+#include "core/strings.h"
 #include "engine/error_conversion.h"
 #include "engine/typed_calls.h"
 #include "values/core_values.h"
@@ -11,6 +13,18 @@ namespace {
 
 namespace wc = wasmtime::component;
 
+// The text a failed call hands to the calling guest: the error with its
+// causes, on one line (Wasmtime shows a trap's message line by line, and the
+// last line is read as the root cause), bounded per hop (a hostile callee
+// must not push megabytes up a chain of callers).
+std::string failure_text(const Error& error) {
+  std::string text = error.to_string();
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return elide_middle(text, limits::kMaxFailureTextBytes);
+}
+
 // How a failed call reaches the calling guest. A function declared to
 // return `result<_, string>` (or `result<T, string>`) gets `err(message)`:
 // the guest can handle a denial or an unavailable target like any other
@@ -19,7 +33,7 @@ namespace wc = wasmtime::component;
 wasmtime::Result<std::monostate> deliver_failure(const wc::FuncType& type,
                                                  wasmtime::Span<wc::Val> results,
                                                  const Error& error, bool may_return_err) {
-  const std::string message = error.message();
+  const std::string message = failure_text(error);
   if (may_return_err && results.size() == 1) {
     auto result_type = type.result();
     if (result_type && result_type->is_result()) {
@@ -72,7 +86,7 @@ void fail(orivon_fast_out_t* out, std::string_view message) {
 // result<_, string> (and the failure is not its own store's), else a trap.
 void fail_call(orivon_fast_out_t* out, const Forwarder& forwarder, const Error& error,
                bool may_return_err) {
-  const std::string message = error.message();
+  const std::string message = failure_text(error);
   const auto kind = forwarder.shape.result;
   if (may_return_err &&
       (kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString)) {
@@ -391,7 +405,7 @@ Result<void> LinkState::link_core_imports(wasmtime::Linker& linker, const wasmti
               values.push_back(std::move(*value));
             }
             auto returned = state->call_core(*site, values);
-            if (!returned) return wasmtime::Trap(returned.error().message());
+            if (!returned) return wasmtime::Trap(failure_text(returned.error()));
             if (returned->size() != results.size()) {
               return wasmtime::Trap("'" + target_name(site->route) + "' returned " +
                                     std::to_string(returned->size()) + " values for " +
@@ -512,7 +526,9 @@ Error LinkState::refusal(const ImportSite& site, const Route& route) {
     links_.record_denial(site.caller, *denied);
     return Error(ErrorCode::PermissionDenied, denied->message);
   }
-  return Error(ErrorCode::Unavailable, std::get<route::Unavailable>(route).message);
+  const auto& unavailable = std::get<route::Unavailable>(route);
+  links_.record_unavailable(site.caller, unavailable);
+  return Error(ErrorCode::Unavailable, unavailable.message);
 }
 
 Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,
