@@ -2,7 +2,7 @@
 
 // Decides where a module's call to another module goes, and carries it
 // there: the Links of every service the supervisor starts. Resolution reads
-// the registry's grant snapshot; calls into services go through the
+// the registry's grant snapshot (route_decision.h); calls into services go through the
 // supervisor (on the caller's thread); calls to a group go to one of its
 // running members.
 //
@@ -60,9 +60,6 @@ class CallRouter final : public instance::Links {
                                         std::span<const Value> args);
 
  private:
-  instance::Route resolve_host(const ModuleId& caller, std::string_view interface,
-                               std::string_view function);
-
   registry::ModuleRegistry& registry_;
   supervisor::Supervisor& supervisor_;
   const HostFunctions& host_functions_;
