@@ -144,3 +144,39 @@ RouteDecision decide_route(registry::ModuleRegistry& registry, const HostFunctio
 }
 
 }  // namespace orivon::calls
+
+namespace orivon {
+
+std::string_view import_route_status_name(ImportRoute::Status status) {
+  switch (status) {
+    case ImportRoute::Status::Granted:
+      return "granted";
+    case ImportRoute::Status::Denied:
+      return "denied";
+    case ImportRoute::Status::Unavailable:
+      return "unavailable";
+  }
+  return "unavailable";
+}
+
+std::string import_route_text(const ModuleId& caller, const ImportRoute& route) {
+  const std::string outcome =
+      route.carries_error ? "a call returns an error" : "a call will trap";
+  switch (route.status) {
+    case ImportRoute::Status::Granted:
+      return "-> " + route.target + " (granted)";
+    case ImportRoute::Status::Denied: {
+      // A host function has no provider module: the grant is a system one.
+      const std::string hint =
+          route.target.empty()
+              ? "orivon allow " + caller.str() + " host:" + route.import
+              : "orivon grant " + caller.str() + " " + route.target + " " + route.target_function;
+      return "NO GRANT: " + outcome + " (" + hint + ")";
+    }
+    case ImportRoute::Status::Unavailable:
+      return "NOT INSTALLED: no module provides it; " + outcome;
+  }
+  return outcome;
+}
+
+}  // namespace orivon
