@@ -46,6 +46,42 @@ ORIVON_API std::vector<std::string> resolve_function_name(std::string_view typed
 ORIVON_API std::vector<std::string> stored_function_names(std::span<const std::string> typed,
                                                           std::span<const std::string> stored);
 
+/// Where one function a module imports from another module leads, as the
+/// grants stand now (Runtime::import_routes). A call through a route that is
+/// not Granted is refused: it comes back as `err(message)` when the import
+/// returns `result<_, string>` (`carries_error`), and traps the caller
+/// otherwise.
+struct ImportRoute {
+  enum class Status {
+    Granted,      ///< a grant routes it to `target`
+    Denied,       ///< `target` provides it, but no grant lets the module call it
+    Unavailable,  ///< nothing installed provides it (or the module named is not installed)
+  };
+  std::string import;    ///< interface name ("ns:pkg/iface@1.0.0"), or a core import module
+  std::string function;  ///< the function's name inside it
+  Status status = Status::Unavailable;
+  /// Granted: the module (or group) id, or "host" for a function the client
+  /// registered. Denied: the provider found (empty for a host function).
+  std::string target;
+  /// The target's name for the function ("iface#func", or a core export).
+  std::string target_function;
+  /// Denied, Unavailable: why, and for a denial the grant that would route it.
+  std::string message;
+  /// The import returns `result<_, string>`, so a refused or failed call
+  /// reaches the module as an `err` value instead of trapping it.
+  bool carries_error = false;
+};
+
+/// "granted", "denied" or "unavailable".
+ORIVON_API std::string_view import_route_status_name(ImportRoute::Status status);
+
+/// Where `route` (an import of `caller`) leads, in a few words, as `inspect`
+/// shows it and `start` warns: "-> lib.fmt.x (granted)", "NO GRANT: a call
+/// will trap (orivon grant CALLER TARGET FUNCTION)", "NO GRANT: a call
+/// returns an error (...)", "NOT INSTALLED: no module provides it; a call
+/// will trap".
+ORIVON_API std::string import_route_text(const ModuleId& caller, const ImportRoute& route);
+
 /// How a group picks the member that serves a call.
 enum class GroupRouting {
   FirstHealthy,  ///< the first running member, in the order members were granted

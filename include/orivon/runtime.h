@@ -190,7 +190,8 @@ class ORIVON_API Runtime {
   // Services run in this process, driven by a worker pool; see service.h.
 
   /// Starts a service module and waits until it runs; marks it to start with
-  /// the next host (autostart). Already running: ok. Libraries and groups:
+  /// the next host (autostart). Each import no call can pass (see
+  /// import_routes) is noted once in the service's log. Already running: ok. Libraries and groups:
   /// FailedPrecondition. A failure to start is FailedPrecondition with the
   /// cause; the restart policy may still retry it.
   [[nodiscard]] Result<void> start_service(const ModuleId& id);
@@ -261,6 +262,10 @@ class ORIVON_API Runtime {
   /// The grants held by `caller`, or all grants.
   [[nodiscard]] Result<std::vector<CallGrant>> call_grants(
       const std::optional<ModuleId>& caller = std::nullopt);
+  /// Where each function `id` imports from other modules leads under the
+  /// grants as they stand (no module is started or called), in import order.
+  /// NotFound if the module is absent.
+  [[nodiscard]] Result<std::vector<ImportRoute>> import_routes(const ModuleId& id);
 
   /// Offers `function` of the WIT interface `interface`
   /// ("example:log/sink@1.0.0") to modules. A component importing the

@@ -1,6 +1,8 @@
 #include "calls/call_router.h"
 
-#include "orivon/grants.h"
+#include "calls/route_decision.h"
+#include "core/limits.h"
+#include "core/strings.h"
 
 namespace orivon::calls {
 namespace {
@@ -64,156 +66,48 @@ class HostCallee final : public instance::Callee {
   const std::shared_ptr<const HostFunction> callback_;
 };
 
-bool permits(const registry::GrantSnapshot::Entry& entry, const std::string& function) {
-  return entry.all || entry.functions.contains(function);
-}
-
-// The function name a grant on `target` uses for import `function` of
-// `interface`, or empty if the target does not provide it.
-std::string provided_name(const ModuleId& target, const registry::ExportTable& exports,
-                          const std::optional<registry::GroupSpec>& group,
-                          std::string_view interface, std::string_view function) {
-  const std::string qualified = std::string(interface) + "#" + std::string(function);
-  if (group) return group->interface == interface ? qualified : std::string();
-  if (exports.kind == ProgramKind::Component) {
-    return exports.functions.contains(qualified) ? qualified : std::string();
-  }
-  // A core module serves a component's import by the function's own name.
-  (void)target;
-  return exports.functions.contains(std::string(function)) ? std::string(function) : std::string();
-}
-
-route::Denied denied_route(const ModuleId& caller, const std::string& target,
-                          const std::string& name) {
-  return route::Denied{target, name,
-                       "'" + caller.str() + "' may not call " + name + " of '" + target +
-                           "': no grant (orivon grant " + caller.str() + " " + target + " " +
-                           name + ")"};
-}
-
 }  // namespace
-
-Route CallRouter::resolve_host(const ModuleId& caller, std::string_view interface,
-                               std::string_view function) {
-  const std::string name = std::string(interface) + "#" + std::string(function);
-  bool granted = false;
-  if (auto allowed = registry_.allowed_grants(caller)) {
-    for (const auto& text : *allowed) {
-      auto grant = parse_grant(text);
-      const auto* host = grant ? std::get_if<HostGrant>(&*grant) : nullptr;
-      if (host != nullptr && host->interface == interface) granted = true;
-    }
-  }
-  if (!granted) {
-    return route::Denied{"", name,
-                         "'" + caller.str() + "' may not call the host function " + name +
-                             ": no grant (orivon allow " + caller.str() + " host:" +
-                             std::string(interface) + ")"};
-  }
-  auto callback = host_functions_.find(interface, function);
-  if (!callback) {
-    return route::Unavailable{"the host registered no function " + name + " (imported by '" +
-                              caller.str() + "')"};
-  }
-  return route::Remote{"host", name, std::make_shared<HostCallee>(std::move(callback))};
-}
 
 Route CallRouter::resolve(const ModuleId& caller, std::string_view import,
                           std::string_view function) {
-  if (host_functions_.has_interface(import)) return resolve_host(caller, import, function);
-  const auto snapshot = registry_.grant_snapshot();
-  const auto* grants = snapshot->grants_of(caller);
-  const auto core_target = ModuleId::parse(import);  // a core caller names its target
-
-  auto route_to = [&](const ModuleId& target, std::string name) -> Route {
-    switch (target.kind()) {
-      case ModuleKind::Library: {
-        auto program = registry_.program(target);
-        if (!program) {
-          return route::Unavailable{"library '" + target.str() + "' cannot be loaded: " +
-                                    program.error().message()};
-        }
-        return route::Library{target, std::move(name), program->shared_data()};
-      }
-      case ModuleKind::Group:
-        return route::Remote{target.str(), std::move(name),
-                             std::make_shared<GroupCallee>(*this, target)};
-      case ModuleKind::Service:
-        break;
-    }
-    return route::Remote{target.str(), std::move(name),
-                         std::make_shared<ServiceCallee>(supervisor_, supervisor_.handle(target))};
-  };
-  auto denied = [&](const std::string& target, const std::string& name) -> Route {
-    return denied_route(caller, target, name);
-  };
-
-  // Which target provides the import, and by which name.
-  auto provides = [&](const ModuleId& target) -> std::string {
-    auto exports = registry_.exports(target);
-    if (!exports) return {};
-    if (core_target) {
-      if (target != *core_target) return {};
-      if ((*exports)->kind == ProgramKind::CoreModule) {
-        return (*exports)->functions.contains(std::string(function)) ? std::string(function)
-                                                                     : std::string();
-      }
-      // A core module calling a component by function name: unique match.
-      std::string found;
-      for (const auto& [name, signature] : (*exports)->functions) {
-        auto hash = name.rfind('#');
-        const std::string bare = hash == std::string::npos ? name : name.substr(hash + 1);
-        if (bare == function) {
-          if (!found.empty()) return {};
-          found = name;
-        }
-      }
-      return found;
-    }
-    std::optional<registry::GroupSpec> group;
-    if (target.kind() == ModuleKind::Group) {
-      auto spec = registry_.group(target);
-      if (!spec) return {};
-      group = *spec;
-    }
-    return provided_name(target, **exports, group, import, function);
-  };
-
-  std::optional<Route> first_denial;
-  if (grants) {
-    for (const auto& entry : *grants) {
-      const std::string name = provides(entry.target);
-      if (name.empty()) continue;
-      if (permits(entry, name)) return route_to(entry.target, name);
-      if (!first_denial) first_denial = denied(entry.target.str(), name);
-    }
+  RouteDecision decision = decide_route(registry_, host_functions_, caller, import, function);
+  switch (decision.kind) {
+    case RouteDecision::Kind::Denied:
+      return route::Denied{std::move(decision.target), std::move(decision.function),
+                           std::move(decision.message)};
+    case RouteDecision::Kind::Unavailable:
+      return route::Unavailable{std::move(decision.message)};
+    case RouteDecision::Kind::Granted:
+      break;
   }
-  if (first_denial) return *first_denial;
-
-  // No grant reaches a provider: name one for the message, if any exists.
-  if (core_target) {
-    if (registry_.exports(*core_target)) {
-      std::string name = provides(*core_target);
-      return denied(core_target->str(), name.empty() ? std::string(function) : name);
+  if (decision.target == kHostTarget) {
+    auto callback = host_functions_.find(import, function);
+    if (!callback) {  // unregistered since the decision: not expected, but not trusted either
+      return route::Unavailable{"the host registered no function " + decision.function +
+                                " (imported by '" + caller.str() + "')"};
     }
-    return route::Unavailable{"'" + caller.str() + "' imports " + std::string(function) +
-                              " from '" + core_target->str() + "', which is not installed"};
+    return route::Remote{std::string(kHostTarget), std::move(decision.function),
+                         std::make_shared<HostCallee>(std::move(callback))};
   }
-  // A group standing for the interface is what the caller should be
-  // granted, so it is named before any single module exporting it.
-  if (auto modules = registry_.list()) {
-    std::optional<Route> module_provider;
-    for (const auto& info : *modules) {
-      if (info.id == caller) continue;
-      const std::string name = provides(info.id);
-      if (name.empty()) continue;
-      if (info.id.kind() == ModuleKind::Group) return denied(info.id.str(), name);
-      if (!module_provider) module_provider = denied(info.id.str(), name);
+  auto target = ModuleId::parse(decision.target);
+  if (!target) return route::Unavailable{target.error().message()};
+  switch (target->kind()) {
+    case ModuleKind::Library: {
+      auto program = registry_.program(*target);
+      if (!program) {
+        return route::Unavailable{"library '" + target->str() + "' cannot be loaded: " +
+                                  program.error().message()};
+      }
+      return route::Library{*target, std::move(decision.function), program->shared_data()};
     }
-    if (module_provider) return *module_provider;
+    case ModuleKind::Group:
+      return route::Remote{target->str(), std::move(decision.function),
+                           std::make_shared<GroupCallee>(*this, *target)};
+    case ModuleKind::Service:
+      break;
   }
-  return route::Unavailable{"no installed module exports " + std::string(import) + "#" +
-                            std::string(function) + " (imported by '" + caller.str() + "')"};
+  return route::Remote{target->str(), std::move(decision.function),
+                       std::make_shared<ServiceCallee>(supervisor_, supervisor_.handle(*target))};
 }
 
 Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
@@ -251,7 +145,15 @@ Result<std::vector<Value>> CallRouter::call_group(const ModuleId& group,
 
 void CallRouter::record_denial(const ModuleId& caller, const route::Denied& denied) {
   supervisor_.count_denial(caller);
-  supervisor_.note(caller, "denied: " + denied.message);
+  // Bounded: the message holds names from the caller's own binary.
+  supervisor_.note(caller,
+                   elide_middle("denied: " + denied.message, limits::kMaxFailureTextBytes));
+}
+
+void CallRouter::record_unavailable(const ModuleId& caller,
+                                    const route::Unavailable& unavailable) {
+  supervisor_.note(caller, elide_middle("call failed: " + unavailable.message,
+                                        limits::kMaxFailureTextBytes));
 }
 
 }  // namespace orivon::calls

@@ -2,7 +2,7 @@
 
 // Decides where a module's call to another module goes, and carries it
 // there: the Links of every service the supervisor starts. Resolution reads
-// the registry's grant snapshot; calls into services go through the
+// the registry's grant snapshot (route_decision.h); calls into services go through the
 // supervisor (on the caller's thread); calls to a group go to one of its
 // running members.
 //
@@ -49,6 +49,8 @@ class CallRouter final : public instance::Links {
   instance::Route resolve(const ModuleId& caller, std::string_view import,
                           std::string_view function) override;
   void record_denial(const ModuleId& caller, const instance::route::Denied& denied) override;
+  void record_unavailable(const ModuleId& caller,
+                          const instance::route::Unavailable& unavailable) override;
 
   // A call into a group by a client (or a module): the first healthy member
   // (or the next in turn), failing over to the others while they are not
@@ -58,9 +60,6 @@ class CallRouter final : public instance::Links {
                                         std::span<const Value> args);
 
  private:
-  instance::Route resolve_host(const ModuleId& caller, std::string_view interface,
-                               std::string_view function);
-
   registry::ModuleRegistry& registry_;
   supervisor::Supervisor& supervisor_;
   const HostFunctions& host_functions_;

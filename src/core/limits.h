@@ -26,6 +26,14 @@ inline constexpr std::uint64_t kMaxBinaryBytes = std::uint64_t{1} << 30;  // 1 G
 // larger than its binary.
 inline constexpr std::uint64_t kMaxCompiledCodeBytes = std::uint64_t{4} << 30;  // 4 GiB
 
+// The most bytes of a failure's text handed on per hop of a call between
+// modules: the cause a caller's `err` (or its trap) carries, and the crash
+// cause a service's log and state show. A hostile callee controls part of
+// that text (a trap's backtrace names its functions; a deeper callee's
+// error), so without a cap a chain of callers could pass megabytes along.
+// Longer text keeps its start and its end (the root cause comes last).
+inline constexpr std::size_t kMaxFailureTextBytes = 512;
+
 // Table elements and instances per store when a memory limit is set: generous
 // for ordinary programs, bounded so a hostile one cannot grow tables forever.
 // The largest per-call limit on strings and lists between modules

@@ -47,4 +47,22 @@ inline std::string excerpt(std::string_view text, std::size_t max_bytes = 120) {
   return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
+// `text` if it fits in `max_bytes`; else its start and its end, each cut at
+// a UTF-8 character boundary, around "[... N bytes left out ...]". The end is
+// kept because a chain of failures ("'a' failed in f: 'b' failed in g: wasm
+// trap: ...") puts its root cause last. The result is at most `max_bytes`
+// plus the marker's length, and valid UTF-8 when `text` is.
+inline std::string elide_middle(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  auto is_continuation = [&](std::size_t at) {
+    return at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80;
+  };
+  std::size_t head = max_bytes / 2;
+  while (head > 0 && is_continuation(head)) --head;
+  std::size_t tail = text.size() - (max_bytes - max_bytes / 2);
+  while (tail < text.size() && is_continuation(tail)) ++tail;
+  return std::string(text.substr(0, head)) + " [... " + std::to_string(tail - head) +
+         " bytes left out ...] " + std::string(text.substr(tail));
+}
+
 }  // namespace orivon

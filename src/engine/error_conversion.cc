@@ -10,6 +10,7 @@ namespace {
 // message is all there is; core calls give a code, checked first.
 constexpr std::string_view kInterruptText = "wasm trap: interrupt";
 constexpr std::string_view kOutOfFuelText = "all fuel consumed by WebAssembly";
+constexpr std::string_view kTrapText = "wasm trap: ";
 
 Error trap_error(ErrorCode code, const std::string& message) {
   switch (code) {
@@ -74,6 +75,34 @@ std::string one_line(std::string_view message) {
     if (i < message.size() && !out.empty()) out += ": ";
   }
   return out;
+}
+
+std::string failure_reason(std::string_view text) {
+  // Wasmtime lists causes after "Caused by:", outermost first, the root
+  // last; the backtrace is the context above them. Orivon's host errors
+  // are one line each, so the last line is the root cause.
+  constexpr std::string_view kCausedBy = "\nCaused by:";
+  if (auto caused = text.rfind(kCausedBy); caused != std::string_view::npos) {
+    std::string_view causes = text.substr(caused + kCausedBy.size());
+    while (!causes.empty() && (causes.back() == '\n' || causes.back() == ' ')) {
+      causes.remove_suffix(1);
+    }
+    std::string_view last = causes.substr(causes.rfind('\n') + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    // Numbered causes ("2: wasm trap: ...") lose their numbers.
+    std::size_t digits = 0;
+    while (digits < last.size() && last[digits] >= '0' && last[digits] <= '9') ++digits;
+    if (digits > 0 && last.substr(digits, 2) == ": ") last.remove_prefix(digits + 2);
+    if (!last.empty()) return std::string(last);
+  }
+  // A core trap reads "wasm trap: reason" followed by its backtrace.
+  if (auto trap = text.rfind(kTrapText); trap != std::string_view::npos) {
+    text = text.substr(trap);
+    return std::string(text.substr(0, text.find('\n')));
+  }
+  // Else the last line: "guest trapped\n<the host's error>" names the error.
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return std::string(text.substr(text.rfind('\n') + 1));
 }
 
 Error to_error(const wasmtime::Error& error, ErrorCode code, std::string_view context) {

@@ -32,4 +32,12 @@ Error to_error(const wasmtime::Error& error, ErrorCode code, std::string_view co
 // line ("x: y").
 std::string one_line(std::string_view message);
 
+// Why a guest failed, on one line, from the text of its failure (an Error's
+// to_string(), which for a trap holds Wasmtime's whole message): the trap's
+// reason ("wasm trap: integer divide by zero") or the host's error that
+// trapped the guest ("'b' failed in f: ..."), without the wasm backtrace
+// (whose function names are the guest's own text). Not bounded: callers that
+// hand it on cap it (limits::kMaxFailureTextBytes).
+std::string failure_reason(std::string_view text);
+
 }  // namespace orivon::engine

@@ -1,5 +1,7 @@
 #include "instance/import_linking.h"
 
+#include "core/limits.h"
+#include "core/strings.h"
 #include "engine/error_conversion.h"
 #include "engine/typed_calls.h"
 #include "values/core_values.h"
@@ -11,6 +13,26 @@ namespace {
 
 namespace wc = wasmtime::component;
 
+// The text a failed call hands to the calling guest: the error with its
+// causes, on one line (Wasmtime shows a trap's message line by line, and the
+// last line is read as the root cause), bounded per hop (a hostile callee
+// must not push megabytes up a chain of callers).
+std::string failure_text(const Error& error) {
+  std::string text = error.to_string();
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return elide_middle(text, limits::kMaxFailureTextBytes);
+}
+
+// Whether a function of this type can carry a failed call as `err(text)`.
+bool returns_string_error(const wc::FuncType& type) {
+  auto result_type = type.result();
+  if (!result_type || !result_type->is_result()) return false;
+  auto err_type = result_type->result().err();
+  return err_type && err_type->is_string();
+}
+
 // How a failed call reaches the calling guest. A function declared to
 // return `result<_, string>` (or `result<T, string>`) gets `err(message)`:
 // the guest can handle a denial or an unavailable target like any other
@@ -19,16 +41,10 @@ namespace wc = wasmtime::component;
 wasmtime::Result<std::monostate> deliver_failure(const wc::FuncType& type,
                                                  wasmtime::Span<wc::Val> results,
                                                  const Error& error, bool may_return_err) {
-  const std::string message = error.message();
-  if (may_return_err && results.size() == 1) {
-    auto result_type = type.result();
-    if (result_type && result_type->is_result()) {
-      auto err_type = result_type->result().err();
-      if (err_type && err_type->is_string()) {
-        results[0] = wc::Val(wc::WitResult::err(wc::Val::string(message)));
-        return std::monostate{};
-      }
-    }
+  const std::string message = failure_text(error);
+  if (may_return_err && results.size() == 1 && returns_string_error(type)) {
+    results[0] = wc::Val(wc::WitResult::err(wc::Val::string(message)));
+    return std::monostate{};
   }
   return wasmtime::Error(message);
 }
@@ -72,7 +88,7 @@ void fail(orivon_fast_out_t* out, std::string_view message) {
 // result<_, string> (and the failure is not its own store's), else a trap.
 void fail_call(orivon_fast_out_t* out, const Forwarder& forwarder, const Error& error,
                bool may_return_err) {
-  const std::string message = error.message();
+  const std::string message = failure_text(error);
   const auto kind = forwarder.shape.result;
   if (may_return_err &&
       (kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString)) {
@@ -249,6 +265,44 @@ void delete_forwarder(void* data) noexcept { delete static_cast<Forwarder*>(data
 
 }  // namespace
 
+std::vector<ImportedFunction> imported_functions(engine::Engine& engine,
+                                                 const internal::ProgramData& program) {
+  std::vector<ImportedFunction> found;
+  if (program.component) {
+    wasmtime::Engine& wasm_engine = engine.wasmtime_engine();
+    auto type = program.component->type();
+    for (std::size_t i = 0; i < type.import_count(wasm_engine); ++i) {
+      auto item = type.import_nth(wasm_engine, i);
+      if (!item || !item->second.is_component_instance()) continue;
+      const std::string interface(item->first);
+      if (engine::is_host_namespace(interface)) continue;
+      const auto& instance_type = item->second.component_instance();
+      for (std::size_t j = 0; j < instance_type.export_count(wasm_engine); ++j) {
+        auto inner = instance_type.export_nth(wasm_engine, j);
+        if (!inner || !inner->second.is_component_func()) continue;
+        found.push_back(ImportedFunction{interface, std::string(inner->first),
+                                         returns_string_error(inner->second.component_func())});
+      }
+    }
+    return found;
+  }
+  if (!program.module) return found;
+  wasm_importtype_vec_t imports;
+  wasmtime_module_imports(program.module->capi(), &imports);
+  for (std::size_t i = 0; i < imports.size; ++i) {
+    const wasm_importtype_t* import = imports.data[i];
+    const wasm_name_t* module_name = wasm_importtype_module(import);
+    const wasm_name_t* field_name = wasm_importtype_name(import);
+    std::string import_module(module_name->data, module_name->size);
+    if (!ModuleId::parse(import_module)) continue;  // WASI, or another convention
+    if (wasm_externtype_as_functype_const(wasm_importtype_type(import)) == nullptr) continue;
+    found.push_back(ImportedFunction{std::move(import_module),
+                                     std::string(field_name->data, field_name->size), false});
+  }
+  wasm_importtype_vec_delete(&imports);
+  return found;
+}
+
 Result<bool> LinkState::add_typed_forwarder(wc::LinkerInstance& instance, const std::string& name,
                                             const wc::FuncType& type,
                                             std::shared_ptr<ImportSite> site) {
@@ -391,7 +445,7 @@ Result<void> LinkState::link_core_imports(wasmtime::Linker& linker, const wasmti
               values.push_back(std::move(*value));
             }
             auto returned = state->call_core(*site, values);
-            if (!returned) return wasmtime::Trap(returned.error().message());
+            if (!returned) return wasmtime::Trap(failure_text(returned.error()));
             if (returned->size() != results.size()) {
               return wasmtime::Trap("'" + target_name(site->route) + "' returned " +
                                     std::to_string(returned->size()) + " values for " +
@@ -512,7 +566,9 @@ Error LinkState::refusal(const ImportSite& site, const Route& route) {
     links_.record_denial(site.caller, *denied);
     return Error(ErrorCode::PermissionDenied, denied->message);
   }
-  return Error(ErrorCode::Unavailable, std::get<route::Unavailable>(route).message);
+  const auto& unavailable = std::get<route::Unavailable>(route);
+  links_.record_unavailable(site.caller, unavailable);
+  return Error(ErrorCode::Unavailable, unavailable.message);
 }
 
 Result<wc::Func> LinkState::library_function(wasmtime::Store::Context store,

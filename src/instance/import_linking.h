@@ -35,6 +35,22 @@ struct ImportSite {
   std::optional<wasmtime::component::ValType> result_type;
 };
 
+// One function a module imports from another module (or from the functions
+// the embedding client registered), as linking sees it.
+struct ImportedFunction {
+  std::string import;    // interface name, or core import module name
+  std::string function;  // the function's name inside it
+  // Whether a failed call can come back as a value: the function returns
+  // result<_, string> (components only). Otherwise a failed call traps the
+  // caller.
+  bool carries_error = false;
+};
+
+// The functions `program` imports from other modules, in import order:
+// exactly those linking routes through Links.
+std::vector<ImportedFunction> imported_functions(engine::Engine& engine,
+                                                 const internal::ProgramData& program);
+
 class LinkState : public std::enable_shared_from_this<LinkState> {
  public:
   // `http` is the caller's outbound HTTP policy, which its libraries share.

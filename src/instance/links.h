@@ -85,6 +85,10 @@ class Links {
 
   // Records a denied call (the caller's log and the audit trail).
   virtual void record_denial(const ModuleId& caller, const route::Denied& denied) = 0;
+  // Records a call that found no provider (a module not installed, or
+  // nothing exporting the function) in the caller's log.
+  virtual void record_unavailable(const ModuleId& caller,
+                                  const route::Unavailable& unavailable) = 0;
 };
 
 }  // namespace orivon::instance

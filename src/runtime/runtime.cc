@@ -14,18 +14,21 @@
 #include "core/file_util.h"
 #include "core/limits.h"
 #include "core/mutex.h"
+#include "core/strings.h"
 #include "core/thread_annotations.h"
 #include "engine/program_loader.h"
 #include "bus/local_event_bus.h"
 #include "bus/messaging_host.h"
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
+#include "calls/route_decision.h"
 #include "grants/service_profile.h"
 #include "host/config_host.h"
 #include "registry/module_registry.h"
 #include "supervisor/supervisor.h"
 #include "triggers/trigger_scheduler.h"
 #include "host/keyvalue_host.h"
+#include "instance/import_linking.h"
 #include "instance/live_instance.h"
 #include "kv/kv_store.h"
 #include "runtime/registry_bucket_policy.h"
@@ -343,6 +346,60 @@ Result<std::shared_ptr<const engine::FunctionType>> group_function(internal::Run
     return Error(ErrorCode::Unimplemented, "only a component's calls can be prepared");
   }
   return engine::function_type(impl.engine().wasmtime_engine(), *program.shared_data(), function);
+}
+
+// Where each function `id` imports from other modules leads, as the grants
+// stand: decided as the call router decides, without starting anything.
+Result<std::vector<ImportRoute>> decide_import_routes(registry::ModuleRegistry& registry,
+                                                      internal::RuntimeImpl& impl,
+                                                      const ModuleId& id) {
+  ORIVON_TRY(auto program, registry.program(id));
+  std::vector<ImportRoute> routes;
+  for (auto& imported : instance::imported_functions(impl.engine(), *program.shared_data())) {
+    auto decision = calls::decide_route(registry, impl.host_functions(), id, imported.import,
+                                        imported.function);
+    ImportRoute route;
+    route.import = std::move(imported.import);
+    route.function = std::move(imported.function);
+    switch (decision.kind) {
+      case calls::RouteDecision::Kind::Granted:
+        route.status = ImportRoute::Status::Granted;
+        break;
+      case calls::RouteDecision::Kind::Denied:
+        route.status = ImportRoute::Status::Denied;
+        break;
+      case calls::RouteDecision::Kind::Unavailable:
+        route.status = ImportRoute::Status::Unavailable;
+        break;
+    }
+    route.target = std::move(decision.target);
+    route.target_function = std::move(decision.function);
+    route.message = std::move(decision.message);
+    route.carries_error = imported.carries_error;
+    routes.push_back(std::move(route));
+  }
+  return routes;
+}
+
+// A service about to start: each import no call can pass is noted once in
+// its log, so a missing grant is found before a call traps the service.
+// Reading the routes cannot stop the start: a failure here is noted too.
+void note_unroutable_imports(registry::ModuleRegistry& registry, internal::RuntimeImpl& impl,
+                             supervisor::Supervisor& supervisor, const ModuleId& id) {
+  if (id.kind() != ModuleKind::Service) return;
+  auto routes = decide_import_routes(registry, impl, id);
+  if (!routes) {
+    supervisor.note(id, "could not check the routes of its imports: " +
+                            routes.error().to_string());
+    return;
+  }
+  for (const auto& route : *routes) {
+    if (route.status == ImportRoute::Status::Granted) continue;
+    // Bounded: import names come from the module's own binary.
+    supervisor.note(id, elide_middle("import " + route.import + "#" + route.function + ": " +
+                                         import_route_text(id, route),
+                                     limits::kMaxFailureTextBytes));
+  }
 }
 
 // The manifest's event triggers become subscriptions when the service
@@ -789,6 +846,7 @@ Result<void> Runtime::start_service(const ModuleId& id) {
     if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
     ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
     ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id));
+    note_unroutable_imports(*registry, *impl_, *supervisor, id);
     return supervisor->start(id);
   });
 }
@@ -831,6 +889,7 @@ Result<std::size_t> Runtime::start_autostart_services() {
       ORIVON_TRY(auto* supervisor, impl_->supervisor());
       if (!apply_manifest_settings(*registry, *supervisor, info.id)) continue;
       (void)apply_event_triggers(*impl_, *registry, *supervisor, info.id);  // noted in its log
+      note_unroutable_imports(*registry, *impl_, *supervisor, info.id);
       if (supervisor->start(info.id)) ++running;
     }
     return running;
@@ -989,6 +1048,13 @@ Result<std::vector<CallGrant>> Runtime::call_grants(const std::optional<ModuleId
   return guarded("listing call grants", [&]() -> Result<std::vector<CallGrant>> {
     ORIVON_TRY(auto* registry, impl_->registry());
     return registry->call_grants(caller);
+  });
+}
+
+Result<std::vector<ImportRoute>> Runtime::import_routes(const ModuleId& id) {
+  return guarded("reading a module's import routes", [&]() -> Result<std::vector<ImportRoute>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return decide_import_routes(*registry, *impl_, id);
   });
 }
 

@@ -88,7 +88,11 @@ Result<instance::Returned> Supervisor::call_function(const std::shared_ptr<Servi
   });
   if (!ran) {
     if (from_module && is_guest_failure(ran.error())) {
-      return Error::wrap("'" + svc->name + "' failed in " + std::string(function), ran.error());
+      // As a service's failure: one line naming the callee and the cause.
+      const Error& failure = ran.error();
+      return Error(failure.code(), failure.tag(),
+                   "'" + svc->name + "' failed in " + std::string(function) + ": " +
+                       crash_cause(failure));
     }
     return ran.error();
   }

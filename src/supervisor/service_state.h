@@ -19,8 +19,11 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/limits.h"
 #include "core/mutex.h"
+#include "core/strings.h"
 #include "core/thread_annotations.h"
+#include "engine/error_conversion.h"
 #include "instance/live_instance.h"
 #include "orivon/module_info.h"
 #include "orivon/service.h"
@@ -55,15 +58,12 @@ inline bool is_guest_failure(const Error& error) {
          error.code() == ErrorCode::ResourceExhausted || error.code() == ErrorCode::Internal;
 }
 
-inline std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-// A crash cause for humans: the trap reason rather than "guest trapped".
+// A crash cause for humans, on one line and bounded: the trap's reason (or
+// the failed call that trapped the guest) rather than "guest trapped". What
+// the log's crash line, the service's state and a caller's error carry.
 inline std::string crash_cause(const Error& error) {
   if (error.tag() == ErrorTag::CallDeadline) return std::string(kDeadlineCause);
-  std::string text = error.to_string();
-  auto caused = text.rfind("wasm trap: ");
-  if (caused != std::string::npos) return first_line(text.substr(caused));
-  return first_line(text);
+  return elide_middle(engine::failure_reason(error.to_string()), limits::kMaxFailureTextBytes);
 }
 
 struct Supervisor::Service {

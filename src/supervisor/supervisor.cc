@@ -637,7 +637,12 @@ Result<instance::Returned> Supervisor::call(const std::shared_ptr<Service>& svc,
       },
       /*state_checked=*/taken);
   if (from_module && !outcome && is_guest_failure(outcome.error())) {
-    return Error::wrap("'" + svc->name + "' failed in " + std::string(function), outcome.error());
+    // The calling guest sees one line: which callee failed, and why (bounded,
+    // see kMaxFailureTextBytes), so the cause survives every hop of a chain.
+    const Error& failure = outcome.error();
+    return Error(failure.code(), failure.tag(),
+                 "'" + svc->name + "' failed in " + std::string(function) + ": " +
+                     crash_cause(failure));
   }
   return outcome;
 }

@@ -269,6 +269,75 @@ TEST_F(GrantCommand, GrantsGoThroughAHostAndSurviveItsRestart) {
             "app.front.test -> app.probe.test: add\n");
 }
 
+// A missing grant shows before a call traps: `inspect` gives each import's
+// route, `start` warns once per import no call can pass (on stderr, and in
+// the service's log when a host starts it), and a failure two hops down
+// reaches the client with its cause.
+TEST_F(GrantCommand, ImportRoutesShowInInspectAndStartWarnsOfMissingGrants) {
+  add(guest_path("chain_bottom", "core").string(), "test.chain.bottom");
+  add(guest_path("chain_middle", "component").string(), "test.chain.middle");
+  add(guest_path("chain_top", "component").string(), "test.chain.top");
+  const std::string upper = "orivon:chain/upper@0.1.0";
+
+  auto inspect = cli({"inspect", "test.chain.top"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_THAT(inspect.out, HasSubstr("  routes of imported functions:\n    " + upper +
+                                     "#divide NO GRANT: a call will trap (orivon grant "
+                                     "test.chain.top "));
+  EXPECT_THAT(inspect.out, HasSubstr("    " + upper + "#checked-divide NO GRANT: a call returns "
+                                     "an error (orivon grant test.chain.top test.chain.middle " +
+                                     upper + "#checked-divide)\n"));
+  auto json = nlohmann::json::parse(cli({"inspect", "test.chain.top", "--json"}).out);
+  const auto& routes = json["import_routes"];
+  ASSERT_TRUE(routes.is_array());
+  ASSERT_EQ(routes.size(), 4u);
+  EXPECT_EQ(routes[0]["import"], upper);
+  EXPECT_EQ(routes[0]["function"], "divide");
+  EXPECT_EQ(routes[0]["status"], "denied");
+  EXPECT_EQ(routes[0]["on_failure"], "trap");
+  EXPECT_EQ(routes[1]["function"], "checked-divide");
+  EXPECT_EQ(routes[1]["target"], "test.chain.middle");
+  EXPECT_EQ(routes[1]["target_function"], upper + "#checked-divide");
+  EXPECT_EQ(routes[1]["on_failure"], "err");
+  EXPECT_THAT(routes[1]["text"].get<std::string>(),
+              StartsWith("NO GRANT: a call returns an error"));
+  auto bottom = nlohmann::json::parse(cli({"inspect", "test.chain.bottom", "--json"}).out);
+  EXPECT_EQ(bottom["import_routes"][0]["status"], "unavailable");
+
+  // Without a host, start records autostart and still warns.
+  auto recorded = cli({"start", "test.chain.middle"});
+  EXPECT_EQ(recorded.exit_code, 0) << recorded.err;
+  EXPECT_THAT(recorded.err, HasSubstr("warning: 'test.chain.middle' imports "
+                                      "orivon:chain/lower@0.1.0#divide: NO GRANT: a call will "
+                                      "trap (orivon grant test.chain.middle test.chain.bottom "
+                                      "divide)\n"));
+  ASSERT_EQ(cli({"grant", "test.chain.middle", "test.chain.bottom"}).exit_code, 0);
+  ASSERT_EQ(cli({"grant", "test.chain.top", "test.chain.middle", "divide"}).exit_code, 0);
+  inspect = cli({"inspect", "test.chain.top"});
+  EXPECT_THAT(inspect.out, HasSubstr("    " + upper + "#divide -> test.chain.middle (granted)\n"));
+
+  auto host = start_host();
+  for (const char* id : {"test.chain.bottom", "test.chain.middle"}) {
+    auto started = cli({"start", id});
+    EXPECT_EQ(started.exit_code, 0) << started.err;
+  }
+  auto started = cli({"start", "test.chain.top"});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_THAT(started.err, Not(HasSubstr("#divide: NO GRANT")));
+  EXPECT_THAT(started.err, HasSubstr("warning: 'test.chain.top' imports " + upper +
+                                     "#checked-divide: NO GRANT: a call returns an error"));
+  auto logs = cli({"logs", "test.chain.top"});
+  EXPECT_THAT(logs.out, HasSubstr("import " + upper + "#long-trap: NO GRANT: a call will trap"));
+
+  auto trapped = cli({"call", "test.chain.top", "divide(1, 0)"});
+  EXPECT_NE(trapped.exit_code, 0);
+  EXPECT_THAT(trapped.err, HasSubstr("'test.chain.middle' failed in " + upper +
+                                     "#divide: 'test.chain.bottom' failed in divide: wasm trap: "
+                                     "integer divide by zero"));
+  host->send_signal(SIGTERM);
+  EXPECT_EQ(host->wait(30s), 0) << host->output();
+}
+
 TEST_F(GrantCommand, CallReachesALibraryWithOrWithoutAHost) {
   add(typed_, "lib.typed.test");
   add(probe_, "app.probe.test");

@@ -28,5 +28,28 @@ TEST(ClassifyFailure, RecognisesInterruptAndFuelByMessage) {
   EXPECT_EQ(std::get<Error>(fuel).code(), ErrorCode::ResourceExhausted);
 }
 
+TEST(FailureReason, KeepsTheRootCauseWithoutTheBacktrace) {
+  // A component's trap: the backtrace (the guest's function names) is context.
+  EXPECT_EQ(failure_reason("guest trapped\nerror while executing at wasm backtrace:\n"
+                           "    0:   0x1d3 - hostile.wasm!a_very_long_guest_name\n\n"
+                           "Caused by:\n    wasm trap: integer divide by zero"),
+            "wasm trap: integer divide by zero");
+  // A guest trapped by a host function's error: that error is the cause.
+  EXPECT_EQ(failure_reason("guest trapped\nerror while executing at wasm backtrace:\n"
+                           "    0: 0x10 - m!f\n\nCaused by:\n"
+                           "    'b' failed in f: wasm trap: unreachable\n"),
+            "'b' failed in f: wasm trap: unreachable");
+  // Numbered causes: the last one, without its number.
+  EXPECT_EQ(failure_reason("outer\n\nCaused by:\n    0: middle\n    1: wasm trap: unreachable"),
+            "wasm trap: unreachable");
+  // A core trap: the reason, then its backtrace.
+  EXPECT_EQ(failure_reason("guest trapped\nwasm trap: unreachable\nwasm backtrace:\n  0: main"),
+            "wasm trap: unreachable");
+  // Otherwise the last line, which names the error after orivon's own words.
+  EXPECT_EQ(failure_reason("guest trapped\n'a' may not call f of 'b'\n"),
+            "'a' may not call f of 'b'");
+  EXPECT_EQ(failure_reason("one line"), "one line");
+}
+
 }  // namespace
 }  // namespace orivon::engine

@@ -24,7 +24,17 @@ int run_lifecycle(const GlobalOptions& global, ManagementOperation operation,
                   const LifecycleOptions& options, std::ostream& out, std::ostream& err) {
   nlohmann::json request = make_request(operation);
   request["id"] = options.id;
-  return perform_and_print(global, request, options.json, print_state, out, err);
+  // Warnings (imports no call can pass, from `start`) go to stderr, so
+  // stdout keeps the state alone.
+  auto print = [&err](const nlohmann::json& module, std::ostream& text) {
+    print_state(module, text);
+    if (auto it = module.find("warnings"); it != module.end() && it->is_array()) {
+      for (const auto& warning : *it) {
+        if (warning.is_string()) err << "warning: " << warning.get<std::string>() << "\n";
+      }
+    }
+  };
+  return perform_and_print(global, request, options.json, print, out, err);
 }
 
 }  // namespace orivon::cli

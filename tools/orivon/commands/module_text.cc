@@ -162,6 +162,15 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
       out << "    " << text_of(grant, other) << ": " << grant_functions_text(grant) << "\n";
     }
   }
+  // Each import of another module's function, and where a call to it goes
+  // now: a missing grant shows here before a call traps the module.
+  if (const auto& routes = field(module, "import_routes"); routes.is_array() && !routes.empty()) {
+    out << "  routes of imported functions:\n";
+    for (const auto& route : routes) {
+      out << "    " << text_of(route, "import") << "#" << text_of(route, "function") << " "
+          << text_of(route, "text") << "\n";
+    }
+  }
   if (const auto& config = field(module, "config"); config.is_object() && !config.empty()) {
     out << "  config:\n";
     for (const auto& [key, value] : config.items()) {

@@ -200,6 +200,59 @@ Result<void> add_call_grants(Runtime& runtime, const ModuleId& id, json& details
   return ok();
 }
 
+// Where each function `id` imports from another module leads: objects
+// {"import", "function", "status": "granted" | "denied" | "unavailable",
+// "target", "target_function", "on_failure": "err" | "trap" (how a refused
+// or failed call reaches the module), "message", "text" (as inspect prints
+// it)}. Null when the module's code cannot be read.
+json import_routes_json(Runtime& runtime, const ModuleId& id) {
+  auto routes = runtime.import_routes(id);
+  if (!routes) return json(nullptr);
+  json out = json::array();
+  for (const auto& route : *routes) {
+    out.push_back({{"import", route.import},
+                   {"function", route.function},
+                   {"status", std::string(import_route_status_name(route.status))},
+                   {"target", route.target},
+                   {"target_function", route.target_function},
+                   {"on_failure", route.carries_error ? "err" : "trap"},
+                   {"message", route.message},
+                   {"text", import_route_text(id, route)}});
+  }
+  return out;
+}
+
+// `text`, or its start and end around " ... " when longer than `max_bytes`,
+// cut at UTF-8 character boundaries (the reply is JSON).
+std::string shortened(const std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  auto continues = [&](std::size_t at) {
+    return at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80;
+  };
+  std::size_t head = max_bytes / 2;
+  while (head > 0 && continues(head)) --head;
+  std::size_t tail = text.size() - max_bytes / 2;
+  while (tail < text.size() && continues(tail)) ++tail;
+  return text.substr(0, head) + " ... " + text.substr(tail);
+}
+
+// A service being started: one warning per import no call can pass, for the
+// client to show (the host notes them in the service's log as well).
+json start_warnings(Runtime& runtime, const ModuleId& id) {
+  json warnings = json::array();
+  if (id.kind() != ModuleKind::Service) return warnings;
+  auto routes = runtime.import_routes(id);
+  if (!routes) return warnings;
+  for (const auto& route : *routes) {
+    if (route.status == ImportRoute::Status::Granted) continue;
+    // Shortened like the host's log note: import names are the module's text.
+    const std::string warning = "'" + id.str() + "' imports " + route.import + "#" +
+                                route.function + ": " + import_route_text(id, route);
+    warnings.push_back(shortened(warning, 512));
+  }
+  return warnings;
+}
+
 // Start or stop without a host: record whether the service starts when one
 // comes up.
 Result<json> record_for_next_host(Runtime& runtime, ManagementOperation operation,
@@ -220,6 +273,7 @@ Result<json> record_for_next_host(Runtime& runtime, ManagementOperation operatio
   ORIVON_TRY(auto details, runtime.inspect_module(id));
   json out = to_json(details.info);
   out["note"] = note;
+  if (operation == ManagementOperation::Start) out["warnings"] = start_warnings(runtime, id);
   return out;
 }
 
@@ -637,11 +691,15 @@ Result<json> dispatch_on_module(Runtime& runtime, const json& request,
       json out = to_json(details);
       out["events"] = counters_json(runtime.event_counters(id));
       ORIVON_RETURN_IF_ERROR(add_call_grants(runtime, id, out));
+      out["import_routes"] = import_routes_json(runtime, id);
       return out;
     }
-    case ManagementOperation::Start:
+    case ManagementOperation::Start: {
       ORIVON_RETURN_IF_ERROR(runtime.start_service(id));
-      return module_info(runtime, id);
+      ORIVON_TRY(auto out, module_info(runtime, id));
+      out["warnings"] = start_warnings(runtime, id);
+      return out;
+    }
     case ManagementOperation::Stop:
       ORIVON_RETURN_IF_ERROR(runtime.stop_service(id));
       return module_info(runtime, id);
