@@ -439,10 +439,15 @@ void triggers_arrived(internal::RuntimeImpl& impl, registry::ModuleRegistry& reg
                       const ModuleId& id) {
   auto* scheduler = impl.scheduler_if_running();
   if (scheduler == nullptr) return;
+  // One read of the manifest decides: most modules have no triggers, and a
+  // bulk install into a running host should not read each one again.
+  auto manifest = registry.manifest(id);
+  if (!manifest || !*manifest || (*manifest)->triggers.empty()) return;
   scheduler->reload(id);
   auto* supervisor = impl.supervisor_if_running();
-  auto is_function = supervisor != nullptr ? supervisor->is_function(id) : Result<bool>(false);
-  if (is_function && *is_function) (void)apply_event_triggers(impl, registry, *supervisor, id);
+  if (supervisor != nullptr && (*manifest)->function) {
+    (void)apply_event_triggers(impl, registry, *supervisor, id);
+  }
 }
 
 // The export through which a module asks to be told of changes to its
