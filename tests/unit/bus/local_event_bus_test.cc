@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/process.h"
@@ -316,6 +317,42 @@ TEST_F(EventsBus, WithoutADatabaseOnlyClientSubscriptionsExist) {
 // A flood publisher (1,000,000 events) beside a healthy subscriber: the slow
 // subscriber's queue stays bounded (the rest is dropped and counted) and the
 // healthy one keeps receiving its own topic while the flood goes on.
+// Delivery threads poll for a moment before they sleep, and a publisher
+// wakes none while one polls. Publishers on many threads, pausing now and
+// then so the bus goes idle and busy again, must never leave an event
+// waiting with every thread asleep.
+TEST_F(EventsBus, ConcurrentPublishersWithPausesLoseNoWakeUp) {
+  auto bus = open();
+  constexpr int kLanes = 24;
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 1'500;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    ASSERT_TRUE(bus->subscribe(id("app.lane" + std::to_string(lane) + ".demo"),
+                               "wake." + std::to_string(lane), EventDurability::Ephemeral,
+                               SubscriptionSource::Client));
+  }
+  std::vector<std::thread> publishers;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < kThreads; ++t) {
+    publishers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int lane = (t * 7 + i) % kLanes;
+        if (!bus->publish("client", message("wake." + std::to_string(lane), "x"), 0)) ++refused;
+        // Longer than the delivery threads poll, now and then.
+        if (i % 40 == t) std::this_thread::sleep_for(std::chrono::microseconds(300));
+      }
+    });
+  }
+  for (auto& publisher : publishers) publisher.join();
+  EXPECT_EQ(refused.load(), 0);
+  // Fewer than the ephemeral bound per lane: nothing may be dropped.
+  ASSERT_TRUE(eventually([&] { return sink_.seen().size() == kThreads * kPerThread; }))
+      << sink_.seen().size() << " of " << kThreads * kPerThread << " delivered";
+  std::uint64_t dropped = 0;
+  for (const auto& s : bus->report().subscriptions) dropped += s.dropped;
+  EXPECT_EQ(dropped, 0u);
+}
+
 TEST_F(EventsBus, AFloodIsBoundedAndAHealthySubscriberKeepsReceiving) {
   auto bus = open();
   std::atomic<bool> release{false};
