@@ -56,6 +56,11 @@ CommandAction setup_triggers(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_top(CLI::App& app, const GlobalOptions& global);
 // `dashboard-url`: the running host's dashboard URL with its token.
 CommandAction setup_dashboard_url(CLI::App& app, const GlobalOptions& global);
+// `new`, `build` and `env`: a module's directory outside this repository,
+// built with the guest toolchain orivon was set up with (scaffold/).
+CommandAction setup_new(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_build(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_env(CLI::App& app, const GlobalOptions& global);
 // `config` with its subcommands `set` and `unset` (config_command.h).
 CommandAction setup_config(CLI::App& app, const GlobalOptions& global);
 
