@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,6 +68,13 @@ struct WasiProfile {
   /// Origins ("https://api.example.com", "http://127.0.0.1:8080") the guest
   /// may send outbound HTTP requests to (wasi:http); empty: none.
   std::vector<std::string> http_origins;
+  /// When set, told (one line, e.g. "refused tcp connect to 10.0.0.1:80: no
+  /// net: grant covers it") each time the guest's use of a socket is refused,
+  /// with or without network grants: the first 16 per instance, then once
+  /// that further refusals go unnoted. Called on the guest's thread; must
+  /// not throw. `orivon run` prints these on stderr; services note them in
+  /// their log.
+  std::function<void(std::string_view)> on_network_refused;
 };
 
 }  // namespace orivon

@@ -140,6 +140,7 @@ Result<void> Supervisor::run_function(
   TickStop stopped = TickStop::None;
   instance::StoreHooks hooks;
   LogSink* logs = s.logs.get();
+  made.profile.on_network_refused = [logs](std::string_view text) { logs->note(text); };
   if (made.log_output) {
     hooks.output = [logs](bool is_stderr, std::string_view bytes) {
       logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);

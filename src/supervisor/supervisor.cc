@@ -377,6 +377,8 @@ void Supervisor::run_start(Service& s, std::uint64_t generation) {
   }
   instance::StoreHooks hooks;
   LogSink* logs = s.logs.get();
+  // A refused socket use is noted in the log, like a refused call.
+  made->profile.on_network_refused = [logs](std::string_view text) { logs->note(text); };
   if (made->log_output) {
     hooks.output = [logs](bool is_stderr, std::string_view bytes) {
       logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);

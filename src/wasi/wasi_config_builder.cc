@@ -1,7 +1,13 @@
 #include "wasi/wasi_config_builder.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -27,19 +33,78 @@ SocketUse to_socket_use(orivon_socket_use_t use) {
   return SocketUse::TcpConnect;  // unreachable: lib.rs sends only the values above
 }
 
-// The socket check Wasmtime calls; `data` is the NetPolicy the config owns.
-// Called from Rust, so it must not unwind: NetPolicy::allows is noexcept.
-bool check_socket(void* data, const orivon_socket_address_t* address,
-                  orivon_socket_use_t use) noexcept {
-  if (address == nullptr || (address->family != 4 && address->family != 6)) return false;
-  IpAddress ip;
-  ip.family = address->family == 4 ? IpAddress::Family::V4 : IpAddress::Family::V6;
-  std::copy(std::begin(address->address), std::end(address->address), ip.bytes.begin());
-  return static_cast<const NetPolicy*>(data)->allows(ip, address->port, to_socket_use(use));
+// Refusals told to the profile's on_network_refused, per instance.
+constexpr std::uint32_t kNotedRefusals = 16;
+
+// What the socket check holds: the policy, and who hears of refusals.
+struct SocketCheck {
+  std::unique_ptr<NetPolicy> policy;
+  std::function<void(std::string_view)> on_refused;
+  std::atomic<std::uint32_t> refused{0};
+};
+
+std::string_view use_text(orivon_socket_use_t use) {
+  switch (use) {
+    case ORIVON_SOCKET_TCP_BIND: return "tcp bind to";
+    case ORIVON_SOCKET_TCP_LISTEN: return "tcp listen on";
+    case ORIVON_SOCKET_TCP_ACCEPT: return "tcp accept from";
+    case ORIVON_SOCKET_TCP_CONNECT: return "tcp connect to";
+    case ORIVON_SOCKET_UDP_BIND: return "udp bind to";
+    case ORIVON_SOCKET_UDP_SEND: return "udp send to";
+    case ORIVON_SOCKET_UDP_RECEIVE: return "udp receive from";
+  }
+  return "socket use of";
 }
 
-void delete_policy(void* data) noexcept {
-  std::unique_ptr<NetPolicy> policy(static_cast<NetPolicy*>(data));
+std::string address_text(const orivon_socket_address_t& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  const bool v4 = address.family == 4;
+  if (inet_ntop(v4 ? AF_INET : AF_INET6, address.address, text, sizeof(text)) == nullptr) {
+    return "?";
+  }
+  return v4 ? std::string(text) + ":" + std::to_string(address.port)
+            : "[" + std::string(text) + "]:" + std::to_string(address.port);
+}
+
+void note_refusal(SocketCheck& check, const orivon_socket_address_t* address,
+                  orivon_socket_use_t use) noexcept {
+  if (!check.on_refused) return;
+  const std::uint32_t count = check.refused.fetch_add(1, std::memory_order_relaxed);
+  if (count > kNotedRefusals) return;
+  try {
+    if (count == kNotedRefusals) {
+      check.on_refused("further refused socket uses of this instance are not noted");
+      return;
+    }
+    std::string text = "refused " + std::string(use_text(use)) + " " +
+                       (address != nullptr ? address_text(*address) : std::string("?")) +
+                       (check.policy->empty() ? ": the module has no net: grant"
+                                              : ": no net: grant covers it");
+    check.on_refused(text);
+  } catch (...) {
+    // A note that cannot be made is dropped; the refusal stands.
+  }
+}
+
+// The socket check Wasmtime calls; `data` is the SocketCheck the config
+// owns. Called from Rust, so it must not unwind: NetPolicy::allows is
+// noexcept, and note_refusal catches.
+bool check_socket(void* data, const orivon_socket_address_t* address,
+                  orivon_socket_use_t use) noexcept {
+  auto& check = *static_cast<SocketCheck*>(data);
+  bool allowed = false;
+  if (address != nullptr && (address->family == 4 || address->family == 6)) {
+    IpAddress ip;
+    ip.family = address->family == 4 ? IpAddress::Family::V4 : IpAddress::Family::V6;
+    std::copy(std::begin(address->address), std::end(address->address), ip.bytes.begin());
+    allowed = check.policy->allows(ip, address->port, to_socket_use(use));
+  }
+  if (!allowed) note_refusal(check, address, use);
+  return allowed;
+}
+
+void delete_check(void* data) noexcept {
+  std::unique_ptr<SocketCheck> check(static_cast<SocketCheck*>(data));
 }
 
 }  // namespace
@@ -85,13 +150,20 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
     config.inherit_stderr();
   }
 
-  if (profile.network == Network::Rules) {
-    ORIVON_TRY(auto policy, NetPolicy::compile(profile.net_rules, make_system_resolver()));
-    config.allow_ip_name_lookup(policy->needs_name_lookup());
-    // From here the config owns the policy: lib.rs calls delete_policy once
-    // the WASI context and the last socket holding the check are gone.
-    orivon_wasi_config_set_socket_check(config.capi(), &check_socket, policy.release(),
-                                        &delete_policy);
+  // With rules, or with none but someone to tell of refusals (every address
+  // refused, as Wasmtime's own default check does, but noted).
+  if (profile.network == Network::Rules ||
+      (profile.network == Network::Denied && profile.on_network_refused)) {
+    const std::vector<NetRule> none;
+    const auto& rules = profile.network == Network::Rules ? profile.net_rules : none;
+    auto check = std::make_unique<SocketCheck>();
+    ORIVON_TRY(check->policy, NetPolicy::compile(rules, make_system_resolver()));
+    check->on_refused = profile.on_network_refused;
+    config.allow_ip_name_lookup(check->policy->needs_name_lookup());
+    // From here the config owns the check: lib.rs calls delete_check once
+    // the WASI context and the last socket holding it are gone.
+    orivon_wasi_config_set_socket_check(config.capi(), &check_socket, check.release(),
+                                        &delete_check);
   }
   if (profile.network == Network::Full) {
     // All three are needed: any address, name lookup, and socket creation.

@@ -23,6 +23,7 @@ namespace orivon::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // orivon run OPTIONS... --invoke CALL GUEST.component.wasm; the guest's
@@ -120,6 +121,33 @@ TEST(CliNetGrants, NoRulesRefuseEverything) {
                   connect_call("127.0.0.1", peer.port())), HasSubstr("access-denied"));
   EXPECT_THAT(probe({}, listen_call("127.0.0.1", free_port())), HasSubstr("access-denied"));
   EXPECT_EQ(peer.connections(), 0);
+}
+
+// The guest only sees access-denied; the person running it is told why.
+TEST(CliNetGrants, ARefusalIsNotedOnStderrWithOrWithoutRules) {
+  LoopbackSocket peer(SOCK_STREAM);
+  LoopbackSocket other(SOCK_STREAM);
+  const std::string target = "127.0.0.1:" + peer.port_text();
+  auto run = [&](std::vector<std::string> options) {
+    std::vector<std::string> argv = {orivon_binary().string(), "run"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {"--invoke", connect_call("127.0.0.1", peer.port()),
+                             guest_path("net_probe", "component").string()});
+    return run_process(argv);
+  };
+  auto none = run({});
+  EXPECT_THAT(none.out, HasSubstr("access-denied"));
+  EXPECT_THAT(none.err, HasSubstr("orivon: network: refused tcp connect to " + target +
+                                  ": the module has no net: grant"));
+  auto other_port = run({"--allow-connect", "127.0.0.1:" + other.port_text()});
+  EXPECT_THAT(other_port.out, HasSubstr("access-denied"));
+  EXPECT_THAT(other_port.err,
+              HasSubstr("orivon: network: refused tcp connect to " + target +
+                        ": no net: grant covers it (see --allow-connect"));
+  auto granted = run({"--allow-connect", target});
+  EXPECT_THAT(granted.out, HasSubstr("connected"));
+  EXPECT_THAT(granted.err, Not(HasSubstr("refused")));
+  EXPECT_EQ(peer.connections(), 1);
 }
 
 TEST(CliNetGrants, ListenRuleGrantsOnlyItsPort) {

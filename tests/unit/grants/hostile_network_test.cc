@@ -152,6 +152,34 @@ TEST_F(HostileNetwork, ConnectToAPortNotGranted) {
   expect_host_unaffected();
 }
 
+// A refusal is noted in the service's log, naming the use and the address,
+// and a guest that keeps trying cannot flood the log.
+TEST_F(HostileNetwork, RefusalsAreNotedInTheLogAndBounded) {
+  const std::string target = "127.0.0.1:" + other_->port_text();
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_THAT(connect("127.0.0.1", other_->port()), HasSubstr("access-denied"));
+  }
+  int refusals = 0;
+  int seen = 0;
+  int cut = 0;
+  for (const auto& entry : runtime_->service_logs(id(kNet), 0, 10'000)) {
+    if (entry.stream != "orivon") continue;
+    // Earlier tests of this suite may have been refused too, in the same store.
+    if (entry.text.starts_with("refused ")) {
+      ++refusals;
+      EXPECT_THAT(entry.text, HasSubstr(": no net: grant covers it"));
+    }
+    if (entry.text == "refused tcp connect to " + target + ": no net: grant covers it") ++seen;
+    if (entry.text.find("further refused socket uses") != std::string::npos) ++cut;
+  }
+  // The probe's store lives across calls: 16 notes, then one line saying so.
+  EXPECT_EQ(refusals, 16);
+  EXPECT_GE(seen, 1);
+  EXPECT_EQ(cut, 1);
+  EXPECT_EQ(other_->connections(), 0);
+  expect_host_unaffected();
+}
+
 TEST_F(HostileNetwork, ConnectToTheGrantedPortOnAnotherAddress) {
   // 127.0.0.2 is loopback too, but only 127.0.0.1 was granted; and IPv6.
   EXPECT_THAT(connect("127.0.0.2", granted_->port()), HasSubstr("access-denied"));

@@ -78,6 +78,10 @@ int run(const RunOptions& options, const std::vector<std::string>& guest_args, s
     profile.dirs.push_back(parse_dir(dir, DirAccess::ReadOnly));
   }
   profile.network = options.network ? Network::Full : Network::Denied;
+  // A refused socket use says why on stderr (the guest only sees access-denied).
+  profile.on_network_refused = [&err](std::string_view text) {
+    err << "orivon: network: " << text << " (see --allow-connect, --allow-listen, --net)\n";
+  };
   for (auto [kind, values, flag] : {std::tuple{NetRule::Kind::Connect, &options.allow_connect,
                                                "--allow-connect"},
                                     std::tuple{NetRule::Kind::Listen, &options.allow_listen,
