@@ -74,33 +74,16 @@ kill -TERM "$host"; wait "$host" || true
 # The example application (examples/app): modules that reach each other
 # only through the grants below.
 o() { "$orivon" --state "$app" "$@"; }
-step "the example application: install six modules (C and Go), start a host"
-o add "$guests/app_text.component.wasm" --id lib.text.demo
-o add "$guests/app_greeter_group.component.wasm" --id group.greeter.demo
-o add "$guests/app_greeter_en.component.wasm" --id app.greeter.en
-o add "$guests/app_greeter_fr.component.wasm" --id app.greeter.fr
-o add "$guests/stats_go.core.wasm" --id app.stats.go
-o add "$guests/app_front.component.wasm" --id app.front.demo
-o add "$guests/app_visits.component.wasm" --id app.visits.demo
+step "the example application from one file (examples/app/app.toml): modules, grants, starts"
+# The bucket the greeters share (wasi:keyvalue atomics); then everything else
+# the application needs, in one idempotent apply.
+o kv create visits
+o apply examples/app/app.toml
 o up & host=$!
 sleep 1
-step "grants: the library to the greeters, the greeters to the group, one function of the group and two of the Go service to front"
-o grant app.greeter.en lib.text.demo
-o grant app.greeter.fr lib.text.demo
-o grant group.greeter.demo app.greeter.en
-o grant group.greeter.demo app.greeter.fr
-o grant app.front.demo group.greeter.demo greet
-o grant app.front.demo app.stats.go record count
+step "a second apply changes nothing"
+o apply examples/app/app.toml
 o grants
-step "a key-value bucket the two greeters share: each counts its greetings there (wasi:keyvalue atomics)"
-o kv create visits
-o allow app.greeter.en kv:visits:rw
-o allow app.greeter.fr kv:visits:rw
-step "events: front publishes each visit on visits.hello; app.visits.demo subscribes to visits.*"
-o allow app.front.demo 'topic:visits.*:publish'
-o allow app.visits.demo 'topic:visits.*:subscribe'
-o subscribe app.visits.demo 'visits.*'
-for service in app.stats.go app.greeter.en app.greeter.fr app.visits.demo app.front.demo; do o start "$service"; done
 step "front -> group (first healthy member: app.greeter.en -> lib.text.demo) and -> app.stats.go (Go)"
 o call app.front.demo 'hello("Ada")'
 step "stop app.greeter.en: the group fails over to app.greeter.fr"

@@ -31,6 +31,11 @@ enum class ModuleState { Installed, Starting, Running, Stopping, Stopped, Crashe
 /// "installed", "starting", "running", "stopping", "stopped" or "crashed".
 ORIVON_API std::string_view module_state_name(ModuleState state);
 
+/// The content hash a module installed from `code` gets (ModuleInfo::
+/// content_hash: SHA-256, lowercase hex), to tell whether a file differs
+/// from what is installed without installing it.
+ORIVON_API std::string module_content_hash(std::span<const std::byte> code);
+
 /// How long a service's calls ran (in its instance, waiting excluded), counted
 /// in buckets whose upper bounds double: bucket i holds the calls that took at
 /// most 2^i microseconds and more than half that; the last bucket holds every

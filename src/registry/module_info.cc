@@ -1,5 +1,7 @@
 #include "orivon/module_info.h"
 
+#include "core/sha256.h"
+
 namespace orivon {
 
 std::string_view module_state_name(ModuleState state) {
@@ -13,5 +15,7 @@ std::string_view module_state_name(ModuleState state) {
   }
   return "unknown";
 }
+
+std::string module_content_hash(std::span<const std::byte> code) { return sha256_hex(code); }
 
 }  // namespace orivon

@@ -81,7 +81,7 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"config", setup_config(app, global)},   {"triggers", setup_triggers(app, global)},
       {"top", setup_top(app, global)},         {"dashboard-url", setup_dashboard_url(app, global)},
       {"new", setup_new(app, global)},         {"build", setup_build(app, global)},
-      {"env", setup_env(app, global)},
+      {"env", setup_env(app, global)},         {"apply", setup_apply(app, global)},
   };
 
   std::vector<const char*> raw;

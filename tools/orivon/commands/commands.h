@@ -61,6 +61,8 @@ CommandAction setup_dashboard_url(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_new(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_build(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_env(CLI::App& app, const GlobalOptions& global);
+// `apply`: a whole application from one file, idempotently.
+CommandAction setup_apply(CLI::App& app, const GlobalOptions& global);
 // `config` with its subcommands `set` and `unset` (config_command.h).
 CommandAction setup_config(CLI::App& app, const GlobalOptions& global);
 

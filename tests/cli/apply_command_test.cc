@@ -1,0 +1,137 @@
+// `orivon apply` through the real binary: the example application from one
+// file, applied to a state directory and through a running host; a second
+// apply changes nothing, an edited file applies only the difference, and a
+// bad file changes nothing.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+#include "support/state_dir_test.h"
+
+namespace orivon::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string module(const std::string& id, const std::string& guest, const std::string& kind,
+                   const std::string& rest) {
+  return "[[module]]\nid = \"" + id + "\"\nfile = \"" + guest_path(guest, kind).string() +
+         "\"\n" + rest + "\n";
+}
+
+// The example application (examples/app/app.toml) with absolute paths.
+std::string app(const std::string& front_calls, const std::string& front_extra = "") {
+  return module("lib.text.demo", "app_text", "component", "") +
+         module("group.greeter.demo", "app_greeter_group", "component",
+                "members = [\"app.greeter.en\", \"app.greeter.fr\"]") +
+         module("app.greeter.en", "app_greeter_en", "component",
+                "calls = { \"lib.text.demo\" = [] }\nallow = [\"kv:visits:rw\"]\nstart = true") +
+         module("app.greeter.fr", "app_greeter_fr", "component",
+                "calls = { \"lib.text.demo\" = [] }\nallow = [\"kv:visits:rw\"]\nstart = true") +
+         module("app.stats.go", "stats_go", "core", "start = true") +
+         module("app.visits.demo", "app_visits", "component",
+                "allow = [\"topic:visits.*:subscribe\"]\nsubscribe = [\"visits.*\"]\nstart = true") +
+         module("app.front.demo", "app_front", "component",
+                "calls = { \"group.greeter.demo\" = [\"greet\"], \"app.stats.go\" = " + front_calls +
+                    " }\nallow = [\"topic:visits.*:publish\"]\nstart = true\n" + front_extra);
+}
+
+class ApplyCommand : public StateDirTest {
+ protected:
+  std::string write_app(const std::string& name, const std::string& text) {
+    const auto path = temp_.path() / name;
+    write_text(path, text);
+    return path.string();
+  }
+};
+
+TEST_F(ApplyCommand, AppliesAWholeApplicationThenNothingThenOnlyTheDifference) {
+  const auto file = write_app("app.toml", app("[\"record\", \"count\"]"));
+  auto dry = cli({"apply", file, "--dry-run", "--json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  auto planned = nlohmann::json::parse(dry.out);
+  EXPECT_EQ(planned["changes"].size(), 23u) << dry.out;
+  EXPECT_EQ(planned["applied"], 0);
+  EXPECT_EQ(cli({"list", "--json"}).out, "[]\n");  // the dry run changed nothing
+
+  auto first = cli({"apply", file});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("+ grant app.front.demo -> group.greeter.demo: greet\n"));
+  EXPECT_THAT(first.out, HasSubstr("applied 23 changes"));
+  auto again = cli({"apply", file});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, "nothing to change: 7 modules as the file says\n");
+
+  // The application works as wired: front -> group -> greeter -> library.
+  auto host = start_host();
+  auto hello = cli({"call", "app.front.demo", "hello(\"Ada\")"});
+  ASSERT_EQ(hello.exit_code, 0) << hello.err;
+  EXPECT_THAT(hello.out, HasSubstr("Hello, ADA!"));
+
+  // An edit applies only its difference, through the running host.
+  const auto edited = write_app("app2.toml", app("[\"record\"]", "config = { greeting = \"hi\" }"));
+  auto changed = cli({"apply", edited});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_EQ(changed.out,
+            "- revoke app.front.demo -> app.stats.go (to grant what the file says)\n"
+            "+ grant app.front.demo -> app.stats.go: record\n"
+            "~ config app.front.demo greeting = \"hi\"\n"
+            "applied 3 changes\n");
+  EXPECT_THAT(changed.err, HasSubstr("through the running host"));
+  auto grants = cli({"grants", "app.front.demo"});
+  EXPECT_THAT(grants.out, HasSubstr("app.front.demo -> app.stats.go: record\n"));
+  EXPECT_EQ(cli({"apply", edited}).out, "nothing to change: 7 modules as the file says\n");
+  // Back to the first file: the config value the file no longer gives goes.
+  auto back = cli({"apply", file});
+  EXPECT_THAT(back.out, HasSubstr("- config app.front.demo greeting (no longer in the file)\n"));
+}
+
+TEST_F(ApplyCommand, ABadFileIsAClearErrorAndChangesNothing) {
+  const std::string ok = module("lib.text.demo", "app_text", "component", "");
+  struct Case {
+    std::string text;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"[[module]]\nid = \"lib.text.demo\"\nfiles = \"x\"\n", "unknown key"},
+      {"[app]\nname = \"x\"\n", "an application file has only [[module]]"},
+      {"", "no [[module]] tables"},
+      {"[[module]]\nid = \"Not An Id\"\n", "Not An Id"},
+      {ok + ok, "is listed twice"},
+      {"[[module]]\nid = \"app.a.test\"\nfile = \"missing.wasm\"\n", "cannot read"},
+      {"[[module]]\nid = \"app.a.test\"\n", "is not installed"},
+      {"[[module]]\nid = \"app.a.test\"\ncalls = \"lib.text.demo\"\n", "expected a table"},
+      {"[[module]]\nid = \"app.a.test\"\nstart = \"yes\"\n", "expected true or false"},
+      {"[[module\nid = 1\n", "app.toml"},
+      {ok + "[[module]]\nid = \"app.b.test\"\ncalls = { \"bad id\" = [] }\n", "bad id"},
+  };
+  for (const auto& c : cases) {
+    const auto file = write_app("app.toml", c.text);
+    auto result = cli({"apply", file});
+    EXPECT_EQ(result.exit_code, 1) << c.text;
+    EXPECT_THAT(result.err, HasSubstr(c.says)) << c.text;
+  }
+  EXPECT_EQ(cli({"list", "--json"}).out, "[]\n");
+  auto none = cli({"apply", (temp_.path() / "nothing.toml").string()});
+  EXPECT_EQ(none.exit_code, 1);
+
+  // A change the runtime refuses stops the apply, saying how far it got.
+  const auto refused = write_app(
+      "refused.toml", ok + "allow = [\"env:HOME\", \"bogus:grant\"]\n");
+  auto partial = cli({"apply", refused, "--json"});
+  EXPECT_EQ(partial.exit_code, 1);
+  EXPECT_THAT(partial.err, HasSubstr("bogus:grant"));
+  EXPECT_THAT(partial.err, HasSubstr("changes were applied before it"));
+  auto reported = nlohmann::json::parse(partial.out);
+  EXPECT_TRUE(reported["error"].is_object());
+  EXPECT_LT(reported["applied"].get<int>(), static_cast<int>(reported["changes"].size()));
+}
+
+}  // namespace
+}  // namespace orivon::testing

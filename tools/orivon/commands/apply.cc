@@ -1,0 +1,497 @@
+// `orivon apply APP.toml [--dry-run] [--json]`: a whole application from one
+// file, applied idempotently. For each module the file lists it makes the
+// state match: installed (or its code updated), exactly the system grants,
+// call grants, group members and client configuration the file gives, and
+// started or stopped when it says so. Modules the file does not list are
+// left alone. A second apply of the same file changes nothing; a changed
+// file applies the difference and says what it changed.
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "cli.h"
+#include "commands/commands.h"
+#include "host/requests.h"
+#include "host/session.h"
+#include "orivon/ids.h"
+#include "orivon/module_info.h"
+
+namespace orivon::cli {
+namespace {
+
+using nlohmann::json;
+
+// An application file is read whole; anything larger is not one.
+constexpr std::uintmax_t kMaxAppFileBytes = 4 << 20;
+
+struct AppModule {
+  std::string id;
+  std::filesystem::path file;      // absolute; empty: the module must already be installed
+  std::filesystem::path manifest;  // absolute; empty: the one beside the file, or none
+  std::set<std::string> allow;
+  std::map<std::string, std::set<std::string>> calls;  // target -> functions (empty: all)
+  std::map<std::string, std::string> config;
+  std::set<std::string> subscribe;  // topic patterns, ephemeral
+  std::optional<bool> start;
+};
+
+struct Change {
+  std::string text;  // one line, as printed
+  json request;
+};
+
+struct ApplyOptions {
+  std::string file;
+  bool dry_run = false;
+  bool json = false;
+};
+
+Result<std::vector<std::string>> string_list(const toml::node& node, const std::string& where) {
+  const auto* array = node.as_array();
+  if (array == nullptr) return Error(ErrorCode::InvalidArgument, where + ": expected an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : *array) {
+    auto text = item.value<std::string>();
+    if (!text) return Error(ErrorCode::InvalidArgument, where + ": expected an array of strings");
+    out.push_back(*text);
+  }
+  return out;
+}
+
+Result<std::vector<AppModule>> parse_app(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return Error(ErrorCode::NotFound, "cannot read '" + path.string() + "': " + ec.message());
+  if (size > kMaxAppFileBytes) {
+    return Error(ErrorCode::InvalidArgument, "'" + path.string() + "' is over 4 MiB");
+  }
+  std::ifstream stream(path, std::ios::binary);
+  std::stringstream text;
+  text << stream.rdbuf();
+  toml::table root;
+  try {
+    root = toml::parse(text.str(), path.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return Error(ErrorCode::InvalidArgument,
+                 path.string() + " (" + where.str() + "): " + std::string(e.description()));
+  }
+  const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+  for (const auto& [key, value] : root) {
+    if (key.str() != "module") {
+      return Error(ErrorCode::InvalidArgument, path.string() + ": unknown key '" +
+                                                   std::string(key.str()) +
+                                                   "'; an application file has only [[module]]");
+    }
+  }
+  const auto* modules = root["module"].as_array();
+  if (modules == nullptr || modules->empty()) {
+    return Error(ErrorCode::InvalidArgument,
+                 path.string() + ": no [[module]] tables; each names a module (id, file, ...)");
+  }
+  std::vector<AppModule> out;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < modules->size(); ++i) {
+    const auto* table = (*modules)[i].as_table();
+    const std::string where = path.string() + ": module " + std::to_string(i + 1);
+    if (table == nullptr) return Error(ErrorCode::InvalidArgument, where + " is not a table");
+    AppModule module;
+    for (const auto& [key_node, value] : *table) {
+      const std::string key(key_node.str());
+      const std::string at = where + ", " + key;
+      if (key == "id" || key == "file" || key == "manifest") {
+        auto text = value.value<std::string>();
+        if (!text || text->empty()) return Error(ErrorCode::InvalidArgument, at + ": expected a string");
+        if (key == "id") module.id = *text;
+        if (key == "file") module.file = (base / *text).lexically_normal();
+        if (key == "manifest") module.manifest = (base / *text).lexically_normal();
+      } else if (key == "allow") {
+        ORIVON_TRY(auto grants, string_list(value, at));
+        module.allow.insert(grants.begin(), grants.end());
+      } else if (key == "subscribe") {
+        ORIVON_TRY(auto patterns, string_list(value, at));
+        module.subscribe.insert(patterns.begin(), patterns.end());
+      } else if (key == "members") {
+        ORIVON_TRY(auto members, string_list(value, at));
+        for (auto& member : members) module.calls[member];  // every function
+      } else if (key == "calls") {
+        const auto* calls = value.as_table();
+        if (calls == nullptr) {
+          return Error(ErrorCode::InvalidArgument,
+                       at + ": expected a table of TARGET = [FUNCTION...] ([] for all)");
+        }
+        for (const auto& [target, functions] : *calls) {
+          ORIVON_TRY(auto names, string_list(functions, at + "." + std::string(target.str())));
+          module.calls[std::string(target.str())].insert(names.begin(), names.end());
+        }
+      } else if (key == "config") {
+        const auto* config = value.as_table();
+        if (config == nullptr) return Error(ErrorCode::InvalidArgument, at + ": expected a table");
+        for (const auto& [name, entry] : *config) {
+          auto text = entry.value<std::string>();
+          if (!text) {
+            return Error(ErrorCode::InvalidArgument,
+                         at + "." + std::string(name.str()) + ": expected a string");
+          }
+          module.config[std::string(name.str())] = *text;
+        }
+      } else if (key == "start") {
+        auto flag = value.value<bool>();
+        if (!flag) return Error(ErrorCode::InvalidArgument, at + ": expected true or false");
+        module.start = *flag;
+      } else {
+        return Error(ErrorCode::InvalidArgument,
+                     at + ": unknown key; a module has id, file, manifest, allow, calls, "
+                          "members, config, subscribe, start");
+      }
+    }
+    auto id = ModuleId::parse(module.id);
+    if (!id) return Error(ErrorCode::InvalidArgument, where + ": " + id.error().message());
+    for (const auto& [target, functions] : module.calls) {
+      if (auto parsed = ModuleId::parse(target); !parsed) {
+        return Error(ErrorCode::InvalidArgument, where + ", calls: " + parsed.error().message());
+      }
+    }
+    if (!seen.insert(module.id).second) {
+      return Error(ErrorCode::InvalidArgument, where + ": '" + module.id + "' is listed twice");
+    }
+    if (!module.manifest.empty() && module.file.empty()) {
+      return Error(ErrorCode::InvalidArgument, where + ": a manifest needs a file");
+    }
+    out.push_back(std::move(module));
+  }
+  return out;
+}
+
+// The function name a user writes for a stored one ("iface#greet" -> "greet").
+std::string short_name(const std::string& stored) {
+  const auto hash = stored.rfind('#');
+  return hash == std::string::npos ? stored : stored.substr(hash + 1);
+}
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "all functions" : out;
+}
+
+class Planner {
+ public:
+  explicit Planner(Session& session) : session_(session) {}
+
+  // What the module is now: inspect's answer, or null when not installed.
+  Result<json> current(const std::string& id) {
+    json request = make_request(ManagementOperation::Inspect);
+    request["id"] = id;
+    ORIVON_TRY(auto reply, session_.perform(request));
+    if (reply.reply.value("ok", false)) return field(reply.reply, "result");
+    Error error = error_from_reply(reply.reply);
+    if (error.code() == ErrorCode::NotFound) return json(nullptr);
+    return error;
+  }
+
+  Result<json> config(const std::string& id) {
+    json request = make_request(ManagementOperation::Config);
+    request["id"] = id;
+    ORIVON_TRY(auto reply, session_.perform(request));
+    if (!reply.reply.value("ok", false)) return error_from_reply(reply.reply);
+    return field(reply.reply, "result");
+  }
+
+  Result<void> plan_module(const AppModule& module, std::vector<Change>& changes) {
+    ORIVON_TRY(auto now, current(module.id));
+    const bool installed = !now.is_null();
+    if (!installed && module.file.empty()) {
+      return Error(ErrorCode::NotFound, "'" + module.id +
+                                            "' is not installed and the file gives no 'file' "
+                                            "to install it from");
+    }
+    if (!module.file.empty()) {
+      std::ifstream stream(module.file, std::ios::binary);
+      if (!stream) {
+        return Error(ErrorCode::NotFound, "'" + module.id + "': cannot read " + module.file.string());
+      }
+      std::vector<char> bytes((std::istreambuf_iterator<char>(stream)), {});
+      const std::string hash = module_content_hash(std::as_bytes(std::span(bytes)));
+      if (!installed) {
+        json request = make_request(ManagementOperation::Add);
+        request["file"] = module.file.string();
+        request["id"] = module.id;
+        if (!module.manifest.empty()) request["manifest"] = module.manifest.string();
+        changes.push_back({"+ add " + module.id + " (" + module.file.string() + ")", request});
+      } else if (field(now, "content_hash") != hash) {
+        json request = make_request(ManagementOperation::Update);
+        request["id"] = module.id;
+        request["file"] = module.file.string();
+        changes.push_back({"~ update " + module.id + " (its code changed)", request});
+      }
+    }
+    plan_grants(module, now, changes);
+    plan_calls(module, now, changes);
+    ORIVON_RETURN_IF_ERROR(plan_config(module, installed, changes));
+    ORIVON_RETURN_IF_ERROR(plan_subscriptions(module, changes));
+    plan_start(module, now, changes);
+    return ok();
+  }
+
+ private:
+  void plan_grants(const AppModule& module, const json& now, std::vector<Change>& changes) {
+    std::set<std::string> granted;
+    if (const auto& grants = field(now, "grants"); grants.is_array()) {
+      for (const auto& grant : grants) {
+        if (grant.value("status", "") == "granted") granted.insert(grant.value("grant", ""));
+      }
+    }
+    for (const auto& grant : module.allow) {
+      if (granted.count(grant)) continue;
+      json request = make_request(ManagementOperation::Allow);
+      request["id"] = module.id;
+      request["grants"] = json::array({grant});
+      changes.push_back({"+ allow " + module.id + " " + grant, request});
+    }
+    for (const auto& grant : granted) {
+      if (module.allow.count(grant)) continue;
+      json request = make_request(ManagementOperation::Deny);
+      request["id"] = module.id;
+      request["grants"] = json::array({grant});
+      changes.push_back({"- deny " + module.id + " " + grant + " (no longer in the file)", request});
+    }
+  }
+
+  void plan_calls(const AppModule& module, const json& now, std::vector<Change>& changes) {
+    std::map<std::string, std::set<std::string>> held;
+    if (const auto& may_call = field(now, "may_call"); may_call.is_array()) {
+      for (const auto& grant : may_call) {
+        auto& functions = held[grant.value("target", "")];
+        if (const auto& names = field(grant, "functions"); names.is_array()) {
+          for (const auto& name : names) {
+            if (name.is_string()) functions.insert(short_name(name.get<std::string>()));
+          }
+        }
+      }
+    }
+    auto revoke = [&](const std::string& target, const std::string& why) {
+      json request = make_request(ManagementOperation::Revoke);
+      request["caller"] = module.id;
+      request["target"] = target;
+      request["functions"] = json::array();
+      changes.push_back({"- revoke " + module.id + " -> " + target + why, request});
+    };
+    for (const auto& [target, functions] : module.calls) {
+      auto found = held.find(target);
+      std::set<std::string> wanted;
+      for (const auto& name : functions) wanted.insert(short_name(name));
+      if (found != held.end() && found->second == wanted) continue;
+      if (found != held.end()) revoke(target, " (to grant what the file says)");
+      json request = make_request(ManagementOperation::Grant);
+      request["caller"] = module.id;
+      request["target"] = target;
+      request["functions"] = json(std::vector<std::string>(functions.begin(), functions.end()));
+      changes.push_back({"+ grant " + module.id + " -> " + target + ": " + join(functions), request});
+    }
+    for (const auto& [target, functions] : held) {
+      if (!module.calls.count(target)) revoke(target, " (no longer in the file)");
+    }
+  }
+
+  Result<void> plan_config(const AppModule& module, bool installed, std::vector<Change>& changes) {
+    std::map<std::string, std::string> client;  // the client's values now
+    if (installed) {
+      ORIVON_TRY(auto now, config(module.id));
+      if (const auto& entries = field(now, "entries"); entries.is_array()) {
+        for (const auto& entry : entries) {
+          if (entry.value("source", "") == "client") {
+            client[entry.value("key", "")] = entry.value("value", "");
+          }
+        }
+      }
+    }
+    for (const auto& [key, value] : module.config) {
+      auto found = client.find(key);
+      if (found != client.end() && found->second == value) continue;
+      json request = make_request(ManagementOperation::ConfigSet);
+      request["id"] = module.id;
+      request["key"] = key;
+      request["value"] = value;
+      changes.push_back({"~ config " + module.id + " " + key + " = " + json(value).dump(), request});
+    }
+    for (const auto& [key, value] : client) {
+      if (module.config.count(key)) continue;
+      json request = make_request(ManagementOperation::ConfigUnset);
+      request["id"] = module.id;
+      request["key"] = key;
+      changes.push_back({"- config " + module.id + " " + key + " (no longer in the file)", request});
+    }
+    return ok();
+  }
+
+  // The client's subscriptions of the module (a manifest's are its own).
+  Result<void> plan_subscriptions(const AppModule& module, std::vector<Change>& changes) {
+    if (!events_) {
+      ORIVON_TRY(auto reply, session_.perform(make_request(ManagementOperation::Events)));
+      if (!reply.reply.value("ok", false)) return error_from_reply(reply.reply);
+      events_ = field(reply.reply, "result");
+    }
+    std::set<std::string> held;
+    if (const auto& subscriptions = field(*events_, "subscriptions"); subscriptions.is_array()) {
+      for (const auto& s : subscriptions) {
+        if (s.value("subscriber", "") == module.id && s.value("source", "") == "client") {
+          held.insert(s.value("pattern", ""));
+        }
+      }
+    }
+    for (const auto& pattern : module.subscribe) {
+      if (held.count(pattern)) continue;
+      json request = make_request(ManagementOperation::Subscribe);
+      request["id"] = module.id;
+      request["pattern"] = pattern;
+      changes.push_back({"+ subscribe " + module.id + " " + pattern, request});
+    }
+    for (const auto& pattern : held) {
+      if (module.subscribe.count(pattern)) continue;
+      json request = make_request(ManagementOperation::Unsubscribe);
+      request["id"] = module.id;
+      request["pattern"] = pattern;
+      changes.push_back({"- unsubscribe " + module.id + " " + pattern + " (no longer in the file)",
+                         request});
+    }
+    return ok();
+  }
+
+  void plan_start(const AppModule& module, const json& now, std::vector<Change>& changes) {
+    if (!module.start) return;
+    const bool autostart = field(now, "autostart").is_boolean() && field(now, "autostart").get<bool>();
+    if (*module.start == autostart) return;
+    json request = make_request(*module.start ? ManagementOperation::Start : ManagementOperation::Stop);
+    request["id"] = module.id;
+    changes.push_back({(*module.start ? "> start " : "< stop ") + module.id, request});
+  }
+
+  Session& session_;
+  std::optional<json> events_;  // the subscriptions, read once
+};
+
+int run_apply(const GlobalOptions& global, const ApplyOptions& options, std::ostream& out,
+              std::ostream& err) {
+  auto modules = parse_app(options.file);
+  if (!modules) {
+    err << "error: " << modules.error().message() << "\n";
+    return kExitError;
+  }
+  auto state_dir = resolve_state_dir(global.state_dir);
+  if (!state_dir) {
+    err << "error: " << state_dir.error().to_string() << "\n";
+    return kExitError;
+  }
+  auto session = Session::open(*state_dir, err);
+  if (!session) {
+    err << "error: " << session.error().to_string() << "\n";
+    return kExitError;
+  }
+  err << (session->via_host() ? "(applied through the running host)\n"
+                              : "(no host running: applied to the state directory directly)\n");
+  // Every module is planned (and installed) before the grants between them:
+  // a grant needs both ends installed, and a start needs its grants.
+  Planner planner(*session);
+  std::vector<Change> installs, rest, starts;
+  for (const auto& module : *modules) {
+    std::vector<Change> changes;
+    if (auto planned = planner.plan_module(module, changes); !planned) {
+      err << "error: " << planned.error().message() << "\n";
+      return kExitError;
+    }
+    for (auto& change : changes) {
+      const std::string op = change.request.value("op", "");
+      auto& into = op == "add" || op == "update" ? installs : op == "start" || op == "stop" ? starts : rest;
+      into.push_back(std::move(change));
+    }
+  }
+  std::vector<Change> changes;
+  for (auto* part : {&installs, &rest, &starts}) {
+    for (auto& change : *part) changes.push_back(std::move(change));
+  }
+  std::size_t applied = 0;
+  std::string failure;
+  if (!options.dry_run) {
+    for (const auto& change : changes) {
+      auto reply = session->perform(change.request);
+      if (!reply || !reply->reply.value("ok", false)) {
+        failure = change.text + ": " +
+                  (reply ? error_from_reply(reply->reply).message() : reply.error().to_string());
+        break;
+      }
+      ++applied;
+    }
+  }
+  if (options.json) {
+    json listed = json::array();
+    for (const auto& change : changes) listed.push_back(change.text);
+    json result = {{"file", options.file},
+                   {"dry_run", options.dry_run},
+                   {"changes", listed},
+                   {"applied", applied}};
+    if (!failure.empty()) result["error"] = {{"message", failure}};
+    out << result.dump(2) << "\n";
+  } else {
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      if (!options.dry_run && i >= applied && failure.empty()) break;
+      out << changes[i].text << "\n";
+    }
+    if (changes.empty()) {
+      out << "nothing to change: " << modules->size() << " modules as the file says\n";
+    } else if (options.dry_run) {
+      out << "dry run: " << changes.size() << " changes, nothing changed\n";
+    } else if (failure.empty()) {
+      out << "applied " << applied << " changes\n";
+    }
+  }
+  if (!failure.empty()) {
+    err << "error: " << failure << "\n"
+        << applied << " of " << changes.size()
+        << " changes were applied before it; fix the cause and apply again\n";
+    return kExitError;
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandAction setup_apply(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<ApplyOptions>();
+  CLI::App* command = app.add_subcommand(
+      "apply", "Make the modules an application file lists match it (install, grants, start)");
+  command->add_option("FILE", options->file, "The application file (TOML)")->required();
+  command->add_flag("--dry-run", options->dry_run, "Say what would change; change nothing");
+  command->add_flag("--json", options->json, "Print {changes, applied, dry_run} as JSON");
+  command->footer(
+      "An application file lists modules as [[module]] tables:\n"
+      "  [[module]]\n"
+      "  id = \"app.front.demo\"\n"
+      "  file = \"front.wasm\"              # relative to the file; installed or updated\n"
+      "  manifest = \"front.toml\"          # optional\n"
+      "  allow = [\"kv:visits:rw\"]         # exactly these system grants\n"
+      "  calls = { \"app.stats.go\" = [\"record\"], \"lib.text.demo\" = [] }   # [] = all\n"
+      "  members = [\"app.greeter.en\"]     # a group's members\n"
+      "  config = { greeting = \"hi\" }     # the client's values (wasi:config)\n"
+      "  subscribe = [\"visits.*\"]        # the client's event subscriptions\n"
+      "  start = true                      # started (false: stopped; absent: left alone)\n"
+      "Modules the file does not list are left alone. A second apply changes nothing.");
+  return [options, &global](std::ostream& out, std::ostream& err) {
+    return run_apply(global, *options, out, err);
+  };
+}
+
+}  // namespace orivon::cli
