@@ -91,9 +91,6 @@ class NetPolicy {
   // connect anywhere.
   bool needs_name_lookup() const { return needs_name_lookup_; }
 
-  // Whether it has no rules at all (refuses everything).
-  bool empty() const { return rules_.empty(); }
-
  private:
   struct CompiledRule {
     NetRule::Kind kind = NetRule::Kind::Connect;

@@ -38,7 +38,8 @@ constexpr std::uint32_t kNotedRefusals = 16;
 
 // What the socket check holds: the policy, and who hears of refusals.
 struct SocketCheck {
-  std::unique_ptr<NetPolicy> policy;
+  std::unique_ptr<NetPolicy> policy;  // null: no net: grant, every use refused
+  bool deny_all = false;
   std::function<void(std::string_view)> on_refused;
   std::atomic<std::uint32_t> refused{0};
 };
@@ -78,8 +79,8 @@ void note_refusal(SocketCheck& check, const orivon_socket_address_t* address,
     }
     std::string text = "refused " + std::string(use_text(use)) + " " +
                        (address != nullptr ? address_text(*address) : std::string("?")) +
-                       (check.policy->empty() ? ": the module has no net: grant"
-                                              : ": no net: grant covers it");
+                       (check.deny_all ? ": the module has no net: grant"
+                                       : ": no net: grant covers it");
     check.on_refused(text);
   } catch (...) {
     // A note that cannot be made is dropped; the refusal stands.
@@ -93,7 +94,7 @@ bool check_socket(void* data, const orivon_socket_address_t* address,
                   orivon_socket_use_t use) noexcept {
   auto& check = *static_cast<SocketCheck*>(data);
   bool allowed = false;
-  if (address != nullptr && (address->family == 4 || address->family == 6)) {
+  if (!check.deny_all && address != nullptr && (address->family == 4 || address->family == 6)) {
     IpAddress ip;
     ip.family = address->family == 4 ? IpAddress::Family::V4 : IpAddress::Family::V6;
     std::copy(std::begin(address->address), std::end(address->address), ip.bytes.begin());
@@ -150,16 +151,18 @@ Result<wasmtime::WasiConfig> build_wasi_config(const WasiProfile& profile) {
     config.inherit_stderr();
   }
 
-  // With rules, or with none but someone to tell of refusals (every address
-  // refused, as Wasmtime's own default check does, but noted).
+  // With rules, or with none but someone to tell of refusals: then every
+  // use is refused (an ephemeral bind too), as Wasmtime's own default check
+  // does, but noted.
   if (profile.network == Network::Rules ||
       (profile.network == Network::Denied && profile.on_network_refused)) {
-    const std::vector<NetRule> none;
-    const auto& rules = profile.network == Network::Rules ? profile.net_rules : none;
     auto check = std::make_unique<SocketCheck>();
-    ORIVON_TRY(check->policy, NetPolicy::compile(rules, make_system_resolver()));
+    check->deny_all = profile.network == Network::Denied;
+    if (!check->deny_all) {
+      ORIVON_TRY(check->policy, NetPolicy::compile(profile.net_rules, make_system_resolver()));
+      config.allow_ip_name_lookup(check->policy->needs_name_lookup());
+    }
     check->on_refused = profile.on_network_refused;
-    config.allow_ip_name_lookup(check->policy->needs_name_lookup());
     // From here the config owns the check: lib.rs calls delete_check once
     // the WASI context and the last socket holding it are gone.
     orivon_wasi_config_set_socket_check(config.capi(), &check_socket, check.release(),
