@@ -686,6 +686,37 @@ Result<ModuleInfo> Runtime::update_module_file(const ModuleId& id,
   });
 }
 
+Result<ModuleInfo> Runtime::update_module_manifest(const ModuleId& id, const Manifest& manifest,
+                                                   const std::filesystem::path& file) {
+  return guarded("updating a module's manifest", [&]() -> Result<ModuleInfo> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    auto* supervisor = impl_->supervisor_if_running();
+    const bool was_running =
+        supervisor != nullptr && supervisor->metrics(id).state == ModuleState::Running;
+    // The manifest is checked (its id) before any code is replaced.
+    if (manifest.id && *manifest.id != id) {
+      return Error(ErrorCode::InvalidArgument, "the manifest's id '" + manifest.id->str() +
+                                                   "' differs from the module's id '" + id.str() +
+                                                   "'");
+    }
+    if (!file.empty()) {
+      ORIVON_TRY(auto code, read_file(file, limits::kMaxBinaryBytes));
+      ORIVON_RETURN_IF_ERROR(registry->update(id, code));
+    }
+    ORIVON_TRY(auto info, registry->replace_manifest(id, manifest));
+    if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
+    if (was_running) {
+      // What a start reads from the manifest (settings, event triggers)
+      // applies through the restart.
+      ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
+      ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id));
+      ORIVON_RETURN_IF_ERROR(supervisor->restart(id));
+      internal::overlay_metrics(supervisor, info);
+    }
+    return info;
+  });
+}
+
 Result<std::vector<ModuleInfo>> Runtime::list_modules(const ListOptions& options) {
   return guarded("listing modules", [&]() -> Result<std::vector<ModuleInfo>> {
     ORIVON_TRY(auto* registry, impl_->registry());
@@ -709,6 +740,14 @@ Result<void> Runtime::decide_grant(const ModuleId& id, std::string_view grant,
   return guarded("recording a grant decision", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
     return registry->decide(id, grant, decision);
+  });
+}
+
+Result<std::vector<std::string>> Runtime::forget_grant(const ModuleId& id,
+                                                      std::string_view grant) {
+  return guarded("forgetting a grant decision", [&]() -> Result<std::vector<std::string>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->forget_decision(id, grant);
   });
 }
 

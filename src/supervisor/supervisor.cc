@@ -720,8 +720,9 @@ void Supervisor::exited(Service& s, int status) {
 }
 
 void Supervisor::schedule_restart(Service& s, const std::string& reason) {
-  std::uint64_t generation;
-  std::chrono::milliseconds delay;
+  std::uint64_t generation = 0;
+  std::chrono::milliseconds delay{0};
+  std::string exhausted;  // why it stays crashed, once the budget is spent
   {
     MutexLock lock(s.mutex);
     const auto& restart = s.settings.restart;
@@ -731,16 +732,28 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
       s.restart_times.pop_front();
     }
     if (static_cast<int>(s.restart_times.size()) >= restart.budget) {
-      s.cause = reason + " (restart budget exhausted: " + std::to_string(restart.budget) +
-                " restarts within " + std::to_string(restart.budget_window.count()) + " ms)";
-      s.logs->note("not restarting: " + s.cause);
-      return;
+      exhausted = reason + " (not restarting: restart budget exhausted: " +
+                  std::to_string(restart.budget) + " restarts within " +
+                  std::to_string(restart.budget_window.count()) + " ms)";
+      if (s.state != ModuleState::Crashed) {
+        // Stopped by itself under RestartPolicy::Always: it stays stopped.
+        s.cause = exhausted;
+        s.logs->note(exhausted);
+        return;
+      }
+    } else {
+      if (s.restart_times.empty()) s.backoff = restart.initial_backoff;
+      s.restart_times.push_back(now);
+      delay = s.backoff;
+      s.backoff = std::min(restart.max_backoff, s.backoff * 2);
+      generation = ++s.generation;
     }
-    if (s.restart_times.empty()) s.backoff = restart.initial_backoff;
-    s.restart_times.push_back(now);
-    delay = s.backoff;
-    s.backoff = std::min(restart.max_backoff, s.backoff * 2);
-    generation = ++s.generation;
+  }
+  if (!exhausted.empty()) {
+    // Told as a change (crashed -> crashed) so that listeners (`orivon up`)
+    // hear it stays down; set_state notes it in the log and sets the cause.
+    set_state(s, ModuleState::Crashed, exhausted);
+    return;
   }
   s.logs->note("restarting in " + std::to_string(delay.count()) + " ms");
   std::shared_ptr<Service> shared = find(s.id);
