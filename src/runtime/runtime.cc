@@ -299,6 +299,20 @@ Result<ModuleInfo> update_and_restart(internal::RuntimeImpl* impl, registry::Mod
   return info;
 }
 
+// Counts a client's call into a library in its metrics, as calls from
+// modules are (CallRouter::record_library_call).
+template <typename Returned>
+void count_library_call(supervisor::Supervisor& supervisor, const ModuleId& id,
+                        std::chrono::steady_clock::time_point began, const Result<Returned>& returned) {
+  const bool trapped = !returned && (returned.error().code() == ErrorCode::Trapped ||
+                                     returned.error().code() == ErrorCode::DeadlineExceeded);
+  supervisor.count_library_call(
+      id,
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                            began),
+      trapped);
+}
+
 // A client's call into a library: no state to keep, so a fresh instance per
 // call, linked like any caller's (its grants to other libraries apply).
 Result<instance::LiveInstance> library_instance(internal::RuntimeImpl& impl, const ModuleId& id,
@@ -1008,8 +1022,11 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
       }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function->name, typed.args));
-        return text_outcome(program.kind(), returned);
+        const auto began = std::chrono::steady_clock::now();
+        auto returned = instance::call_by_name(instance, typed.function->name, typed.args);
+        count_library_call(*supervisor, id, began, returned);
+        if (!returned) return returned.error();
+        return text_outcome(program.kind(), *returned);
       }
       case ModuleKind::Group: {
         ORIVON_TRY(auto results,
@@ -1035,8 +1052,11 @@ Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view fu
       }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        ORIVON_TRY(auto returned, instance::call_by_name(instance, function, args));
-        return typed_outcome(program, std::move(returned));
+        const auto began = std::chrono::steady_clock::now();
+        auto returned = instance::call_by_name(instance, function, args);
+        count_library_call(*supervisor, id, began, returned);
+        if (!returned) return returned.error();
+        return typed_outcome(program, std::move(*returned));
       }
       case ModuleKind::Group: {
         // Checked against the group's own types, then served by a member.

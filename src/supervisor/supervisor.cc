@@ -687,6 +687,18 @@ void Supervisor::note(const ModuleId& id, const std::string& text) { service(id)
 
 void Supervisor::count_denial(const ModuleId& id) { ++service(id)->denied; }
 
+void Supervisor::count_library_call(const ModuleId& id, std::chrono::microseconds took,
+                                    bool trapped) {
+  auto s = service(id);
+  const auto took_us = static_cast<std::uint64_t>(std::max<std::int64_t>(took.count(), 0));
+  // Unlike a service's, written by many threads: added, not stored.
+  s->calls.fetch_add(1, std::memory_order_relaxed);
+  s->call_duration_counts[CallDurations::bucket_for_us(took_us)].fetch_add(
+      1, std::memory_order_relaxed);
+  s->call_duration_total_us.fetch_add(took_us, std::memory_order_relaxed);
+  if (trapped) s->traps.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Supervisor::crash(Service& s, const Error& error) {
   s.live.reset();
   bool stopping = false;

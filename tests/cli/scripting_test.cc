@@ -102,6 +102,38 @@ TEST_F(Scripting, CallExitCodesForErrResultsAndTraps) {
   EXPECT_THAT(trapped.err, HasSubstr("unreachable"));
 }
 
+TEST_F(Scripting, MemoryIsRealOrAbsentAndLibraryCallsAreCounted) {
+  ASSERT_EQ(cli({"add", guest_path("typed", "component").string(), "--id", "lib.typed.test"})
+                .exit_code,
+            0);
+  ASSERT_EQ(cli({"add", guest_path("service_probe", "core").string(), "--id", "app.core.test"})
+                .exit_code,
+            0);
+  ASSERT_EQ(cli({"add", guest_path("call_callee", "component").string(), "--id",
+                 "app.comp.test"})
+                .exit_code,
+            0);
+  auto host = start_host();
+  ASSERT_EQ(cli({"start", "app.core.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"start", "app.comp.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"call", "lib.typed.test", "greet(\"a\")"}).exit_code, 0);
+  ASSERT_EQ(cli({"call", "lib.typed.test", "greet(\"b\")"}).exit_code, 0);
+  auto list = cli({"list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const auto& module : nlohmann::json::parse(list.out)) {
+    if (module["id"] == "app.core.test") {
+      // A running core module's linear memory: at least one page.
+      EXPECT_GE(module.value("memory_bytes", 0), 65536) << module.dump();
+    } else if (module["id"] == "app.comp.test") {
+      // Wasmtime's C API shows no component's memory: absent, not 0.
+      EXPECT_FALSE(module.contains("memory_bytes")) << module.dump();
+    } else if (module["id"] == "lib.typed.test") {
+      EXPECT_EQ(module["calls"], 2) << module.dump();
+      EXPECT_FALSE(module.contains("memory_bytes"));
+    }
+  }
+}
+
 TEST_F(Scripting, QuietSilencesTheNotesAboutWhoAnswered) {
   ASSERT_EQ(cli({"add", guest_path("typed", "component").string(), "--id", "lib.typed.test"})
                 .exit_code,
