@@ -64,6 +64,9 @@ struct ModuleLogEntry {
 
 struct InterleavedLogHistory {
   std::vector<ModuleLogEntry> entries;  ///< by time, oldest first
+  /// Each module's newest record in its files, whether or not the query
+  /// kept it (LogHistory::last), by id; a module with empty files has none.
+  std::vector<ModuleLogEntry> last;
   bool truncated = false;
 };
 
@@ -81,6 +84,11 @@ struct InterleavedLogHistory {
 /// not `<valid id>.log` are ignored.
 [[nodiscard]] ORIVON_API Result<InterleavedLogHistory> read_all_log_files(
     const std::filesystem::path& state_dir, const LogQuery& query);
+
+/// The modules that have a log file under `state_dir` (`<valid id>.log`), by
+/// id; none when there is no logs directory.
+[[nodiscard]] ORIVON_API Result<std::vector<ModuleId>> logged_modules(
+    const std::filesystem::path& state_dir);
 
 /// Parses a --since value into a Unix time in milliseconds: a duration
 /// before `now_ms` in parse_duration's syntax ("10m", "1h30m"), or an RFC 3339

@@ -213,8 +213,7 @@ Result<LogHistory> read_log_files(const fs::path& state_dir, const ModuleId& id,
   return history;
 }
 
-Result<InterleavedLogHistory> read_all_log_files(const fs::path& state_dir,
-                                                 const LogQuery& query) {
+Result<std::vector<ModuleId>> logged_modules(const fs::path& state_dir) {
   std::vector<ModuleId> ids;
   std::error_code ec;
   fs::directory_iterator it(state_dir / "logs", ec);
@@ -228,12 +227,18 @@ Result<InterleavedLogHistory> read_all_log_files(const fs::path& state_dir,
     if (auto id = ModuleId::parse(path.stem().string())) ids.push_back(std::move(*id));
   }
   std::sort(ids.begin(), ids.end());
+  return ids;
+}
 
+Result<InterleavedLogHistory> read_all_log_files(const fs::path& state_dir,
+                                                 const LogQuery& query) {
+  ORIVON_TRY(auto ids, logged_modules(state_dir));
   InterleavedLogHistory all;
   for (const auto& id : ids) {
     auto history = read_log_files(state_dir, id, query);
     if (!history) return history.error();
     all.truncated = all.truncated || history->truncated;
+    if (history->last) all.last.push_back(ModuleLogEntry{id, *history->last});
     for (auto& entry : history->entries) {
       all.entries.push_back(ModuleLogEntry{id, std::move(entry)});
     }

@@ -113,7 +113,7 @@ TEST_F(LogsCommand, HostileFilesAndArgumentsGiveClearErrors) {
 
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"logs"}, {"logs", "--all", "app.a.test"},
-        {"logs", "NotAnId"}, {"logs", "--all", "--follow"}, {"logs", "--tail", "-1", "app.a.test"},
+        {"logs", "NotAnId"}, {"logs", "--tail", "-1", "app.a.test"},
         {"logs", "--tail", "99999999999999999999999", "app.a.test"},
         {"logs", "--tail", "ten", "app.a.test"}}) {
     auto bad = cli(args);
@@ -179,6 +179,35 @@ TEST_F(LogsCommand, ServiceOutputReachesTheFilesAndUpPrintsCrashesAndRestarts) {
   EXPECT_EQ(follow.exit_code, 1);
   EXPECT_THAT(follow.out, HasSubstr("[out] hello 7"));
   EXPECT_THAT(follow.err, HasSubstr("needs a running host"));
+}
+
+TEST_F(LogsCommand, AllFollowsEveryModuleIncludingOnesThatStartLater) {
+  const std::string probe = guest_path("service_probe", "core").string();
+  ASSERT_EQ(cli({"add", probe, "--id", "app.one.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"add", probe, "--id", "app.two.test"}).exit_code, 0);
+  auto host = start_host();
+  ASSERT_EQ(cli({"start", "app.one.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"start", "app.two.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"call", "app.one.test", "say(20)"}).exit_code, 0);
+  BackgroundProcess follower({orivon_binary().string(), "logs", "--all", "--follow", "--state",
+                              state().string()});
+  // What the files held, then what the host writes from now on, once each.
+  ASSERT_TRUE(follower.wait_for_output("app.one.test | [out] hello 20", 30s)) << follower.output();
+  ASSERT_EQ(cli({"call", "app.two.test", "say(22)"}).exit_code, 0);
+  EXPECT_TRUE(follower.wait_for_output("app.two.test | [out] hello 22", 30s)) << follower.output();
+  ASSERT_EQ(cli({"add", probe, "--id", "app.six.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"start", "app.six.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"call", "app.six.test", "say(26)"}).exit_code, 0);
+  EXPECT_TRUE(follower.wait_for_output("app.six.test | [out] hello 26", 30s)) << follower.output();
+  // A removed module is dropped, the others still followed.
+  ASSERT_EQ(cli({"remove", "app.two.test"}).exit_code, 0);
+  ASSERT_EQ(cli({"call", "app.one.test", "say(21)"}).exit_code, 0);
+  EXPECT_TRUE(follower.wait_for_output("app.one.test | [out] hello 21", 30s)) << follower.output();
+  follower.send_signal(SIGTERM);
+  follower.wait(10s);
+  const std::string seen = follower.output();
+  EXPECT_EQ(seen.find("hello 20"), seen.rfind("hello 20")) << seen;  // not twice
+  EXPECT_THAT(seen, Not(HasSubstr("error")));
 }
 
 }  // namespace

@@ -9,7 +9,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <set>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "cli.h"
 #include "commands/commands.h"
@@ -72,24 +75,16 @@ bool same_record(const LogEntry& a, const nlohmann::json& b) {
          a.text == b.value("text", "");
 }
 
-// Asks the host for the lines it holds in memory, newer than sequence
-// `after`; nullopt after saying why on `err`.
-std::optional<nlohmann::json> ring_after(Session& session, const std::string& id,
-                                         std::uint64_t after, std::ostream& err) {
+// Asks the host for the lines of `id` it holds in memory, newer than
+// sequence `after`.
+Result<nlohmann::json> ring_after(Session& session, const std::string& id, std::uint64_t after) {
   nlohmann::json request = make_request(ManagementOperation::Logs);
   request["id"] = id;
   request["after"] = after;
   request["max"] = kRingRead;
-  auto reply = session.perform(request);
-  if (!reply) {
-    err << "error: " << noted(reply.error()).to_string() << "\n";
-    return std::nullopt;
-  }
-  if (!reply->reply.value("ok", false)) {
-    err << "error: " << noted(error_from_reply(reply->reply)).message() << "\n";
-    return std::nullopt;
-  }
-  const auto& entries = field(reply->reply, "result");
+  ORIVON_TRY(auto reply, session.perform(request));
+  if (!reply.reply.value("ok", false)) return error_from_reply(reply.reply);
+  const auto& entries = field(reply.reply, "result");
   return entries.is_array() ? entries : nlohmann::json::array();
 }
 
@@ -98,45 +93,86 @@ LogEntry entry_from(const nlohmann::json& json) {
                   json.value("stream", ""), json.value("text", "")};
 }
 
+// One module followed: where its files ended and, once the host's memory
+// was matched against that, the last sequence number printed.
+struct Followed {
+  std::string id;
+  std::optional<LogEntry> last;  // the files' last record when they were read
+  bool synced = false;           // `after` found in the host's memory
+  std::uint64_t after = 0;
+};
+
 // After the files: what the host writes from now on. The files end with
 // `last`; the host's memory holds the same records with sequence numbers, so
 // following starts after `last` there (or at the start of its memory if it
-// holds nothing the files had).
-int follow(const std::filesystem::path& state_dir, const std::string& id,
-           const std::optional<LogEntry>& last, Printer& printer, std::ostream& out,
-           std::ostream& err) {
+// holds nothing the files had). With --all, modules whose log file appears
+// later are followed from their first line, and a module removed meanwhile
+// is dropped; each poll's lines are printed in time order.
+int follow(const std::filesystem::path& state_dir, std::vector<Followed> modules,
+           const LogsOptions& options, Printer& printer, std::ostream& out, std::ostream& err) {
   auto session = Session::open(state_dir, err);
   if (!session) {
     err << "error: " << noted(session.error()).to_string() << "\n";
     return kExitError;
   }
   if (!session->via_host()) {
+    noted(Error(ErrorCode::FailedPrecondition, ""));
     err << "error: --follow needs a running host ('orivon up'); the lines above are all the "
            "log files hold\n";
     return kExitError;
   }
-  auto held = ring_after(*session, id, 0, err);
-  if (!held) return kExitError;
-  std::uint64_t after = 0;
-  if (last) {
-    for (auto entry = held->rbegin(); entry != held->rend(); ++entry) {
-      if (same_record(*last, *entry)) {
-        after = entry->value("sequence", std::uint64_t{0});
-        break;
+  std::set<std::string> removed;  // with --all: their files stay, they are not followed
+  while (true) {
+    if (options.all) {
+      // Modules that began to log since the last look.
+      if (auto ids = logged_modules(state_dir)) {
+        for (const auto& id : *ids) {
+          const bool known = removed.contains(id.str()) ||
+                             std::any_of(modules.begin(), modules.end(),
+                                         [&](const Followed& m) { return m.id == id.str(); });
+          if (!known) modules.push_back(Followed{id.str(), std::nullopt, false, 0});
+        }
       }
     }
-  }
-  while (true) {
-    for (const auto& entry : *held) {
-      const auto sequence = entry.value("sequence", std::uint64_t{0});
-      if (sequence <= after) continue;
-      after = sequence;
-      printer.print(id, entry_from(entry));
+    std::vector<std::pair<std::string, LogEntry>> batch;
+    for (auto module = modules.begin(); module != modules.end();) {
+      auto held = ring_after(*session, module->id, module->synced ? module->after : 0);
+      if (!held) {
+        // With --all a module removed meanwhile is dropped; anything else
+        // (the host gone) ends the command.
+        if (options.all && held.error().code() == ErrorCode::NotFound) {
+          removed.insert(module->id);
+          module = modules.erase(module);
+          continue;
+        }
+        err << "error: " << noted(held.error()).message() << "\n";
+        return kExitError;
+      }
+      if (!module->synced) {
+        if (module->last) {
+          for (auto entry = held->rbegin(); entry != held->rend(); ++entry) {
+            if (same_record(*module->last, *entry)) {
+              module->after = entry->value("sequence", std::uint64_t{0});
+              break;
+            }
+          }
+        }
+        module->synced = true;
+      }
+      for (const auto& entry : *held) {
+        const auto sequence = entry.value("sequence", std::uint64_t{0});
+        if (sequence <= module->after) continue;
+        module->after = sequence;
+        batch.emplace_back(module->id, entry_from(entry));
+      }
+      ++module;
     }
+    std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+      return a.second.time_ms < b.second.time_ms;
+    });
+    for (const auto& [id, entry] : batch) printer.print(id, entry);
     out.flush();
     std::this_thread::sleep_for(kFollowInterval);
-    held = ring_after(*session, id, after, err);
-    if (!held) return kExitError;
   }
 }
 
@@ -144,10 +180,6 @@ int run_logs(const GlobalOptions& global, const LogsOptions& options, std::ostre
              std::ostream& err) {
   if (options.all == !options.id.empty()) {
     err << "error: name one module (orivon logs ID) or every one (orivon logs --all)\n";
-    return kExitUsage;
-  }
-  if (options.all && options.follow) {
-    err << "error: --follow follows one module: orivon logs --follow ID\n";
     return kExitUsage;
   }
   if (!options.all && !are_valid_ids({options.id}, err)) return kExitUsage;
@@ -191,7 +223,14 @@ int run_logs(const GlobalOptions& global, const LogsOptions& options, std::ostre
       err << "(older lines left out: more than " << kMaxLogHistoryRecords << " lines or "
           << (kMaxLogHistoryBytes >> 20) << " MiB)\n";
     }
-    return 0;
+    out.flush();
+    if (!options.follow) return 0;
+    // Modules with empty files are found by follow() as it looks for new ones.
+    std::vector<Followed> modules;
+    for (const auto& last : history->last) {
+      modules.push_back(Followed{last.module.str(), last.entry, false, 0});
+    }
+    return follow(*state_dir, std::move(modules), options, printer, out, err);
   }
 
   auto id = ModuleId::parse(options.id);
@@ -222,7 +261,8 @@ int run_logs(const GlobalOptions& global, const LogsOptions& options, std::ostre
   }
   out.flush();
   if (!options.follow) return 0;
-  return follow(*state_dir, options.id, history->last, printer, out, err);
+  return follow(*state_dir, {Followed{options.id, history->last, false, 0}}, options, printer,
+                out, err);
 }
 
 }  // namespace
@@ -235,7 +275,7 @@ CommandAction setup_logs(CLI::App& app, const GlobalOptions& global) {
   command->add_flag("--all", options->all,
                     "Every module's lines, interleaved by time, each prefixed with its id");
   command->add_flag("-f,--follow", options->follow,
-                    "Keep printing new lines until interrupted (one module; needs a running host)");
+                    "Keep printing new lines until interrupted (needs a running host)");
   command->add_flag("-t,--timestamps", options->timestamps,
                     "Start each line with its time (RFC 3339, UTC)");
   options->tail_option =
@@ -246,7 +286,8 @@ CommandAction setup_logs(CLI::App& app, const GlobalOptions& global) {
                       "(2026-12-03T10:00:00Z)")
       ->type_name("TIME");
   command->add_flag("--json", options->json,
-                    "One JSON object per line: time_ms, stream, text (and id with --all)");
+                    "One JSON object per line: time_ms, stream, text (id with --all; sequence "
+                    "for lines followed from the host)");
   command->footer(
       "Lines come from the log files in the state directory (logs/ID.log and the files rotated\n"
       "out of it), so a host need not run. --all reads every module that has a log file,\n"
