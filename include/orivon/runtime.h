@@ -136,6 +136,17 @@ class ORIVON_API Runtime {
                                                  std::span<const std::byte> code);
   [[nodiscard]] Result<ModuleInfo> update_module_file(const ModuleId& id,
                                                       const std::filesystem::path& path);
+  /// Replaces the manifest of an installed module (what it requests, its
+  /// service settings, triggers, function table, configuration defaults);
+  /// with a non-empty `file`, its code too (read from that binary), in the
+  /// same call. Its grant decisions, call
+  /// grants and the client's configuration values stay. A running service
+  /// restarts on the new manifest (as update_module restarts it on new
+  /// code); a function module's triggers are read again. NotFound if absent;
+  /// InvalidArgument when the manifest names another id or the code is bad.
+  [[nodiscard]] Result<ModuleInfo> update_module_manifest(const ModuleId& id,
+                                                          const Manifest& manifest,
+                                                          const std::filesystem::path& file = {});
   /// The installed modules, ordered by id: every one, or one page of them
   /// (see ListOptions). A page reads only its own modules, so paging through
   /// 100,000 costs what each page holds.
@@ -153,6 +164,14 @@ class ORIVON_API Runtime {
   /// `host:` grants apply to the very next call.
   [[nodiscard]] Result<void> decide_grant(const ModuleId& id, std::string_view grant,
                                           GrantDecision decision);
+  /// Takes back the client's decision on `grant`, allowed or denied: it is
+  /// undecided again, so a service no longer gets it (from its next start;
+  /// `host:`, `kv:` and `topic:` grants at once). Matched by meaning, so any
+  /// spelling of the grant finds it. Returns the grant texts removed.
+  /// NotFound if the module is absent or has no decision on it;
+  /// InvalidArgument for a malformed grant.
+  [[nodiscard]] Result<std::vector<std::string>> forget_grant(const ModuleId& id,
+                                                              std::string_view grant);
   /// decide_grant(id, grant, GrantDecision::Allow).
   [[nodiscard]] Result<void> allow_grant(const ModuleId& id, std::string_view grant);
   /// decide_grant(id, grant, GrantDecision::Deny).

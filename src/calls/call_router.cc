@@ -156,4 +156,9 @@ void CallRouter::record_unavailable(const ModuleId& caller,
                                         limits::kMaxFailureTextBytes));
 }
 
+void CallRouter::record_library_call(const ModuleId& library, std::chrono::microseconds took,
+                                     bool trapped) {
+  supervisor_.count_library_call(library, took, trapped);
+}
+
 }  // namespace orivon::calls

@@ -51,6 +51,8 @@ class CallRouter final : public instance::Links {
   void record_denial(const ModuleId& caller, const instance::route::Denied& denied) override;
   void record_unavailable(const ModuleId& caller,
                           const instance::route::Unavailable& unavailable) override;
+  void record_library_call(const ModuleId& library, std::chrono::microseconds took,
+                           bool trapped) override;
 
   // A call into a group by a client (or a module): the first healthy member
   // (or the next in turn), failing over to the others while they are not

@@ -83,6 +83,23 @@ Result<void> check_compatible(std::string_view text, const Grant& grant,
   return ok();
 }
 
+std::vector<std::string> covered_by_deny(std::string_view text, const Grant& denied,
+                                         const std::vector<std::string>& allowed) {
+  std::vector<std::string> covered;
+  // Only a variable's name and a directory's guest path have variants; a
+  // second stdio mode, say, is another grant, not a variant.
+  if (!std::holds_alternative<EnvGrant>(denied) && !std::holds_alternative<FsGrant>(denied)) {
+    return covered;
+  }
+  const std::string key = exclusive_key(denied);
+  for (const auto& other_text : allowed) {
+    if (other_text == text) continue;
+    auto other = parse_grant(other_text);
+    if (other && exclusive_key(*other) == key) covered.push_back(other_text);
+  }
+  return covered;
+}
+
 std::optional<std::string> process_environment(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   if (value == nullptr) return std::nullopt;

@@ -50,6 +50,14 @@ Result<std::filesystem::path> check_directory_grant(const FsGrant& grant,
 Result<void> check_compatible(std::string_view text, const Grant& grant,
                               const std::vector<std::string>& allowed);
 
+// The grants among `allowed` (texts) that a deny of `denied` takes back
+// besides its own text: a deny of a variable covers it with any value
+// (`env:NAME` and `env:NAME=VALUE`), a deny of a directory covers every grant
+// at its guest path, whatever the host directory or access (`:ro`, `:rw`).
+// Unparsable texts are skipped.
+std::vector<std::string> covered_by_deny(std::string_view text, const Grant& denied,
+                                         const std::vector<std::string>& allowed);
+
 // Builds the profile from the allowed grants, in the order given. Every grant
 // is parsed and checked again (the database is untrusted input and the host
 // directories may have changed since they were allowed): a failure names the

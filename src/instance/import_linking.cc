@@ -1,5 +1,7 @@
 #include "instance/import_linking.h"
 
+#include <chrono>
+
 #include "core/limits.h"
 #include "core/strings.h"
 #include "engine/error_conversion.h"
@@ -263,6 +265,33 @@ void forward_typed(void* data, wasmtime_context_t* context, const orivon_fast_va
 
 void delete_forwarder(void* data) noexcept { delete static_cast<Forwarder*>(data); }
 
+// Counts one call into a library when it ends, for the library's counters
+// (Links::record_library_call): the call ran in the caller's store.
+class LibraryCallCount {
+ public:
+  LibraryCallCount(Links& links, const ModuleId& library)
+      : links_(links), library_(library), began_(std::chrono::steady_clock::now()) {}
+  ~LibraryCallCount() {
+    try {
+      links_.record_library_call(library_,
+                                 std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - began_),
+                                 trapped_);
+    } catch (...) {
+      // Out of memory: the call goes uncounted.
+    }
+  }
+  LibraryCallCount(const LibraryCallCount&) = delete;
+  LibraryCallCount& operator=(const LibraryCallCount&) = delete;
+  void set_trapped() { trapped_ = true; }
+
+ private:
+  Links& links_;
+  const ModuleId& library_;  // the route's, which outlives this call
+  const std::chrono::steady_clock::time_point began_;
+  bool trapped_ = false;
+};
+
 }  // namespace
 
 std::vector<ImportedFunction> imported_functions(engine::Engine& engine,
@@ -499,10 +528,12 @@ Result<std::vector<wc::Val>> LinkState::call_component(ImportSite& site,
   }
   if (const auto* library = std::get_if<route::Library>(&route)) {
     ORIVON_TRY(auto func, library_function(store, *library));
+    LibraryCallCount count(links_, library->target);
     std::vector<wc::Val> results;
     if (func.type(store).result()) results.emplace_back(false);
     auto called = func.call(store, args, results);
     if (!called) {
+      count.set_trapped();
       return engine::to_error(called.err(), ErrorCode::Trapped,
                               "library '" + library->target.str() + "' " + library->function);
     }
@@ -522,12 +553,16 @@ Result<std::vector<Value>> LinkState::call_values(ImportSite& site,
   }
   if (const auto* library = std::get_if<route::Library>(&route)) {
     ORIVON_TRY(auto func, library_function(store, *library));
+    LibraryCallCount count(links_, library->target);
     const std::string context = "library '" + library->target.str() + "' " + library->function;
     std::vector<Value> results;
     if (auto shape = engine::fast_shape(func.type(store))) {
       if (auto called = engine::call_typed(store, func, *shape, args, results,
                                            engine::StringCheck::AlreadyChecked)) {
-        if (!*called) return engine::to_error(called->err(), ErrorCode::Trapped, context);
+        if (!*called) {
+          count.set_trapped();
+          return engine::to_error(called->err(), ErrorCode::Trapped, context);
+        }
         return results;
       }
     }
@@ -538,7 +573,10 @@ Result<std::vector<Value>> LinkState::call_values(ImportSite& site,
     std::vector<wc::Val> slots;
     if (func.type(store).result()) slots.emplace_back(false);
     auto called = func.call(store, passed, slots);
-    if (!called) return engine::to_error(called.err(), ErrorCode::Trapped, context);
+    if (!called) {
+      count.set_trapped();
+      return engine::to_error(called.err(), ErrorCode::Trapped, context);
+    }
     for (const auto& slot : slots) {
       ORIVON_TRY(auto value, values::from_wasmtime(slot));
       results.push_back(std::move(value));

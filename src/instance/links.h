@@ -9,6 +9,7 @@
 // revocation is seen by the very next call, and an unchanged call costs one
 // atomic load.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -89,6 +90,10 @@ class Links {
   // nothing exporting the function) in the caller's log.
   virtual void record_unavailable(const ModuleId& caller,
                                   const route::Unavailable& unavailable) = 0;
+  // Records a call into `library` (it ran in the caller's store) for the
+  // library's counters. Does nothing unless overridden.
+  virtual void record_library_call(const ModuleId& library, std::chrono::microseconds took,
+                                   bool trapped) {}
 };
 
 }  // namespace orivon::instance

@@ -305,6 +305,15 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
   }
   ORIVON_RETURN_IF_ERROR(
       store_->set_decision(id.str(), std::string(grant), decision, now_seconds()));
+  if (decision == GrantDecision::Deny) {
+    // A deny takes back the variants allowed before (env:NAME=VALUE for
+    // env:NAME, any access at the same guest path): each is denied too, so
+    // `inspect` shows why it is gone.
+    ORIVON_TRY(auto allowed, store_->allowed_grants(id.str()));
+    for (const auto& covered : grants::covered_by_deny(grant, parsed, allowed)) {
+      ORIVON_RETURN_IF_ERROR(store_->set_decision(id.str(), covered, decision, now_seconds()));
+    }
+  }
   // Grants checked on every call, operation, publish or delivery (not at
   // start) apply at once: what is cached for the old version is dropped.
   if (std::holds_alternative<HostGrant>(parsed) || std::holds_alternative<KvGrant>(parsed) ||
@@ -312,6 +321,49 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
     links_version_.fetch_add(1, std::memory_order_acq_rel);
   }
   return ok();
+}
+
+Result<std::vector<std::string>> ModuleRegistry::forget_decision(const ModuleId& id,
+                                                                 std::string_view grant) {
+  ORIVON_TRY(auto parsed, parse_grant(grant));
+  MutexLock lock(mutex_);
+  ORIVON_TRY(auto record, store_->find(id.str()));
+  if (!record) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  ORIVON_TRY(auto decisions, store_->decisions(id.str()));
+  std::vector<std::string> removed;
+  for (const auto& [text, decision] : decisions) {
+    auto recorded = parse_grant(text);
+    if (text != grant && (!recorded || !(*recorded == parsed))) continue;
+    ORIVON_TRY(bool gone, store_->remove_decision(id.str(), text));
+    if (gone) removed.push_back(text);
+  }
+  if (removed.empty()) {
+    return Error(ErrorCode::NotFound, "'" + id.str() + "' has no decision on '" +
+                                          std::string(grant) +
+                                          "' to forget (orivon inspect " + id.str() +
+                                          " shows its grants)");
+  }
+  links_version_.fetch_add(1, std::memory_order_acq_rel);  // host:, kv:, topic: apply at once
+  return removed;
+}
+
+Result<ModuleInfo> ModuleRegistry::replace_manifest(const ModuleId& id, const Manifest& manifest) {
+  if (manifest.id && *manifest.id != id) {
+    return Error(ErrorCode::InvalidArgument, "the manifest's id '" + manifest.id->str() +
+                                                 "' differs from the module's id '" + id.str() +
+                                                 "'");
+  }
+  MutexLock lock(mutex_);
+  ORIVON_TRY(auto existing, store_->find(id.str()));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + id.str() + "' is installed");
+  ORIVON_RETURN_IF_ERROR(store_->replace_manifest(id.str(), manifest_to_json(manifest),
+                                                  manifest.version, manifest.description,
+                                                  now_seconds()));
+  forget_config_locked(id);  // its defaults come from the manifest
+  ORIVON_RETURN_IF_ERROR(republish_locked(id));
+  ORIVON_TRY(auto updated, store_->find(id.str()));
+  if (!updated) return Error(ErrorCode::NotFound, "module '" + id.str() + "' vanished");
+  return info_from(*updated);
 }
 
 Result<std::vector<std::string>> ModuleRegistry::allowed_grants(const ModuleId& id) {

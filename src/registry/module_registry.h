@@ -105,6 +105,14 @@ class ModuleRegistry {
   // already allowed (FailedPrecondition for a contradiction). Host-function
   // grants apply to the next call, so the links version moves.
   Result<void> decide(const ModuleId& id, std::string_view grant, GrantDecision decision);
+  // Takes back the decisions recorded on `grant`, matched by meaning (each
+  // recorded text that parses to the same grant). Returns the texts removed;
+  // NotFound when the module is absent or no decision matches.
+  Result<std::vector<std::string>> forget_decision(const ModuleId& id, std::string_view grant);
+  // Replaces the module's manifest; its code, decisions, call grants and the
+  // client's configuration stay. InvalidArgument when the manifest names
+  // another id; NotFound if absent.
+  Result<ModuleInfo> replace_manifest(const ModuleId& id, const Manifest& manifest);
   // The grants allowed to `id`, in the order they were first decided.
   // NotFound if the module is absent.
   Result<std::vector<std::string>> allowed_grants(const ModuleId& id);

@@ -152,6 +152,25 @@ Result<void> StateStore::replace_code(const std::string& id, const std::string& 
   return ok();
 }
 
+Result<void> StateStore::replace_manifest(const std::string& id,
+                                          const std::optional<std::string>& manifest_json,
+                                          const std::string& version,
+                                          const std::string& description, std::int64_t now) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("UPDATE modules SET manifest_json = ?2, version = ?3, description = ?4, "
+                         "updated_at = ?5 WHERE id = ?1"));
+  statement.bind(1, id);
+  if (manifest_json) {
+    statement.bind(2, *manifest_json);
+  } else {
+    statement.bind_null(2);
+  }
+  statement.bind(3, version).bind(4, description).bind(5, now);
+  ORIVON_RETURN_IF_ERROR(statement.run());
+  if (db_.changes() == 0) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
+  return ok();
+}
+
 Result<void> StateStore::set_state(const std::string& id, const std::string& state) {
   ORIVON_TRY(auto statement, db_.prepare("UPDATE modules SET state = ?2 WHERE id = ?1"));
   ORIVON_RETURN_IF_ERROR(statement.bind(1, id).bind(2, state).run());
@@ -211,6 +230,13 @@ Result<std::map<std::string, GrantDecision>> StateStore::decisions(const std::st
         statement.text(1) == "allow" ? GrantDecision::Allow : GrantDecision::Deny;
   }
   return result;
+}
+
+Result<bool> StateStore::remove_decision(const std::string& id, const std::string& grant) {
+  ORIVON_TRY(auto statement, db_.prepare("DELETE FROM grant_decisions WHERE module_id = ?1 AND "
+                                         "grant_text = ?2"));
+  ORIVON_RETURN_IF_ERROR(statement.bind(1, id).bind(2, grant).run());
+  return db_.changes() > 0;
 }
 
 Result<std::vector<std::string>> StateStore::allowed_grants(const std::string& id) {

@@ -104,6 +104,12 @@ class StateStore {
   [[nodiscard]] Result<void> replace_code(const std::string& id, const std::string& old_hash,
                                           const std::string& hash, std::int64_t size_bytes,
                                           const std::string& program_kind, std::int64_t now);
+  // Replaces the manifest (none: `manifest_json` empty) with its version and
+  // description. NotFound if absent. Keeps code, decisions and configuration.
+  [[nodiscard]] Result<void> replace_manifest(const std::string& id,
+                                              const std::optional<std::string>& manifest_json,
+                                              const std::string& version,
+                                              const std::string& description, std::int64_t now);
   // NotFound if absent.
   [[nodiscard]] Result<void> set_state(const std::string& id, const std::string& state);
   [[nodiscard]] Result<std::optional<ModuleRecord>> find(const std::string& id);
@@ -115,6 +121,8 @@ class StateStore {
   [[nodiscard]] Result<void> set_decision(const std::string& id, const std::string& grant,
                                           GrantDecision decision, std::int64_t now);
   [[nodiscard]] Result<std::map<std::string, GrantDecision>> decisions(const std::string& id);
+  // Removes the decision recorded under exactly `grant`; whether there was one.
+  [[nodiscard]] Result<bool> remove_decision(const std::string& id, const std::string& grant);
   // The grants allowed to `id`, in the order they were first decided (a
   // later change of decision keeps a grant's place): the order of `arg:`s.
   [[nodiscard]] Result<std::vector<std::string>> allowed_grants(const std::string& id);

@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 25> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 26> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -21,7 +21,7 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 25> kName
     {ManagementOperation::DeadLetters, "dead-letters"},
     {ManagementOperation::Config, "config"},   {ManagementOperation::ConfigSet, "config-set"},
     {ManagementOperation::ConfigUnset, "config-unset"},
-    {ManagementOperation::Triggers, "triggers"},
+    {ManagementOperation::Triggers, "triggers"}, {ManagementOperation::Forget, "forget"},
 }};
 
 }  // namespace
@@ -66,6 +66,7 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     case ManagementOperation::Grants:
     case ManagementOperation::Allow:
     case ManagementOperation::Deny:
+    case ManagementOperation::Forget:
     // Key-value data lives in its own database: with or without a host, the
     // same buckets.
     case ManagementOperation::Kv:

@@ -299,6 +299,20 @@ Result<ModuleInfo> update_and_restart(internal::RuntimeImpl* impl, registry::Mod
   return info;
 }
 
+// Counts a client's call into a library in its metrics, as calls from
+// modules are (CallRouter::record_library_call).
+template <typename Returned>
+void count_library_call(supervisor::Supervisor& supervisor, const ModuleId& id,
+                        std::chrono::steady_clock::time_point began, const Result<Returned>& returned) {
+  const bool trapped = !returned && (returned.error().code() == ErrorCode::Trapped ||
+                                     returned.error().code() == ErrorCode::DeadlineExceeded);
+  supervisor.count_library_call(
+      id,
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                            began),
+      trapped);
+}
+
 // A client's call into a library: no state to keep, so a fresh instance per
 // call, linked like any caller's (its grants to other libraries apply).
 Result<instance::LiveInstance> library_instance(internal::RuntimeImpl& impl, const ModuleId& id,
@@ -686,6 +700,37 @@ Result<ModuleInfo> Runtime::update_module_file(const ModuleId& id,
   });
 }
 
+Result<ModuleInfo> Runtime::update_module_manifest(const ModuleId& id, const Manifest& manifest,
+                                                   const std::filesystem::path& file) {
+  return guarded("updating a module's manifest", [&]() -> Result<ModuleInfo> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    auto* supervisor = impl_->supervisor_if_running();
+    const bool was_running =
+        supervisor != nullptr && supervisor->metrics(id).state == ModuleState::Running;
+    // The manifest is checked (its id) before any code is replaced.
+    if (manifest.id && *manifest.id != id) {
+      return Error(ErrorCode::InvalidArgument, "the manifest's id '" + manifest.id->str() +
+                                                   "' differs from the module's id '" + id.str() +
+                                                   "'");
+    }
+    if (!file.empty()) {
+      ORIVON_TRY(auto code, read_file(file, limits::kMaxBinaryBytes));
+      ORIVON_RETURN_IF_ERROR(registry->update(id, code));
+    }
+    ORIVON_TRY(auto info, registry->replace_manifest(id, manifest));
+    if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
+    if (was_running) {
+      // What a start reads from the manifest (settings, event triggers)
+      // applies through the restart.
+      ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
+      ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id));
+      ORIVON_RETURN_IF_ERROR(supervisor->restart(id));
+      internal::overlay_metrics(supervisor, info);
+    }
+    return info;
+  });
+}
+
 Result<std::vector<ModuleInfo>> Runtime::list_modules(const ListOptions& options) {
   return guarded("listing modules", [&]() -> Result<std::vector<ModuleInfo>> {
     ORIVON_TRY(auto* registry, impl_->registry());
@@ -709,6 +754,14 @@ Result<void> Runtime::decide_grant(const ModuleId& id, std::string_view grant,
   return guarded("recording a grant decision", [&]() -> Result<void> {
     ORIVON_TRY(auto* registry, impl_->registry());
     return registry->decide(id, grant, decision);
+  });
+}
+
+Result<std::vector<std::string>> Runtime::forget_grant(const ModuleId& id,
+                                                      std::string_view grant) {
+  return guarded("forgetting a grant decision", [&]() -> Result<std::vector<std::string>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->forget_decision(id, grant);
   });
 }
 
@@ -969,8 +1022,11 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
       }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function->name, typed.args));
-        return text_outcome(program.kind(), returned);
+        const auto began = std::chrono::steady_clock::now();
+        auto returned = instance::call_by_name(instance, typed.function->name, typed.args);
+        count_library_call(*supervisor, id, began, returned);
+        if (!returned) return returned.error();
+        return text_outcome(program.kind(), *returned);
       }
       case ModuleKind::Group: {
         ORIVON_TRY(auto results,
@@ -996,8 +1052,11 @@ Result<std::vector<Value>> Runtime::call(const ModuleId& id, std::string_view fu
       }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
-        ORIVON_TRY(auto returned, instance::call_by_name(instance, function, args));
-        return typed_outcome(program, std::move(returned));
+        const auto began = std::chrono::steady_clock::now();
+        auto returned = instance::call_by_name(instance, function, args);
+        count_library_call(*supervisor, id, began, returned);
+        if (!returned) return returned.error();
+        return typed_outcome(program, std::move(*returned));
       }
       case ModuleKind::Group: {
         // Checked against the group's own types, then served by a member.

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <utility>
 
+#include "supervisor/log_text.h"
+
 namespace orivon::supervisor {
 namespace {
 
@@ -33,75 +35,16 @@ const char* stream_name(LogStream stream) {
   return "orivon";
 }
 
-bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// How long the UTF-8 sequence a lead byte starts is; 0 if `byte` cannot start
-// a multi-byte sequence.
-std::size_t sequence_length(unsigned char byte) {
-  if (byte >= 0xC2 && byte <= 0xDF) return 2;
-  if (byte >= 0xE0 && byte <= 0xEF) return 3;
-  if (byte >= 0xF0 && byte <= 0xF4) return 4;
-  return 0;
-}
-
-// The length of the valid (RFC 3629: shortest form, no surrogates, at most
-// U+10FFFF) multi-byte UTF-8 sequence at text[at], or 0 if there is none.
-std::size_t valid_sequence_length(std::string_view text, std::size_t at) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
-  const unsigned char lead = byte(0);
-  const std::size_t length = sequence_length(lead);
-  if (length == 0 || text.size() - at < length) return 0;
-  // The second byte's range depends on the lead byte; the rest are 80..BF.
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead == 0xE0) low = 0xA0;        // no overlong 3-byte forms
-  else if (lead == 0xED) high = 0x9F;  // no surrogates
-  else if (lead == 0xF0) low = 0x90;   // no overlong 4-byte forms
-  else if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (!is_continuation(byte(i))) return 0;
-  }
-  return length;
-}
-
-// `raw` with control characters other than tab (C0, DEL, C1) and bytes that
-// are not valid UTF-8 replaced by '?', one '?' per byte: same length, always
-// valid UTF-8, harmless on a terminal.
-std::string sanitize(std::string_view raw) {
-  std::string text(raw);
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      if ((byte < 0x20 && byte != '\t') || byte == 0x7F) text[i] = '?';
-      ++i;
-      continue;
-    }
-    const std::size_t length = valid_sequence_length(raw, i);
-    if (length == 0) {
-      text[i] = '?';
-      ++i;
-      continue;
-    }
-    if (byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
-      text[i] = text[i + 1] = '?';  // U+0080..U+009F, the C1 controls
-    }
-    i += length;
-  }
-  return text;
-}
-
 // Where to cut `line` (longer than `max`) for its first record: after `max`
 // bytes, moved back to the start of a UTF-8 character that the cut would
 // split. Always at least 1, so splitting makes progress.
 std::size_t cut_length(std::string_view line, std::size_t max) {
   std::size_t start = max;
-  while (start > 0 && max - start < 3 && is_continuation(static_cast<unsigned char>(line[start]))) {
+  while (start > 0 && max - start < 3 && is_utf8_continuation(static_cast<unsigned char>(line[start]))) {
     --start;
   }
   if (start == 0 || start == max) return max;
-  const std::size_t length = sequence_length(static_cast<unsigned char>(line[start]));
+  const std::size_t length = utf8_sequence_length(static_cast<unsigned char>(line[start]));
   return length > 0 && start + length > max ? start : max;
 }
 
@@ -260,7 +203,7 @@ void LogSink::commit_locked(LogStream stream, std::string_view raw_text) {
     record.sequence = last_sequence_ + 1;
     record.time_ms = now_ms();
     record.stream = stream;
-    record.text = sanitize(raw_text);
+    record.text = sanitize_log_text(raw_text);
     std::string line;
     if (has_file_locked()) line = format_line(record);
 

@@ -689,6 +689,18 @@ void Supervisor::note(const ModuleId& id, const std::string& text) { service(id)
 
 void Supervisor::count_denial(const ModuleId& id) { ++service(id)->denied; }
 
+void Supervisor::count_library_call(const ModuleId& id, std::chrono::microseconds took,
+                                    bool trapped) {
+  auto s = service(id);
+  const auto took_us = static_cast<std::uint64_t>(std::max<std::int64_t>(took.count(), 0));
+  // Unlike a service's, written by many threads: added, not stored.
+  s->calls.fetch_add(1, std::memory_order_relaxed);
+  s->call_duration_counts[CallDurations::bucket_for_us(took_us)].fetch_add(
+      1, std::memory_order_relaxed);
+  s->call_duration_total_us.fetch_add(took_us, std::memory_order_relaxed);
+  if (trapped) s->traps.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Supervisor::crash(Service& s, const Error& error) {
   s.live.reset();
   bool stopping = false;
@@ -722,8 +734,9 @@ void Supervisor::exited(Service& s, int status) {
 }
 
 void Supervisor::schedule_restart(Service& s, const std::string& reason) {
-  std::uint64_t generation;
-  std::chrono::milliseconds delay;
+  std::uint64_t generation = 0;
+  std::chrono::milliseconds delay{0};
+  std::string exhausted;  // why it stays crashed, once the budget is spent
   {
     MutexLock lock(s.mutex);
     const auto& restart = s.settings.restart;
@@ -733,16 +746,28 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
       s.restart_times.pop_front();
     }
     if (static_cast<int>(s.restart_times.size()) >= restart.budget) {
-      s.cause = reason + " (restart budget exhausted: " + std::to_string(restart.budget) +
-                " restarts within " + std::to_string(restart.budget_window.count()) + " ms)";
-      s.logs->note("not restarting: " + s.cause);
-      return;
+      exhausted = reason + " (not restarting: restart budget exhausted: " +
+                  std::to_string(restart.budget) + " restarts within " +
+                  std::to_string(restart.budget_window.count()) + " ms)";
+      if (s.state != ModuleState::Crashed) {
+        // Stopped by itself under RestartPolicy::Always: it stays stopped.
+        s.cause = exhausted;
+        s.logs->note(exhausted);
+        return;
+      }
+    } else {
+      if (s.restart_times.empty()) s.backoff = restart.initial_backoff;
+      s.restart_times.push_back(now);
+      delay = s.backoff;
+      s.backoff = std::min(restart.max_backoff, s.backoff * 2);
+      generation = ++s.generation;
     }
-    if (s.restart_times.empty()) s.backoff = restart.initial_backoff;
-    s.restart_times.push_back(now);
-    delay = s.backoff;
-    s.backoff = std::min(restart.max_backoff, s.backoff * 2);
-    generation = ++s.generation;
+  }
+  if (!exhausted.empty()) {
+    // Told as a change (crashed -> crashed) so that listeners (`orivon up`)
+    // hear it stays down; set_state notes it in the log and sets the cause.
+    set_state(s, ModuleState::Crashed, exhausted);
+    return;
   }
   s.logs->note("restarting in " + std::to_string(delay.count()) + " ms");
   std::shared_ptr<Service> shared = find(s.id);

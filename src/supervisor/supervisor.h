@@ -142,6 +142,11 @@ class Supervisor {
   void note(const ModuleId& id, const std::string& text);
   // Counts a call the service was refused (see ServiceMetrics).
   void count_denial(const ModuleId& id);
+  // Counts a call into the library `id` (from a module or a client), which
+  // runs in the caller's store or a fresh one, not in a service: its
+  // metrics() then show the calls, their durations and the traps.
+  // Thread-safe: calls into one library run on many threads at once.
+  void count_library_call(const ModuleId& id, std::chrono::microseconds took, bool trapped);
   // Settings take effect at the next start. The client's settings win over
   // the manifest's: once a client set them, the manifest's are not applied.
   enum class SettingsSource { Manifest, Client };

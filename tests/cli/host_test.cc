@@ -286,13 +286,13 @@ TEST_F(Host, ServicesStartAnswerLogAndStop) {
   EXPECT_EQ(ping.out, "42\n");
   EXPECT_EQ(cli({"call", "app.svc.test", "say(9)"}).out, "9\n");
   auto trapped = cli({"call", "app.svc.test", "trap()"});
-  EXPECT_EQ(trapped.exit_code, 1);
+  EXPECT_EQ(trapped.exit_code, 134);  // as `orivon run` exits for a trap
   EXPECT_THAT(trapped.err, HasSubstr("unreachable"));
   // The default policy (on-failure) restarts it after a short backoff.
   EXPECT_TRUE(orivon::testing::eventually(
       [&] { return cli({"call", "app.svc.test", "ping()"}).exit_code == 0; }));
   auto spin = cli({"call", "--timeout", "200ms", "app.svc.test", "spin()"});
-  EXPECT_EQ(spin.exit_code, 1);
+  EXPECT_EQ(spin.exit_code, 134);
   EXPECT_THAT(spin.err, HasSubstr("deadline"));
 
   auto logs = cli({"logs", "app.svc.test"});

@@ -3,16 +3,52 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "commands/commands.h"
+#include "host/requests.h"
 #include "orivon/version.h"
 
 namespace orivon::cli {
 namespace {
+
+// The code of the error the command reports (see noted()). One command runs
+// per process, on its main thread.
+std::optional<ErrorCode> g_noted_code;
+
+// What --json prints when the command fails: the message of the first
+// "error: " line the command wrote on stderr, with the lines that continue it.
+nlohmann::json json_error(const std::string& err_text, int exit_code) {
+  std::string message;
+  const std::size_t at = err_text.rfind("error: ", 0) == 0 ? 0 : err_text.find("\nerror: ");
+  if (at != std::string::npos) {
+    const std::size_t start = at == 0 ? 7 : at + 8;
+    std::size_t end = err_text.find("\n\n", start);
+    message = err_text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+  } else {
+    message = err_text;
+  }
+  ErrorCode code = ErrorCode::Internal;
+  if (g_noted_code) {
+    code = *g_noted_code;
+  } else if (exit_code == kExitUsage) {
+    code = ErrorCode::InvalidArgument;
+  } else if (exit_code == kExitTrapped) {
+    code = ErrorCode::Trapped;
+  }
+  return {{"error", {{"code", std::string(error_code_name(code))}, {"message", message}}}};
+}
+
+bool wants_json(const std::vector<std::string>& words) {
+  return std::find(words.begin() + 1, words.end(), "--json") != words.end();
+}
 
 bool takes_value(const std::string& word) {
   const auto& options = run_options_with_values();
@@ -46,10 +82,30 @@ std::vector<std::string> split_guest_args(std::vector<std::string>& words) {
   return {};
 }
 
+int run_command(std::vector<std::string> words, const std::vector<std::string>& guest_args,
+                std::ostream& out, std::ostream& err);
+
 int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::vector<std::string> words(argv, argv + argc);
   if (words.empty()) words.emplace_back("orivon");
   const std::vector<std::string> guest_args = split_guest_args(words);
+  g_noted_code.reset();
+  if (!wants_json(words)) return run_command(std::move(words), guest_args, out, err);
+  // Errors are said on stderr as always, and once more as JSON on stdout.
+  std::ostringstream captured;
+  const int code = run_command(std::move(words), guest_args, out, captured);
+  err << captured.str();
+  // Only a failure that said "error: " is one: `call --fail-on-err` exits 3
+  // with its result printed, and that is the whole answer.
+  const std::string said = captured.str();
+  if (code != 0 && (said.rfind("error: ", 0) == 0 || said.find("\nerror: ") != std::string::npos)) {
+    out << to_line(json_error(said, code));
+  }
+  return code;
+}
+
+int run_command(std::vector<std::string> words, const std::vector<std::string>& guest_args,
+                std::ostream& out, std::ostream& err) {
 
   CLI::App app("orivon: host untrusted WebAssembly modules, each with only what it is granted.",
                "orivon");
@@ -65,6 +121,8 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
                  "State directory (default: $ORIVON_STATE, $XDG_STATE_HOME/orivon, "
                  "~/.local/state/orivon)")
       ->type_name("DIR");
+  app.add_flag("-q,--quiet", global.quiet,
+               "No notes on stderr about who answered (the running host or the state directory)");
 
   const std::vector<std::pair<std::string, CommandAction>> actions = {
       {"run", setup_run(app, guest_args)},   {"up", setup_up(app, global)},
@@ -75,7 +133,8 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"call", setup_call(app, global)},       {"logs", setup_logs(app, global)},
       {"grant", setup_grant(app, global)},     {"revoke", setup_revoke(app, global)},
       {"grants", setup_grants(app, global)},   {"allow", setup_allow(app, global)},
-      {"deny", setup_deny(app, global)},       {"kv", setup_kv(app, global)},
+      {"deny", setup_deny(app, global)},       {"forget", setup_forget(app, global)},
+      {"kv", setup_kv(app, global)},
       {"publish", setup_publish(app, global)}, {"subscribe", setup_subscribe(app, global)},
       {"unsubscribe", setup_unsubscribe(app, global)}, {"events", setup_events(app, global)},
       {"config", setup_config(app, global)},   {"triggers", setup_triggers(app, global)},
@@ -113,6 +172,11 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
 }
 
 }  // namespace
+
+const Error& noted(const Error& error) noexcept {
+  g_noted_code = error.code();
+  return error;
+}
 
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) noexcept {
   try {

@@ -225,9 +225,17 @@ TEST_F(Calls, ALibraryLivesInItsCallersStoreWithTheCallersAccessOnly) {
   auto started = runtime_->start_service(id("lib.values.one"));
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code(), ErrorCode::FailedPrecondition);
+  // The library's counters have every call into it, from modules and
+  // clients alike.
+  const std::uint64_t from_modules = runtime_->service_metrics(id("lib.values.one")).calls;
+  EXPECT_GE(from_modules, 20u);
   // A client may call a library directly: a fresh instance each time.
   EXPECT_EQ(call("lib.values.one", "checked(5)"), "ok(10)");
   EXPECT_EQ(call("lib.values.one", "count()"), "0");
+  const auto metrics = runtime_->service_metrics(id("lib.values.one"));
+  EXPECT_EQ(metrics.calls, from_modules + 2);
+  EXPECT_EQ(metrics.call_durations.count(), metrics.calls);
+  EXPECT_EQ(metrics.traps, 0u);
 }
 
 TEST_F(Calls, AGroupRoutesToTheFirstHealthyMemberAndFailsOver) {

@@ -182,6 +182,47 @@ TEST_F(GrantDecisions, ContradictionsAreRefusedUntilTheOtherIsDenied) {
   EXPECT_FALSE(runtime_->allow_grant(id(kModule), "fs:" + (temp_.path() / "two").string() + "=/d:ro"));
 }
 
+TEST(CoveredByDeny, ANameOrGuestPathCoversItsVariantsOnly) {
+  const std::vector<std::string> allowed = {"env:MODE=a", "env:MODEX=1", "fs:/srv/a=/d:ro",
+                                            "fs:/srv/b=/e:rw", "stdio:none", "kv:b:rw",
+                                            "not a grant"};
+  auto covered = [&](const std::string& text) {
+    return grants::covered_by_deny(text, *parse_grant(text), allowed);
+  };
+  EXPECT_THAT(covered("env:MODE"), ElementsAre("env:MODE=a"));
+  EXPECT_THAT(covered("env:MODE=b"), ElementsAre("env:MODE=a"));
+  EXPECT_THAT(covered("fs:/other=/d:rw"), ElementsAre("fs:/srv/a=/d:ro"));
+  EXPECT_TRUE(covered("fs:/srv/a=/x:ro").empty());  // another guest path
+  EXPECT_TRUE(covered("stdio:inherit").empty());    // another mode, not a variant
+  EXPECT_TRUE(covered("kv:b:ro").empty());
+  EXPECT_TRUE(covered("env:MODE=a").empty());  // its own text is not another
+}
+
+TEST_F(GrantDecisions, ForgetMakesADecisionUndecidedAndFindsItByMeaning) {
+  ASSERT_TRUE(runtime_->allow_grant(id(kModule), "http:https://API.example.com/"));
+  ASSERT_TRUE(runtime_->deny_grant(id(kModule), "env:HOME"));
+  auto forgot = runtime_->forget_grant(id(kModule), "http:https://api.example.com");
+  ASSERT_TRUE(forgot) << forgot.error().to_string();
+  EXPECT_THAT(*forgot, ElementsAre("http:https://API.example.com/"));
+  ASSERT_TRUE(runtime_->forget_grant(id(kModule), "env:HOME"));
+  EXPECT_TRUE(runtime_->inspect_module(id(kModule))->decisions.empty());
+  EXPECT_EQ(runtime_->forget_grant(id(kModule), "env:HOME").error().code(), ErrorCode::NotFound);
+  EXPECT_EQ(runtime_->forget_grant(id(kModule), "bogus").error().code(),
+            ErrorCode::InvalidArgument);
+  EXPECT_EQ(runtime_->forget_grant(id("app.absent.test"), "env:HOME").error().code(),
+            ErrorCode::NotFound);
+}
+
+TEST_F(GrantDecisions, ADenyOfAVariableTakesBackItsValues) {
+  ASSERT_TRUE(runtime_->allow_grant(id(kModule), "env:MODE=a"));
+  ASSERT_TRUE(runtime_->deny_grant(id(kModule), "env:MODE"));
+  auto decisions = runtime_->inspect_module(id(kModule))->decisions;
+  EXPECT_EQ(decisions["env:MODE=a"], GrantDecision::Deny);
+  EXPECT_EQ(decisions["env:MODE"], GrantDecision::Deny);
+  // Allowing another value afterwards is a new decision, and no contradiction.
+  EXPECT_TRUE(runtime_->allow_grant(id(kModule), "env:MODE=b"));
+}
+
 TEST_F(GrantDecisions, AServiceGetsItsAllowedGrantsInTheOrderTheyWereAllowed) {
   ASSERT_TRUE(runtime_->allow_grant(id(kModule), "arg:first"));
   ASSERT_TRUE(runtime_->allow_grant(id(kModule), "net:connect:api.example.com:443"));

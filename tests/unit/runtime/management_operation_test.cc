@@ -20,7 +20,7 @@ constexpr ManagementOperation kEvery[] = {
     ManagementOperation::Unsubscribe, ManagementOperation::Events,
     ManagementOperation::DeadLetters, ManagementOperation::Kv,
     ManagementOperation::Config,  ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset,
-    ManagementOperation::Triggers};
+    ManagementOperation::Triggers, ManagementOperation::Forget};
 
 constexpr ModuleKind kKinds[] = {ModuleKind::Service, ModuleKind::Library, ModuleKind::Group};
 
@@ -49,7 +49,7 @@ TEST(HostRequirement, RegistryOperationsNeedNoHost) {
         ManagementOperation::Revoke, ManagementOperation::Grants, ManagementOperation::Allow,
         ManagementOperation::Deny, ManagementOperation::Kv, ManagementOperation::Config,
         ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset,
-        ManagementOperation::Triggers}) {
+        ManagementOperation::Triggers, ManagementOperation::Forget}) {
     for (auto kind : kKinds) {
       EXPECT_EQ(host_requirement(operation, kind), HostRequirement::None)
           << management_operation_name(operation);

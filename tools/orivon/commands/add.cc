@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "commands/manifest_file.h"
 #include "commands/module_text.h"
 #include "host/requests.h"
 #include "host/session.h"
@@ -35,46 +36,6 @@ struct AddCommandOptions {
   bool json = false;
 };
 
-// Manifests are small; a larger file is refused before it is read whole.
-constexpr off_t kMaxManifestBytes = 64 * 1024;
-
-// The manifest's text. Opened without blocking and checked to be a regular
-// file first: a FIFO (or a device) given by mistake must not hang the CLI.
-Result<std::string> read_manifest_file(const std::string& path) {
-  const std::string name = "manifest '" + path + "'";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return Error(ErrorCode::NotFound, name + ": " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    return Error(ErrorCode::InvalidArgument, name + ": not a regular file");
-  }
-  if (info.st_size > kMaxManifestBytes) {
-    return Error(ErrorCode::InvalidArgument, name + " is larger than 64 KiB");
-  }
-  std::string text(static_cast<std::size_t>(info.st_size), '\0');
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error(ErrorCode::Unavailable, name + ": " + std::strerror(errno));
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  text.resize(done);
-  return text;
-}
-
-// The manifest given with --manifest, as a request member.
-Result<nlohmann::json> manifest_member(const std::string& path) {
-  ORIVON_TRY(auto text, read_manifest_file(path));
-  const bool is_json = manifest_format_for(path) == ManifestFormat::Json;
-  return nlohmann::json{{"text", std::move(text)}, {"format", is_json ? "json" : "toml"}};
-}
-
 int add_one(const GlobalOptions& global, const AddCommandOptions& options, std::ostream& out,
             std::ostream& err) {
   nlohmann::json request = make_request(ManagementOperation::Add);
@@ -86,7 +47,7 @@ int add_one(const GlobalOptions& global, const AddCommandOptions& options, std::
   if (!options.manifest.empty()) {
     auto manifest = manifest_member(options.manifest);
     if (!manifest) {
-      err << "error: " << manifest.error().message() << "\n";
+      err << "error: " << noted(manifest.error()).message() << "\n";
       return kExitError;
     }
     request["manifest"] = std::move(*manifest);
@@ -174,7 +135,7 @@ int add_many(const GlobalOptions& global, const AddCommandOptions& options, std:
     return kExitUsage;
   }
   auto fail = [&](const Error& error) {
-    err << "error: " << error.message() << "\n";
+    err << "error: " << noted(error).message() << "\n";
     return kExitError;
   };
   auto files = expand(options.files);
@@ -190,8 +151,7 @@ int add_many(const GlobalOptions& global, const AddCommandOptions& options, std:
   if (!state_dir) return fail(state_dir.error());
   auto session = Session::open(*state_dir, err);
   if (!session) return fail(session.error());
-  err << (session->via_host() ? "(answered by the running host)\n"
-                              : "(no host running: used the state directory directly)\n");
+  note_responder(global, session->via_host(), err);
   std::size_t installed = 0;
   if (options.json) out << "[";
   for (std::size_t first = 0; first < items.size();) {

@@ -19,6 +19,7 @@ struct CallOptions {
   std::string id;
   std::string call;
   std::string timeout;
+  bool fail_on_err = false;
   bool json = false;
 };
 
@@ -43,7 +44,13 @@ int run_call(const GlobalOptions& global, const CallOptions& options, std::ostre
     request["timeout_ms"] = static_cast<std::uint64_t>(std::max<std::int64_t>(
         1, std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count()));
   }
-  return perform_and_print(global, request, options.json, print_results, out, err);
+  const auto exit_code = [&options](const nlohmann::json& result) {
+    // A result<T, E> that is err(...) is printed as such (WAVE).
+    const std::string results = result.value("results", "");
+    const bool is_err = results == "err" || results.rfind("err(", 0) == 0;
+    return options.fail_on_err && is_err ? kExitCallErr : 0;
+  };
+  return perform_and_print(global, request, options.json, print_results, out, err, exit_code);
 }
 
 }  // namespace
@@ -57,10 +64,15 @@ CommandAction setup_call(CLI::App& app, const GlobalOptions& global) {
   command->add_option("--timeout", options->timeout,
                       "Interrupt the call if it runs longer (a service then counts as crashed)")
       ->type_name("DURATION");
+  command->add_flag("--fail-on-err", options->fail_on_err,
+                    "Exit with status 3 when the call returns err(...) (it is printed as usual)");
   command->add_flag("--json", options->json, "Print {\"results\": ...} as JSON");
   command->footer(
       "A service must be running (in a host); a library is called in a fresh instance, with or\n"
       "without a host; a group's call goes to one of its running members.\n"
+      "Exit status: 0 when the call returned (even err(...) unless --fail-on-err: then 3),\n"
+      "134 when the guest trapped or ran past --timeout (as 'orivon run'), 1 for other\n"
+      "failures, 2 for a bad command line.\n"
       "\n"
       "Examples:\n"
       "  orivon call app.probe.example 'add(40, 2)'\n"

@@ -46,6 +46,7 @@ CommandAction setup_revoke(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_grants(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_allow(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_deny(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_forget(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_kv(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_publish(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_subscribe(CLI::App& app, const GlobalOptions& global);

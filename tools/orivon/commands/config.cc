@@ -51,7 +51,7 @@ std::string quoted_value(const nlohmann::json& value) {
 
 bool is_valid_config_key(const std::string& key, std::ostream& err) {
   if (auto valid = check_config_key(key); !valid) {
-    err << "error: " << valid.error().message() << "\n";
+    err << "error: " << noted(valid.error()).message() << "\n";
     return false;
   }
   return true;

@@ -64,7 +64,7 @@ int run_config_set(const GlobalOptions& global, const ConfigSetOptions& options,
   auto value = read_value(options, err);
   if (!value) return kExitUsage;
   if (auto valid = check_config_value(*value); !valid) {
-    err << "error: " << valid.error().message() << "\n";
+    err << "error: " << noted(valid.error()).message() << "\n";
     return kExitUsage;
   }
   nlohmann::json request = make_request(ManagementOperation::ConfigSet);

@@ -18,13 +18,13 @@ namespace {
 int run_dashboard_url(const GlobalOptions& global, std::ostream& out, std::ostream& err) {
   auto state_dir = resolve_state_dir(global.state_dir);
   if (!state_dir) {
-    err << "error: " << state_dir.error().to_string() << "\n";
+    err << "error: " << noted(state_dir.error()).to_string() << "\n";
     return kExitError;
   }
   // The address file of a host that died is stale: ask the host first.
   auto host = send_to_host(control_socket_path(*state_dir), {{"op", "ping"}});
   if (!host) {
-    err << "error: " << host.error().to_string() << "\n";
+    err << "error: " << noted(host.error()).to_string() << "\n";
     return kExitError;
   }
   if (!*host) {
@@ -41,7 +41,7 @@ int run_dashboard_url(const GlobalOptions& global, std::ostream& out, std::ostre
   }
   auto token = read_dashboard_token(*state_dir);
   if (!token) {
-    err << "error: " << token.error().to_string() << "\n";
+    err << "error: " << noted(token.error()).to_string() << "\n";
     return kExitError;
   }
   out << "http://" << address << "/?token=" << *token << "\n";

@@ -19,7 +19,7 @@ bool are_valid_grants(const std::vector<std::string>& grants, std::ostream& err)
   bool valid = true;
   for (const auto& grant : grants) {
     if (auto parsed = parse_grant(grant); !parsed) {
-      err << "error: " << parsed.error().message() << "\n";
+      err << "error: " << noted(parsed.error()).message() << "\n";
       valid = false;
     }
   }
@@ -34,7 +34,13 @@ CLI::App* add_decision_command(CLI::App& app, ManagementOperation operation,
                                DecisionOptions& options) {
   CLI::App* command = app.add_subcommand(std::string(management_operation_name(operation)), help);
   command->add_option("ID", options.id, "The module")->required();
-  command->add_option("GRANT", options.grants, "Grants, in the syntax below")->required();
+  CLI::Option* grants = command->add_option("GRANT", options.grants, "Grants, in the syntax below");
+  if (operation == ManagementOperation::Allow) {
+    command->add_flag("--requested", options.requested,
+                      "Allow every grant the module's manifest requests (and any GRANT given)");
+  } else {
+    grants->required();
+  }
   command->add_flag("--json", options.json, "Print the result as JSON");
   command->footer(about + "\n\nGrants:\n" + std::string(grant_syntax()) + "\n" + kExamples);
   return command;
@@ -46,9 +52,14 @@ int run_decision(const GlobalOptions& global, ManagementOperation operation,
   if (!are_valid_ids({options.id}, err) || !are_valid_grants(options.grants, err)) {
     return kExitUsage;
   }
+  if (options.grants.empty() && !options.requested) {
+    err << "error: name the grants, or allow what the manifest requests with --requested\n";
+    return kExitUsage;
+  }
   nlohmann::json request = make_request(operation);
   request["id"] = options.id;
   request["grants"] = options.grants;
+  if (options.requested) request["requested"] = true;
   return perform_and_print(
       global, request, options.json,
       [&verb](const nlohmann::json& result, std::ostream& text) {
@@ -56,6 +67,10 @@ int run_decision(const GlobalOptions& global, ManagementOperation operation,
         for (const auto& grant : field(result, "grants")) {
           text << verb << " " << id << " " << grant.value("grant", "") << " ("
                << grant.value("meaning", "") << ")\n";
+        }
+        for (const auto& grant : field(result, "taken_back")) {
+          text << "took back " << id << " " << grant.get<std::string>()
+               << " (a variant of what was denied)\n";
         }
         if (auto note = result.find("note"); note != result.end()) {
           text << note->get<std::string>() << "\n";

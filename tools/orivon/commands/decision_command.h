@@ -17,6 +17,7 @@ namespace orivon::cli {
 struct DecisionOptions {
   std::string id;
   std::vector<std::string> grants;
+  bool requested = false;  // allow only: every grant the manifest requests
   bool json = false;
 };
 

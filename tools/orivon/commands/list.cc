@@ -31,16 +31,15 @@ int run_list(const GlobalOptions& global, const ListOptions& options, std::ostre
              std::ostream& err) {
   auto state_dir = resolve_state_dir(global.state_dir);
   if (!state_dir) {
-    err << "error: " << state_dir.error().to_string() << "\n";
+    err << "error: " << noted(state_dir.error()).to_string() << "\n";
     return kExitError;
   }
   auto session = Session::open(*state_dir, err);
   if (!session) {
-    err << "error: " << session.error().to_string() << "\n";
+    err << "error: " << noted(session.error()).to_string() << "\n";
     return kExitError;
   }
-  err << (session->via_host() ? "(answered by the running host)\n"
-                              : "(no host running: used the state directory directly)\n");
+  note_responder(global, session->via_host(), err);
   ModuleTable table;
   std::string after = options.after;
   std::size_t listed = 0;
@@ -52,11 +51,11 @@ int run_list(const GlobalOptions& global, const ListOptions& options, std::ostre
     request["limit"] = want;
     auto reply = session->perform(request);
     if (!reply) {
-      err << "error: " << reply.error().to_string() << "\n";
+      err << "error: " << noted(reply.error()).to_string() << "\n";
       return kExitError;
     }
     if (!reply->reply.value("ok", false)) {
-      err << "error: " << error_from_reply(reply->reply).message() << "\n";
+      err << "error: " << noted(error_from_reply(reply->reply)).message() << "\n";
       return kExitError;
     }
     const auto& page = field(reply->reply, "result");

@@ -15,23 +15,27 @@ nlohmann::json make_request(ManagementOperation operation) {
 }
 
 int perform_and_print(const GlobalOptions& global, const nlohmann::json& request, bool json_output,
-                      const TextPrinter& print_text, std::ostream& out, std::ostream& err) {
+                      const TextPrinter& print_text, std::ostream& out, std::ostream& err,
+                      const std::function<int(const nlohmann::json& result)>& exit_code_of) {
   auto state_dir = resolve_state_dir(global.state_dir);
   if (!state_dir) {
-    err << "error: " << state_dir.error().to_string() << "\n";
+    err << "error: " << noted(state_dir.error()).to_string() << "\n";
     return kExitError;
   }
   auto session = perform(*state_dir, request, err);
   if (!session) {
-    err << "error: " << session.error().to_string() << "\n";
+    err << "error: " << noted(session.error()).to_string() << "\n";
     return kExitError;
   }
-  err << (session->via_host ? "(answered by the running host)\n"
-                            : "(no host running: used the state directory directly)\n");
+  note_responder(global, session->via_host, err);
   const auto& reply = session->reply;
   if (!reply.value("ok", false)) {
-    err << "error: " << error_from_reply(reply).message() << "\n";
-    return kExitError;
+    const Error error = error_from_reply(reply);
+    err << "error: " << noted(error).message() << "\n";
+    // A guest's fault exits as `orivon run` does.
+    const bool guest_fault = error.code() == ErrorCode::Trapped ||
+                             error.code() == ErrorCode::DeadlineExceeded;
+    return guest_fault && request.value("op", "") == "call" ? kExitTrapped : kExitError;
   }
   const auto& result = field(reply, "result");
   if (json_output) {
@@ -39,14 +43,20 @@ int perform_and_print(const GlobalOptions& global, const nlohmann::json& request
   } else {
     print_text(result, out);
   }
-  return 0;
+  return exit_code_of ? exit_code_of(result) : 0;
+}
+
+void note_responder(const GlobalOptions& global, bool via_host, std::ostream& err) {
+  if (global.quiet) return;
+  err << (via_host ? "(answered by the running host)\n"
+                   : "(no host running: used the state directory directly)\n");
 }
 
 bool are_valid_ids(std::initializer_list<std::string_view> ids, std::ostream& err) {
   for (std::string_view text : ids) {
     auto id = ModuleId::parse(text);
     if (!id) {
-      err << "error: " << id.error().message() << "\n";
+      err << "error: " << noted(id.error()).message() << "\n";
       return false;
     }
   }

@@ -18,7 +18,12 @@ namespace orivon::cli {
 
 struct GlobalOptions {
   std::string state_dir;  // --state; empty: ORIVON_STATE, XDG_STATE_HOME, ~/.local/state
+  bool quiet = false;     // -q: no notes on stderr about who answered
 };
+
+// "(answered by the running host)" or "(no host running: ...)" on `err`,
+// unless -q.
+void note_responder(const GlobalOptions& global, bool via_host, std::ostream& err);
 
 using TextPrinter = std::function<void(const nlohmann::json& result, std::ostream& out)>;
 
@@ -32,8 +37,11 @@ const nlohmann::json& field(const nlohmann::json& object, std::string_view key);
 // Performs `request`; on success prints the result (as JSON with
 // `json_output`, else through `print_text`) and says on stderr whether a
 // running host or the state directory answered. Returns the exit code.
+// `exit_code_of`, if given, chooses the exit code of a successful result
+// (`call --fail-on-err`).
 int perform_and_print(const GlobalOptions& global, const nlohmann::json& request, bool json_output,
-                      const TextPrinter& print_text, std::ostream& out, std::ostream& err);
+                      const TextPrinter& print_text, std::ostream& out, std::ostream& err,
+                      const std::function<int(const nlohmann::json& result)>& exit_code_of = {});
 
 // Whether every one of `ids` is a valid module id. Checked before any state
 // is opened, so a typo is a usage error; says on `err` what is wrong with

@@ -42,7 +42,7 @@ DirGrant parse_dir(const std::string& text, DirAccess access) {
 }
 
 int fail(std::ostream& err, const Error& error, int code = kExitError) {
-  err << "error: " << error.to_string() << "\n";
+  err << "error: " << noted(error).to_string() << "\n";
   return code;
 }
 

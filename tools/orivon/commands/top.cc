@@ -199,7 +199,9 @@ std::string render(const Sample& now, const std::optional<Sample>& before, SortK
                   static_cast<unsigned long long>(number(*module, "restarts")),
                   static_cast<unsigned long long>(number(*module, "calls")), calls_rate.c_str(),
                   static_cast<unsigned long long>(number(*module, "traps")),
-                  service ? bytes_text(number(*module, "memory_bytes")).c_str() : "-",
+                  service && module->contains("memory_bytes")
+                      ? bytes_text(number(*module, "memory_bytes")).c_str()
+                      : "-",
                   text(*module, "latency_p50").c_str(), text(*module, "latency_p99").c_str());
     out << line;
   }
@@ -240,7 +242,7 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
                                              : SortKey::Calls;
   auto state_dir = resolve_state_dir(global.state_dir);
   if (!state_dir) {
-    err << "error: " << state_dir.error().to_string() << "\n";
+    err << "error: " << noted(state_dir.error()).to_string() << "\n";
     return kExitError;
   }
   const auto socket = control_socket_path(*state_dir);
@@ -252,7 +254,7 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
   if (options.once || options.json) {
     auto now = sample();
     if (!now) {
-      err << "error: " << now.error().to_string() << "\n";
+      err << "error: " << noted(now.error()).to_string() << "\n";
       return kExitError;
     }
     if (options.json) {
@@ -290,7 +292,7 @@ int run_top(const GlobalOptions& global, const TopOptions& options, std::ostream
   while (!interrupted) {
     auto now = sample();
     if (!now) {
-      err << "error: " << now.error().to_string() << "\n";
+      err << "error: " << noted(now.error()).to_string() << "\n";
       return kExitError;
     }
     show(render(*now, before, key, options.limit));

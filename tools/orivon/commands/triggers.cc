@@ -77,7 +77,7 @@ CommandAction setup_triggers(CLI::App& app, const GlobalOptions& global) {
     if (!options->id.empty()) {
       auto id = ModuleId::parse(options->id);
       if (!id) {
-        err << "error: " << id.error().message() << "\n";
+        err << "error: " << noted(id.error()).message() << "\n";
         return kExitUsage;
       }
       request["id"] = id->str();

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -99,6 +100,33 @@ nlohmann::json status_reply(Runtime& runtime,
   }
 }
 
+// What `up` prints as it happens: crashes (with their cause, which says
+// when the restart budget is spent) and restarts. Runs on the thread where
+// the change happened; `out` is shared with the serving thread's lines.
+class StateChangePrinter {
+ public:
+  explicit StateChangePrinter(std::ostream& out) : out_(out) {}
+
+  void print(const StateChange& change) {
+    std::string line;
+    if (change.to == ModuleState::Crashed) {
+      line = change.id.str() + " crashed" + (change.cause.empty() ? "" : ": " + change.cause);
+    } else if (change.from == ModuleState::Crashed && change.to == ModuleState::Starting) {
+      line = change.id.str() + " restarting";
+    } else if (change.to == ModuleState::Stopped && !change.cause.empty()) {
+      line = change.id.str() + " stopped: " + change.cause;  // it ended by itself
+    } else {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    out_ << line << std::endl;
+  }
+
+ private:
+  std::ostream& out_;
+  std::mutex mutex_;
+};
+
 long elapsed_ms(std::chrono::steady_clock::time_point since) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - since)
@@ -126,7 +154,7 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
   if (!command.dashboard.empty()) {
     auto parsed = parse_dashboard_address(command.dashboard);
     if (!parsed) {
-      err << "error: " << parsed.error().message() << "\n";
+      err << "error: " << noted(parsed.error()).message() << "\n";
       return kExitUsage;
     }
     dashboard_address = *parsed;
@@ -151,7 +179,7 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
 
   auto state_dir = resolve_state_dir(global.state_dir);
   if (!state_dir) {
-    err << "error: " << state_dir.error().to_string() << "\n";
+    err << "error: " << noted(state_dir.error()).to_string() << "\n";
     return kExitError;
   }
   if (::mkdir(state_dir->c_str(), 0700) != 0 && errno != EEXIST) {
@@ -164,33 +192,38 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
         << state_dir->string() << " directly to finish..." << std::endl;
   });
   if (!lock) {
-    err << "error: " << lock.error().to_string() << "\n";
+    err << "error: " << noted(lock.error()).to_string() << "\n";
     return kExitError;
   }
 
   const auto start = std::chrono::steady_clock::now();
   options.state_dir = *state_dir;
+  // Declared before the runtime: its services tell it of changes until the
+  // runtime is gone.
+  StateChangePrinter changes(out);
   auto runtime = Runtime::create(options);
   if (!runtime) {
-    err << "error: " << runtime.error().to_string() << "\n";
+    err << "error: " << noted(runtime.error()).to_string() << "\n";
     return kExitError;
   }
   auto report = (*runtime)->load_installed();
   if (!report) {
-    err << "error: " << report.error().to_string() << "\n";
+    err << "error: " << noted(report.error()).to_string() << "\n";
     return kExitError;
   }
   out << "loaded " << report->modules << " modules (" << report->from_cache
       << " from the compiled-code cache, " << report->compiled << " compiled) in "
       << elapsed_ms(start) << " ms" << std::endl;
+  const std::uint64_t subscription =
+      (*runtime)->subscribe([&changes](const StateChange& change) { changes.print(change); });
   auto started = (*runtime)->start_autostart_services();
   if (!started) {
-    err << "error: " << started.error().to_string() << "\n";
+    err << "error: " << noted(started.error()).to_string() << "\n";
     return kExitError;
   }
   out << "started " << *started << " services" << std::endl;
   if (auto triggers = (*runtime)->start_triggers(); !triggers) {
-    err << "error: " << triggers.error().to_string() << "\n";
+    err << "error: " << noted(triggers.error()).to_string() << "\n";
     return kExitError;
   }
   print_capacity((*runtime)->capacity(), out, err);
@@ -198,7 +231,7 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
   const auto socket = control_socket_path(*state_dir);
   auto server = ControlServer::listen(socket);
   if (!server) {
-    err << "error: " << server.error().to_string() << "\n";
+    err << "error: " << noted(server.error()).to_string() << "\n";
     return kExitError;
   }
 
@@ -207,7 +240,7 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
   if (dashboard_address) {
     auto token = ensure_dashboard_token(*state_dir);
     if (!token) {
-      err << "error: " << token.error().to_string() << "\n";
+      err << "error: " << noted(token.error()).to_string() << "\n";
       return kExitError;
     }
     auto started_dashboard = Dashboard::start(**runtime, *dashboard_address, *token, start);
@@ -218,7 +251,7 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     dashboard = std::move(*started_dashboard);
     address_file.emplace(dashboard_address_path(*state_dir));
     if (auto written = address_file->write(dashboard->address()); !written) {
-      err << "error: " << written.error().to_string() << "\n";
+      err << "error: " << noted(written.error()).to_string() << "\n";
       return kExitError;
     }
     out << "dashboard on http://" << dashboard->address()
@@ -238,9 +271,10 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
   dashboard.reset();  // no more requests from the page while the services stop
   address_file.reset();
   if (!served) {
-    err << "error: " << served.error().to_string() << "\n";
+    err << "error: " << noted(served.error()).to_string() << "\n";
     return kExitError;
   }
+  (*runtime)->unsubscribe(subscription);
   out << "stopping: services newest first, each with its grace period" << std::endl;
   runtime->reset();  // stops every service, then closes the state
   out << "host stopped" << std::endl;

@@ -87,6 +87,7 @@ Result<HostSnapshot> take_snapshot(Runtime& runtime,
     row.state = info.state;
     row.cause = info.state_cause;
     row.metrics = info.metrics;
+    row.memory_known = info.program_kind != ProgramKind::Component;
     row.events = events;
     snapshot.modules.push_back(std::move(row));
   }
@@ -133,13 +134,13 @@ nlohmann::json to_json(const HostSnapshot& snapshot) {
         {"calls", m.calls},
         {"traps", m.traps},
         {"denied_calls", m.denied_calls},
-        {"memory_bytes", m.memory_bytes},
         {"latency_p50_us", latency_bound_json(m.call_durations, 0.5)},
         {"latency_p99_us", latency_bound_json(m.call_durations, 0.99)},
         {"latency_p50", latency_text(m.call_durations, 0.5)},
         {"latency_p99", latency_text(m.call_durations, 0.99)},
         {"events", counters_json(row.events)},
     });
+    if (row.memory_known) modules.back()["memory_bytes"] = m.memory_bytes;
   }
   const auto& c = snapshot.capacity;
   nlohmann::json host = {
@@ -289,6 +290,10 @@ std::string to_prometheus(const HostSnapshot& snapshot) {
   for (const auto& counter : counters) {
     e.family(counter.name, counter.type, counter.help);
     for (const auto& row : snapshot.modules) {
+      // No sample rather than a false 0 for a component's memory.
+      if (!row.memory_known && std::string_view(counter.name) == "orivon_module_memory_bytes") {
+        continue;
+      }
       e.sample(counter.name, counter.read(row), {{"module", row.id}});
     }
   }

@@ -34,6 +34,9 @@ struct ModuleRow {
   ModuleState state = ModuleState::Installed;
   std::string cause;        // why it crashed, when it did: may quote the module
   ServiceMetrics metrics;
+  // A component's linear memory cannot be read through Wasmtime's C API:
+  // its memory_bytes is left out rather than shown as 0.
+  bool memory_known = true;
   EventCounters events;
 };
 

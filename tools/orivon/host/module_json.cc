@@ -5,7 +5,7 @@
 namespace orivon::cli {
 
 nlohmann::json to_json(const ModuleInfo& info) {
-  return {
+  nlohmann::json out = {
       {"id", info.id.str()},
       {"kind", std::string(module_kind_name(info.kind))},
       {"program_kind", info.program_kind == ProgramKind::Component ? "component" : "core"},
@@ -21,10 +21,12 @@ nlohmann::json to_json(const ModuleInfo& info) {
       {"calls", info.metrics.calls},
       {"traps", info.metrics.traps},
       {"denied_calls", info.metrics.denied_calls},
-      {"memory_bytes", info.metrics.memory_bytes},
       {"installed_at", info.installed_at},
       {"updated_at", info.updated_at},
   };
+  // Wasmtime's C API shows no component's linear memory: left out, not 0.
+  if (info.program_kind != ProgramKind::Component) out["memory_bytes"] = info.metrics.memory_bytes;
+  return out;
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,20 +82,82 @@ Result<std::vector<std::string>> functions_field(const json& request) {
   return functions;
 }
 
-// `allow` / `deny`: {"id", "grants": [...]}. Decided in order; a failure
-// says which grants were already recorded.
+// The strings of `request[name]`: an array of strings, empty if absent.
+Result<std::vector<std::string>> strings_field(const json& request, const char* name) {
+  std::vector<std::string> out;
+  auto it = request.find(name);
+  if (it == request.end() || it->is_null()) return out;
+  const Error bad = bad_request(std::string("'") + name + "' must be an array of strings");
+  if (!it->is_array()) return bad;
+  for (const auto& item : *it) {
+    if (!item.is_string()) return bad;
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// The grants decided allow before, now deny: those a deny took back as
+// variants of what was named.
+json taken_back(const std::map<std::string, GrantDecision>& before,
+                const std::map<std::string, GrantDecision>& after,
+                const std::vector<std::string>& named) {
+  json out = json::array();
+  for (const auto& [text, decision] : after) {
+    auto was = before.find(text);
+    if (decision != GrantDecision::Deny || was == before.end() ||
+        was->second != GrantDecision::Allow ||
+        std::find(named.begin(), named.end(), text) != named.end()) {
+      continue;
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+// `allow` / `deny`: {"id", "grants": [...], "requested": true?}. Decided in
+// order; a failure says which grants were already recorded. "requested"
+// (allow only) adds every grant the module's manifest requests.
 Result<json> decide(Runtime& runtime, const json& request, GrantDecision decision,
                     Responder responder) {
   ORIVON_TRY(auto id, id_field(request));
-  auto it = request.find("grants");
-  if (it == request.end() || !it->is_array() || it->empty()) {
-    return bad_request("'grants' must be a non-empty array of strings");
+  ORIVON_TRY(auto texts, strings_field(request, "grants"));
+  const bool requested = request.value("requested", false);
+  if (requested && decision != GrantDecision::Allow) {
+    return bad_request("'requested' is for allow only");
   }
+  std::map<std::string, GrantDecision> before;
+  {
+    ORIVON_TRY(auto details, runtime.inspect_module(id));  // NotFound for an unknown id
+    before = details.decisions;
+    if (requested) {
+      if (details.manifest.requests.empty()) {
+        return Error(ErrorCode::FailedPrecondition,
+                     "'" + id.str() + "' requests no grants" +
+                         (details.has_manifest ? " (its manifest asks for none)"
+                                               : " (it was added without a manifest)"));
+      }
+      // All or nothing: a request that cannot be a grant stops it before
+      // anything is recorded.
+      std::string malformed;
+      for (const auto& text : details.manifest.requests) {
+        if (auto parsed = parse_grant(text); !parsed) {
+          malformed += "\n  " + parsed.error().message();
+        } else if (std::find(texts.begin(), texts.end(), text) == texts.end()) {
+          texts.push_back(text);
+        }
+      }
+      if (!malformed.empty()) {
+        return Error(ErrorCode::FailedPrecondition,
+                     "the manifest of '" + id.str() +
+                         "' requests what cannot be granted, so nothing was allowed (allow the "
+                         "others by name):" + malformed);
+      }
+    }
+  }
+  if (texts.empty()) return bad_request("'grants' must be a non-empty array of strings");
   json done = json::array();
   std::string recorded;
-  for (const auto& item : *it) {
-    if (!item.is_string()) return bad_request("'grants' must be a non-empty array of strings");
-    const std::string text = item.get<std::string>();
+  for (const std::string& text : texts) {
     auto parsed = parse_grant(text);
     auto decided = parsed ? runtime.decide_grant(id, text, decision) : Result<void>(parsed.error());
     if (!decided) {
@@ -105,12 +168,36 @@ Result<json> decide(Runtime& runtime, const json& request, GrantDecision decisio
     done.push_back({{"grant", text}, {"meaning", describe_grant(*parsed)}});
   }
   json out = {{"id", id.str()}, {"grants", std::move(done)}};
+  if (decision == GrantDecision::Deny) {
+    ORIVON_TRY(auto details, runtime.inspect_module(id));
+    out["taken_back"] = taken_back(before, details.decisions, texts);
+  }
   if (responder == Responder::Host && id.kind() == ModuleKind::Service &&
       runtime.service_metrics(id).state == ModuleState::Running) {
     out["note"] = "'" + id.str() + "' is running: it gets the change when it restarts "
                   "(orivon restart " + id.str() + "); host: grants apply to its next call";
   }
   return out;
+}
+
+// `forget`: {"id", "grants": [...]}: each back to undecided. Done in
+// order; a failure says which were already forgotten.
+Result<json> forget(Runtime& runtime, const json& request) {
+  ORIVON_TRY(auto id, id_field(request));
+  ORIVON_TRY(auto texts, strings_field(request, "grants"));
+  if (texts.empty()) return bad_request("'grants' must be a non-empty array of strings");
+  json done = json::array();
+  std::string forgotten;
+  for (const auto& text : texts) {
+    auto removed = runtime.forget_grant(id, text);
+    if (!removed) {
+      if (forgotten.empty()) return removed.error();
+      return Error::wrap("forgot " + forgotten + " but not '" + text + "'", removed.error());
+    }
+    forgotten += (forgotten.empty() ? "'" : ", '") + text + "'";
+    for (const auto& gone : *removed) done.push_back(gone);
+  }
+  return json{{"id", id.str()}, {"forgotten", std::move(done)}};
 }
 
 // The grant `caller` holds on `target`, if any.
@@ -663,6 +750,33 @@ Result<json> remove(Runtime& runtime, const json& request, const ModuleId& id) {
   return json{{"id", id.str()}, {"removed_grants", std::move(grants)}};
 }
 
+// `update`: {"id", "file"?, "manifest"?}: new code, a new manifest, or
+// both. A running service restarts on them (said in "note").
+Result<json> update(Runtime& runtime, const json& request, const ModuleId& id,
+                    Responder responder) {
+  const bool has_file = request.contains("file") && !request["file"].is_null();
+  ORIVON_TRY(auto options, add_options(request));
+  if (!has_file && !options.manifest) {
+    return bad_request("'update' needs a 'file', a 'manifest' or both");
+  }
+  const bool was_running = responder == Responder::Host && id.kind() == ModuleKind::Service &&
+                           runtime.service_metrics(id).state == ModuleState::Running;
+  std::optional<ModuleInfo> info;
+  if (!options.manifest) {
+    ORIVON_TRY(auto file, string_field(request, "file"));
+    ORIVON_TRY(info, runtime.update_module_file(id, file));
+  } else {
+    std::string file;
+    if (has_file) {
+      ORIVON_TRY(file, string_field(request, "file"));
+    }
+    ORIVON_TRY(info, runtime.update_module_manifest(id, *options.manifest, file));
+  }
+  json out = to_json(*info);
+  if (was_running) out["note"] = "'" + id.str() + "' was running: it restarted on the update";
+  return out;
+}
+
 // The operations on one module: whether they need a host is the library's
 // rule (host_requirement), so a host and a CLI acting alone agree.
 Result<json> dispatch_on_module(Runtime& runtime, const json& request,
@@ -681,11 +795,8 @@ Result<json> dispatch_on_module(Runtime& runtime, const json& request,
   switch (operation) {
     case ManagementOperation::Remove:
       return remove(runtime, request, id);
-    case ManagementOperation::Update: {
-      ORIVON_TRY(auto file, string_field(request, "file"));
-      ORIVON_TRY(auto info, runtime.update_module_file(id, file));
-      return to_json(info);
-    }
+    case ManagementOperation::Update:
+      return update(runtime, request, id, responder);
     case ManagementOperation::Inspect: {
       ORIVON_TRY(auto details, runtime.inspect_module(id));
       json out = to_json(details);
@@ -818,6 +929,8 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
       return dead_letters(runtime, request);
     case ManagementOperation::Triggers:
       return triggers_report(runtime, request);
+    case ManagementOperation::Forget:
+      return forget(runtime, request);
     default:
       return dispatch_on_module(runtime, request, *operation, responder);
   }
