@@ -350,6 +350,29 @@ Result<std::vector<std::pair<ModuleId, Manifest>>> ModuleRegistry::manifests_wit
   return out;
 }
 
+Result<std::vector<HttpRoute>> ModuleRegistry::http_routes() {
+  MutexLock lock(mutex_);
+  ORIVON_TRY(auto rows, store_->http_routes());
+  std::vector<HttpRoute> out;
+  for (auto& row : rows) {
+    auto id = ModuleId::parse(row.module_id);
+    if (!id) return corrupt("a route leads to the invalid id '" + row.module_id + "'");
+    out.push_back(HttpRoute{std::move(row.host), std::move(row.prefix), std::move(*id)});
+  }
+  return out;
+}
+
+Result<void> ModuleRegistry::put_http_route(const HttpRoute& route) {
+  MutexLock lock(mutex_);
+  return store_->put_http_route({route.host, route.prefix, route.module.str()});
+}
+
+Result<bool> ModuleRegistry::remove_http_route(const std::string& host,
+                                               const std::string& prefix) {
+  MutexLock lock(mutex_);
+  return store_->remove_http_route(host, prefix);
+}
+
 Result<std::vector<TriggerRunRow>> ModuleRegistry::trigger_runs(const ModuleId& id) {
   MutexLock lock(mutex_);
   return store_->trigger_runs(id.str());

@@ -21,6 +21,7 @@
 #include "engine/interface_text.h"
 #include "orivon/calls.h"
 #include "orivon/config.h"
+#include "orivon/http_routes.h"
 #include "orivon/module_info.h"
 #include "registry/config_snapshot.h"
 #include "registry/state_store.h"
@@ -116,6 +117,14 @@ class ModuleRegistry {
   Result<void> set_autostart(const ModuleId& id, bool autostart);
   // The modules whose manifests declare triggers or a function, by id.
   Result<std::vector<std::pair<ModuleId, Manifest>>> manifests_with_triggers();
+  // Inbound HTTP routes, by host and prefix (already checked and normalized
+  // by the caller: src/http/route_table.h).
+  Result<std::vector<HttpRoute>> http_routes();
+  // Adds or replaces the route (host, prefix). NotFound if `module` is not
+  // installed.
+  Result<void> put_http_route(const HttpRoute& route);
+  // Whether there was such a route.
+  Result<bool> remove_http_route(const std::string& host, const std::string& prefix);
   // Records of timers and start-up triggers (see StateStore::trigger_runs).
   Result<std::vector<TriggerRunRow>> trigger_runs(const ModuleId& id);
   Result<void> save_trigger_run(const ModuleId& id, const TriggerRunRow& row);

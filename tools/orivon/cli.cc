@@ -80,6 +80,7 @@ int run_cli_unguarded(int argc, char** argv, std::ostream& out, std::ostream& er
       {"unsubscribe", setup_unsubscribe(app, global)}, {"events", setup_events(app, global)},
       {"config", setup_config(app, global)},   {"triggers", setup_triggers(app, global)},
       {"top", setup_top(app, global)},         {"dashboard-url", setup_dashboard_url(app, global)},
+      {"route", setup_route(app, global)},     {"routes", setup_routes(app, global)},
   };
 
   std::vector<const char*> raw;
