@@ -6,6 +6,7 @@
 //   /bomb        allocates until memory runs out, then traps
 //   /huge/N      streams N MiB (64 when N is missing)
 //   /echo        streams the request body back, as it arrives
+//   /count       reads the whole request body, then says how long it was
 //   /state       counts its calls in a global: a fresh instance says 1
 //   anything else: 200 "hostile handler"
 
@@ -15,6 +16,8 @@
 #include "respond.h"
 
 static unsigned calls;
+// Where the memory bomb keeps its blocks, so the compiler cannot drop them.
+static char* volatile kept;
 
 static char path_text[1024];
 
@@ -23,6 +26,35 @@ static int path_is(const http_handler_string_t* path, const char* part) {
   memcpy(path_text, path->ptr, n);
   path_text[n] = 0;
   return strstr(path_text, part) != NULL;
+}
+
+// Reads the whole body, then answers its length.
+static void count(wasi_http_types_own_incoming_request_t request,
+                  wasi_http_types_own_response_outparam_t out) {
+  wasi_http_types_own_incoming_body_t body;
+  wasi_http_types_own_input_stream_t input;
+  if (!wasi_http_types_method_incoming_request_consume(
+          wasi_http_types_borrow_incoming_request(request), &body) ||
+      !wasi_http_types_method_incoming_body_stream(wasi_http_types_borrow_incoming_body(body),
+                                                   &input)) {
+    respond_text(out, 400, "no body\n");
+    return;
+  }
+  unsigned long long total = 0;
+  for (;;) {
+    http_handler_list_u8_t chunk;
+    wasi_io_streams_stream_error_t error;
+    if (!wasi_io_streams_method_input_stream_blocking_read(
+            wasi_io_streams_borrow_input_stream(input), 65536, &chunk, &error)) {
+      if (error.tag != WASI_IO_STREAMS_STREAM_ERROR_CLOSED) __builtin_trap();
+      break;
+    }
+    total += chunk.len;
+    http_handler_list_u8_free(&chunk);
+  }
+  char text[32];
+  snprintf(text, sizeof text, "%llu\n", total);
+  respond_text(out, 200, text);
 }
 
 static void echo(wasi_http_types_own_incoming_request_t request,
@@ -76,6 +108,7 @@ void exports_wasi_http_incoming_handler_handle(
       char* block = malloc(1 << 20);
       if (block == NULL) __builtin_trap();
       memset(block, 1, 1 << 20);
+      kept = block;
     }
   } else if (path_is(&path, "/huge")) {
     unsigned mib = 64;
@@ -88,6 +121,9 @@ void exports_wasi_http_incoming_handler_handle(
       if (!write_body(&r, block, sizeof block)) break;
     }
     finish_body(&r);
+  } else if (path_is(&path, "/count")) {
+    count(request, response_out);
+    return;
   } else if (path_is(&path, "/echo")) {
     echo(request, response_out);
     return;
