@@ -1188,9 +1188,15 @@ impl hyper::rt::Timer for TokioTimer {
     }
 }
 
+/// Who answers the server's requests: orivon's C++ (always), or the
+/// benchmark's baseline (see `orivon_http_baseline_new`).
+enum Handler {
+    C { handler: orivon_http_handler_t, data: CallbackData },
+    Baseline(Arc<Baseline>),
+}
+
 struct ServerState {
-    handler: orivon_http_handler_t,
-    data: CallbackData,
+    handler: Handler,
     options: orivon_http_server_options_t,
     handlers: Arc<tokio::sync::Semaphore>,
 }
@@ -1268,7 +1274,10 @@ async fn handle_request(
     let handler_state = state.clone();
     let handled = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        (handler_state.handler)(handler_state.data.data, &mut *request);
+        match &handler_state.handler {
+            Handler::C { handler, data } => handler(data.data, &mut *request),
+            Handler::Baseline(baseline) => baseline.serve(&mut request),
+        }
         request.late_failure.take()
     });
     let finish = |late: Option<(u16, String)>| {
@@ -1352,9 +1361,23 @@ pub unsafe extern "C" fn orivon_http_server_new(
     finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
     out: *mut *mut orivon_http_server_t,
 ) -> Option<Box<wasmtime_error_t>> {
-    let callback = CallbackData { data, finalizer };
+    let handler = Handler::C { handler, data: CallbackData { data, finalizer } };
     let options = unsafe { *options };
     let address = unsafe { std::slice::from_raw_parts(address, address_len) };
+    match start_server(address, options, handler) {
+        Ok(server) => {
+            unsafe { *out = Box::into_raw(Box::new(server)) };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+fn start_server(
+    address: &[u8],
+    options: orivon_http_server_options_t,
+    handler: Handler,
+) -> wasmtime::Result<orivon_http_server_t> {
     let result = (|| -> wasmtime::Result<orivon_http_server_t> {
         let address: std::net::SocketAddr = std::str::from_utf8(address)
             .ok()
@@ -1379,20 +1402,13 @@ pub unsafe extern "C" fn orivon_http_server_new(
         let bound = listener.local_addr()?.to_string();
         let state = Arc::new(ServerState {
             handler,
-            data: callback,
             options,
             handlers: Arc::new(tokio::sync::Semaphore::new(options.max_handlers.max(1) as usize)),
         });
         let accept = runtime.spawn(accept_loop(listener, state));
         Ok(orivon_http_server_t { runtime: Some(runtime), accept: Some(accept), address: bound })
     })();
-    match result {
-        Ok(server) => {
-            unsafe { *out = Box::into_raw(Box::new(server)) };
-            None
-        }
-        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
-    }
+    result
 }
 
 /// The address the server listens on ("127.0.0.1:PORT"), copied into
@@ -1424,5 +1440,117 @@ pub extern "C" fn orivon_http_server_delete(server: Option<Box<orivon_http_serve
     }
     if let Some(runtime) = server.runtime.take() {
         runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark's baseline: what `wasmtime serve` does for a WASIp2 proxy,
+// with none of orivon. Its own engine (Wasmtime's defaults with the pooling
+// allocator, as `wasmtime serve` uses when it can), a linker with WASI and
+// wasi:http, one ProxyPre, and per request a fresh store with an empty WASI
+// context: no grants, caps, deadline or logs. Served by the same hyper
+// server as orivon's, so the difference measured is orivon's policy and
+// C++ path. Only scripts/bench.sh uses it (bench/http_baseline.cc).
+
+struct BaselineState {
+    ctx: wasmtime_wasi::WasiCtx,
+    http: wasmtime_wasi_http::WasiHttpCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for BaselineState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for BaselineState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: wasmtime_wasi_http::default_hooks(),
+        }
+    }
+}
+
+struct Baseline {
+    engine: wasmtime::Engine,
+    pre: wasmtime_wasi_http::p2::bindings::sync::ProxyPre<BaselineState>,
+}
+
+impl Baseline {
+    fn serve(&self, request: &mut orivon_http_request_t) {
+        let mut store = wasmtime::Store::new(
+            &self.engine,
+            BaselineState {
+                ctx: wasmtime_wasi::WasiCtx::builder().build(),
+                http: wasmtime_wasi_http::WasiHttpCtx::new(),
+                table: wasmtime::component::ResourceTable::new(),
+            },
+        );
+        let result = (|| -> wasmtime::Result<()> {
+            let incoming = request
+                .request
+                .take()
+                .ok_or_else(|| wasmtime::Error::msg("served twice"))?;
+            let proxy = self.pre.instantiate(&mut store)?;
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            let (incoming, outparam) = {
+                let mut view = store.data_mut().http();
+                let incoming = view.new_incoming_request(http_types::Scheme::Http, incoming)?;
+                (incoming, view.new_response_outparam(sender)?)
+            };
+            if let Some(reply) = request.reply.take() {
+                let _ = reply.send(Reply::Guest(receiver));
+            }
+            proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam)
+        })();
+        if let Err(error) = result {
+            request.late_failure = Some((500, format!("{error:?}")));
+        }
+    }
+}
+
+/// Starts the baseline server for the component at `path` (UTF-8) on
+/// `address`, with `options` (as orivon's). Benchmarks only.
+///
+/// # Safety
+/// `path` and `address` readable; `options` valid; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_baseline_new(
+    path: *const u8,
+    path_len: usize,
+    address: *const u8,
+    address_len: usize,
+    options: *const orivon_http_server_options_t,
+    out: *mut *mut orivon_http_server_t,
+) -> Option<Box<wasmtime_error_t>> {
+    let path = unsafe { std::slice::from_raw_parts(path, path_len) };
+    let address = unsafe { std::slice::from_raw_parts(address, address_len) };
+    let options = unsafe { *options };
+    let result = (|| -> wasmtime::Result<orivon_http_server_t> {
+        let mut config = wasmtime::Config::new();
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(
+            wasmtime::PoolingAllocationConfig::default(),
+        ));
+        let engine = wasmtime::Engine::new(&config)?;
+        let path = std::str::from_utf8(path).map_err(|_| wasmtime::Error::msg("path not UTF-8"))?;
+        let component = wasmtime::component::Component::from_file(&engine, path)?;
+        let mut linker = wasmtime::component::Linker::<BaselineState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        let pre = wasmtime_wasi_http::p2::bindings::sync::ProxyPre::new(
+            linker.instantiate_pre(&component)?,
+        )?;
+        let baseline = Arc::new(Baseline { engine, pre });
+        start_server(address, options, Handler::Baseline(baseline))
+    })();
+    match result {
+        Ok(server) => {
+            unsafe { *out = Box::into_raw(Box::new(server)) };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
     }
 }

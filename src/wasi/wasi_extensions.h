@@ -110,6 +110,13 @@ size_t orivon_http_server_address(const orivon_http_server_t* server, uint8_t* b
                                   size_t capacity);
 void orivon_http_server_delete(orivon_http_server_t* server);
 
+// The benchmark's baseline (lib.rs): the component at `path` served the way
+// `wasmtime serve` does, without orivon.
+wasmtime_error_t* orivon_http_baseline_new(const uint8_t* path, size_t path_length,
+                                           const uint8_t* address, size_t address_length,
+                                           const orivon_http_server_options_t* options,
+                                           orivon_http_server_t** out);
+
 void orivon_http_request_host(const orivon_http_request_t* request, const uint8_t** data,
                               size_t* length);
 void orivon_http_request_path(const orivon_http_request_t* request, const uint8_t** data,
