@@ -232,6 +232,7 @@ Result<std::vector<CallGrant>> ModuleRegistry::remove(const ModuleId& id,
   }
   ORIVON_TRY(auto rows, store_->remove(id.str(), check));
   loaded_.erase(id);
+  decisions_version_.fetch_add(1, std::memory_order_acq_rel);
   forget_config_locked(id);  // its configuration went with it too
   ORIVON_RETURN_IF_ERROR(republish_locked(id));  // its grants went with it
   return call_grants_from_rows(rows);
@@ -305,6 +306,7 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
   }
   ORIVON_RETURN_IF_ERROR(
       store_->set_decision(id.str(), std::string(grant), decision, now_seconds()));
+  decisions_version_.fetch_add(1, std::memory_order_acq_rel);
   // Grants checked on every call, operation, publish or delivery (not at
   // start) apply at once: what is cached for the old version is dropped.
   if (std::holds_alternative<HostGrant>(parsed) || std::holds_alternative<KvGrant>(parsed) ||

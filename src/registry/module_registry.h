@@ -149,6 +149,11 @@ class ModuleRegistry {
   // valid while it does not).
   std::shared_ptr<const GrantSnapshot> grant_snapshot();
   std::uint64_t links_version() const { return links_version_.load(std::memory_order_acquire); }
+  // Moves at every grant decision (allow, deny) and removal: what a cached
+  // profile (an HTTP handler's, per request) is checked against.
+  std::uint64_t decisions_version() const {
+    return decisions_version_.load(std::memory_order_acquire);
+  }
   Result<std::shared_ptr<const ExportTable>> exports(const ModuleId& id);
   // FailedPrecondition unless `id` is an installed group module.
   Result<GroupSpec> group(const ModuleId& id);
@@ -213,6 +218,7 @@ class ModuleRegistry {
   // Only modules whose instances read their configuration have a cell.
   std::map<ModuleId, std::shared_ptr<ConfigCell>> config_cells_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> links_version_{1};
+  std::atomic<std::uint64_t> decisions_version_{1};
 };
 
 }  // namespace orivon::registry

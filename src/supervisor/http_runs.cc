@@ -17,6 +17,20 @@ void answer(orivon_http_request_t* request, int status, const std::string& text)
 
 }  // namespace
 
+Result<std::shared_ptr<const Supervisor::Recipe>> Supervisor::http_recipe(Service& s) {
+  const std::uint64_t version = registry_.decisions_version();
+  {
+    MutexLock lock(s.mutex);
+    if (s.http_recipe && s.http_recipe_version == version) return s.http_recipe;
+  }
+  ORIVON_TRY(auto made, recipe(s));
+  auto shared = std::make_shared<const Recipe>(std::move(made));
+  MutexLock lock(s.mutex);
+  s.http_recipe = shared;
+  s.http_recipe_version = version;
+  return shared;
+}
+
 void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) {
   const auto is_function = this->is_function(id);
   if (!is_function || !*is_function) {
@@ -62,7 +76,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
     return;
   }
 
-  auto made = recipe(s);
+  auto made = http_recipe(s);
   if (!made) {
     s.logs->note("an HTTP request failed: " + made.error().to_string());
     answer(request, 500, "internal error: the handler cannot be set up (see orivon logs)");
@@ -71,11 +85,11 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
   std::shared_ptr<const instance::ProxyTemplate> proxy;
   {
     MutexLock lock(s.mutex);
-    if (s.http_template_origins == made->profile.http_origins) proxy = s.http_template;
+    if (s.http_template_origins == (*made)->profile.http_origins) proxy = s.http_template;
   }
   if (!proxy) {
-    auto created = instance::ProxyTemplate::create(engine_, made->program.shared_data(),
-                                                   made->profile, links_.get(), s.id);
+    auto created = instance::ProxyTemplate::create(engine_, (*made)->program.shared_data(),
+                                                   (*made)->profile, links_.get(), s.id);
     if (!created) {
       s.logs->note("an HTTP request failed: " + created.error().to_string());
       answer(request, 500,
@@ -86,7 +100,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
     proxy = *created;
     MutexLock lock(s.mutex);
     s.http_template = proxy;
-    s.http_template_origins = made->profile.http_origins;
+    s.http_template_origins = (*made)->profile.http_origins;
   }
 
   const std::int64_t deadline_at =
@@ -94,7 +108,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
   TickStop stopped = TickStop::None;
   instance::StoreHooks hooks;
   LogSink* logs = s.logs.get();
-  if (made->log_output) {
+  if ((*made)->log_output) {
     hooks.output = [logs](bool is_stderr, std::string_view bytes) {
       logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
     };
@@ -118,7 +132,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
   limits.max_memory_bytes = settings.max_memory_bytes;
 
   const auto began = std::chrono::steady_clock::now();
-  auto served = proxy->serve(request, made->profile, limits, hooks);
+  auto served = proxy->serve(request, (*made)->profile, limits, hooks);
   const auto took_us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                             began)
@@ -159,15 +173,15 @@ Result<void> Supervisor::instantiate_http_for_testing(const ModuleId& id) {
     MutexLock lock(svc->mutex);
     proxy = svc->http_template;
   }
-  ORIVON_TRY(auto made, recipe(*svc));
+  ORIVON_TRY(auto made, http_recipe(*svc));
   if (!proxy) {
-    ORIVON_TRY(proxy, instance::ProxyTemplate::create(engine_, made.program.shared_data(),
-                                                      made.profile, links_.get(), svc->id));
+    ORIVON_TRY(proxy, instance::ProxyTemplate::create(engine_, made->program.shared_data(),
+                                                      made->profile, links_.get(), svc->id));
     MutexLock lock(svc->mutex);
     svc->http_template = proxy;
-    svc->http_template_origins = made.profile.http_origins;
+    svc->http_template_origins = made->profile.http_origins;
   }
-  return proxy->instantiate_once(made.profile, ExecutionLimits{});
+  return proxy->instantiate_once(made->profile, ExecutionLimits{});
 }
 
 }  // namespace orivon::supervisor

@@ -143,6 +143,11 @@ struct Supervisor::Service {
   // request's store).
   std::shared_ptr<const instance::ProxyTemplate> http_template ORIVON_GUARDED_BY(mutex);
   std::vector<std::string> http_template_origins ORIVON_GUARDED_BY(mutex);
+  // The recipe HTTP requests use (program and grants), read once per grant
+  // decision rather than once per request: the registry's
+  // decisions_version() it was read at.
+  std::shared_ptr<const Recipe> http_recipe ORIVON_GUARDED_BY(mutex);
+  std::uint64_t http_recipe_version ORIVON_GUARDED_BY(mutex) = 0;
 };
 
 }  // namespace orivon::supervisor

@@ -211,6 +211,8 @@ class Supervisor {
     bool log_output = true;  // stdout and stderr go to the module's log
   };
   Result<Recipe> recipe(Service& service);
+  // recipe(), kept while no grant decision changes (serve_http's).
+  Result<std::shared_ptr<const Recipe>> http_recipe(Service& service);
 
   // The function's settings when `service` is a function module, resolved
   // from its manifest the first time.
