@@ -717,6 +717,8 @@ Result<std::vector<CallGrant>> Runtime::remove_module(const ModuleId& id,
     }
     if (auto* supervisor = impl_->supervisor_if_running()) supervisor->forget(id);
     ORIVON_TRY(auto removed, registry->remove(id, dependents));
+    // Its routes went with it (state.db); a serving host stops matching them.
+    ORIVON_RETURN_IF_ERROR(impl_->reload_routes());
     if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
     if (auto bus = impl_->bus()) {
       ORIVON_RETURN_IF_ERROR((*bus)->unsubscribe_all(id));

@@ -326,6 +326,17 @@ class RoutesOnARunningHost(HostTest):
         self.assertEqual(h.get("/hello")[1], b"hello from orivon\n")
         orivon(h.state, "route", "remove", "example.com/")
 
+    def test_removing_a_module_takes_its_routes_off_the_running_host(self):
+        h = self.host
+        manifest = os.path.join(h.dir, "function.toml")
+        orivon(h.state, "add", os.path.join(GUESTS, "http_hello.component.wasm"), "--id",
+               "gone.app.example", "--manifest", manifest)
+        orivon(h.state, "route", "add", "/gone", "gone.app.example")
+        self.assertEqual(h.get("/gone")[0], 200)
+        orivon(h.state, "remove", "gone.app.example")
+        self.assertEqual(h.get("/gone")[0], 404)
+        self.assertNotIn("/gone", orivon(h.state, "routes").stdout)
+
     def test_routes_json_lists_them(self):
         routes = json.loads(orivon(self.host.state, "routes", "--json").stdout)
         self.assertIn({"route": "/hello", "host": None, "prefix": "/hello", "id": HELLO}, routes)
