@@ -397,9 +397,15 @@ class RouteCommands(unittest.TestCase):
         orivon(self.state, "remove", HELLO)
         self.assertEqual(json.loads(orivon(self.state, "routes", "--json").stdout), [])
 
+    def test_up_refuses_a_bad_http_address(self):
+        result = orivon(self.state, "up", "--http", "not-an-address", check=False)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("--http", result.stderr)
+
     def test_help(self):
         for command in (["route", "--help"], ["route", "add", "--help"], ["routes", "--help"]):
             self.assertIn("PREFIX", orivon(self.state, *command).stdout)
+        self.assertIn("--http", orivon(self.state, "up", "--help").stdout)
 
 
 def main():
