@@ -33,7 +33,7 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
 cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon_kv_bench \
-  orivon_events_bench orivon orivon_guests >&2
+  orivon_events_bench orivon_http_bench orivon orivon_guests >&2
 mkdir -p "$results"
 rm -f "$results"/*.json
 
@@ -101,6 +101,8 @@ else
 fi
 python3 "$ORIVON_ROOT/scripts/bench_cli.py" "$results/cli.json" 20 "${cli[@]}"
 unset XDG_CACHE_HOME
+
+"$ORIVON_ROOT/scripts/bench_http.sh" "$build" | tee "$results/http.txt"
 
 step "Results (load average at start: $load; ratios are from the same run)"
 python3 "$ORIVON_ROOT/scripts/bench_table.py" "$results"/*.json

@@ -24,6 +24,13 @@ fi
 step "Building Wasmtime $version C API (first time only; about 5 minutes on 2 cores)"
 note "cache: $dest"
 target="$ORIVON_CACHE/cargo-target"
+# Every clone and worktree on this machine shares the target directory, and
+# each names its archive liborivon_wasmtime.a: hold a lock from the build to
+# the copy below, so another worktree's build (another lib.rs) cannot replace
+# the archive in between and be cached under this key.
+mkdir -p "$target"
+exec 9>"$target/.orivon-build.lock"
+flock 9
 CARGO_TARGET_DIR="$target" cargo build --release --locked \
   --manifest-path "$crate/Cargo.toml" >&2
 
@@ -41,6 +48,7 @@ echo "$version" > "$tmp/VERSION"
 touch "$tmp/.complete"
 rm -rf "$dest"
 mv "$tmp" "$dest"
+flock -u 9
 # Builds nobody used for a week (other versions or feature sets) are dead
 # weight, ~150 MB each. Recent ones stay: another clone or worktree on this
 # machine may still build against them.

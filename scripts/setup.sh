@@ -31,7 +31,7 @@ packages=(
   clang lld wasi-libc libc++-dev-wasm32 libclang-rt-dev-wasm32 libclang-rt-14-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcpp-httplib-dev chromium chromium-driver
+  libcpp-httplib-dev chromium chromium-driver wrk
 )
 missing=()
 for p in "${packages[@]}"; do

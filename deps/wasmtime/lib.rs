@@ -873,3 +873,684 @@ pub unsafe extern "C" fn orivon_context_set_hostcall_fuel(
 ) {
     context.set_hostcall_fuel(fuel);
 }
+
+// ---------------------------------------------------------------------------
+// Inbound HTTP: `wasi:http/incoming-handler` components behind a hyper server.
+//
+// The C API cannot create an `incoming-request` or a `response-outparam`
+// (both are resources in wasmtime-wasi-http's table), so the server lives
+// here. Everything that is policy stays in C++: for each request the server
+// calls a C handler on a blocking thread with an `orivon_http_request_t`; the
+// handler picks the route, checks caps, makes the store (grants, limits,
+// deadline) and calls `orivon_http_request_serve` with a pre-instantiated
+// template (`orivon_proxy_pre_t`) and that store, or answers with
+// `orivon_http_request_fail`. The response's body streams from the guest to
+// the client as the guest writes it, and the request's body from the client
+// to the guest as it reads it.
+
+use bytes::Bytes;
+use std::sync::Arc;
+use http_body_util::BodyExt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+const _: () = assert!(
+    std::mem::size_of::<wasmtime_component_t>()
+        == std::mem::size_of::<wasmtime::component::Component>(),
+    "wasmtime_component_t no longer wraps exactly one Component: revisit orivon's inbound HTTP"
+);
+
+/// A component pre-instantiated for `wasi:http/proxy`: its imports resolved
+/// and type-checked once, so each request only creates an instance.
+#[allow(non_camel_case_types)]
+pub struct orivon_proxy_pre_t {
+    pre: wasmtime_wasi_http::p2::bindings::sync::ProxyPre<WasmtimeStoreData>,
+}
+
+/// Pre-instantiates `component` with `linker`'s definitions and checks that
+/// it exports `wasi:http/incoming-handler`. On success `*out` owns a new
+/// template (free it with `orivon_proxy_pre_delete`); the linker and the
+/// component may be dropped afterwards.
+///
+/// # Safety
+/// `linker` and `component` must be valid; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_proxy_pre_new(
+    linker: *const wasmtime_component_linker_t,
+    component: *const wasmtime_component_t,
+    out: *mut *mut orivon_proxy_pre_t,
+) -> Option<Box<wasmtime_error_t>> {
+    let linker = unsafe { &*linker.cast::<wasmtime::component::Linker<WasmtimeStoreData>>() };
+    let component = unsafe { &*component.cast::<wasmtime::component::Component>() };
+    let made = linker
+        .instantiate_pre(component)
+        .and_then(wasmtime_wasi_http::p2::bindings::sync::ProxyPre::new);
+    match made {
+        Ok(pre) => {
+            unsafe { *out = Box::into_raw(Box::new(orivon_proxy_pre_t { pre })) };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+/// Frees a template made by `orivon_proxy_pre_new` (null: nothing).
+#[unsafe(no_mangle)]
+pub extern "C" fn orivon_proxy_pre_delete(_pre: Option<Box<orivon_proxy_pre_t>>) {}
+
+/// Creates an instance of `pre` in `context`'s store and drops it: what a
+/// request costs before the guest runs (for benchmarks).
+///
+/// # Safety
+/// `pre` must be valid and made with the engine of `context`'s store.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_proxy_pre_instantiate(
+    pre: *const orivon_proxy_pre_t,
+    mut context: WasmtimeStoreContextMut<'_>,
+) -> Option<Box<wasmtime_error_t>> {
+    let pre = unsafe { &*pre };
+    match pre.pre.instantiate(&mut context) {
+        Ok(_) => None,
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+/// The server's limits, set by C++ (src/core/limits.h says why each is what
+/// it is). Mirrored in src/wasi/wasi_extensions.h.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy)]
+pub struct orivon_http_server_options_t {
+    /// A request body longer than this is refused: 413 when its
+    /// Content-Length says so, else the guest's read fails past it.
+    pub max_body_bytes: u64,
+    /// How long the whole request body may take to arrive, in ms.
+    pub body_timeout_ms: u64,
+    /// How long a client may take to send the request's head, in ms.
+    pub header_timeout_ms: u64,
+    /// Handlers running at once; more requests wait for a place.
+    pub max_handlers: u32,
+    /// Connections open at once; more wait in the listen queue.
+    pub max_connections: u32,
+    /// Bytes hyper buffers for a request's head (at least 8192); a longer
+    /// head gets 431.
+    pub max_head_bytes: u32,
+    /// Header fields per request; more get 431.
+    pub max_headers: u32,
+}
+
+/// Called on a blocking thread once per routed request. It must answer it,
+/// with `orivon_http_request_serve` or `orivon_http_request_fail` (a request
+/// it leaves unanswered gets 500), and must not unwind. `request` is valid
+/// only during the call.
+#[allow(non_camel_case_types)]
+pub type orivon_http_handler_t =
+    extern "C" fn(data: *mut std::ffi::c_void, request: *mut orivon_http_request_t);
+
+/// What the hyper side waits for: the guest's response channel once the
+/// guest runs, or a failure decided before it could.
+enum Reply {
+    Guest(
+        tokio::sync::oneshot::Receiver<
+            Result<hyper::Response<HyperOutgoingBody>, http_types::ErrorCode>,
+        >,
+    ),
+    Failed(u16, String),
+}
+
+/// One request on its way to a handler.
+#[allow(non_camel_case_types)]
+pub struct orivon_http_request_t {
+    request: Option<hyper::Request<LimitedBody>>,
+    host: String,
+    path: String,
+    reply: Option<tokio::sync::oneshot::Sender<Reply>>,
+    // A failure decided after the guest started (a trap, the deadline):
+    // answered when the guest set no response.
+    late_failure: Option<(u16, String)>,
+}
+
+/// The request's Host (as sent, port included) in `*data`/`*len`: valid
+/// for the handler call.
+///
+/// # Safety
+/// `request` is the handler's argument; the outputs writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_request_host(
+    request: *const orivon_http_request_t,
+    data: *mut *const u8,
+    len: *mut usize,
+) {
+    let request = unsafe { &*request };
+    unsafe {
+        *data = request.host.as_ptr();
+        *len = request.host.len();
+    }
+}
+
+/// The request's path (no query), as `orivon_http_request_host`.
+///
+/// # Safety
+/// As `orivon_http_request_host`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_request_path(
+    request: *const orivon_http_request_t,
+    data: *mut *const u8,
+    len: *mut usize,
+) {
+    let request = unsafe { &*request };
+    unsafe {
+        *data = request.path.as_ptr();
+        *len = request.path.len();
+    }
+}
+
+/// Answers `status` with `message` (UTF-8, lossy) as a text body, unless the
+/// guest already set a response (then nothing changes: its response is on
+/// its way, and a failure only cuts its body short).
+///
+/// # Safety
+/// `request` is the handler's argument; `message` readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_request_fail(
+    request: *mut orivon_http_request_t,
+    status: u16,
+    message: *const u8,
+    len: usize,
+) {
+    let request = unsafe { &mut *request };
+    let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(message, len) } };
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    match request.reply.take() {
+        Some(reply) => {
+            let _ = reply.send(Reply::Failed(status, text));
+        }
+        None => request.late_failure = Some((status, text)),
+    }
+}
+
+/// Instantiates `pre` in `context`'s store and calls its
+/// `wasi:http/incoming-handler#handle` with the request. Returns when the
+/// guest returns (its response may still be streaming out of the body
+/// channel), with the guest's failure, or null. The store must have had
+/// `wasmtime_context_set_wasi_http` called. A request is served once.
+///
+/// # Safety
+/// `request` is the handler's argument; `pre` valid and made with the
+/// engine of `context`'s store.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_request_serve(
+    request: *mut orivon_http_request_t,
+    pre: *const orivon_proxy_pre_t,
+    mut context: WasmtimeStoreContextMut<'_>,
+) -> Option<Box<wasmtime_error_t>> {
+    let request = unsafe { &mut *request };
+    let pre = unsafe { &*pre };
+    let result = (|| -> wasmtime::Result<()> {
+        let incoming = request
+            .request
+            .take()
+            .ok_or_else(|| wasmtime::Error::msg("orivon: an HTTP request was served twice"))?;
+        let proxy = pre.pre.instantiate(&mut context)?;
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let (incoming, outparam) = {
+            let mut view = context.data_mut().http();
+            let incoming = view.new_incoming_request(http_types::Scheme::Http, incoming)?;
+            (incoming, view.new_response_outparam(sender)?)
+        };
+        if let Some(reply) = request.reply.take() {
+            let _ = reply.send(Reply::Guest(receiver));
+        }
+        proxy.wasi_http_incoming_handler().call_handle(&mut context, incoming, outparam)
+    })();
+    match result {
+        Ok(()) => None,
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+/// A request body with a length limit and a deadline: past either, the
+/// guest's next read fails (and the server answers 413 for the length when
+/// the guest set no response).
+struct LimitedBody {
+    inner: hyper::body::Incoming,
+    remaining: u64,
+    limit: u64,
+    exceeded: Arc<AtomicBool>,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for LimitedBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::ConnectionReadTimeout)));
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let len = data.len() as u64;
+                    if len > this.remaining {
+                        this.exceeded.store(true, Ordering::Relaxed);
+                        return Poll::Ready(Some(Err(
+                            wasmtime_wasi_http::Error::HttpRequestBodySize(Some(this.limit)),
+                        )));
+                    }
+                    this.remaining -= len;
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// hyper's timers on tokio's (for the request head's timeout).
+#[derive(Clone)]
+struct TokioTimer;
+
+struct TokioSleep(Pin<Box<tokio::time::Sleep>>);
+
+impl Future for TokioSleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for TokioSleep {}
+
+impl hyper::rt::Timer for TokioTimer {
+    fn sleep(&self, duration: std::time::Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(TokioSleep(Box::pin(tokio::time::sleep(duration))))
+    }
+    fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(TokioSleep(Box::pin(tokio::time::sleep_until(deadline.into()))))
+    }
+}
+
+/// Who answers the server's requests: orivon's C++ (always), or the
+/// benchmark's baseline (see `orivon_http_baseline_new`).
+enum Handler {
+    C { handler: orivon_http_handler_t, data: CallbackData },
+    Baseline(Arc<Baseline>),
+}
+
+struct ServerState {
+    handler: Handler,
+    options: orivon_http_server_options_t,
+    handlers: Arc<tokio::sync::Semaphore>,
+}
+
+fn text_response(status: u16, text: &str) -> hyper::Response<HyperOutgoingBody> {
+    let body = http_body_util::Full::new(Bytes::from(format!("{text}\n")))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+async fn handle_request(
+    state: Arc<ServerState>,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<HyperOutgoingBody>, std::convert::Infallible> {
+    // The route is chosen by the Host header (or an absolute URI's
+    // authority, which wins, as in RFC 9112 3.2.2).
+    let host = match request.uri().authority() {
+        Some(authority) => authority.as_str().to_owned(),
+        None => match request.headers().get(http::header::HOST).map(|h| h.to_str()) {
+            Some(Ok(host)) => host.to_owned(),
+            Some(Err(_)) => return Ok(text_response(400, "bad request: the Host header is not text")),
+            None => return Ok(text_response(400, "bad request: no Host header")),
+        },
+    };
+    if request.headers().get_all(http::header::HOST).iter().count() > 1 {
+        return Ok(text_response(400, "bad request: more than one Host header"));
+    }
+    let limit = state.options.max_body_bytes;
+    if let Some(length) = request.headers().get(http::header::CONTENT_LENGTH) {
+        match length.to_str().ok().and_then(|text| text.parse::<u64>().ok()) {
+            Some(length) if length > limit => {
+                return Ok(text_response(
+                    413,
+                    &format!("request body too large: the limit is {limit} bytes"),
+                ));
+            }
+            Some(_) => {}
+            None => return Ok(text_response(400, "bad request: bad Content-Length")),
+        }
+    }
+    let path = request.uri().path().to_owned();
+    let exceeded = Arc::new(AtomicBool::new(false));
+    let (parts, body) = request.into_parts();
+    let body = LimitedBody {
+        inner: body,
+        remaining: limit,
+        limit,
+        exceeded: exceeded.clone(),
+        deadline: Box::pin(tokio::time::sleep(std::time::Duration::from_millis(
+            state.options.body_timeout_ms,
+        ))),
+    };
+    let request = hyper::Request::from_parts(parts, body);
+
+    let permit = match state.handlers.clone().acquire_owned().await {
+        Ok(permit) => permit,
+        Err(_) => return Ok(text_response(503, "service unavailable: the server is stopping")),
+    };
+    let (reply, replied) = tokio::sync::oneshot::channel();
+    let mut request = Box::new(orivon_http_request_t {
+        request: Some(request),
+        host,
+        path,
+        reply: Some(reply),
+        late_failure: None,
+    });
+    let handler_state = state.clone();
+    let handled = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match &handler_state.handler {
+            Handler::C { handler, data } => handler(data.data, &mut *request),
+            Handler::Baseline(baseline) => baseline.serve(&mut request),
+        }
+        request.late_failure.take()
+    });
+    let finish = |late: Option<(u16, String)>| {
+        if exceeded.load(Ordering::Relaxed) {
+            return text_response(413, &format!("request body too large: the limit is {limit} bytes"));
+        }
+        match late {
+            Some((status, text)) => text_response(status, &text),
+            None => text_response(500, "internal error: the handler set no response"),
+        }
+    };
+    let response = match replied.await {
+        Ok(Reply::Failed(status, text)) => text_response(status, &text),
+        Ok(Reply::Guest(guest)) => match guest.await {
+            Ok(Ok(response)) => response,
+            Ok(Err(code)) => {
+                text_response(500, &format!("internal error: the handler answered {code:?}"))
+            }
+            Err(_) => finish(handled.await.ok().flatten()),
+        },
+        Err(_) => finish(handled.await.ok().flatten()),
+    };
+    Ok(response)
+}
+
+/// A running server: its own tokio runtime (two threads for connections,
+/// blocking threads for handlers).
+#[allow(non_camel_case_types)]
+pub struct orivon_http_server_t {
+    runtime: Option<tokio::runtime::Runtime>,
+    accept: Option<tokio::task::JoinHandle<()>>,
+    address: String,
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
+    let connections =
+        Arc::new(tokio::sync::Semaphore::new(state.options.max_connections.max(1) as usize));
+    loop {
+        let Ok(permit) = connections.clone().acquire_owned().await else { return };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of descriptors, say: wait instead of spinning.
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let options = state.options;
+            let service = hyper::service::service_fn(move |request| {
+                handle_request(state.clone(), request)
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer)
+                .header_read_timeout(std::time::Duration::from_millis(options.header_timeout_ms))
+                .max_buf_size((options.max_head_bytes as usize).max(8192))
+                .max_headers(options.max_headers.max(1) as usize)
+                .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Binds `address` ("IP:PORT"; port 0 picks one) and serves it until
+/// `orivon_http_server_delete`. Each request goes to `handler(data, ...)`.
+/// `finalizer` (optional) is called with `data` once the server is gone.
+///
+/// # Safety
+/// `address` readable; `options` valid; `handler` callable with `data` from
+/// any thread, concurrently, and must not unwind; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_server_new(
+    address: *const u8,
+    address_len: usize,
+    options: *const orivon_http_server_options_t,
+    handler: orivon_http_handler_t,
+    data: *mut std::ffi::c_void,
+    finalizer: Option<extern "C" fn(*mut std::ffi::c_void)>,
+    out: *mut *mut orivon_http_server_t,
+) -> Option<Box<wasmtime_error_t>> {
+    let handler = Handler::C { handler, data: CallbackData { data, finalizer } };
+    let options = unsafe { *options };
+    let address = unsafe { std::slice::from_raw_parts(address, address_len) };
+    match start_server(address, options, handler) {
+        Ok(server) => {
+            unsafe { *out = Box::into_raw(Box::new(server)) };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+fn start_server(
+    address: &[u8],
+    options: orivon_http_server_options_t,
+    handler: Handler,
+) -> wasmtime::Result<orivon_http_server_t> {
+    let result = (|| -> wasmtime::Result<orivon_http_server_t> {
+        let address: std::net::SocketAddr = std::str::from_utf8(address)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| wasmtime::Error::msg("not an IP:PORT address"))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(options.max_handlers.max(1) as usize)
+            .thread_name("orivon-http")
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(async {
+            let socket = if address.is_ipv4() {
+                tokio::net::TcpSocket::new_v4()?
+            } else {
+                tokio::net::TcpSocket::new_v6()?
+            };
+            socket.set_reuseaddr(true)?;
+            socket.bind(address)?;
+            socket.listen(1024)
+        })?;
+        let bound = listener.local_addr()?.to_string();
+        let state = Arc::new(ServerState {
+            handler,
+            options,
+            handlers: Arc::new(tokio::sync::Semaphore::new(options.max_handlers.max(1) as usize)),
+        });
+        let accept = runtime.spawn(accept_loop(listener, state));
+        Ok(orivon_http_server_t { runtime: Some(runtime), accept: Some(accept), address: bound })
+    })();
+    result
+}
+
+/// The address the server listens on ("127.0.0.1:PORT"), copied into
+/// `buffer` (up to `capacity` bytes); returns its full length.
+///
+/// # Safety
+/// `server` valid; `buffer` writable for `capacity` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_server_address(
+    server: *const orivon_http_server_t,
+    buffer: *mut u8,
+    capacity: usize,
+) -> usize {
+    let address = unsafe { &(*server).address };
+    let n = address.len().min(capacity);
+    unsafe { std::ptr::copy_nonoverlapping(address.as_ptr(), buffer, n) };
+    address.len()
+}
+
+/// Stops accepting, closes every connection and waits (up to 5 s) for
+/// handlers still running, then frees the server (null: nothing). The
+/// caller stops its guests first (their deadlines would, in time). Must not
+/// be called from one of the server's own threads.
+#[unsafe(no_mangle)]
+pub extern "C" fn orivon_http_server_delete(server: Option<Box<orivon_http_server_t>>) {
+    let Some(mut server) = server else { return };
+    if let Some(accept) = server.accept.take() {
+        accept.abort();
+    }
+    if let Some(runtime) = server.runtime.take() {
+        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark's baseline: what `wasmtime serve` does for a WASIp2 proxy,
+// with none of orivon. Its own engine (Wasmtime's defaults with the pooling
+// allocator, as `wasmtime serve` uses when it can), a linker with WASI and
+// wasi:http, one ProxyPre, and per request a fresh store with an empty WASI
+// context: no grants, caps, deadline or logs. Served by the same hyper
+// server as orivon's, so the difference measured is orivon's policy and
+// C++ path. Only scripts/bench.sh uses it (bench/http_baseline.cc).
+
+struct BaselineState {
+    ctx: wasmtime_wasi::WasiCtx,
+    http: wasmtime_wasi_http::WasiHttpCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for BaselineState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for BaselineState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: wasmtime_wasi_http::default_hooks(),
+        }
+    }
+}
+
+struct Baseline {
+    engine: wasmtime::Engine,
+    pre: wasmtime_wasi_http::p2::bindings::sync::ProxyPre<BaselineState>,
+}
+
+impl Baseline {
+    fn serve(&self, request: &mut orivon_http_request_t) {
+        let mut store = wasmtime::Store::new(
+            &self.engine,
+            BaselineState {
+                ctx: wasmtime_wasi::WasiCtx::builder().build(),
+                http: wasmtime_wasi_http::WasiHttpCtx::new(),
+                table: wasmtime::component::ResourceTable::new(),
+            },
+        );
+        let result = (|| -> wasmtime::Result<()> {
+            let incoming = request
+                .request
+                .take()
+                .ok_or_else(|| wasmtime::Error::msg("served twice"))?;
+            let proxy = self.pre.instantiate(&mut store)?;
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            let (incoming, outparam) = {
+                let mut view = store.data_mut().http();
+                let incoming = view.new_incoming_request(http_types::Scheme::Http, incoming)?;
+                (incoming, view.new_response_outparam(sender)?)
+            };
+            if let Some(reply) = request.reply.take() {
+                let _ = reply.send(Reply::Guest(receiver));
+            }
+            proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam)
+        })();
+        if let Err(error) = result {
+            request.late_failure = Some((500, format!("{error:?}")));
+        }
+    }
+}
+
+/// Starts the baseline server for the component at `path` (UTF-8) on
+/// `address`, with `options` (as orivon's). Benchmarks only.
+///
+/// # Safety
+/// `path` and `address` readable; `options` valid; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_http_baseline_new(
+    path: *const u8,
+    path_len: usize,
+    address: *const u8,
+    address_len: usize,
+    options: *const orivon_http_server_options_t,
+    out: *mut *mut orivon_http_server_t,
+) -> Option<Box<wasmtime_error_t>> {
+    let path = unsafe { std::slice::from_raw_parts(path, path_len) };
+    let address = unsafe { std::slice::from_raw_parts(address, address_len) };
+    let options = unsafe { *options };
+    let result = (|| -> wasmtime::Result<orivon_http_server_t> {
+        let mut config = wasmtime::Config::new();
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(
+            wasmtime::PoolingAllocationConfig::default(),
+        ));
+        let engine = wasmtime::Engine::new(&config)?;
+        let path = std::str::from_utf8(path).map_err(|_| wasmtime::Error::msg("path not UTF-8"))?;
+        let component = wasmtime::component::Component::from_file(&engine, path)?;
+        let mut linker = wasmtime::component::Linker::<BaselineState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        let pre = wasmtime_wasi_http::p2::bindings::sync::ProxyPre::new(
+            linker.instantiate_pre(&component)?,
+        )?;
+        let baseline = Arc::new(Baseline { engine, pre });
+        start_server(address, options, Handler::Baseline(baseline))
+    })();
+    match result {
+        Ok(server) => {
+            unsafe { *out = Box::into_raw(Box::new(server)) };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}

@@ -59,11 +59,15 @@ enum class ManagementOperation {
   ConfigUnset,  ///< Runtime::unset_config ("config-unset")
   Triggers,     ///< Runtime::triggers
   Forget,       ///< Runtime::forget_grant
+  RouteAdd,     ///< Runtime::add_http_route ("route-add")
+  RouteRemove,  ///< Runtime::remove_http_route ("route-remove")
+  Routes,       ///< Runtime::http_routes
 };
 
 /// The operation's name as the control socket spells it: "list", "add", ...,
 /// "deny", "kv", "publish", "subscribe", "unsubscribe", "events",
-/// "dead-letters", "config", "config-set", "config-unset", "triggers", "forget" (the CLI's
+/// "dead-letters", "config", "config-set", "config-unset", "triggers", "forget", "route-add",
+/// "route-remove", "routes" (the CLI's
 /// `config`, `config set`, `config unset`).
 ORIVON_API std::string_view management_operation_name(ManagementOperation operation);
 

@@ -43,6 +43,7 @@
 #include "orivon/result.h"
 #include "orivon/runtime_options.h"
 #include "orivon/service.h"
+#include "orivon/http_routes.h"
 #include "orivon/triggers.h"
 #include "orivon/value.h"
 #include "orivon/wasi_profile.h"
@@ -236,6 +237,27 @@ class ORIVON_API Runtime {
   /// directory recorded.
   [[nodiscard]] Result<std::vector<TriggerInfo>> triggers(
       const std::optional<ModuleId>& only = std::nullopt);
+  /// Inbound HTTP (include/orivon/http_routes.h has the matching rules).
+  /// Maps `route` ("[HOST]/PREFIX") to the module `id`, replacing the
+  /// route's earlier module; a host serving HTTP applies it at once.
+  /// InvalidArgument for bad route text or a module that does not export
+  /// wasi:http/incoming-handler; NotFound for an absent module;
+  /// FailedPrecondition for a module that is not a function (no [function]
+  /// table: requests each run in a fresh instance). A module's routes go
+  /// when it is removed.
+  [[nodiscard]] Result<HttpRoute> add_http_route(std::string_view route, const ModuleId& id);
+  /// NotFound if there is no such route.
+  [[nodiscard]] Result<void> remove_http_route(std::string_view route);
+  /// Every route, by host and prefix.
+  [[nodiscard]] Result<std::vector<HttpRoute>> http_routes();
+  /// Serves the routes on `address` ("IP:PORT"; port 0 picks a free port)
+  /// until the runtime goes; returns the address bound. Each request runs in
+  /// a fresh instance of its route's function module (see
+  /// `orivon up --http` in README.md for the statuses and limits).
+  [[nodiscard]] Result<std::string> serve_http(std::string_view address);
+  /// Creates (and drops) one instance of the HTTP function `id` from its
+  /// template, nothing else (benchmarks).
+  [[nodiscard]] Result<void> instantiate_http_for_testing(const ModuleId& id);
   /// Calls an export of a running service (`name(args)`, as invoke()); for
   /// libraries and groups the same as call().
   /// FailedPrecondition if it is not running. A call running past `timeout`

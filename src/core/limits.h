@@ -237,4 +237,27 @@ inline constexpr std::size_t kMaxMessagingStoreBytes = std::size_t{8} << 20;
 // (a guest publishing on endless topic names cannot grow the table).
 inline constexpr std::size_t kEventTopicsTracked = 4096;
 
+// Inbound HTTP (`orivon up --http`). A request body past kHttpMaxBodyBytes
+// is refused with 413 (at once when its Content-Length says so, else when the
+// guest reads past it): a guest cannot be made to buffer an endless upload.
+inline constexpr std::uint64_t kHttpMaxBodyBytes = std::uint64_t{16} << 20;  // 16 MiB
+// The whole request body must arrive within this (a slow client cannot hold a
+// handler thread, where epoch deadlines cannot reach, forever).
+inline constexpr std::chrono::milliseconds kHttpBodyTimeout{30'000};
+// A client must send the request's head within this (slowloris).
+inline constexpr std::chrono::milliseconds kHttpHeaderTimeout{10'000};
+// Handlers (guests) running at once over every route; more requests wait
+// for a place (cheaply, as tokio tasks) instead of being refused, so a burst
+// is answered rather than dropped. Each handler holds one blocking thread.
+inline constexpr std::uint32_t kHttpMaxHandlers = 64;
+// Connections open at once; more wait in the kernel's listen queue.
+inline constexpr std::uint32_t kHttpMaxConnections = 4096;
+// A request's head (request line and headers) and its header count: past
+// them the client gets 431, before any guest runs.
+inline constexpr std::uint32_t kHttpMaxHeadBytes = 64 << 10;
+inline constexpr std::uint32_t kHttpMaxHeaders = 100;
+// Routes: how many, and how long a route's text may be.
+inline constexpr std::size_t kMaxHttpRoutes = 10'000;
+inline constexpr std::size_t kMaxHttpRouteBytes = 1024;
+
 }  // namespace orivon::limits

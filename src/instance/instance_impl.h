@@ -38,6 +38,10 @@ class LiveInstance::Impl {
   std::optional<int> exit_code;  // set when the guest exited while instantiating
 };
 
+// What an instance of `program` is expected to cost before it exists
+// (admission: engine::Capacity).
+engine::InstanceNeed instance_need(const internal::ProgramData& program);
+
 // `links` (may be null) links the program's imports of other modules.
 Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,

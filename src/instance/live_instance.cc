@@ -6,7 +6,6 @@
 #include "instance/store_setup.h"
 
 namespace orivon::instance {
-namespace {
 
 // What an instance is expected to cost before it exists. Measured on a host
 // (/proc/PID/maps before and after ten more services of one module): each
@@ -26,8 +25,6 @@ engine::InstanceNeed instance_need(const internal::ProgramData& program) {
   need.memory_bytes = memories * (64 << 10);
   return need;
 }
-
-}  // namespace
 
 Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
                                           std::shared_ptr<const internal::ProgramData> program,

@@ -232,6 +232,7 @@ Result<std::vector<CallGrant>> ModuleRegistry::remove(const ModuleId& id,
   }
   ORIVON_TRY(auto rows, store_->remove(id.str(), check));
   loaded_.erase(id);
+  decisions_version_.fetch_add(1, std::memory_order_acq_rel);
   forget_config_locked(id);  // its configuration went with it too
   ORIVON_RETURN_IF_ERROR(republish_locked(id));  // its grants went with it
   return call_grants_from_rows(rows);
@@ -314,6 +315,7 @@ Result<void> ModuleRegistry::decide(const ModuleId& id, std::string_view grant,
       ORIVON_RETURN_IF_ERROR(store_->set_decision(id.str(), covered, decision, now_seconds()));
     }
   }
+  decisions_version_.fetch_add(1, std::memory_order_acq_rel);
   // Grants checked on every call, operation, publish or delivery (not at
   // start) apply at once: what is cached for the old version is dropped.
   if (std::holds_alternative<HostGrant>(parsed) || std::holds_alternative<KvGrant>(parsed) ||
@@ -400,6 +402,29 @@ Result<std::vector<std::pair<ModuleId, Manifest>>> ModuleRegistry::manifests_wit
     out.emplace_back(std::move(*id), std::move(*manifest));
   }
   return out;
+}
+
+Result<std::vector<HttpRoute>> ModuleRegistry::http_routes() {
+  MutexLock lock(mutex_);
+  ORIVON_TRY(auto rows, store_->http_routes());
+  std::vector<HttpRoute> out;
+  for (auto& row : rows) {
+    auto id = ModuleId::parse(row.module_id);
+    if (!id) return corrupt("a route leads to the invalid id '" + row.module_id + "'");
+    out.push_back(HttpRoute{std::move(row.host), std::move(row.prefix), std::move(*id)});
+  }
+  return out;
+}
+
+Result<void> ModuleRegistry::put_http_route(const HttpRoute& route) {
+  MutexLock lock(mutex_);
+  return store_->put_http_route({route.host, route.prefix, route.module.str()});
+}
+
+Result<bool> ModuleRegistry::remove_http_route(const std::string& host,
+                                               const std::string& prefix) {
+  MutexLock lock(mutex_);
+  return store_->remove_http_route(host, prefix);
 }
 
 Result<std::vector<TriggerRunRow>> ModuleRegistry::trigger_runs(const ModuleId& id) {

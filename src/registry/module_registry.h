@@ -21,6 +21,7 @@
 #include "engine/interface_text.h"
 #include "orivon/calls.h"
 #include "orivon/config.h"
+#include "orivon/http_routes.h"
 #include "orivon/module_info.h"
 #include "registry/config_snapshot.h"
 #include "registry/state_store.h"
@@ -124,6 +125,14 @@ class ModuleRegistry {
   Result<void> set_autostart(const ModuleId& id, bool autostart);
   // The modules whose manifests declare triggers or a function, by id.
   Result<std::vector<std::pair<ModuleId, Manifest>>> manifests_with_triggers();
+  // Inbound HTTP routes, by host and prefix (already checked and normalized
+  // by the caller: src/http/route_table.h).
+  Result<std::vector<HttpRoute>> http_routes();
+  // Adds or replaces the route (host, prefix). NotFound if `module` is not
+  // installed.
+  Result<void> put_http_route(const HttpRoute& route);
+  // Whether there was such a route.
+  Result<bool> remove_http_route(const std::string& host, const std::string& prefix);
   // Records of timers and start-up triggers (see StateStore::trigger_runs).
   Result<std::vector<TriggerRunRow>> trigger_runs(const ModuleId& id);
   Result<void> save_trigger_run(const ModuleId& id, const TriggerRunRow& row);
@@ -148,6 +157,11 @@ class ModuleRegistry {
   // valid while it does not).
   std::shared_ptr<const GrantSnapshot> grant_snapshot();
   std::uint64_t links_version() const { return links_version_.load(std::memory_order_acquire); }
+  // Moves at every grant decision (allow, deny) and removal: what a cached
+  // profile (an HTTP handler's, per request) is checked against.
+  std::uint64_t decisions_version() const {
+    return decisions_version_.load(std::memory_order_acquire);
+  }
   Result<std::shared_ptr<const ExportTable>> exports(const ModuleId& id);
   // FailedPrecondition unless `id` is an installed group module.
   Result<GroupSpec> group(const ModuleId& id);
@@ -212,6 +226,7 @@ class ModuleRegistry {
   // Only modules whose instances read their configuration have a cell.
   std::map<ModuleId, std::shared_ptr<ConfigCell>> config_cells_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<std::uint64_t> links_version_{1};
+  std::atomic<std::uint64_t> decisions_version_{1};
 };
 
 }  // namespace orivon::registry

@@ -9,7 +9,7 @@ namespace {
 
 // Append only: a released migration never changes, since state directories
 // in the field were built by it.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: modules and the client's grant decisions.
     R"sql(
       CREATE TABLE modules (
@@ -73,6 +73,17 @@ constexpr std::array<std::string_view, 4> kMigrations = {
         failures    INTEGER NOT NULL DEFAULT 0,
         skipped     INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (module_id, trigger)
+      );
+    )sql",
+    // 5: inbound HTTP routes (`orivon route add [HOST]/PREFIX ID`). `host`
+    // is '' for any host; both are stored normalized (src/http/route_table.h).
+    // A module's routes go with it.
+    R"sql(
+      CREATE TABLE http_routes (
+        host      TEXT NOT NULL,
+        prefix    TEXT NOT NULL,
+        module_id TEXT NOT NULL REFERENCES modules(id) ON DELETE CASCADE,
+        PRIMARY KEY (host, prefix)
       );
     )sql",
 };

@@ -383,6 +383,34 @@ Result<std::vector<std::pair<std::string, std::string>>> StateStore::manifests_w
   return rows;
 }
 
+Result<std::vector<StateStore::RouteRow>> StateStore::http_routes() {
+  ORIVON_TRY(auto statement,
+             db_.prepare("SELECT host, prefix, module_id FROM http_routes ORDER BY host, prefix"));
+  std::vector<RouteRow> rows;
+  while (true) {
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) break;
+    rows.push_back(RouteRow{statement.text(0), statement.text(1), statement.text(2)});
+  }
+  return rows;
+}
+
+Result<void> StateStore::put_http_route(const RouteRow& row) {
+  ORIVON_TRY(auto existing, find(row.module_id));
+  if (!existing) return Error(ErrorCode::NotFound, "no module '" + row.module_id + "' is installed");
+  ORIVON_TRY(auto statement,
+             db_.prepare("INSERT OR REPLACE INTO http_routes (host, prefix, module_id) "
+                         "VALUES (?1, ?2, ?3)"));
+  return statement.bind(1, row.host).bind(2, row.prefix).bind(3, row.module_id).run();
+}
+
+Result<bool> StateStore::remove_http_route(const std::string& host, const std::string& prefix) {
+  ORIVON_TRY(auto statement,
+             db_.prepare("DELETE FROM http_routes WHERE host = ?1 AND prefix = ?2"));
+  ORIVON_RETURN_IF_ERROR(statement.bind(1, host).bind(2, prefix).run());
+  return db_.changes() > 0;
+}
+
 void StateStore::remove_code_if_unused(const std::string& hash) {
   auto statement = db_.prepare("SELECT COUNT(*) FROM modules WHERE content_hash = ?1");
   if (!statement) return;

@@ -155,6 +155,19 @@ class StateStore {
   // or a function (a cheap text match; the caller parses to be sure).
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> manifests_with_triggers();
 
+  // Inbound HTTP routes: (host, prefix, module id) rows, by host and prefix.
+  struct RouteRow {
+    std::string host;
+    std::string prefix;
+    std::string module_id;
+  };
+  [[nodiscard]] Result<std::vector<RouteRow>> http_routes();
+  // Inserts or replaces the route (host, prefix). NotFound if the module is
+  // absent.
+  [[nodiscard]] Result<void> put_http_route(const RouteRow& row);
+  // Whether a route was there to remove.
+  [[nodiscard]] Result<bool> remove_http_route(const std::string& host, const std::string& prefix);
+
  private:
   StateStore(std::filesystem::path dir, Database db) : dir_(std::move(dir)), db_(std::move(db)) {}
   // Deletes code files nothing refers to and temporary files of interrupted

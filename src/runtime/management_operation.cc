@@ -7,7 +7,7 @@
 namespace orivon {
 namespace {
 
-constexpr std::array<std::pair<ManagementOperation, std::string_view>, 26> kNames = {{
+constexpr std::array<std::pair<ManagementOperation, std::string_view>, 29> kNames = {{
     {ManagementOperation::List, "list"},       {ManagementOperation::Add, "add"},
     {ManagementOperation::Remove, "remove"},   {ManagementOperation::Update, "update"},
     {ManagementOperation::Inspect, "inspect"}, {ManagementOperation::Start, "start"},
@@ -22,6 +22,9 @@ constexpr std::array<std::pair<ManagementOperation, std::string_view>, 26> kName
     {ManagementOperation::Config, "config"},   {ManagementOperation::ConfigSet, "config-set"},
     {ManagementOperation::ConfigUnset, "config-unset"},
     {ManagementOperation::Triggers, "triggers"}, {ManagementOperation::Forget, "forget"},
+    {ManagementOperation::RouteAdd, "route-add"},
+    {ManagementOperation::RouteRemove, "route-remove"},
+    {ManagementOperation::Routes, "routes"},
 }};
 
 }  // namespace
@@ -83,6 +86,10 @@ HostRequirement host_requirement(ManagementOperation operation, ModuleKind targe
     case ManagementOperation::ConfigUnset:
     // Without a host: what the last host recorded.
     case ManagementOperation::Triggers:
+    // Routes live in state.db; a running host applies a change at once.
+    case ManagementOperation::RouteAdd:
+    case ManagementOperation::RouteRemove:
+    case ManagementOperation::Routes:
       return HostRequirement::None;
   }
   return HostRequirement::None;

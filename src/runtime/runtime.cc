@@ -28,6 +28,8 @@
 #include "supervisor/supervisor.h"
 #include "triggers/trigger_scheduler.h"
 #include "host/keyvalue_host.h"
+#include "http/http_server.h"
+#include "http/route_table.h"
 #include "instance/import_linking.h"
 #include "instance/live_instance.h"
 #include "kv/kv_store.h"
@@ -89,6 +91,15 @@ class RuntimeImpl {
       supervisor = supervisor_.get();
     }
     if (supervisor != nullptr) supervisor->stop_all();
+    // Requests arriving from here on get 503 (the supervisor is closing) and
+    // those in progress were interrupted: the server can stop, before the
+    // supervisor its handler calls goes.
+    std::unique_ptr<http::HttpServer> http_server;
+    {
+      MutexLock lock(mutex_);
+      http_server = std::move(http_server_);
+    }
+    http_server.reset();
     std::unique_ptr<triggers::TriggerScheduler> ending;
     {
       MutexLock lock(mutex_);
@@ -201,6 +212,46 @@ class RuntimeImpl {
   }
   calls::HostFunctions& host_functions() { return host_functions_; }
 
+  // Inbound HTTP: the routes a server matches (loaded from the registry when
+  // the server starts, replaced on every change) and the server.
+  http::RouteTable& routes() { return routes_; }
+  Result<void> reload_routes() {
+    ORIVON_TRY(auto* registry, this->registry());
+    ORIVON_TRY(auto rows, registry->http_routes());
+    routes_.replace(std::move(rows));
+    return ok();
+  }
+  Result<std::string> serve_http(std::string_view address) {
+    ORIVON_TRY(auto* supervisor, this->supervisor());
+    ORIVON_RETURN_IF_ERROR(reload_routes());
+    {
+      MutexLock lock(mutex_);
+      if (http_server_) {
+        return Error(ErrorCode::AlreadyExists,
+                     "this runtime already serves HTTP on " + http_server_->address());
+      }
+    }
+    ORIVON_TRY(auto server,
+               http::HttpServer::start(address, [this, supervisor](orivon_http_request_t* request) {
+                 auto host = http::request_host(http::request_host_header(request));
+                 if (!host) {
+                   http::answer(request, 400, "bad request: " + host.error().message());
+                   return;
+                 }
+                 const std::string_view path = http::request_path(request);
+                 auto module = routes_.match(*host, path);
+                 if (!module) {
+                   http::answer(request, 404, "not found: no route for this host and path");
+                   return;
+                 }
+                 supervisor->serve_http(*module, request);
+               }));
+    std::string bound = server->address();
+    MutexLock lock(mutex_);
+    http_server_ = std::move(server);
+    return bound;
+  }
+
  private:
   Result<bus::EventBus*> bus_locked() ORIVON_REQUIRES(mutex_) {
     if (!bus_) {
@@ -246,6 +297,10 @@ class RuntimeImpl {
   std::unique_ptr<runtime::EventRouting> routing_ ORIVON_GUARDED_BY(mutex_);
   std::unique_ptr<bus::EventBus> bus_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<bus::EventBus*> live_bus_{nullptr};  // bus_ until shutdown starts
+  http::RouteTable routes_;  // read by the server's threads; outlives the server
+  // Its handler uses the supervisor and routes_: reset (in the destructor)
+  // after the supervisor stopped everything and before it goes.
+  std::unique_ptr<http::HttpServer> http_server_ ORIVON_GUARDED_BY(mutex_);
 };
 
 // Adds what the supervisor knows (live state, counters) to what the
@@ -676,6 +731,8 @@ Result<std::vector<CallGrant>> Runtime::remove_module(const ModuleId& id,
     }
     if (auto* supervisor = impl_->supervisor_if_running()) supervisor->forget(id);
     ORIVON_TRY(auto removed, registry->remove(id, dependents));
+    // Its routes went with it (state.db); a serving host stops matching them.
+    ORIVON_RETURN_IF_ERROR(impl_->reload_routes());
     if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
     if (auto bus = impl_->bus()) {
       ORIVON_RETURN_IF_ERROR((*bus)->unsubscribe_all(id));
@@ -967,6 +1024,85 @@ Result<void> Runtime::start_triggers() {
       (void)apply_event_triggers(*impl_, *registry, *supervisor, id);  // noted in its log
     }
     return ok();
+  });
+}
+
+namespace {
+
+constexpr std::string_view kIncomingHandler = "wasi:http/incoming-handler@";
+
+// Whether `program` can answer HTTP: a component exporting
+// wasi:http/incoming-handler#handle.
+bool is_http_handler(const internal::ProgramData& program) {
+  if (program.kind != ProgramKind::Component) return false;
+  return std::any_of(program.function_exports.begin(), program.function_exports.end(),
+                     [](const std::string& name) {
+                       return name.starts_with(kIncomingHandler) && name.ends_with("#handle");
+                     });
+}
+
+}  // namespace
+
+Result<HttpRoute> Runtime::add_http_route(std::string_view route, const ModuleId& id) {
+  return guarded("adding a route", [&]() -> Result<HttpRoute> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto key, http::parse_route(route));
+    ORIVON_TRY(auto program, registry->program(id));
+    if (!is_http_handler(*program.shared_data())) {
+      return Error(ErrorCode::InvalidArgument,
+                   "'" + id.str() + "' cannot answer HTTP: it does not export " +
+                       "wasi:http/incoming-handler (build it for the wasi:http/proxy world)");
+    }
+    ORIVON_TRY(auto manifest, registry->manifest(id));
+    if (!manifest || !manifest->function) {
+      return Error(ErrorCode::FailedPrecondition,
+                   "'" + id.str() + "' is not a function module: HTTP requests each run in a " +
+                       "fresh instance, so its manifest must have a [function] table (update " +
+                       "it with one, even empty)");
+    }
+    ORIVON_TRY(auto existing, registry->http_routes());
+    if (existing.size() >= limits::kMaxHttpRoutes &&
+        std::none_of(existing.begin(), existing.end(), [&](const HttpRoute& r) {
+          return r.host == key.host && r.prefix == key.prefix;
+        })) {
+      return Error(ErrorCode::ResourceExhausted,
+                   "there are already " + std::to_string(limits::kMaxHttpRoutes) + " routes");
+    }
+    HttpRoute added{key.host, key.prefix, id};
+    ORIVON_RETURN_IF_ERROR(registry->put_http_route(added));
+    ORIVON_RETURN_IF_ERROR(impl_->reload_routes());
+    return added;
+  });
+}
+
+Result<void> Runtime::remove_http_route(std::string_view route) {
+  return guarded("removing a route", [&]() -> Result<void> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    ORIVON_TRY(auto key, http::parse_route(route));
+    ORIVON_TRY(bool removed, registry->remove_http_route(key.host, key.prefix));
+    if (!removed) {
+      return Error(ErrorCode::NotFound, "there is no route '" + key.host + key.prefix + "'");
+    }
+    return impl_->reload_routes();
+  });
+}
+
+Result<std::vector<HttpRoute>> Runtime::http_routes() {
+  return guarded("listing routes", [&]() -> Result<std::vector<HttpRoute>> {
+    ORIVON_TRY(auto* registry, impl_->registry());
+    return registry->http_routes();
+  });
+}
+
+Result<std::string> Runtime::serve_http(std::string_view address) {
+  return guarded("serving HTTP",
+                 [&]() -> Result<std::string> { return impl_->serve_http(address); });
+}
+
+Result<void> Runtime::instantiate_http_for_testing(const ModuleId& id) {
+  return guarded("instantiating", [&]() -> Result<void> {
+    ORIVON_TRY(auto* supervisor, impl_->supervisor());
+    return supervisor->instantiate_http_for_testing(id);
   });
 }
 

@@ -25,6 +25,7 @@
 #include "core/thread_annotations.h"
 #include "engine/error_conversion.h"
 #include "instance/live_instance.h"
+#include "instance/proxy_template.h"
 #include "orivon/module_info.h"
 #include "orivon/service.h"
 #include "supervisor/log_sink.h"
@@ -137,6 +138,16 @@ struct Supervisor::Service {
   Role role ORIVON_GUARDED_BY(mutex) = Role::Unknown;
   FunctionSettings function ORIVON_GUARDED_BY(mutex);
   std::atomic<std::uint64_t> invocations{0};  // a function's fresh instances alive now
+  // An HTTP function's template, made on its first request and again when
+  // its outbound HTTP grants change (the rest of its grants go into each
+  // request's store).
+  std::shared_ptr<const instance::ProxyTemplate> http_template ORIVON_GUARDED_BY(mutex);
+  std::vector<std::string> http_template_origins ORIVON_GUARDED_BY(mutex);
+  // The recipe HTTP requests use (program and grants), read once per grant
+  // decision rather than once per request: the registry's
+  // decisions_version() it was read at.
+  std::shared_ptr<const Recipe> http_recipe ORIVON_GUARDED_BY(mutex);
+  std::uint64_t http_recipe_version ORIVON_GUARDED_BY(mutex) = 0;
 };
 
 }  // namespace orivon::supervisor

@@ -37,6 +37,7 @@
 #include "registry/module_registry.h"
 #include "instance/links.h"
 #include "instance/live_instance.h"
+#include "wasi/wasi_extensions.h"
 #include "supervisor/log_sink.h"
 #include "supervisor/worker_pool.h"
 
@@ -159,6 +160,17 @@ class Supervisor {
   std::uint64_t subscribe(StateListener listener);
   void unsubscribe(std::uint64_t subscription);
 
+  // Answers one inbound HTTP request (deps/wasmtime/lib.rs hands it over on
+  // a server thread) with a fresh instance of the function module `id`,
+  // under its grants, its [function] caps, deadline and memory limit. Always
+  // answers: a refusal or failure becomes a status (404 not a function
+  // module any more, 503 at a cap or shutting down, 504 past the deadline,
+  // 500 a trap or any other failure; the cause goes to the module's log).
+  void serve_http(const ModuleId& id, orivon_http_request_t* request);
+  // What one instance of the HTTP function `id` costs to create from its
+  // template, alone (benchmarks): creates one in a fresh store.
+  Result<void> instantiate_http_for_testing(const ModuleId& id);
+
   // Stops and forgets a service (the module is being removed or updated).
   void forget(const ModuleId& id);
   // Stops every service at once: each is asked to stop (its `stop` export,
@@ -204,6 +216,8 @@ class Supervisor {
     bool log_output = true;  // stdout and stderr go to the module's log
   };
   Result<Recipe> recipe(Service& service);
+  // recipe(), kept while no grant decision changes (serve_http's).
+  Result<std::shared_ptr<const Recipe>> http_recipe(Service& service);
 
   // The function's settings when `service` is a function module, resolved
   // from its manifest the first time.

@@ -67,4 +67,66 @@ wasmtime_error_t* orivon_component_linker_add_wasi_http_checked(
     wasmtime_component_linker_t* linker, orivon_http_check_t check, void* data,
     void (*finalizer)(void*));
 
+// Inbound HTTP (deps/wasmtime/lib.rs has the full contracts).
+
+// A component pre-instantiated for wasi:http/proxy. Thread-safe.
+struct orivon_proxy_pre_t;
+// One request on its way to a handler; valid during the handler call only.
+struct orivon_http_request_t;
+// A running server.
+struct orivon_http_server_t;
+
+// Pre-instantiates `component` with `linker` and checks it exports
+// wasi:http/incoming-handler. *out owns the template (orivon_proxy_pre_delete).
+wasmtime_error_t* orivon_proxy_pre_new(const wasmtime_component_linker_t* linker,
+                                       const wasmtime_component_t* component,
+                                       orivon_proxy_pre_t** out);
+void orivon_proxy_pre_delete(orivon_proxy_pre_t* pre);
+// Instantiates `pre` in the store and drops the instance (benchmarks).
+wasmtime_error_t* orivon_proxy_pre_instantiate(const orivon_proxy_pre_t* pre,
+                                               wasmtime_context_t* context);
+
+// Mirrors orivon_http_server_options_t in lib.rs.
+struct orivon_http_server_options_t {
+  uint64_t max_body_bytes;
+  uint64_t body_timeout_ms;
+  uint64_t header_timeout_ms;
+  uint32_t max_handlers;
+  uint32_t max_connections;
+  uint32_t max_head_bytes;
+  uint32_t max_headers;
+};
+static_assert(sizeof(orivon_http_server_options_t) == 40, "must match lib.rs");
+
+// Called on a blocking thread per request; answers it with
+// orivon_http_request_serve or orivon_http_request_fail. Must not throw.
+typedef void (*orivon_http_handler_t)(void* data, orivon_http_request_t* request);
+
+wasmtime_error_t* orivon_http_server_new(const uint8_t* address, size_t address_length,
+                                         const orivon_http_server_options_t* options,
+                                         orivon_http_handler_t handler, void* data,
+                                         void (*finalizer)(void*), orivon_http_server_t** out);
+size_t orivon_http_server_address(const orivon_http_server_t* server, uint8_t* buffer,
+                                  size_t capacity);
+void orivon_http_server_delete(orivon_http_server_t* server);
+
+// The benchmark's baseline (lib.rs): the component at `path` served the way
+// `wasmtime serve` does, without orivon.
+wasmtime_error_t* orivon_http_baseline_new(const uint8_t* path, size_t path_length,
+                                           const uint8_t* address, size_t address_length,
+                                           const orivon_http_server_options_t* options,
+                                           orivon_http_server_t** out);
+
+void orivon_http_request_host(const orivon_http_request_t* request, const uint8_t** data,
+                              size_t* length);
+void orivon_http_request_path(const orivon_http_request_t* request, const uint8_t** data,
+                              size_t* length);
+void orivon_http_request_fail(orivon_http_request_t* request, uint16_t status,
+                              const uint8_t* message, size_t length);
+// Instantiates `pre` in the store of `context` (which must have
+// wasmtime_context_set_wasi_http) and calls its handler with the request.
+wasmtime_error_t* orivon_http_request_serve(orivon_http_request_t* request,
+                                            const orivon_proxy_pre_t* pre,
+                                            wasmtime_context_t* context);
+
 }  // extern "C"

@@ -141,6 +141,7 @@ int run_command(std::vector<std::string> words, const std::vector<std::string>& 
       {"top", setup_top(app, global)},         {"dashboard-url", setup_dashboard_url(app, global)},
       {"new", setup_new(app, global)},         {"build", setup_build(app, global)},
       {"env", setup_env(app, global)},         {"apply", setup_apply(app, global)},
+      {"route", setup_route(app, global)},     {"routes", setup_routes(app, global)},
   };
 
   std::vector<const char*> raw;

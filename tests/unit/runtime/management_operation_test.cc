@@ -20,7 +20,8 @@ constexpr ManagementOperation kEvery[] = {
     ManagementOperation::Unsubscribe, ManagementOperation::Events,
     ManagementOperation::DeadLetters, ManagementOperation::Kv,
     ManagementOperation::Config,  ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset,
-    ManagementOperation::Triggers, ManagementOperation::Forget};
+    ManagementOperation::Triggers, ManagementOperation::Forget,  ManagementOperation::RouteAdd,
+    ManagementOperation::RouteRemove, ManagementOperation::Routes};
 
 constexpr ModuleKind kKinds[] = {ModuleKind::Service, ModuleKind::Library, ModuleKind::Group};
 
@@ -49,7 +50,9 @@ TEST(HostRequirement, RegistryOperationsNeedNoHost) {
         ManagementOperation::Revoke, ManagementOperation::Grants, ManagementOperation::Allow,
         ManagementOperation::Deny, ManagementOperation::Kv, ManagementOperation::Config,
         ManagementOperation::ConfigSet, ManagementOperation::ConfigUnset,
-        ManagementOperation::Triggers, ManagementOperation::Forget}) {
+        ManagementOperation::Triggers, ManagementOperation::Forget,
+        ManagementOperation::RouteAdd, ManagementOperation::RouteRemove,
+        ManagementOperation::Routes}) {
     for (auto kind : kKinds) {
       EXPECT_EQ(host_requirement(operation, kind), HostRequirement::None)
           << management_operation_name(operation);

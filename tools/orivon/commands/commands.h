@@ -53,6 +53,9 @@ CommandAction setup_subscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_unsubscribe(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_events(CLI::App& app, const GlobalOptions& global);
 CommandAction setup_triggers(CLI::App& app, const GlobalOptions& global);
+// `route add|remove` and `routes` (commands/route.cc).
+CommandAction setup_route(CLI::App& app, const GlobalOptions& global);
+CommandAction setup_routes(CLI::App& app, const GlobalOptions& global);
 // `top`: the running host in the terminal (over the control socket).
 CommandAction setup_top(CLI::App& app, const GlobalOptions& global);
 // `dashboard-url`: the running host's dashboard URL with its token.

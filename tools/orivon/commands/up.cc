@@ -39,7 +39,18 @@ struct UpOptions {
   std::string memory_budget;
   std::string max_mappings;
   std::string dashboard;  // --dashboard ADDR; empty: no dashboard
+  std::string http;       // --http ADDR; empty: no HTTP
 };
+
+// --http's ADDR as the server reads it: "PORT" and "localhost:PORT" mean
+// 127.0.0.1:PORT; the rest is IP:PORT or [IPV6]:PORT as written.
+std::string http_address(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    return "127.0.0.1:" + text;
+  }
+  if (text.starts_with("localhost:")) return "127.0.0.1:" + text.substr(10);
+  return text;
+}
 
 // The address file tells `orivon dashboard-url` where the dashboard is;
 // removed when the host stops.
@@ -258,6 +269,23 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
         << "/ (needs its token: 'orivon dashboard-url' prints the whole URL)" << std::endl;
   }
 
+  // Routes apply as they change; a request never reaches a guest before
+  // the host is fully up.
+  std::optional<AddressFile> http_file;
+  if (!command.http.empty()) {
+    auto bound = (*runtime)->serve_http(http_address(command.http));
+    if (!bound) {
+      err << "error: --http: " << bound.error().message() << "\n";
+      return bound.error().code() == ErrorCode::InvalidArgument ? kExitUsage : kExitError;
+    }
+    http_file.emplace(*state_dir / "http-address");
+    if (auto written = http_file->write(*bound); !written) {
+      err << "error: " << written.error().to_string() << "\n";
+      return kExitError;
+    }
+    out << "http on http://" << *bound << "/ (routes: 'orivon routes')" << std::endl;
+  }
+
   out << "orivon host up (pid " << ::getpid() << "): state " << state_dir->string()
       << ", control socket " << socket.string() << "; Ctrl-C or SIGTERM stops it" << std::endl;
 
@@ -311,6 +339,12 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
                    "Serve the web dashboard and /metrics on ADDR: PORT (on 127.0.0.1), "
                    "HOST:PORT or [IPV6]:PORT; port 0 picks a free one. Off by default; "
                    "'orivon dashboard-url' prints its URL with the access token")
+      ->type_name("ADDR");
+  command
+      ->add_option("--http", options->http,
+                   "Serve HTTP on ADDR: PORT (on 127.0.0.1), IP:PORT or [IPV6]:PORT; port 0 "
+                   "picks a free one (printed, and written to STATE/http-address). Requests go "
+                   "to function modules by route: see 'orivon route --help'")
       ->type_name("ADDR");
   return [&global, options](std::ostream& out, std::ostream& err) {
     return run_up(global, *options, out, err);

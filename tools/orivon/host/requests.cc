@@ -634,6 +634,33 @@ Result<json> triggers_report(Runtime& runtime, const json& request) {
   return out;
 }
 
+json route_json(const HttpRoute& route) {
+  return json{{"route", route.text()},
+              {"host", route.host.empty() ? json(nullptr) : json(route.host)},
+              {"prefix", route.prefix},
+              {"id", route.module.str()}};
+}
+
+// `route-add`: {"route", "id"} -> the route; `route-remove`: {"route"};
+// `routes`: -> [{route, host, prefix, id}].
+Result<json> route_change(Runtime& runtime, const json& request, ManagementOperation operation) {
+  ORIVON_TRY(auto route, string_field(request, "route"));
+  if (operation == ManagementOperation::RouteAdd) {
+    ORIVON_TRY(auto id, id_field(request));
+    ORIVON_TRY(auto added, runtime.add_http_route(route, id));
+    return route_json(added);
+  }
+  ORIVON_RETURN_IF_ERROR(runtime.remove_http_route(route));
+  return json{{"route", route}, {"removed", true}};
+}
+
+Result<json> routes_report(Runtime& runtime) {
+  ORIVON_TRY(auto routes, runtime.http_routes());
+  json out = json::array();
+  for (const auto& route : routes) out.push_back(route_json(route));
+  return out;
+}
+
 Result<json> dead_letters(Runtime& runtime, const json& request) {
   std::string action = "list";
   if (request.contains("action") && !request["action"].is_null()) {
@@ -931,6 +958,11 @@ Result<json> dispatch(Runtime& runtime, const json& request, Responder responder
       return triggers_report(runtime, request);
     case ManagementOperation::Forget:
       return forget(runtime, request);
+    case ManagementOperation::RouteAdd:
+    case ManagementOperation::RouteRemove:
+      return route_change(runtime, request, *operation);
+    case ManagementOperation::Routes:
+      return routes_report(runtime);
     default:
       return dispatch_on_module(runtime, request, *operation, responder);
   }

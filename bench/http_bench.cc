@@ -1,0 +1,93 @@
+// Inbound HTTP for scripts/bench.sh (the load itself comes from wrk):
+//
+//   orivon_http_bench baseline FILE ADDR
+//       serves the wasi:http component FILE on ADDR the way `wasmtime serve`
+//       does (deps/wasmtime/lib.rs, orivon_http_baseline_new): prints the
+//       bound address, serves until stdin closes.
+//   orivon_http_bench instantiate STATE_DIR ID [COUNT]
+//       creates COUNT (default 5,000) instances of the HTTP function ID from
+//       its template, each in a fresh store, and prints the mean in us.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "core/limits.h"
+#include "orivon/runtime.h"
+#include "wasi/wasi_extensions.h"
+
+namespace {
+
+int baseline(const std::string& file, const std::string& address) {
+  orivon_http_server_options_t options{};
+  options.max_body_bytes = orivon::limits::kHttpMaxBodyBytes;
+  options.body_timeout_ms = static_cast<std::uint64_t>(orivon::limits::kHttpBodyTimeout.count());
+  options.header_timeout_ms =
+      static_cast<std::uint64_t>(orivon::limits::kHttpHeaderTimeout.count());
+  options.max_handlers = orivon::limits::kHttpMaxHandlers;
+  options.max_connections = orivon::limits::kHttpMaxConnections;
+  options.max_head_bytes = orivon::limits::kHttpMaxHeadBytes;
+  options.max_headers = orivon::limits::kHttpMaxHeaders;
+  orivon_http_server_t* server = nullptr;
+  wasmtime_error_t* error = orivon_http_baseline_new(
+      reinterpret_cast<const std::uint8_t*>(file.data()), file.size(),
+      reinterpret_cast<const std::uint8_t*>(address.data()), address.size(), &options, &server);
+  if (error != nullptr) {
+    std::fprintf(stderr, "error: the baseline server did not start\n");
+    wasmtime_error_delete(error);
+    return 1;
+  }
+  char bound[64];
+  const std::size_t length =
+      orivon_http_server_address(server, reinterpret_cast<std::uint8_t*>(bound), sizeof bound);
+  std::printf("%.*s\n", static_cast<int>(length), bound);
+  std::fflush(stdout);
+  char byte;
+  while (read(STDIN_FILENO, &byte, 1) > 0) {
+  }
+  orivon_http_server_delete(server);
+  return 0;
+}
+
+int instantiate(const std::string& state_dir, const std::string& id_text, int count) {
+  auto id = orivon::ModuleId::parse(id_text);
+  if (!id) return std::fprintf(stderr, "error: %s\n", id.error().message().c_str()), 1;
+  orivon::RuntimeOptions options;
+  options.state_dir = state_dir;
+  auto runtime = orivon::Runtime::create(options);
+  if (!runtime) return std::fprintf(stderr, "error: %s\n", runtime.error().message().c_str()), 1;
+  for (int i = 0; i < 100; ++i) {  // warm up: the template, the allocator
+    if (auto made = (*runtime)->instantiate_http_for_testing(*id); !made) {
+      std::fprintf(stderr, "error: %s\n", made.error().to_string().c_str());
+      return 1;
+    }
+  }
+  const auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    if (auto made = (*runtime)->instantiate_http_for_testing(*id); !made) return 1;
+  }
+  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                             began)
+                        .count() /
+                    count;
+  std::printf("%.1f\n", us);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view mode = argc > 1 ? argv[1] : "";
+  if (mode == "baseline" && argc == 4) return baseline(argv[2], argv[3]);
+  if (mode == "instantiate" && (argc == 4 || argc == 5)) {
+    return instantiate(argv[2], argv[3], argc == 5 ? std::atoi(argv[4]) : 5000);
+  }
+  std::fprintf(stderr,
+               "usage: orivon_http_bench baseline FILE ADDR\n"
+               "       orivon_http_bench instantiate STATE_DIR ID [COUNT]\n");
+  return 2;
+}

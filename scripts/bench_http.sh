@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Inbound HTTP under load (issue 17): the hello-world wasi:http component
+# (tests/guests/http_handler/hello.c) served by `orivon up --http` beside the
+# baseline, loaded by wrk over loopback in the same run; then instance
+# creation per request from the handler's template.
+#
+# The baseline is what `wasmtime serve` does for a WASIp2 proxy (a ProxyPre,
+# a fresh store per request, the pooling allocator), built into orivon's
+# Wasmtime wrapper with the same wasmtime, wasi-http and hyper
+# (bench/http_bench.cc): this machine has no Wasmtime CLI to run.
+#
+#   scripts/bench_http.sh [BUILD_DIR]      (scripts/bench.sh runs it)
+#
+# Environment: ORIVON_HTTP_BENCH_SECONDS (default 10), ORIVON_HTTP_BENCH_CONNECTIONS
+# (default 64), ORIVON_HTTP_BENCH_THREADS (default 2).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+build="${1:-$ORIVON_ROOT/build}"
+seconds="${ORIVON_HTTP_BENCH_SECONDS:-10}"
+connections="${ORIVON_HTTP_BENCH_CONNECTIONS:-64}"
+threads="${ORIVON_HTTP_BENCH_THREADS:-2}"
+command -v wrk >/dev/null || die "wrk not found (Debian package wrk; scripts/setup.sh installs it)"
+hello="$build/guests/http_hello.component.wasm"
+[ -f "$hello" ] || die "$hello is missing: build the orivon_guests target"
+
+work=$(mktemp -d)
+host_pid=""
+cleanup() {
+  [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+  exec 8>&- 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# One wrk run: "REQUESTS_PER_S P50 P99 ERRORS".
+load() {
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$1" > "$work/wrk.txt"
+  python3 - "$work/wrk.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+def pct(p):
+    m = re.search(r"\b%s%%\s+([\d.]+)(us|ms|s)\b" % p, text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+errors = 0
+m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+if m: errors += int(m.group(1))
+m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+if m: errors += sum(int(g) for g in m.groups())
+print("%s %.2f %.2f %d" % (rps, pct(50), pct(99), errors))
+PY
+}
+
+state="$work/state"
+manifest="$work/hello.toml"
+# As many instances as the server runs handlers at once (limits.h).
+printf '[function]\nmax-instances = 64\n' > "$manifest"
+"$build/bin/orivon" --state "$state" add "$hello" --id hello.bench.example --manifest "$manifest" >/dev/null
+"$build/bin/orivon" --state "$state" route add / hello.bench.example >/dev/null
+
+step "HTTP: instance creation per request (fresh store + instance from the template)"
+instantiate_us=$("$build/bin/orivon_http_bench" instantiate "$state" hello.bench.example)
+
+step "HTTP: baseline (wasmtime-serve-like) under wrk -t$threads -c$connections -d${seconds}s"
+mkfifo "$work/stdin"
+"$build/bin/orivon_http_bench" baseline "$hello" 127.0.0.1:0 < "$work/stdin" > "$work/baseline.addr" &
+exec 8>"$work/stdin"
+for _ in $(seq 100); do [ -s "$work/baseline.addr" ] && break; sleep 0.1; done
+baseline=$(load "http://$(cat "$work/baseline.addr")/")
+exec 8>&-
+
+step "HTTP: orivon up --http under the same load"
+"$build/bin/orivon" --state "$state" up --http 0 > "$work/up.log" 2>&1 &
+host_pid=$!
+for _ in $(seq 100); do [ -s "$state/http-address" ] && break; sleep 0.1; done
+[ -s "$state/http-address" ] || die "the host did not come up: $(cat "$work/up.log")"
+orivon=$(load "http://$(cat "$state/http-address")/")
+kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=""
+
+read -r b_rps b_p50 b_p99 b_err <<<"$baseline"
+read -r o_rps o_p50 o_p99 o_err <<<"$orivon"
+ratio=$(python3 -c "print('%.2f' % ($o_rps / $b_rps))")
+{
+  echo "HTTP hello (wrk -t$threads -c$connections -d${seconds}s, loopback; load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores)"
+  printf '%-34s %12s %10s %10s %8s\n' "server" "requests/s" "p50 ms" "p99 ms" "errors"
+  printf '%-34s %12.0f %10s %10s %8s\n' "orivon up --http" "$o_rps" "$o_p50" "$o_p99" "$o_err"
+  printf '%-34s %12.0f %10s %10s %8s\n' "baseline (wasmtime-serve-like)" "$b_rps" "$b_p50" "$b_p99" "$b_err"
+  echo "throughput orivon / baseline: $ratio (target >= 1.0)"
+  echo "instance creation per request: $instantiate_us us (target <= 5 us)"
+}
