@@ -7,6 +7,7 @@
 // file applies the difference and says what it changed.
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,7 @@
 
 #include "cli.h"
 #include "commands/commands.h"
+#include "commands/manifest_file.h"
 #include "host/requests.h"
 #include "host/session.h"
 #include "orivon/ids.h"
@@ -44,6 +46,7 @@ struct AppModule {
   std::map<std::string, std::set<std::string>> calls;  // target -> functions (empty: all)
   std::map<std::string, std::string> config;
   std::set<std::string> subscribe;  // topic patterns, ephemeral
+  std::set<std::string> routes;     // inbound HTTP, [HOST]/PREFIX
   std::optional<bool> start;
 };
 
@@ -121,6 +124,9 @@ Result<std::vector<AppModule>> parse_app(const std::filesystem::path& path) {
       } else if (key == "allow") {
         ORIVON_TRY(auto grants, string_list(value, at));
         module.allow.insert(grants.begin(), grants.end());
+      } else if (key == "routes") {
+        ORIVON_TRY(auto routes, string_list(value, at));
+        module.routes.insert(routes.begin(), routes.end());
       } else if (key == "subscribe") {
         ORIVON_TRY(auto patterns, string_list(value, at));
         module.subscribe.insert(patterns.begin(), patterns.end());
@@ -155,7 +161,7 @@ Result<std::vector<AppModule>> parse_app(const std::filesystem::path& path) {
       } else {
         return Error(ErrorCode::InvalidArgument,
                      at + ": unknown key; a module has id, file, manifest, allow, calls, "
-                          "members, config, subscribe, start");
+                          "members, config, subscribe, routes, start");
       }
     }
     auto id = ModuleId::parse(module.id);
@@ -230,7 +236,25 @@ class Planner {
         json request = make_request(ManagementOperation::Add);
         request["file"] = module.file.string();
         request["id"] = module.id;
-        if (!module.manifest.empty()) request["manifest"] = module.manifest.string();
+        // The manifest named, or NAME.toml / NAME.json beside NAME.wasm, as `add` does.
+        std::filesystem::path manifest = module.manifest;
+        if (manifest.empty()) {
+          const auto stem = module.file.parent_path() / module.file.stem();
+          for (const char* extension : {".toml", ".json"}) {
+            std::error_code ec;
+            if (std::filesystem::exists(stem.string() + extension, ec)) {
+              manifest = stem.string() + extension;
+              break;
+            }
+          }
+        }
+        if (!manifest.empty()) {
+          auto member = manifest_member(manifest.string());
+          if (!member) {
+            return Error(member.error().code(), "'" + module.id + "': " + member.error().message());
+          }
+          request["manifest"] = std::move(*member);
+        }
         changes.push_back({"+ add " + module.id + " (" + module.file.string() + ")", request});
       } else if (field(now, "content_hash") != hash) {
         json request = make_request(ManagementOperation::Update);
@@ -243,6 +267,7 @@ class Planner {
     plan_calls(module, now, changes);
     ORIVON_RETURN_IF_ERROR(plan_config(module, installed, changes));
     ORIVON_RETURN_IF_ERROR(plan_subscriptions(module, changes));
+    ORIVON_RETURN_IF_ERROR(plan_routes(module, changes));
     plan_start(module, now, changes);
     return ok();
   }
@@ -371,6 +396,49 @@ class Planner {
     return ok();
   }
 
+  // Routes to the module: the file's, compared as the host stores them
+  // (host in lower case, no trailing slash on the prefix).
+  Result<void> plan_routes(const AppModule& module, std::vector<Change>& changes) {
+    if (!routes_) {
+      ORIVON_TRY(auto reply, session_.perform(make_request(ManagementOperation::Routes)));
+      if (!reply.reply.value("ok", false)) return error_from_reply(reply.reply);
+      routes_ = field(reply.reply, "result");
+    }
+    std::map<std::string, std::string> held;  // normal form -> as stored
+    if (routes_->is_array()) {
+      for (const auto& route : *routes_) {
+        if (route.value("id", "") != module.id) continue;
+        const std::string text = route.value("route", "");
+        held[route_key(text)] = text;
+      }
+    }
+    std::set<std::string> wanted;
+    for (const auto& route : module.routes) {
+      wanted.insert(route_key(route));
+      if (held.count(route_key(route))) continue;
+      json request = make_request(ManagementOperation::RouteAdd);
+      request["route"] = route;
+      request["id"] = module.id;
+      changes.push_back({"+ route " + route + " -> " + module.id, request});
+    }
+    for (const auto& [key, stored] : held) {
+      if (wanted.count(key)) continue;
+      json request = make_request(ManagementOperation::RouteRemove);
+      request["route"] = stored;
+      changes.push_back({"- route " + stored + " (no longer in the file)", request});
+    }
+    return ok();
+  }
+
+  static std::string route_key(const std::string& route) {
+    const auto slash = route.find('/');
+    std::string host = route.substr(0, slash);
+    std::string prefix = slash == std::string::npos ? "/" : route.substr(slash);
+    for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    return host + prefix;
+  }
+
   void plan_start(const AppModule& module, const json& now, std::vector<Change>& changes) {
     if (!module.start) return;
     const bool autostart = field(now, "autostart").is_boolean() && field(now, "autostart").get<bool>();
@@ -382,6 +450,7 @@ class Planner {
 
   Session& session_;
   std::optional<json> events_;  // the subscriptions, read once
+  std::optional<json> routes_;  // the HTTP routes, read once
 };
 
 int run_apply(const GlobalOptions& global, const ApplyOptions& options, std::ostream& out,
@@ -436,18 +505,19 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options, std::ost
       ++applied;
     }
   }
-  if (options.json) {
+  // A failure is said on stderr (and, with --json, as {"error": ...} by the
+  // CLI), naming how far the apply got.
+  if (options.json && failure.empty()) {
     json listed = json::array();
     for (const auto& change : changes) listed.push_back(change.text);
     json result = {{"file", options.file},
                    {"dry_run", options.dry_run},
                    {"changes", listed},
                    {"applied", applied}};
-    if (!failure.empty()) result["error"] = {{"message", failure}};
     out << result.dump(2) << "\n";
-  } else {
+  } else if (!options.json) {
     for (std::size_t i = 0; i < changes.size(); ++i) {
-      if (!options.dry_run && i >= applied && failure.empty()) break;
+      if (!options.dry_run && i >= applied) break;  // what was made, up to a failure
       out << changes[i].text << "\n";
     }
     if (changes.empty()) {
@@ -475,7 +545,8 @@ CommandAction setup_apply(CLI::App& app, const GlobalOptions& global) {
       "apply", "Make the modules an application file lists match it (install, grants, start)");
   command->add_option("FILE", options->file, "The application file (TOML)")->required();
   command->add_flag("--dry-run", options->dry_run, "Say what would change; change nothing");
-  command->add_flag("--json", options->json, "Print {changes, applied, dry_run} as JSON");
+  command->add_flag("--json", options->json,
+                    "Print {file, dry_run, changes, applied} as JSON (a failure: {error})");
   command->footer(
       "An application file lists modules as [[module]] tables:\n"
       "  [[module]]\n"
@@ -487,6 +558,7 @@ CommandAction setup_apply(CLI::App& app, const GlobalOptions& global) {
       "  members = [\"app.greeter.en\"]     # a group's members\n"
       "  config = { greeting = \"hi\" }     # the client's values (wasi:config)\n"
       "  subscribe = [\"visits.*\"]        # the client's event subscriptions\n"
+      "  routes = [\"/hello\"]             # inbound HTTP routes to it ([HOST]/PREFIX)\n"
       "  start = true                      # started (false: stopped; absent: left alone)\n"
       "Modules the file does not list are left alone. A second apply changes nothing.");
   return [options, &global](std::ostream& out, std::ostream& err) {
