@@ -60,16 +60,6 @@ int add_one(const GlobalOptions& global, const AddCommandOptions& options, std::
       out, err);
 }
 
-// NAME.toml or NAME.json beside NAME.wasm, if there is one.
-std::optional<std::string> sibling_manifest(const std::filesystem::path& file) {
-  const std::string stem = (file.parent_path() / file.stem()).string();
-  for (const char* extension : {".toml", ".json"}) {
-    std::error_code ec;
-    if (std::filesystem::exists(stem + extension, ec)) return stem + extension;
-  }
-  return std::nullopt;
-}
-
 // What one module of a bulk install sends: its file, and its manifest from
 // beside it or else the id its file name spells.
 Result<nlohmann::json> bulk_item(const std::filesystem::path& file) {

@@ -237,19 +237,10 @@ class Planner {
         request["file"] = module.file.string();
         request["id"] = module.id;
         // The manifest named, or NAME.toml / NAME.json beside NAME.wasm, as `add` does.
-        std::filesystem::path manifest = module.manifest;
-        if (manifest.empty()) {
-          const auto stem = module.file.parent_path() / module.file.stem();
-          for (const char* extension : {".toml", ".json"}) {
-            std::error_code ec;
-            if (std::filesystem::exists(stem.string() + extension, ec)) {
-              manifest = stem.string() + extension;
-              break;
-            }
-          }
-        }
-        if (!manifest.empty()) {
-          auto member = manifest_member(manifest.string());
+        std::optional<std::string> manifest = sibling_manifest(module.file);
+        if (!module.manifest.empty()) manifest = module.manifest.string();
+        if (manifest) {
+          auto member = manifest_member(*manifest);
           if (!member) {
             return Error(member.error().code(), "'" + module.id + "': " + member.error().message());
           }

@@ -51,4 +51,13 @@ Result<nlohmann::json> manifest_member(const std::string& path) {
   return nlohmann::json{{"text", std::move(text)}, {"format", is_json ? "json" : "toml"}};
 }
 
+std::optional<std::string> sibling_manifest(const std::filesystem::path& file) {
+  const std::string stem = (file.parent_path() / file.stem()).string();
+  for (const char* extension : {".toml", ".json"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(stem + extension, ec)) return stem + extension;
+  }
+  return std::nullopt;
+}
+
 }  // namespace orivon::cli

@@ -3,6 +3,8 @@
 // Reading a manifest file the user names (`add --manifest`, `update
 // --manifest`) into a request member.
 
+#include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,5 +21,9 @@ Result<std::string> read_manifest_file(const std::string& path);
 // The manifest at `path` as a request member: {"text": ..., "format":
 // "toml"|"json"} (JSON for a .json file).
 Result<nlohmann::json> manifest_member(const std::string& path);
+
+// NAME.toml or NAME.json beside NAME.wasm, if there is one: the manifest a
+// module file brings with it (`add FILE`, `apply`).
+std::optional<std::string> sibling_manifest(const std::filesystem::path& file);
 
 }  // namespace orivon::cli
