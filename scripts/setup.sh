@@ -32,6 +32,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev chromium chromium-driver wrk
+  libnats-dev nats-server
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "orivon/cluster.h"
 #include "orivon/export.h"
 #include "orivon/result.h"
 
@@ -104,6 +105,8 @@ struct EventsReport {
   std::vector<SubscriptionReport> subscriptions;
   std::vector<TopicReport> topics;
   std::uint64_t dead_letters = 0;
+  /// The link to the other hosts, when this host has one (cluster.h).
+  std::optional<ClusterReport> cluster;
 };
 
 /// A durable event that was not acknowledged after the delivery limit.

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "orivon/capacity.h"
+#include "orivon/cluster.h"
 #include "orivon/kv.h"
 
 namespace orivon {
@@ -49,6 +50,9 @@ struct RuntimeOptions {
   /// (as an `err` where the function returns `result<_, string>`). Also what a guest may pass
   /// to any host function in one call. At least 1 MiB.
   std::uint64_t max_call_bytes = std::uint64_t{64} << 20;
+  /// Sharing events (and region/global buckets) with other hosts through NATS
+  /// (cluster.h). An empty URL: this host is alone.
+  ClusterOptions cluster;
 };
 
 }  // namespace orivon

@@ -19,6 +19,9 @@
 #include "engine/program_loader.h"
 #include "bus/local_event_bus.h"
 #include "bus/messaging_host.h"
+#include "bus/nats_event_bus.h"
+#include "cluster/nats_link.h"
+#include "runtime/cluster_host.h"
 #include "calls/call_router.h"
 #include "calls/host_functions.h"
 #include "calls/route_decision.h"
@@ -137,6 +140,7 @@ class RuntimeImpl {
     return bus_locked();
   }
   void set_bus_options(const bus::LocalBusOptions& options) { bus_options_ = options; }
+  void set_cluster(std::shared_ptr<cluster::NatsLink> link) { cluster_ = std::move(link); }
   bus::EventBus* bus_if_running() {
     MutexLock lock(mutex_);
     return bus_.get();
@@ -262,6 +266,9 @@ class RuntimeImpl {
       bus::LocalBusOptions options = bus_options_;
       if (registry_) options.database = state_dir_ / "events.db";
       ORIVON_TRY(bus_, bus::make_local_event_bus(options, *routing_));
+      if (cluster_) {
+        ORIVON_TRY(bus_, bus::make_nats_event_bus(std::move(bus_), cluster_));
+      }
       routing_->attach(bus_.get());
       messaging_->attach(routing_.get());
       live_bus_.store(bus_.get(), std::memory_order_release);
@@ -294,6 +301,7 @@ class RuntimeImpl {
   // supervisor, so the bus goes first (its deliveries run guests).
   std::shared_ptr<bus::MessagingHost> messaging_;
   bus::LocalBusOptions bus_options_;  // set before the bus exists
+  std::shared_ptr<cluster::NatsLink> cluster_;  // set before the bus exists; may be null
   std::unique_ptr<runtime::EventRouting> routing_ ORIVON_GUARDED_BY(mutex_);
   std::unique_ptr<bus::EventBus> bus_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<bus::EventBus*> live_bus_{nullptr};  // bus_ until shutdown starts
@@ -600,6 +608,11 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
     ORIVON_TRY(auto opened, kv::KvStore::open(options.state_dir / "kv.db", std::move(kv_options)));
     kv = std::move(opened);
   }
+  std::shared_ptr<cluster::NatsLink> link;
+  if (!options.cluster.nats_url.empty()) {
+    ORIVON_TRY(std::string host, runtime::cluster_host_name(options));
+    ORIVON_TRY(link, cluster::NatsLink::open(options.cluster, std::move(host)));
+  }
   auto bucket_policy = std::make_shared<runtime::RegistryBucketPolicy>();
   auto messaging = std::make_shared<bus::MessagingHost>();
   auto config_source = std::make_shared<runtime::RegistryConfigSource>();
@@ -615,6 +628,7 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
   bus_options.initial_backoff =
       std::clamp(options.event_retry_backoff, std::chrono::milliseconds(1), limits::kEventMaxBackoff);
   impl->set_bus_options(bus_options);
+  impl->set_cluster(std::move(link));
   if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
   return impl;
 }

@@ -54,6 +54,15 @@ void print_report(const nlohmann::json& result, std::ostream& out) {
   }
   out << "dead letters: " << number(field(result, "dead_letters"))
       << " (orivon events dead)\n";
+  if (const auto cluster = result.find("cluster"); cluster != result.end() && cluster->is_object()) {
+    out << "NATS " << cluster->value("url", "") << " as host '" << cluster->value("host", "")
+        << "': " << cluster->value("state", "") << "; sent " << number(field(*cluster, "sent"))
+        << ", received " << number(field(*cluster, "received")) << ", outbox "
+        << number(field(*cluster, "outbox")) << "\n";
+    if (const std::string error = cluster->value("last_error", ""); !error.empty()) {
+      out << "  last error: " << error << "\n";
+    }
+  }
 }
 
 void print_dead(const nlohmann::json& result, std::ostream& out) {
@@ -87,7 +96,8 @@ CommandAction setup_events(CLI::App& app, const GlobalOptions& global) {
   command->add_flag("--json", options->json,
                     "Print {subscriptions: [{id, subscriber, pattern, durability, source, pending, "
                     "delivered, redelivered, dropped, dead}], topics: [{topic, published}], "
-                    "dead_letters}");
+                    "dead_letters, cluster?: {url, host, state, last_error, sent, received, "
+                    "outbox, max_payload}} (cluster: a host on --nats)");
   command->footer(
       "Counters are the running host's since it started; without a host only the persisted\n"
       "subscriptions, their waiting durable events and the dead letters are shown.");

@@ -40,6 +40,10 @@ struct UpOptions {
   std::string max_mappings;
   std::string dashboard;  // --dashboard ADDR; empty: no dashboard
   std::string http;       // --http ADDR; empty: no HTTP
+  std::string nats;       // --nats URL; empty: this host is alone
+  std::string nats_credentials;
+  std::string nats_prefix = "orivon";
+  std::string host_name;
 };
 
 // --http's ADDR as the server reads it: "PORT" and "localhost:PORT" mean
@@ -161,6 +165,16 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     }
     *limit = *value;
   }
+  if (!command.nats.empty()) {
+    options.cluster.nats_url = command.nats;
+    options.cluster.credentials_file = command.nats_credentials;
+    options.cluster.subject_prefix = command.nats_prefix;
+    options.cluster.host_name = command.host_name;
+  } else if (!command.nats_credentials.empty() || command.nats_prefix != "orivon" ||
+             !command.host_name.empty()) {
+    err << "error: --nats-creds, --nats-prefix and --host-name need --nats URL\n";
+    return kExitUsage;
+  }
   std::optional<DashboardAddress> dashboard_address;
   if (!command.dashboard.empty()) {
     auto parsed = parse_dashboard_address(command.dashboard);
@@ -215,7 +229,20 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
   auto runtime = Runtime::create(options);
   if (!runtime) {
     err << "error: " << noted(runtime.error()).to_string() << "\n";
-    return kExitError;
+    return runtime.error().code() == ErrorCode::InvalidArgument ? kExitUsage : kExitError;
+  }
+  if (!command.nats.empty()) {
+    // The bus (and with it the link's consumer) exists from here on, even
+    // with no service to start.
+    auto events = (*runtime)->events();
+    if (!events || !events->cluster) {
+      err << "error: events through NATS: "
+          << (events ? std::string("no link") : noted(events.error()).to_string()) << "\n";
+      return kExitError;
+    }
+    out << "events shared through NATS at " << events->cluster->url << " as host '"
+        << events->cluster->host << "' (" << events->cluster->state
+        << "; reconnects by itself)" << std::endl;
   }
   auto report = (*runtime)->load_installed();
   if (!report) {
@@ -346,6 +373,27 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
                    "picks a free one (printed, and written to STATE/http-address). Requests go "
                    "to function modules by route: see 'orivon route --help'")
       ->type_name("ADDR");
+  command
+      ->add_option("--nats", options->nats,
+                   "Share events with other hosts through the NATS server (with JetStream) at "
+                   "URL, e.g. nats://127.0.0.1:4222. The host starts even if the server is away "
+                   "and connects when it can")
+      ->type_name("URL");
+  command
+      ->add_option("--nats-creds", options->nats_credentials,
+                   "Credentials for --nats, read from FILE (never from the command line): a NATS "
+                   ".creds file, or one line `user:password` or a token")
+      ->type_name("FILE");
+  command
+      ->add_option("--nats-prefix", options->nats_prefix,
+                   "Topics are NATS subjects under PREFIX (default orivon); hosts with the same "
+                   "prefix share events")
+      ->type_name("PREFIX");
+  command
+      ->add_option("--host-name", options->host_name,
+                   "This host's name among the hosts on --nats (default: a random one kept in "
+                   "STATE/host-id)")
+      ->type_name("NAME");
   return [&global, options](std::ostream& out, std::ostream& err) {
     return run_up(global, *options, out, err);
   };

@@ -599,9 +599,17 @@ Result<json> events_report(Runtime& runtime) {
   }
   json topics = json::array();
   for (const auto& t : report.topics) topics.push_back({{"topic", t.topic}, {"published", t.published}});
-  return json{{"subscriptions", std::move(subscriptions)},
-              {"topics", std::move(topics)},
-              {"dead_letters", report.dead_letters}};
+  json out{{"subscriptions", std::move(subscriptions)},
+           {"topics", std::move(topics)},
+           {"dead_letters", report.dead_letters}};
+  if (report.cluster) {
+    const ClusterReport& c = *report.cluster;
+    out["cluster"] = {{"url", c.url},         {"host", c.host},
+                      {"state", c.state},     {"last_error", c.last_error},
+                      {"sent", c.sent},       {"received", c.received},
+                      {"outbox", c.outbox},   {"max_payload", c.max_payload}};
+  }
+  return out;
 }
 
 // `triggers`: {"id"?} -> [{id, kind, call, schedule fields, function,

@@ -1,0 +1,509 @@
+#include "bus/nats_event_bus.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "bus/message_check.h"
+#include "core/limits.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
+
+namespace orivon::bus {
+
+namespace {
+
+constexpr std::uint8_t kEnvelopeVersion = 1;
+
+void put_u32(std::string& out, std::uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+void put_text(std::string& out, std::string_view text) {
+  put_u32(out, static_cast<std::uint32_t>(text.size()));
+  out.append(text);
+}
+
+// Reads an envelope front to back; every read checks what is left.
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> body) : body_(body) {}
+  Result<std::uint32_t> u32() {
+    if (body_.size() - at_ < 4) return truncated();
+    std::uint32_t value = 0;
+    for (int i = 0; i < 4; ++i) value |= std::uint32_t{body_[at_ + i]} << (8 * i);
+    at_ += 4;
+    return value;
+  }
+  Result<std::uint8_t> u8() {
+    if (at_ >= body_.size()) return truncated();
+    return body_[at_++];
+  }
+  Result<std::span<const std::uint8_t>> bytes() {
+    ORIVON_TRY(const std::uint32_t size, u32());
+    if (body_.size() - at_ < size) return truncated();
+    auto out = body_.subspan(at_, size);
+    at_ += size;
+    return out;
+  }
+  Result<std::string> text() {
+    ORIVON_TRY(auto span, bytes());
+    return std::string(span.begin(), span.end());
+  }
+  bool done() const { return at_ == body_.size(); }
+
+ private:
+  static Error truncated() {
+    return Error(ErrorCode::InvalidArgument, "an event from another host is cut short");
+  }
+  std::span<const std::uint8_t> body_;
+  std::size_t at_ = 0;
+};
+
+// The stream and consumer names JetStream allows: no dots.
+std::string name_token(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '.') c = '_';
+  }
+  return out;
+}
+
+// An event accepted while it could not be sent.
+struct Outgoing {
+  std::string subject;
+  std::string body;
+  std::string message_id;
+};
+
+class NatsEventBus final : public EventBus {
+ public:
+  NatsEventBus(std::unique_ptr<EventBus> local, std::shared_ptr<cluster::NatsLink> link,
+               NatsBusOptions options)
+      : local_(std::move(local)),
+        link_(std::move(link)),
+        options_(options),
+        prefix_(link_->options().subject_prefix),
+        stream_(name_token(prefix_) + "_events"),
+        consumer_("host_" + name_token(link_->host())) {
+    std::random_device random;
+    session_ = std::to_string(random()) + std::to_string(random());
+  }
+  ~NatsEventBus() override { shut_down(); }
+
+  void start() {
+    link_->on_connected([this] {
+      MutexLock lock(mutex_);
+      wake_.notify_all();
+    });
+    receiver_ = std::thread([this] { receive_loop(); });
+    sender_ = std::thread([this] { send_loop(); });
+  }
+
+  Result<std::uint64_t> publish(std::string_view publisher, EventMessage message,
+                                std::uint32_t hops) override {
+    ORIVON_RETURN_IF_ERROR(check_message(message));
+    Outgoing outgoing{prefix_ + "." + message.topic,
+                      encode_envelope(Envelope{link_->host(), std::string(publisher), hops, message}),
+                      next_message_id()};
+    if (const std::uint64_t max = link_->max_payload(); max != 0 && outgoing.body.size() > max) {
+      return Error(ErrorCode::InvalidArgument,
+                   "event on '" + message.topic + "' not published: with its envelope it is " +
+                       std::to_string(outgoing.body.size()) +
+                       " bytes, over the NATS server's max_payload of " + std::to_string(max));
+    }
+    {
+      MutexLock lock(mutex_);
+      if (must_queue_locked() && outbox_full_locked(outgoing.body.size())) {
+        return Error(ErrorCode::ResourceExhausted,
+                     "event on '" + message.topic +
+                         "' not published: the NATS server is away and the outbox is full (" +
+                         std::to_string(outbox_.size()) + " events, " +
+                         std::to_string(outbox_bytes_) + " bytes)");
+      }
+    }
+    ORIVON_TRY(const std::uint64_t sequence, local_->publish(publisher, std::move(message), hops));
+    bool queue = false;
+    {
+      MutexLock lock(mutex_);
+      queue = must_queue_locked();
+    }
+    if (!queue) {
+      if (auto sent = send(outgoing); !sent) queue = true;
+    }
+    if (queue) {
+      MutexLock lock(mutex_);
+      outbox_bytes_ += outgoing.body.size();
+      outbox_.push_back(std::move(outgoing));
+      wake_.notify_all();
+    }
+    return sequence;
+  }
+
+  Result<SubscriptionId> subscribe(const ModuleId& subscriber, std::string_view pattern,
+                                   EventDurability durability, SubscriptionSource source) override {
+    return local_->subscribe(subscriber, pattern, durability, source);
+  }
+  Result<void> unsubscribe(const ModuleId& subscriber, std::string_view pattern) override {
+    return local_->unsubscribe(subscriber, pattern);
+  }
+  Result<void> unsubscribe_all(const ModuleId& subscriber) override {
+    return local_->unsubscribe_all(subscriber);
+  }
+  std::vector<SubscriptionReport> subscriptions(const ModuleId& subscriber) override {
+    return local_->subscriptions(subscriber);
+  }
+  Result<SubscriptionId> subscribe_client(std::string_view pattern, EventHandler handler) override {
+    return local_->subscribe_client(pattern, std::move(handler));
+  }
+  Result<void> unsubscribe_client(SubscriptionId id) override {
+    return local_->unsubscribe_client(id);
+  }
+  void wake(const ModuleId& subscriber) override { local_->wake(subscriber); }
+
+  EventsReport report() override {
+    EventsReport report = local_->report();
+    ClusterReport cluster;
+    cluster.url = link_->options().nats_url;
+    cluster.host = link_->host();
+    cluster.state = std::string(cluster::NatsLink::state_name(link_->state()));
+    cluster.max_payload = link_->max_payload();
+    cluster.sent = sent_.load(std::memory_order_relaxed);
+    cluster.received = received_.load(std::memory_order_relaxed);
+    MutexLock lock(mutex_);
+    cluster.outbox = outbox_.size();
+    cluster.last_error = last_error_.empty() ? link_->last_error() : last_error_;
+    report.cluster = std::move(cluster);
+    return report;
+  }
+  EventCounters counters(std::string_view party) override { return local_->counters(party); }
+  Result<std::vector<DeadLetter>> dead_letters(std::size_t max) override {
+    return local_->dead_letters(max);
+  }
+  Result<std::size_t> requeue_dead_letters() override { return local_->requeue_dead_letters(); }
+  Result<std::size_t> purge_dead_letters() override { return local_->purge_dead_letters(); }
+
+  void shut_down() override {
+    {
+      MutexLock lock(mutex_);
+      stopping_ = true;
+      wake_.notify_all();
+    }
+    if (receiver_.joinable()) receiver_.join();
+    if (sender_.joinable()) sender_.join();
+    if (subscription_ != nullptr) {
+      natsSubscription_Destroy(subscription_);
+      subscription_ = nullptr;
+    }
+    local_->shut_down();
+  }
+
+ private:
+  std::string next_message_id() {
+    return link_->host() + "-" + session_ + "-" +
+           std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
+  }
+
+  // Events go to the outbox while the server is away, and behind events
+  // already there (so they leave in order).
+  bool must_queue_locked() ORIVON_REQUIRES(mutex_) {
+    return !outbox_.empty() || link_->state() != cluster::NatsLink::State::Connected;
+  }
+  bool outbox_full_locked(std::size_t bytes) ORIVON_REQUIRES(mutex_) {
+    return outbox_.size() >= options_.outbox_events ||
+           outbox_bytes_ + bytes > options_.outbox_bytes;
+  }
+
+  void note(std::string text) {
+    MutexLock lock(mutex_);
+    last_error_ = std::move(text);
+  }
+
+  // Stores one event in the stream; returns once JetStream acknowledged it.
+  Result<void> send(const Outgoing& outgoing) {
+    natsMsg* msg = nullptr;
+    natsStatus status = natsMsg_Create(&msg, outgoing.subject.c_str(), nullptr,
+                                       outgoing.body.data(), static_cast<int>(outgoing.body.size()));
+    if (status != NATS_OK) return cluster::nats_error(status, "preparing an event for NATS");
+    jsPubOptions options;
+    jsPubOptions_Init(&options);
+    options.MaxWait = 2000;
+    options.MsgId = outgoing.message_id.c_str();
+    jsPubAck* ack = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    status = js_PublishMsg(&ack, link_->jetstream(), msg, &options, &code);
+    natsMsg_Destroy(msg);
+    if (ack != nullptr) jsPubAck_Destroy(ack);
+    if (status == NATS_OK) {
+      sent_.fetch_add(1, std::memory_order_relaxed);
+      return ok();
+    }
+    if (code == JSStreamNotFoundErr || status == NATS_NO_RESPONDERS) {
+      // No stream yet (a new server, or one that lost its store): make it
+      // and let the caller try again.
+      (void)ensure_stream();
+    }
+    Error error = cluster::nats_error(status, "storing an event in the JetStream stream " + stream_);
+    note(error.message());
+    return error;
+  }
+
+  Result<void> ensure_stream() {
+    jsStreamInfo* info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus status = js_GetStreamInfo(&info, link_->jetstream(), stream_.c_str(), nullptr, &code);
+    if (status == NATS_OK) {
+      jsStreamInfo_Destroy(info);
+      return ok();
+    }
+    if (code != JSStreamNotFoundErr && status != NATS_NOT_FOUND) {
+      return cluster::nats_error(status, "looking up the JetStream stream " + stream_);
+    }
+    const std::string subjects = prefix_ + ".>";
+    const char* subject_list[] = {subjects.c_str()};
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    config.Name = stream_.c_str();
+    config.Subjects = subject_list;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    config.Retention = js_InterestPolicy;
+    config.Discard = js_DiscardNew;
+    config.MaxBytes = static_cast<int64_t>(link_->options().stream_max_bytes);
+    status = js_AddStream(&info, link_->jetstream(), &config, nullptr, &code);
+    if (info != nullptr) jsStreamInfo_Destroy(info);
+    if (status != NATS_OK && code != JSStreamNameExistErr) {
+      return cluster::nats_error(status, "creating the JetStream stream " + stream_);
+    }
+    return ok();
+  }
+
+  // This host's durable consumer of the stream, and a pull subscription on it.
+  Result<void> subscribe_consumer() {
+    ORIVON_RETURN_IF_ERROR(ensure_stream());
+    const std::string filter = prefix_ + ".>";
+    jsSubOptions options;
+    jsSubOptions_Init(&options);
+    options.Stream = stream_.c_str();
+    options.Config.Durable = consumer_.c_str();
+    options.Config.AckPolicy = js_AckExplicit;
+    options.Config.DeliverPolicy = js_DeliverNew;  // a new host starts from now
+    options.Config.AckWait = std::int64_t{30} * 1'000'000'000;
+    options.Config.MaxAckPending = 1024;
+    natsSubscription* subscription = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus status = js_PullSubscribe(&subscription, link_->jetstream(), filter.c_str(),
+                                         consumer_.c_str(), nullptr, &options, &code);
+    if (status != NATS_OK) {
+      return cluster::nats_error(status, "subscribing to the JetStream stream " + stream_ +
+                                             " as consumer " + consumer_);
+    }
+    subscription_ = subscription;
+    return ok();
+  }
+
+  bool stopping() {
+    MutexLock lock(mutex_);
+    return stopping_;
+  }
+  // Waits up to `time`, or until stopping or a (re)connection.
+  void pause(std::chrono::milliseconds time) {
+    MutexLock lock(mutex_);
+    if (!stopping_) wake_.wait_until(mutex_, std::chrono::steady_clock::now() + time);
+  }
+
+  void receive_loop() {
+    while (!stopping()) {
+      if (link_->state() != cluster::NatsLink::State::Connected) {
+        pause(std::chrono::milliseconds(250));
+        continue;
+      }
+      if (subscription_ == nullptr) {
+        if (auto made = subscribe_consumer(); !made) {
+          note(made.error().message());
+          pause(std::chrono::milliseconds(500));
+          continue;
+        }
+      }
+      natsMsgList list{};
+      jsErrCode code = static_cast<jsErrCode>(0);
+      const natsStatus status = natsSubscription_Fetch(&list, subscription_, 64, 500, &code);
+      if (status == NATS_TIMEOUT) continue;
+      if (status != NATS_OK) {
+        note(cluster::nats_error(status, "taking events from consumer " + consumer_).message());
+        // The consumer or the stream may be gone (a server that lost its
+        // store): subscribe again once connected.
+        if (link_->state() == cluster::NatsLink::State::Connected) {
+          natsSubscription_Destroy(subscription_);
+          subscription_ = nullptr;
+        }
+        pause(std::chrono::milliseconds(250));
+        continue;
+      }
+      bool refused = false;  // this host's bus is full: leave the rest for later
+      for (int i = 0; i < list.Count; ++i) {
+        natsMsg* msg = list.Msgs[i];
+        if (refused) {
+          natsMsg_NakWithDelay(msg, 1000, nullptr);
+          continue;
+        }
+        refused = !take(msg);
+      }
+      natsMsgList_Destroy(&list);
+      if (refused) pause(std::chrono::milliseconds(100));
+    }
+  }
+
+  // Hands one message to this host's bus and settles it with JetStream.
+  // False when the bus had no room (the message comes again later).
+  bool take(natsMsg* msg) {
+    const auto* data = reinterpret_cast<const std::uint8_t*>(natsMsg_GetData(msg));
+    const std::size_t size = static_cast<std::size_t>(natsMsg_GetDataLength(msg));
+    auto envelope = decode_envelope(std::span<const std::uint8_t>(data, size));
+    if (!envelope) {
+      note("dropped a message from NATS: " + envelope.error().message());
+      natsMsg_Term(msg, nullptr);
+      return true;
+    }
+    if (envelope->origin == link_->host()) {  // this host's own, delivered when published
+      natsMsg_Ack(msg, nullptr);
+      return true;
+    }
+    if (envelope->hops >= limits::kEventHopLimit) {
+      natsMsg_Term(msg, nullptr);
+      return true;
+    }
+    auto published = local_->publish(envelope->publisher, std::move(envelope->message),
+                                      envelope->hops);
+    if (published) {
+      received_.fetch_add(1, std::memory_order_relaxed);
+      natsMsg_Ack(msg, nullptr);
+      return true;
+    }
+    if (published.error().code() == ErrorCode::ResourceExhausted) {
+      natsMsg_NakWithDelay(msg, 1000, nullptr);
+      return false;
+    }
+    note("dropped an event from host '" + envelope->origin + "': " + published.error().message());
+    natsMsg_Term(msg, nullptr);
+    return true;
+  }
+
+  void send_loop() {
+    while (true) {
+      Outgoing next;
+      {
+        MutexLock lock(mutex_);
+        while (!stopping_ &&
+               (outbox_.empty() || link_->state() != cluster::NatsLink::State::Connected)) {
+          wake_.wait_until(mutex_, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
+        }
+        if (stopping_) return;
+        next = outbox_.front();  // stays queued until stored, so publishers queue behind it
+      }
+      if (auto sent = send(next); !sent) {
+        pause(std::chrono::milliseconds(250));
+        continue;
+      }
+      MutexLock lock(mutex_);
+      outbox_bytes_ -= outbox_.front().body.size();
+      outbox_.pop_front();
+    }
+  }
+
+  std::unique_ptr<EventBus> local_;
+  std::shared_ptr<cluster::NatsLink> link_;
+  const NatsBusOptions options_;
+  const std::string prefix_;
+  const std::string stream_;
+  const std::string consumer_;
+  std::string session_;
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> received_{0};
+  natsSubscription* subscription_ = nullptr;  // the receiver thread's
+
+  Mutex mutex_;
+  CondVar wake_;
+  bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
+  std::deque<Outgoing> outbox_ ORIVON_GUARDED_BY(mutex_);
+  std::uint64_t outbox_bytes_ ORIVON_GUARDED_BY(mutex_) = 0;
+  std::string last_error_ ORIVON_GUARDED_BY(mutex_);
+  std::thread receiver_;
+  std::thread sender_;
+};
+
+}  // namespace
+
+std::string encode_envelope(const Envelope& envelope) {
+  const EventMessage& message = envelope.message;
+  std::string out;
+  out.reserve(64 + envelope.origin.size() + envelope.publisher.size() + message.topic.size() +
+              message.data.size());
+  out.push_back(static_cast<char>(kEnvelopeVersion));
+  put_text(out, envelope.origin);
+  put_text(out, envelope.publisher);
+  put_u32(out, envelope.hops);
+  put_text(out, message.topic);
+  out.push_back(message.content_type ? 1 : 0);
+  if (message.content_type) put_text(out, *message.content_type);
+  put_u32(out, static_cast<std::uint32_t>(message.metadata.size()));
+  for (const auto& [key, value] : message.metadata) {
+    put_text(out, key);
+    put_text(out, value);
+  }
+  put_text(out, std::string_view(reinterpret_cast<const char*>(message.data.data()),
+                                 message.data.size()));
+  return out;
+}
+
+Result<Envelope> decode_envelope(std::span<const std::uint8_t> body) {
+  Reader reader(body);
+  ORIVON_TRY(const std::uint8_t version, reader.u8());
+  if (version != kEnvelopeVersion) {
+    return Error(ErrorCode::InvalidArgument,
+                 "an event from another host has envelope version " + std::to_string(version) +
+                     "; this host reads version " + std::to_string(kEnvelopeVersion));
+  }
+  Envelope envelope;
+  ORIVON_TRY(envelope.origin, reader.text());
+  ORIVON_TRY(envelope.publisher, reader.text());
+  ORIVON_TRY(envelope.hops, reader.u32());
+  ORIVON_TRY(envelope.message.topic, reader.text());
+  ORIVON_TRY(const std::uint8_t has_type, reader.u8());
+  if (has_type > 1) return Error(ErrorCode::InvalidArgument, "an event from another host is garbled");
+  if (has_type == 1) {
+    ORIVON_TRY(std::string type, reader.text());
+    envelope.message.content_type = std::move(type);
+  }
+  ORIVON_TRY(const std::uint32_t entries, reader.u32());
+  if (entries > limits::kMaxEventMetadataEntries) {
+    return Error(ErrorCode::InvalidArgument, "an event from another host has too much metadata");
+  }
+  for (std::uint32_t i = 0; i < entries; ++i) {
+    ORIVON_TRY(std::string key, reader.text());
+    ORIVON_TRY(std::string value, reader.text());
+    envelope.message.metadata.emplace_back(std::move(key), std::move(value));
+  }
+  ORIVON_TRY(auto data, reader.bytes());
+  envelope.message.data.assign(data.begin(), data.end());
+  if (!reader.done()) {
+    return Error(ErrorCode::InvalidArgument, "an event from another host has bytes past its end");
+  }
+  ORIVON_RETURN_IF_ERROR(check_message(envelope.message));
+  return envelope;
+}
+
+Result<std::unique_ptr<EventBus>> make_nats_event_bus(std::unique_ptr<EventBus> local,
+                                                      std::shared_ptr<cluster::NatsLink> link,
+                                                      NatsBusOptions options) {
+  auto bus = std::make_unique<NatsEventBus>(std::move(local), std::move(link), options);
+  bus->start();
+  return std::unique_ptr<EventBus>(std::move(bus));
+}
+
+}  // namespace orivon::bus
