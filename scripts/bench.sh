@@ -33,7 +33,7 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
 cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon_kv_bench \
-  orivon_events_bench orivon_http_bench orivon orivon_guests >&2
+  orivon_events_bench orivon_cluster_bench orivon_http_bench orivon orivon_guests >&2
 mkdir -p "$results"
 rm -f "$results"/*.json
 
@@ -60,6 +60,11 @@ step "Key-value: guest operations through wasi:keyvalue vs raw SQLite (same sche
 
 step "Events: publish -> handler beside a typed call; durable beside SQLite alone"
 "$build/bin/orivon_events_bench" "${ORIVON_EVENTS_BENCH_EVENTS:-2000}" | tee "$results/events.txt"
+
+step "Several hosts: events host A -> host B over NATS beside one host and the C client alone"
+nats_server=$(command -v nats-server || echo /usr/sbin/nats-server)
+"$build/bin/orivon_cluster_bench" "$nats_server" "${ORIVON_EVENTS_BENCH_EVENTS:-2000}" |
+  tee "$results/cluster.txt"
 
 if command -v node >/dev/null 2>&1; then
   step "Peer: Node's built-in WebAssembly ($(node --version))"

@@ -18,6 +18,10 @@ namespace orivon::bus {
 namespace {
 
 constexpr std::uint8_t kEnvelopeVersion = 1;
+// Events from other hosts in flight to this one, and the bytes of those
+// waiting in this process (see subscribe_consumer()).
+constexpr int kMaxInFlight = 256;
+constexpr int kMaxWaitingBytes = 64 << 20;
 
 void put_u32(std::string& out, std::uint32_t value) {
   for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>(value >> shift));
@@ -89,13 +93,19 @@ class NatsEventBus final : public EventBus {
         options_(options),
         prefix_(link_->options().subject_prefix),
         stream_(name_token(prefix_) + "_events"),
-        consumer_("host_" + name_token(link_->host())) {
+        consumer_("host_" + name_token(link_->host())),
+        deliver_subject_("_orivon_deliver." + name_token(prefix_) + "." + link_->host()) {
     std::random_device random;
     session_ = std::to_string(random()) + std::to_string(random());
   }
   ~NatsEventBus() override { shut_down(); }
 
   void start() {
+    // Connected already: the consumer exists before the host says it is up,
+    // so events published from now on wait for this host even if it stops.
+    if (link_->state() == cluster::NatsLink::State::Connected) {
+      if (auto made = subscribe_consumer(); !made) note(made.error().message());
+    }
     link_->on_connected([this] {
       MutexLock lock(mutex_);
       wake_.notify_all();
@@ -195,10 +205,7 @@ class NatsEventBus final : public EventBus {
     }
     if (receiver_.joinable()) receiver_.join();
     if (sender_.joinable()) sender_.join();
-    if (subscription_ != nullptr) {
-      natsSubscription_Destroy(subscription_);
-      subscription_ = nullptr;
-    }
+    drop_subscription();  // the receiver did, unless it never ran
     local_->shut_down();
   }
 
@@ -282,28 +289,91 @@ class NatsEventBus final : public EventBus {
     return ok();
   }
 
-  // This host's durable consumer of the stream, and a pull subscription on it.
+  // This host's durable consumer of the stream, pushing to a subscription
+  // whose callback hands each event to this host's bus. Pushed, not pulled:
+  // a pull request waits in libnats's write buffer for its flusher, which
+  // put a millisecond between consecutive events. In flight at most 256
+  // unacknowledged events, and at most 64 MiB waiting in this process (past
+  // that libnats drops them as a slow consumer and JetStream redelivers them
+  // after the ack wait): a slow host cannot be flooded.
   Result<void> subscribe_consumer() {
-    ORIVON_RETURN_IF_ERROR(ensure_stream());
+    ORIVON_RETURN_IF_ERROR(ensure_consumer());
     const std::string filter = prefix_ + ".>";
     jsSubOptions options;
     jsSubOptions_Init(&options);
+    // Bound to the consumer made above: a bound subscription leaves the
+    // consumer on the server when it ends (one libnats made would be deleted
+    // with it, and the events for a stopped host with it).
     options.Stream = stream_.c_str();
-    options.Config.Durable = consumer_.c_str();
-    options.Config.AckPolicy = js_AckExplicit;
-    options.Config.DeliverPolicy = js_DeliverNew;  // a new host starts from now
-    options.Config.AckWait = std::int64_t{30} * 1'000'000'000;
-    options.Config.MaxAckPending = 1024;
+    options.Consumer = consumer_.c_str();
+    options.ManualAck = true;
     natsSubscription* subscription = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus status = js_PullSubscribe(&subscription, link_->jetstream(), filter.c_str(),
-                                         consumer_.c_str(), nullptr, &options, &code);
+    natsStatus status = js_Subscribe(&subscription, link_->jetstream(), filter.c_str(), on_message,
+                                     this, nullptr, &options, &code);
     if (status != NATS_OK) {
       return cluster::nats_error(status, "subscribing to the JetStream stream " + stream_ +
                                              " as consumer " + consumer_);
     }
+    natsSubscription_SetPendingLimits(subscription, kMaxInFlight, kMaxWaitingBytes);
     subscription_ = subscription;
     return ok();
+  }
+
+  // Makes this host's durable consumer unless the server has it.
+  Result<void> ensure_consumer() {
+    ORIVON_RETURN_IF_ERROR(ensure_stream());
+    if (consumer_found()) return ok();
+    const std::string filter = prefix_ + ".>";
+    jsConsumerConfig config;
+    jsConsumerConfig_Init(&config);
+    config.Durable = consumer_.c_str();
+    // A fixed subject to push to, so a restarted host subscribes where its
+    // consumer already sends.
+    config.DeliverSubject = deliver_subject_.c_str();
+    config.FilterSubject = filter.c_str();
+    config.AckPolicy = js_AckExplicit;
+    config.DeliverPolicy = js_DeliverNew;  // a new host starts from now
+    config.AckWait = std::int64_t{30} * 1'000'000'000;
+    config.MaxAckPending = kMaxInFlight;
+    config.FlowControl = true;
+    config.Heartbeat = std::int64_t{5} * 1'000'000'000;
+    jsConsumerInfo* info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status =
+        js_AddConsumer(&info, link_->jetstream(), stream_.c_str(), &config, nullptr, &code);
+    if (info != nullptr) jsConsumerInfo_Destroy(info);
+    if (status != NATS_OK) {
+      return cluster::nats_error(status, "creating consumer " + consumer_ + " of stream " + stream_);
+    }
+    return ok();
+  }
+
+  static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    static_cast<NatsEventBus*>(closure)->take(msg);
+    natsMsg_Destroy(msg);
+  }
+
+  // Whether this host's consumer still exists on the server (a server that
+  // lost its store has none; then it is made again).
+  bool consumer_found() {
+    jsConsumerInfo* info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status = js_GetConsumerInfo(&info, link_->jetstream(), stream_.c_str(),
+                                                 consumer_.c_str(), nullptr, &code);
+    if (info != nullptr) jsConsumerInfo_Destroy(info);
+    return status == NATS_OK || (code != JSConsumerNotFoundErr && code != JSStreamNotFoundErr);
+  }
+
+  void drop_subscription() {
+    if (subscription_ == nullptr) return;
+    // Waits for a callback in progress; what is still waiting is not
+    // acknowledged, so JetStream sends it again.
+    if (natsSubscription_Drain(subscription_) == NATS_OK) {
+      natsSubscription_WaitForDrainCompletion(subscription_, 5000);
+    }
+    natsSubscription_Destroy(subscription_);
+    subscription_ = nullptr;
   }
 
   bool stopping() {
@@ -316,51 +386,31 @@ class NatsEventBus final : public EventBus {
     if (!stopping_) wake_.wait_until(mutex_, std::chrono::steady_clock::now() + time);
   }
 
+  // Keeps the subscription: made once connected, made again when the
+  // server lost the consumer. libnats itself resubscribes after a reconnect.
   void receive_loop() {
     while (!stopping()) {
-      if (link_->state() != cluster::NatsLink::State::Connected) {
-        pause(std::chrono::milliseconds(250));
-        continue;
-      }
-      if (subscription_ == nullptr) {
-        if (auto made = subscribe_consumer(); !made) {
-          note(made.error().message());
-          pause(std::chrono::milliseconds(500));
-          continue;
+      if (link_->state() == cluster::NatsLink::State::Connected) {
+        if (subscription_ != nullptr && !consumer_found()) {
+          note("the NATS server lost consumer " + consumer_ + "; subscribing again");
+          drop_subscription();
+        }
+        if (subscription_ == nullptr) {
+          if (auto made = subscribe_consumer(); !made) note(made.error().message());
         }
       }
-      natsMsgList list{};
-      jsErrCode code = static_cast<jsErrCode>(0);
-      const natsStatus status = natsSubscription_Fetch(&list, subscription_, 64, 500, &code);
-      if (status == NATS_TIMEOUT) continue;
-      if (status != NATS_OK) {
-        note(cluster::nats_error(status, "taking events from consumer " + consumer_).message());
-        // The consumer or the stream may be gone (a server that lost its
-        // store): subscribe again once connected.
-        if (link_->state() == cluster::NatsLink::State::Connected) {
-          natsSubscription_Destroy(subscription_);
-          subscription_ = nullptr;
-        }
-        pause(std::chrono::milliseconds(250));
-        continue;
-      }
-      bool refused = false;  // this host's bus is full: leave the rest for later
-      for (int i = 0; i < list.Count; ++i) {
-        natsMsg* msg = list.Msgs[i];
-        if (refused) {
-          natsMsg_NakWithDelay(msg, 1000, nullptr);
-          continue;
-        }
-        refused = !take(msg);
-      }
-      natsMsgList_Destroy(&list);
-      if (refused) pause(std::chrono::milliseconds(100));
+      pause(std::chrono::seconds(2));
     }
+    drop_subscription();
   }
 
   // Hands one message to this host's bus and settles it with JetStream.
   // False when the bus had no room (the message comes again later).
   bool take(natsMsg* msg) {
+    if (stopping()) {  // not acknowledged: JetStream keeps it for this host's next run
+      natsMsg_Nak(msg, nullptr);
+      return false;
+    }
     const auto* data = reinterpret_cast<const std::uint8_t*>(natsMsg_GetData(msg));
     const std::size_t size = static_cast<std::size_t>(natsMsg_GetDataLength(msg));
     auto envelope = decode_envelope(std::span<const std::uint8_t>(data, size));
@@ -385,7 +435,11 @@ class NatsEventBus final : public EventBus {
       return true;
     }
     if (published.error().code() == ErrorCode::ResourceExhausted) {
+      // This host's queues are full: JetStream sends it again in a second,
+      // and this callback slows the flow meanwhile.
       natsMsg_NakWithDelay(msg, 1000, nullptr);
+      note("event from host '" + envelope->origin + "' put back: " + published.error().message());
+      pause(std::chrono::milliseconds(50));
       return false;
     }
     note("dropped an event from host '" + envelope->origin + "': " + published.error().message());
@@ -421,11 +475,13 @@ class NatsEventBus final : public EventBus {
   const std::string prefix_;
   const std::string stream_;
   const std::string consumer_;
+  const std::string deliver_subject_;
   std::string session_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> received_{0};
-  natsSubscription* subscription_ = nullptr;  // the receiver thread's
+  // The receiver thread's (and start()'s, before that thread exists).
+  natsSubscription* subscription_ = nullptr;
 
   Mutex mutex_;
   CondVar wake_;

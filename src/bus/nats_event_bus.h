@@ -7,7 +7,7 @@
 // delivering: every event this host accepts is delivered here as before and
 // also stored in one JetStream stream (subjects "<prefix>.<topic>", file
 // storage, interest retention: an event stays until every host's consumer
-// took it). Each host reads the stream through one durable pull consumer
+// took it). Each host reads the stream through one durable (push) consumer
 // named after it, and hands the events of the other hosts to its own bus as
 // if published here; only then is the message acknowledged to JetStream, so
 // an event survives a host or the server going down at any point

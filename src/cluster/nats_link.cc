@@ -129,7 +129,6 @@ Result<std::unique_ptr<NatsLink>> NatsLink::open(const ClusterOptions& options, 
   if (status == NATS_OK) status = natsOptions_SetAllowReconnect(raw, true);
   if (status == NATS_OK) status = natsOptions_SetMaxReconnect(raw, -1);
   if (status == NATS_OK) status = natsOptions_SetReconnectWait(raw, 250);
-  if (status == NATS_OK) status = natsOptions_SetRetryOnFailedConnect(raw, true, connected_cb, self);
   if (status == NATS_OK) status = natsOptions_SetReconnectedCB(raw, connected_cb, self);
   if (status == NATS_OK) status = natsOptions_SetDisconnectedCB(raw, disconnected_cb, self);
   if (status == NATS_OK) status = natsOptions_SetClosedCB(raw, closed_cb, self);
@@ -140,7 +139,13 @@ Result<std::unique_ptr<NatsLink>> NatsLink::open(const ClusterOptions& options, 
   if (!options.credentials_file.empty()) {
     ORIVON_RETURN_IF_ERROR(apply_credentials(raw, options.credentials_file));
   }
+  // A server that answers and refuses (bad credentials, a bad URL) is an
+  // error now; one that does not answer is waited for in the background.
   status = natsConnection_Connect(&link->connection_, raw);
+  if (status == NATS_NO_SERVER || status == NATS_TIMEOUT) {
+    status = natsOptions_SetRetryOnFailedConnect(raw, true, connected_cb, self);
+    if (status == NATS_OK) status = natsConnection_Connect(&link->connection_, raw);
+  }
   if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
     return nats_error(status, "connecting to NATS at " + options.nats_url);
   }

@@ -241,8 +241,7 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
       return kExitError;
     }
     out << "events shared through NATS at " << events->cluster->url << " as host '"
-        << events->cluster->host << "' (" << events->cluster->state
-        << "; reconnects by itself)" << std::endl;
+        << events->cluster->host << "' (" << events->cluster->state << ")" << std::endl;
   }
   auto report = (*runtime)->load_installed();
   if (!report) {

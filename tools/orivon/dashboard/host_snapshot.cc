@@ -100,6 +100,7 @@ Result<HostSnapshot> take_snapshot(Runtime& runtime,
       snapshot.events_pending += subscription.pending;
       snapshot.dead_letters += subscription.dead;
     }
+    snapshot.cluster = events->cluster;
   }
   if (auto buckets = runtime.kv_buckets()) {
     snapshot.kv_buckets = buckets->size();
@@ -167,6 +168,12 @@ nlohmann::json to_json(const HostSnapshot& snapshot) {
       {"kv_keys", snapshot.kv_keys},
       {"kv_bytes", snapshot.kv_bytes},
   };
+  if (snapshot.cluster) {
+    const ClusterReport& c = *snapshot.cluster;
+    host["cluster"] = {{"url", c.url},       {"host", c.host},         {"state", c.state},
+                       {"sent", c.sent},     {"received", c.received}, {"outbox", c.outbox},
+                       {"last_error", c.last_error}};
+  }
   return {{"host", std::move(host)},
           {"module_count", snapshot.module_count},
           {"modules_shown", snapshot.modules.size()},
@@ -248,6 +255,18 @@ std::string to_prometheus(const HostSnapshot& snapshot) {
   e.sample("orivon_events_pending", snapshot.events_pending);
   e.family("orivon_event_dead_letters", "gauge", "Durable events that failed every delivery.");
   e.sample("orivon_event_dead_letters", snapshot.dead_letters);
+  if (snapshot.cluster) {
+    const ClusterReport& c = *snapshot.cluster;
+    e.family("orivon_cluster_connected", "gauge", "1 while the link to NATS is up, else 0.");
+    e.sample("orivon_cluster_connected", c.state == "connected" ? 1 : 0);
+    e.family("orivon_cluster_events_sent_total", "counter", "Events stored in the JetStream stream.");
+    e.sample("orivon_cluster_events_sent_total", c.sent);
+    e.family("orivon_cluster_events_received_total", "counter",
+             "Events of other hosts handed to this host's bus.");
+    e.sample("orivon_cluster_events_received_total", c.received);
+    e.family("orivon_cluster_outbox", "gauge", "Events waiting for NATS to come back.");
+    e.sample("orivon_cluster_outbox", c.outbox);
+  }
   e.family("orivon_kv_buckets", "gauge", "Key-value buckets.");
   e.sample("orivon_kv_buckets", snapshot.kv_buckets);
   e.family("orivon_kv_keys", "gauge", "Keys stored in every key-value bucket.");

@@ -56,6 +56,7 @@ struct HostSnapshot {
   std::uint64_t event_subscriptions = 0;
   std::uint64_t events_pending = 0;
   std::uint64_t dead_letters = 0;
+  std::optional<ClusterReport> cluster;  // a host on --nats: its link to the others
   std::uint64_t kv_buckets = 0;
   std::uint64_t kv_keys = 0;
   std::uint64_t kv_bytes = 0;
