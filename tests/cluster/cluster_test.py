@@ -309,6 +309,25 @@ class Events(ClusterTest):
         self.assertIn("dropped a message from NATS", b.cluster()["last_error"])
 
 
+    def test_a_full_host_pushes_back_and_loses_nothing(self):
+        # b's durable queue holds 10,000 events; its subscriber is stopped, so
+        # more than that from a must wait in JetStream, not in b's memory.
+        b = self.subscriber_host()
+        b.orivon("stop", SUBSCRIBER)
+        a = self.publisher_host()
+        total = 10_500
+        self.publish(a, "orders.eu.created", total)
+        eventually(lambda: b.cluster().get("received", 0) >= 10_000, "b to fill its queue")
+        time.sleep(1)
+        report = json.loads(b.orivon("events", "--json").stdout)
+        self.assertLessEqual(report["subscriptions"][0]["pending"], 10_000)
+        self.assertLess(report["cluster"]["received"], total)
+        self.assertIn("put back", report["cluster"]["last_error"])
+        b.orivon("start", SUBSCRIBER)
+        eventually(lambda: b.received() >= total, "every event on b", timeout=300)
+        self.assertEqual(b.received(), total)
+
+
 class Limits(ClusterTest):
     nats_config = "max_payload: 4096\n"
 
