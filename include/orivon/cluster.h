@@ -46,10 +46,12 @@ struct ClusterReport {
   std::string host;   ///< this host's name in the cluster
   std::string state;  ///< "connected", or "down" (and reconnecting)
   std::string last_error;
-  std::uint64_t sent = 0;      ///< events stored in the stream by this host
+  std::uint64_t sent = 0;      ///< events this host sent to the others
+  std::uint64_t sent_core = 0; ///< of those, sent at most once (no durable subscription elsewhere)
   std::uint64_t received = 0;  ///< events of other hosts handed to this host's bus
   std::uint64_t outbox = 0;    ///< events accepted while NATS was away, not yet sent
   std::uint64_t max_payload = 0;  ///< the server's limit on one message, bytes
+  std::uint64_t remote_durable_patterns = 0;  ///< durable patterns other hosts advertise
 };
 
 }  // namespace orivon

@@ -2,13 +2,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <map>
+#include <set>
 #include <random>
 #include <thread>
 #include <utility>
 
 #include "bus/message_check.h"
+#include "grants/topic_pattern.h"
 #include "core/limits.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
@@ -77,12 +82,24 @@ std::string name_token(std::string_view text) {
   return out;
 }
 
-// An event accepted while it could not be sent.
+// An event on its way to the server (or waiting in the outbox for it).
+// `stored`: through the JetStream stream, acknowledged; otherwise a core
+// NATS publish, at most once.
 struct Outgoing {
   std::string subject;
   std::string body;
   std::string message_id;
+  bool stored = true;
 };
+
+// The key a host advertises one durable pattern under in the registry
+// bucket: "<host>.<hash of the pattern>" (JetStream keys allow neither '*'
+// nor '>').
+std::string registry_key(const std::string& host, const std::string& pattern) {
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(pattern));
+  return host + "." + hash;
+}
 
 class NatsEventBus final : public EventBus {
  public:
@@ -94,7 +111,8 @@ class NatsEventBus final : public EventBus {
         prefix_(link_->options().subject_prefix),
         stream_(name_token(prefix_) + "_events"),
         consumer_("host_" + name_token(link_->host())),
-        deliver_subject_("_orivon_deliver." + name_token(prefix_) + "." + link_->host()) {
+        deliver_subject_("_orivon_deliver." + name_token(prefix_) + "." + link_->host()),
+        registry_bucket_(name_token(prefix_) + "_durable") {
     std::random_device random;
     session_ = std::to_string(random()) + std::to_string(random());
   }
@@ -108,18 +126,25 @@ class NatsEventBus final : public EventBus {
     }
     link_->on_connected([this] {
       MutexLock lock(mutex_);
+      advertise_dirty_ = true;  // the server may have lost what this host told it
       wake_.notify_all();
     });
     receiver_ = std::thread([this] { receive_loop(); });
     sender_ = std::thread([this] { send_loop(); });
+    registry_ = std::thread([this] { registry_loop(); });
   }
 
   Result<std::uint64_t> publish(std::string_view publisher, EventMessage message,
                                 std::uint32_t hops) override {
     ORIVON_RETURN_IF_ERROR(check_message(message));
-    Outgoing outgoing{prefix_ + "." + message.topic,
+    bool stored = true;
+    {
+      MutexLock lock(mutex_);
+      stored = !registry_ready_ || remote_durable_match_locked(message.topic);
+    }
+    Outgoing outgoing{prefix_ + (stored ? ".d." : ".e.") + message.topic,
                       encode_envelope(Envelope{link_->host(), std::string(publisher), hops, message}),
-                      next_message_id()};
+                      next_message_id(), stored};
     if (const std::uint64_t max = link_->max_payload(); max != 0 && outgoing.body.size() > max) {
       return Error(ErrorCode::InvalidArgument,
                    "event on '" + message.topic + "' not published: with its envelope it is " +
@@ -154,15 +179,23 @@ class NatsEventBus final : public EventBus {
     return sequence;
   }
 
+  // Subscriptions are the local bus's; a change is told to the other hosts
+  // (durable patterns, registry_loop) within moments.
   Result<SubscriptionId> subscribe(const ModuleId& subscriber, std::string_view pattern,
                                    EventDurability durability, SubscriptionSource source) override {
-    return local_->subscribe(subscriber, pattern, durability, source);
+    auto made = local_->subscribe(subscriber, pattern, durability, source);
+    subscriptions_changed();
+    return made;
   }
   Result<void> unsubscribe(const ModuleId& subscriber, std::string_view pattern) override {
-    return local_->unsubscribe(subscriber, pattern);
+    auto done = local_->unsubscribe(subscriber, pattern);
+    subscriptions_changed();
+    return done;
   }
   Result<void> unsubscribe_all(const ModuleId& subscriber) override {
-    return local_->unsubscribe_all(subscriber);
+    auto done = local_->unsubscribe_all(subscriber);
+    subscriptions_changed();
+    return done;
   }
   std::vector<SubscriptionReport> subscriptions(const ModuleId& subscriber) override {
     return local_->subscriptions(subscriber);
@@ -183,9 +216,11 @@ class NatsEventBus final : public EventBus {
     cluster.state = std::string(cluster::NatsLink::state_name(link_->state()));
     cluster.max_payload = link_->max_payload();
     cluster.sent = sent_.load(std::memory_order_relaxed);
+    cluster.sent_core = sent_core_.load(std::memory_order_relaxed);
     cluster.received = received_.load(std::memory_order_relaxed);
     MutexLock lock(mutex_);
     cluster.outbox = outbox_.size();
+    cluster.remote_durable_patterns = remote_durable_.size();
     cluster.last_error = last_error_.empty() ? link_->last_error() : last_error_;
     report.cluster = std::move(cluster);
     return report;
@@ -205,6 +240,7 @@ class NatsEventBus final : public EventBus {
     }
     if (receiver_.joinable()) receiver_.join();
     if (sender_.joinable()) sender_.join();
+    if (registry_.joinable()) registry_.join();
     drop_subscription();  // the receiver did, unless it never ran
     local_->shut_down();
   }
@@ -230,8 +266,22 @@ class NatsEventBus final : public EventBus {
     last_error_ = std::move(text);
   }
 
-  // Stores one event in the stream; returns once JetStream acknowledged it.
+  // Stores one event in the stream (returns once JetStream acknowledged
+  // it), or publishes it on core NATS.
   Result<void> send(const Outgoing& outgoing) {
+    if (!outgoing.stored) {
+      const natsStatus status =
+          natsConnection_Publish(link_->connection(), outgoing.subject.c_str(),
+                                 outgoing.body.data(), static_cast<int>(outgoing.body.size()));
+      if (status != NATS_OK) {
+        Error error = cluster::nats_error(status, "publishing an event on NATS");
+        note(error.message());
+        return error;
+      }
+      sent_.fetch_add(1, std::memory_order_relaxed);
+      sent_core_.fetch_add(1, std::memory_order_relaxed);
+      return ok();
+    }
     natsMsg* msg = nullptr;
     natsStatus status = natsMsg_Create(&msg, outgoing.subject.c_str(), nullptr,
                                        outgoing.body.data(), static_cast<int>(outgoing.body.size()));
@@ -270,7 +320,7 @@ class NatsEventBus final : public EventBus {
     if (code != JSStreamNotFoundErr && status != NATS_NOT_FOUND) {
       return cluster::nats_error(status, "looking up the JetStream stream " + stream_);
     }
-    const std::string subjects = prefix_ + ".>";
+    const std::string subjects = prefix_ + ".d.>";
     const char* subject_list[] = {subjects.c_str()};
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
@@ -298,7 +348,7 @@ class NatsEventBus final : public EventBus {
   // after the ack wait): a slow host cannot be flooded.
   Result<void> subscribe_consumer() {
     ORIVON_RETURN_IF_ERROR(ensure_consumer());
-    const std::string filter = prefix_ + ".>";
+    const std::string filter = prefix_ + ".d.>";
     jsSubOptions options;
     jsSubOptions_Init(&options);
     // Bound to the consumer made above: a bound subscription leaves the
@@ -324,7 +374,7 @@ class NatsEventBus final : public EventBus {
   Result<void> ensure_consumer() {
     ORIVON_RETURN_IF_ERROR(ensure_stream());
     if (consumer_found()) return ok();
-    const std::string filter = prefix_ + ".>";
+    const std::string filter = prefix_ + ".d.>";
     jsConsumerConfig config;
     jsConsumerConfig_Init(&config);
     config.Durable = consumer_.c_str();
@@ -350,7 +400,11 @@ class NatsEventBus final : public EventBus {
   }
 
   static void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
-    static_cast<NatsEventBus*>(closure)->take(msg);
+    static_cast<NatsEventBus*>(closure)->take(msg, /*stored=*/true);
+    natsMsg_Destroy(msg);
+  }
+  static void on_core_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+    static_cast<NatsEventBus*>(closure)->take(msg, /*stored=*/false);
     natsMsg_Destroy(msg);
   }
 
@@ -404,47 +458,236 @@ class NatsEventBus final : public EventBus {
     drop_subscription();
   }
 
-  // Hands one message to this host's bus and settles it with JetStream.
-  // False when the bus had no room (the message comes again later).
-  bool take(natsMsg* msg) {
+  // Hands one message to this host's bus and, for one from the stream,
+  // settles it with JetStream. A core NATS message is at most once: what
+  // this host cannot take is dropped (and noted).
+  void take(natsMsg* msg, bool stored) {
+    auto settle = [&](void (*how)(natsMsg*)) {
+      if (stored) how(msg);
+    };
+    auto ack = [](natsMsg* m) { natsMsg_Ack(m, nullptr); };
+    auto term = [](natsMsg* m) { natsMsg_Term(m, nullptr); };
     if (stopping()) {  // not acknowledged: JetStream keeps it for this host's next run
-      natsMsg_Nak(msg, nullptr);
-      return false;
+      settle([](natsMsg* m) { natsMsg_Nak(m, nullptr); });
+      return;
     }
     const auto* data = reinterpret_cast<const std::uint8_t*>(natsMsg_GetData(msg));
     const std::size_t size = static_cast<std::size_t>(natsMsg_GetDataLength(msg));
     auto envelope = decode_envelope(std::span<const std::uint8_t>(data, size));
     if (!envelope) {
       note("dropped a message from NATS: " + envelope.error().message());
-      natsMsg_Term(msg, nullptr);
-      return true;
+      settle(term);
+      return;
     }
     if (envelope->origin == link_->host()) {  // this host's own, delivered when published
-      natsMsg_Ack(msg, nullptr);
-      return true;
+      settle(ack);
+      return;
     }
     if (envelope->hops >= limits::kEventHopLimit) {
-      natsMsg_Term(msg, nullptr);
-      return true;
+      settle(term);
+      return;
     }
     auto published = local_->publish(envelope->publisher, std::move(envelope->message),
                                       envelope->hops);
     if (published) {
       received_.fetch_add(1, std::memory_order_relaxed);
-      natsMsg_Ack(msg, nullptr);
-      return true;
+      settle(ack);
+      return;
     }
-    if (published.error().code() == ErrorCode::ResourceExhausted) {
+    if (stored && published.error().code() == ErrorCode::ResourceExhausted) {
       // This host's queues are full: JetStream sends it again in a second,
       // and this callback slows the flow meanwhile.
       natsMsg_NakWithDelay(msg, 1000, nullptr);
       note("event from host '" + envelope->origin + "' put back: " + published.error().message());
       pause(std::chrono::milliseconds(50));
-      return false;
+      return;
     }
     note("dropped an event from host '" + envelope->origin + "': " + published.error().message());
-    natsMsg_Term(msg, nullptr);
-    return true;
+    settle(term);
+  }
+
+  // ---- Which events must be stored: the registry of durable patterns ----
+  //
+  // An event goes through the stream only when a durable subscription on
+  // another host may want it; otherwise it is a core NATS publish, at most
+  // once like any ephemeral event. Each host advertises its durable
+  // subscriptions' patterns in a JetStream key-value bucket and watches
+  // everyone's. Until this host has read the whole bucket, every event is
+  // stored (the safe side). A pattern subscribed a moment ago may not be
+  // known to a publisher yet: its events then come by core NATS, which a
+  // host that is up (it just subscribed) takes and stores like any other.
+
+  void subscriptions_changed() {
+    MutexLock lock(mutex_);
+    advertise_dirty_ = true;
+    wake_.notify_all();
+  }
+
+  bool remote_durable_match_locked(const std::string& topic) ORIVON_REQUIRES(mutex_) {
+    for (const auto& [key, pattern] : remote_durable_) {
+      if (grants::topic_matches(pattern, topic)) return true;
+    }
+    return false;
+  }
+
+  Result<void> open_registry() {
+    kvConfig config;
+    kvConfig_Init(&config);
+    config.Bucket = registry_bucket_.c_str();
+    config.History = 1;
+    config.StorageType = js_FileStorage;
+    natsStatus status = js_CreateKeyValue(&kv_, link_->jetstream(), &config);
+    if (status != NATS_OK) {
+      kv_ = nullptr;
+      return cluster::nats_error(status, "opening the key-value bucket " + registry_bucket_);
+    }
+    return ok();
+  }
+
+  // Makes the registry's keys of this host those of its durable patterns now.
+  Result<void> advertise() {
+    std::set<std::string> patterns;
+    for (const SubscriptionReport& subscription : local_->report().subscriptions) {
+      if (subscription.durability == EventDurability::Durable) patterns.insert(subscription.pattern);
+    }
+    std::map<std::string, std::string> wanted;
+    for (const std::string& pattern : patterns) {
+      wanted.emplace(registry_key(link_->host(), pattern), pattern);
+    }
+    for (const auto& [key, pattern] : wanted) {
+      if (advertised_.count(key) != 0) continue;
+      std::uint64_t revision = 0;
+      const natsStatus status = kvStore_PutString(&revision, kv_, key.c_str(), pattern.c_str());
+      if (status != NATS_OK) return cluster::nats_error(status, "advertising a durable pattern");
+      advertised_.insert(key);
+    }
+    // Keys of patterns gone, including any an earlier run left behind.
+    std::set<std::string> stale;
+    for (const std::string& key : advertised_) {
+      if (wanted.count(key) == 0) stale.insert(key);
+    }
+    kvKeysList keys{};
+    if (kvStore_Keys(&keys, kv_, nullptr) == NATS_OK) {
+      const std::string mine = link_->host() + ".";
+      for (int i = 0; i < keys.Count; ++i) {
+        const std::string key = keys.Keys[i];
+        if (key.starts_with(mine) && wanted.count(key) == 0) stale.insert(key);
+      }
+      kvKeysList_Destroy(&keys);
+    }
+    for (const std::string& key : stale) {
+      const natsStatus status = kvStore_Delete(kv_, key.c_str());
+      if (status != NATS_OK) return cluster::nats_error(status, "withdrawing a durable pattern");
+      advertised_.erase(key);
+    }
+    return ok();
+  }
+
+  void apply(kvEntry* entry) {
+    const std::string key = kvEntry_Key(entry);
+    const bool mine = key.starts_with(link_->host() + ".");
+    const kvOperation operation = kvEntry_Operation(entry);
+    MutexLock lock(mutex_);
+    if (operation == kvOp_Put && !mine) {
+      const char* value = kvEntry_ValueString(entry);
+      std::string pattern = value != nullptr ? value : "";
+      if (grants::check_topic_pattern(pattern)) {
+        remote_durable_[key] = std::move(pattern);
+      } else {
+        // Not a pattern: store every event rather than miss one.
+        remote_durable_[key] = ">";
+      }
+    } else {
+      remote_durable_.erase(key);
+    }
+  }
+
+  void subscribe_core() {
+    const std::string subject = prefix_ + ".e.>";
+    natsSubscription* subscription = nullptr;
+    const natsStatus status = natsConnection_Subscribe(&subscription, link_->connection(),
+                                                       subject.c_str(), on_core_message, this);
+    if (status != NATS_OK) {
+      note(cluster::nats_error(status, "subscribing to " + subject).message());
+      return;
+    }
+    // At most once: past this, libnats drops (a slow consumer), never grows.
+    natsSubscription_SetPendingLimits(subscription, 4 * kMaxInFlight, kMaxWaitingBytes);
+    core_subscription_ = subscription;
+  }
+
+  void registry_loop() {
+    kvWatcher* watcher = nullptr;
+    while (!stopping()) {
+      if (link_->state() != cluster::NatsLink::State::Connected) {
+        pause(std::chrono::milliseconds(250));
+        continue;
+      }
+      if (core_subscription_ == nullptr) subscribe_core();
+      if (kv_ == nullptr) {
+        if (auto opened = open_registry(); !opened) {
+          note(opened.error().message());
+          pause(std::chrono::seconds(1));
+          continue;
+        }
+      }
+      if (watcher == nullptr) {
+        if (natsStatus status = kvStore_WatchAll(&watcher, kv_, nullptr); status != NATS_OK) {
+          watcher = nullptr;
+          note(cluster::nats_error(status, "watching " + registry_bucket_).message());
+          pause(std::chrono::seconds(1));
+          continue;
+        }
+        MutexLock lock(mutex_);
+        remote_durable_.clear();
+        registry_ready_ = false;
+      }
+      bool dirty = false;
+      {
+        MutexLock lock(mutex_);
+        dirty = advertise_dirty_;
+        advertise_dirty_ = false;
+      }
+      if (dirty) {
+        if (auto told = advertise(); !told) {
+          note(told.error().message());
+          MutexLock lock(mutex_);
+          advertise_dirty_ = true;
+        }
+      }
+      kvEntry* entry = nullptr;
+      const natsStatus status = kvWatcher_Next(&entry, watcher, 100);
+      if (status == NATS_TIMEOUT) continue;
+      if (status != NATS_OK) {
+        note(cluster::nats_error(status, "watching " + registry_bucket_).message());
+        kvWatcher_Destroy(watcher);
+        watcher = nullptr;
+        pause(std::chrono::milliseconds(250));
+        continue;
+      }
+      if (entry == nullptr) {  // every key there was is read: from now on, updates
+        MutexLock lock(mutex_);
+        registry_ready_ = true;
+        continue;
+      }
+      apply(entry);
+      kvEntry_Destroy(entry);
+    }
+    if (watcher != nullptr) {
+      kvWatcher_Stop(watcher);
+      kvWatcher_Destroy(watcher);
+    }
+    if (core_subscription_ != nullptr) {
+      if (natsSubscription_Drain(core_subscription_) == NATS_OK) {
+        natsSubscription_WaitForDrainCompletion(core_subscription_, 5000);
+      }
+      natsSubscription_Destroy(core_subscription_);
+      core_subscription_ = nullptr;
+    }
+    if (kv_ != nullptr) {
+      kvStore_Destroy(kv_);
+      kv_ = nullptr;
+    }
   }
 
   void send_loop() {
@@ -476,9 +719,15 @@ class NatsEventBus final : public EventBus {
   const std::string stream_;
   const std::string consumer_;
   const std::string deliver_subject_;
+  const std::string registry_bucket_;
+  // The registry thread's (registry_loop).
+  kvStore* kv_ = nullptr;
+  natsSubscription* core_subscription_ = nullptr;
+  std::set<std::string> advertised_;  // this host's keys in the registry
   std::string session_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> sent_core_{0};
   std::atomic<std::uint64_t> received_{0};
   // The receiver thread's (and start()'s, before that thread exists).
   natsSubscription* subscription_ = nullptr;
@@ -489,6 +738,11 @@ class NatsEventBus final : public EventBus {
   std::deque<Outgoing> outbox_ ORIVON_GUARDED_BY(mutex_);
   std::uint64_t outbox_bytes_ ORIVON_GUARDED_BY(mutex_) = 0;
   std::string last_error_ ORIVON_GUARDED_BY(mutex_);
+  // Other hosts' durable patterns by registry key, once read whole.
+  std::map<std::string, std::string> remote_durable_ ORIVON_GUARDED_BY(mutex_);
+  bool registry_ready_ ORIVON_GUARDED_BY(mutex_) = false;
+  bool advertise_dirty_ ORIVON_GUARDED_BY(mutex_) = true;
+  std::thread registry_;
   std::thread receiver_;
   std::thread sender_;
 };

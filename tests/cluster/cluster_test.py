@@ -229,6 +229,42 @@ class Events(ClusterTest):
         self.assertIn("NATS " + self.nats.url + " as host 'b': connected",
                       b.orivon("events").stdout)
 
+    def test_events_no_durable_subscription_wants_are_not_stored(self):
+        # Only an ephemeral subscriber on b: a's events go by core NATS, at
+        # most once. When b also subscribes durably, a hears of it and stores
+        # what that pattern matches, for b to take even after a restart.
+        b = self.subscriber_host(durable=False)
+        a = self.publisher_host()
+        eventually(lambda: a.cluster().get("state") == "connected", "a to connect")
+        time.sleep(0.5)  # a has read the registry of durable patterns (empty)
+        self.publish(a, "orders.eu.created", 5)
+        eventually(lambda: b.received() == 5, "the ephemeral events on b")
+        self.assertEqual(a.cluster()["sent_core"], 5)
+        b.down()
+        self.publish(a, "orders.eu.created", 3)  # nobody stores these
+        b.up()
+        b.orivon("start", SUBSCRIBER)
+        time.sleep(1)
+        self.assertEqual(b.received(), 0)
+
+        b.orivon("unsubscribe", SUBSCRIBER, "orders.>")
+        b.orivon("subscribe", SUBSCRIBER, "orders.us.*", "--durable")
+        eventually(lambda: a.cluster().get("remote_durable_patterns") == 1,
+                   "a to learn b's durable pattern")
+        b.down()
+        self.publish(a, "orders.us.created", 4)   # stored for b
+        self.publish(a, "orders.eu.created", 2)   # still at most once
+        self.assertEqual(a.cluster()["sent_core"], 5 + 3 + 2)
+        b.up()
+        b.orivon("start", SUBSCRIBER)
+        eventually(lambda: b.received() == 4, "the durable pattern's events after b's restart")
+        time.sleep(0.5)
+        self.assertEqual(b.received(), 4)
+        # b unsubscribes: a stops storing for it.
+        b.orivon("unsubscribe", SUBSCRIBER, "orders.us.*")
+        eventually(lambda: a.cluster().get("remote_durable_patterns") == 0,
+                   "a to forget b's durable pattern")
+
     def test_grants_stay_each_hosts_own(self):
         b = self.host("b")
         b.add_probe(SUBSCRIBER)
@@ -302,8 +338,10 @@ class Events(ClusterTest):
     def test_a_hostile_message_on_the_subjects_is_dropped_and_the_rest_flows(self):
         b = self.subscriber_host()
         a = self.publisher_host()
-        for garbage in (b"", b"\x01", b"\x07not an envelope", b"\x01" + b"\xff" * 64):
-            self.nats.publish_raw("orivon.orders.eu.created", garbage)
+        # Both ways events travel: the stream (".d.") and core NATS (".e.").
+        for subject in ("orivon.d.orders.eu.created", "orivon.e.orders.eu.created"):
+            for garbage in (b"", b"\x01", b"\x07not an envelope", b"\x01" + b"\xff" * 64):
+                self.nats.publish_raw(subject, garbage)
         self.publish(a, "orders.eu.created", 3)
         eventually(lambda: b.received() == 3, "the real events after the garbage")
         self.assertIn("dropped a message from NATS", b.cluster()["last_error"])

@@ -96,8 +96,9 @@ CommandAction setup_events(CLI::App& app, const GlobalOptions& global) {
   command->add_flag("--json", options->json,
                     "Print {subscriptions: [{id, subscriber, pattern, durability, source, pending, "
                     "delivered, redelivered, dropped, dead}], topics: [{topic, published}], "
-                    "dead_letters, cluster?: {url, host, state, last_error, sent, received, "
-                    "outbox, max_payload}} (cluster: a host on --nats)");
+                    "dead_letters, cluster?: {url, host, state, last_error, sent, sent_core, "
+                    "received, outbox, max_payload, remote_durable_patterns}} (cluster: a host "
+                    "on --nats)");
   command->footer(
       "Counters are the running host's since it started; without a host only the persisted\n"
       "subscriptions, their waiting durable events and the dead letters are shown.");

@@ -607,7 +607,9 @@ Result<json> events_report(Runtime& runtime) {
     out["cluster"] = {{"url", c.url},         {"host", c.host},
                       {"state", c.state},     {"last_error", c.last_error},
                       {"sent", c.sent},       {"received", c.received},
-                      {"outbox", c.outbox},   {"max_payload", c.max_payload}};
+                      {"outbox", c.outbox},   {"max_payload", c.max_payload},
+                      {"sent_core", c.sent_core},
+                      {"remote_durable_patterns", c.remote_durable_patterns}};
   }
   return out;
 }
