@@ -295,9 +295,15 @@ pub unsafe extern "C" fn orivon_component_linker_add_wasi_http_checked(
 // `orivon_fast_val_t`s, and the C++ side calls the callee half.
 //
 // A shape is the kinds of a function's parameters and of its result, each an
-// `orivon_fast_kind_t` code (mirrored in src/engine/fast_calls.h):
-// parameters: none, `list<u8>` or `string`; result: none, `list<u8>`,
-// `string`, `result<list<u8>, string>` or `result<string, string>`.
+// `orivon_fast_kind_t` code (mirrored in src/engine/typed_calls.h):
+// parameters: none, `list<u8>`, `string` or a u32/u64/s32/s64; result:
+// none, `list<u8>`, `string`, `result<list<u8>, string>`,
+// `result<string, string>` or a u32/u64/s32/s64 (not both scalars or none).
+//
+// Lists of other fixed-size numbers (u32, u64, s32, s64, f32, f64) take part
+// in fewer shapes, since each shape is one more pair of monomorphised
+// halves: such a list as the parameter with a result of none, the same list
+// or a u32/u64, and as the result with a parameter of none or a u32/u64.
 
 use wasmtime::component::{Func, TypedFunc, WasmList, WasmStr};
 use wasmtime::AsContextMut;
@@ -312,6 +318,22 @@ const KIND_U32: u8 = 5;
 const KIND_U64: u8 = 6;
 const KIND_S32: u8 = 7;
 const KIND_S64: u8 = 8;
+// Lists of fixed-size numbers travel as their little-endian bytes: `data`
+// points at the first element (aligned for it), `len` counts bytes.
+const KIND_LIST_U32: u8 = 9;
+const KIND_LIST_U64: u8 = 10;
+const KIND_LIST_S32: u8 = 11;
+const KIND_LIST_S64: u8 = 12;
+const KIND_LIST_F32: u8 = 13;
+const KIND_LIST_F64: u8 = 14;
+
+fn is_list_kind(kind: u8) -> bool {
+    (KIND_LIST_U32..=KIND_LIST_F64).contains(&kind)
+}
+
+// The lists below are handed over as the host's bytes of their elements,
+// which are the canonical ABI's only on a little-endian host.
+const _: () = assert!(cfg!(target_endian = "little"), "typed list forwarders assume little-endian");
 
 /// One value crossing between C++ and a typed half: `kind` is one of the
 /// codes above; for the result kinds `is_err` says which case `data` holds
@@ -446,6 +468,78 @@ scalar_kind!(u32, KIND_U32);
 scalar_kind!(u64, KIND_U64);
 scalar_kind!(i32, KIND_S32);
 scalar_kind!(i64, KIND_S64);
+
+/// The bytes of a slice of numbers (see the endianness assertion above).
+fn number_bytes<T: Copy>(numbers: &[T]) -> &[u8] {
+    // Any initialised number is readable as bytes, and u8 needs no alignment.
+    let size = std::mem::size_of_val(numbers);
+    unsafe { std::slice::from_raw_parts(numbers.as_ptr().cast::<u8>(), size) }
+}
+
+/// Numbers viewed in `bytes`, which must be whole elements aligned for `T`.
+fn bytes_as_numbers<T: Copy>(bytes: &[u8], kind: u8) -> wasmtime::Result<&[T]> {
+    // Every bit pattern is a valid u32/u64/i32/i64/f32/f64.
+    let (head, numbers, tail) = unsafe { bytes.align_to::<T>() };
+    if !head.is_empty() || !tail.is_empty() {
+        return Err(wasmtime::Error::msg(format!(
+            "orivon: a list of kind {kind} is not whole, aligned elements"
+        )));
+    }
+    Ok(numbers)
+}
+
+/// A list of numbers `T` (kind `$kind`): its result type `Vec<T>` and its
+/// callee-side parameter `&[T]`. `$caller` is how the caller half lifts
+/// it: a `WasmList` viewed in place where Wasmtime can (integers), a `Vec`
+/// copied in one pass otherwise (floats).
+macro_rules! list_kind {
+    ($t:ty, $kind:expr, $caller:ty, |$list:ident, $store:ident| $view:expr) => {
+        impl FastResult for Vec<$t> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                orivon_fast_val_t::new($kind, false, number_bytes(self))
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                match value {
+                    OwnedFast::Bytes(bytes) if bytes.len() % SIZE == 0 => Ok(bytes
+                        .chunks_exact(SIZE)
+                        .map(|chunk| <$t>::from_le_bytes(chunk.try_into().unwrap()))
+                        .collect()),
+                    _ => Err(owned_error($kind)),
+                }
+            }
+        }
+
+        impl CallerParams for ($caller,) {
+            fn to_wire(
+                &self,
+                store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+                _keep: &mut Vec<String>,
+                out: &mut Vec<orivon_fast_val_t>,
+            ) -> wasmtime::Result<()> {
+                let $list = &self.0;
+                let $store = store;
+                let numbers: &[$t] = $view;
+                out.push(orivon_fast_val_t::new($kind, false, number_bytes(numbers)));
+                Ok(())
+            }
+        }
+
+        impl<'a> CalleeParams<'a> for (&'a [$t],) {
+            unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+                Ok((bytes_as_numbers::<$t>(unsafe { one_arg(values, $kind)?.bytes() }, $kind)?,))
+            }
+        }
+    };
+}
+list_kind!(u32, KIND_LIST_U32, WasmList<u32>, |list, store| list.as_le_slice(store));
+list_kind!(u64, KIND_LIST_U64, WasmList<u64>, |list, store| list.as_le_slice(store));
+list_kind!(i32, KIND_LIST_S32, WasmList<i32>, |list, store| list.as_le_slice(store));
+list_kind!(i64, KIND_LIST_S64, WasmList<i64>, |list, store| list.as_le_slice(store));
+// Wasmtime has no in-place view of float lists; lifting a Vec<f32> is one
+// copy loop (its `linear_lift_list_from_memory`).
+list_kind!(f32, KIND_LIST_F32, Vec<f32>, |list, store| { let _ = store; list.as_slice() });
+list_kind!(f64, KIND_LIST_F64, Vec<f64>, |list, store| { let _ = store; list.as_slice() });
 
 /// The result list of a shape: nothing, or one FastResult.
 trait FastResults:
@@ -621,12 +715,50 @@ macro_rules! with_shape {
     };
 }
 
+/// Calls `$body::<Params, Results>$args` for a shape with a list of numbers
+/// (see the top of this section for which); `$table` gives, for each list
+/// kind, its element type and its parameter type on this side.
+macro_rules! with_list_shape {
+    ($param:expr, $result:expr, $body:ident, $args:tt, $otherwise:expr,
+     [$(($kind:ident, $T:ty, $P:ty)),*]) => {
+        match ($param, $result) {
+            $(
+                ($kind, KIND_NONE) => $body::<($P,), ()> $args,
+                ($kind, $kind) => $body::<($P,), (Vec<$T>,)> $args,
+                ($kind, KIND_U32) => $body::<($P,), (u32,)> $args,
+                ($kind, KIND_U64) => $body::<($P,), (u64,)> $args,
+                (KIND_NONE, $kind) => $body::<(), (Vec<$T>,)> $args,
+                (KIND_U32, $kind) => $body::<(u32,), (Vec<$T>,)> $args,
+                (KIND_U64, $kind) => $body::<(u64,), (Vec<$T>,)> $args,
+            )*
+            _ => $otherwise,
+        }
+    };
+}
+
 /// Whether `(param, result)` is a shape the typed halves handle: a
 /// parameter kind (none, bytes, string) and a result kind, not both none.
 #[unsafe(no_mangle)]
 pub extern "C" fn orivon_fast_shape_supported(param: u8, result: u8) -> bool {
     fn yes<P, R>() -> bool {
         true
+    }
+    if is_list_kind(param) || is_list_kind(result) {
+        return with_list_shape!(
+            param,
+            result,
+            yes,
+            (),
+            false,
+            [
+                (KIND_LIST_U32, u32, ()),
+                (KIND_LIST_U64, u64, ()),
+                (KIND_LIST_S32, i32, ()),
+                (KIND_LIST_S64, i64, ()),
+                (KIND_LIST_F32, f32, ()),
+                (KIND_LIST_F64, f64, ())
+            ]
+        );
     }
     // Shapes without a string or list gain nothing: they stay generic.
     let bulk = |kind: u8| (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind);
@@ -677,7 +809,10 @@ pub unsafe extern "C" fn orivon_fast_out_push(
             Ok(text) => OwnedFast::Err(text.to_owned()),
             Err(_) => return false,
         }
-    } else if value.kind == KIND_BYTES || value.kind == KIND_RESULT_BYTES {
+    } else if value.kind == KIND_BYTES
+        || value.kind == KIND_RESULT_BYTES
+        || is_list_kind(value.kind)
+    {
         OwnedFast::Bytes(bytes.to_vec())
     } else {
         match std::str::from_utf8(bytes) {
@@ -786,6 +921,21 @@ pub unsafe extern "C" fn orivon_component_linker_instance_add_forwarder(
     let name = unsafe { std::slice::from_raw_parts(name, name_len) };
     let result = match std::str::from_utf8(name) {
         Err(_) => Err(wasmtime::Error::msg("orivon: a function name is not UTF-8")),
+        Ok(name) if is_list_kind(param) || is_list_kind(result) => with_list_shape!(
+            param,
+            result,
+            add_forwarder,
+            (instance, name, forward),
+            Err(wasmtime::Error::msg("orivon: no typed forwarder for this shape")),
+            [
+                (KIND_LIST_U32, u32, WasmList<u32>),
+                (KIND_LIST_U64, u64, WasmList<u64>),
+                (KIND_LIST_S32, i32, WasmList<i32>),
+                (KIND_LIST_S64, i64, WasmList<i64>),
+                (KIND_LIST_F32, f32, Vec<f32>),
+                (KIND_LIST_F64, f64, Vec<f64>)
+            ]
+        ),
         Ok(name) => with_shape!(
             param,
             result,
@@ -847,14 +997,32 @@ pub unsafe extern "C" fn orivon_component_func_call_typed(
     sink_data: *mut std::ffi::c_void,
 ) -> Option<Box<wasmtime_error_t>> {
     let args = if nargs == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs) } };
-    let outcome = with_shape!(
-        param,
-        result,
-        call_typed,
-        [(), (&[u8],), (&str,)],
-        (func, context, args, sink, sink_data),
-        Err(wasmtime::Error::msg("orivon: no typed call for this shape"))
-    );
+    let outcome = if is_list_kind(param) || is_list_kind(result) {
+        with_list_shape!(
+            param,
+            result,
+            call_typed,
+            (func, context, args, sink, sink_data),
+            Err(wasmtime::Error::msg("orivon: no typed call for this shape")),
+            [
+                (KIND_LIST_U32, u32, &[u32]),
+                (KIND_LIST_U64, u64, &[u64]),
+                (KIND_LIST_S32, i32, &[i32]),
+                (KIND_LIST_S64, i64, &[i64]),
+                (KIND_LIST_F32, f32, &[f32]),
+                (KIND_LIST_F64, f64, &[f64])
+            ]
+        )
+    } else {
+        with_shape!(
+            param,
+            result,
+            call_typed,
+            [(), (&[u8],), (&str,)],
+            (func, context, args, sink, sink_data),
+            Err(wasmtime::Error::msg("orivon: no typed call for this shape"))
+        )
+    };
     match outcome {
         Ok(()) => None,
         Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
