@@ -243,3 +243,44 @@ uint64_t exports_orivon_calltest_driver_bench_echo_string(uint32_t size, uint32_
   free(text.ptr);
   return total;
 }
+
+// Lists of numbers through the imports (the arguments are this export's to free).
+#define RELAY_LIST(name, type)                                                     \
+  void exports_orivon_calltest_driver_relay_##name(caller_list_##type##_t* v,      \
+                                                   caller_list_##type##_t* ret) {  \
+    orivon_calltest_values_echo_##name(v, ret);                                    \
+    caller_list_##type##_free(v);                                                  \
+  }
+RELAY_LIST(u32s, u32)
+RELAY_LIST(u64s, u64)
+RELAY_LIST(s32s, s32)
+RELAY_LIST(s64s, s64)
+RELAY_LIST(f32s, f32)
+RELAY_LIST(f64s, f64)
+
+uint64_t exports_orivon_calltest_driver_relay_weigh_u32s(caller_list_u32_t* v) {
+  uint64_t weight = orivon_calltest_values_weigh_u32s(v);
+  caller_list_u32_free(v);
+  return weight;
+}
+
+void exports_orivon_calltest_driver_relay_make_u64s(uint32_t n, caller_list_u64_t* ret) {
+  orivon_calltest_values_make_u64s(n, ret);
+}
+
+#define BENCH_LIST(name, type, ctype)                                                   \
+  uint64_t exports_orivon_calltest_driver_bench_echo_##name(uint32_t size, uint32_t n) { \
+    caller_list_##type##_t payload = {malloc(size ? size : 1), size / sizeof(ctype)};    \
+    caller_list_##type##_t back;                                                         \
+    memset(payload.ptr, 7, size);                                                        \
+    uint64_t total = 0;                                                                  \
+    for (uint32_t i = 0; i < n; ++i) {                                                   \
+      orivon_calltest_values_echo_##name(&payload, &back);                              \
+      total += back.len * sizeof(ctype);                                                 \
+      caller_list_##type##_free(&back);                                                  \
+    }                                                                                    \
+    free(payload.ptr);                                                                   \
+    return total;                                                                        \
+  }
+BENCH_LIST(u32s, u32, uint32_t)
+BENCH_LIST(u64s, u64, uint64_t)
