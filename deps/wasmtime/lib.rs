@@ -300,6 +300,10 @@ pub unsafe extern "C" fn orivon_component_linker_add_wasi_http_checked(
 // none, `list<u8>`, `string`, `result<list<u8>, string>`,
 // `result<string, string>` or a u32/u64/s32/s64 (not both scalars or none).
 //
+// Results may also be `option<list<u8>>`, `option<string>`,
+// `result<_, string>`, `result<u32, string>` or `result<u64, string>` (the
+// last three only beside a string or list parameter).
+//
 // Lists of other fixed-size numbers (u32, u64, s32, s64, f32, f64) take part
 // in fewer shapes, since each shape is one more pair of monomorphised
 // halves: such a list as the parameter with a result of none, the same list
@@ -327,6 +331,14 @@ const KIND_LIST_S64: u8 = 12;
 const KIND_LIST_F32: u8 = 13;
 const KIND_LIST_F64: u8 = 14;
 
+// Results that may be absent: for these `is_err` says none (or err, for
+// the result kinds), and a scalar ok payload travels in `len`.
+const KIND_OPTION_BYTES: u8 = 15;
+const KIND_OPTION_STRING: u8 = 16;
+const KIND_RESULT_UNIT: u8 = 17;
+const KIND_RESULT_U32: u8 = 18;
+const KIND_RESULT_U64: u8 = 19;
+
 fn is_list_kind(kind: u8) -> bool {
     (KIND_LIST_U32..=KIND_LIST_F64).contains(&kind)
 }
@@ -337,7 +349,7 @@ const _: () = assert!(cfg!(target_endian = "little"), "typed list forwarders ass
 
 /// One value crossing between C++ and a typed half: `kind` is one of the
 /// codes above; for the result kinds `is_err` says which case `data` holds
-/// (an error is always a string). `data` is borrowed for the duration of the
+/// (an error is always a string), for the option kinds that it is none. `data` is borrowed for the duration of the
 /// call it is passed to.
 #[repr(C)]
 #[allow(non_camel_case_types)]
@@ -430,6 +442,70 @@ macro_rules! result_kind {
 }
 result_kind!(Vec<u8>, KIND_RESULT_BYTES);
 result_kind!(String, KIND_RESULT_STRING);
+
+macro_rules! option_kind {
+    ($some:ty, $kind:expr) => {
+        impl FastResult for Option<$some> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                match self {
+                    Some(value) => orivon_fast_val_t::new($kind, false, value.as_ref()),
+                    None => orivon_fast_val_t::new($kind, true, &[]),
+                }
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                match value {
+                    OwnedFast::Absent => Ok(None),
+                    other => Ok(Some(<$some as FastResult>::from_owned(other)?)),
+                }
+            }
+        }
+    };
+}
+option_kind!(Vec<u8>, KIND_OPTION_BYTES);
+option_kind!(String, KIND_OPTION_STRING);
+
+impl FastResult for Result<(), String> {
+    fn to_wire(&self) -> orivon_fast_val_t {
+        match self {
+            Ok(()) => orivon_fast_val_t::new(KIND_RESULT_UNIT, false, &[]),
+            Err(error) => orivon_fast_val_t::new(KIND_RESULT_UNIT, true, error.as_bytes()),
+        }
+    }
+    fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+        match value {
+            OwnedFast::Err(error) => Ok(Err(error)),
+            OwnedFast::Absent => Ok(Ok(())),
+            _ => Err(owned_error(KIND_RESULT_UNIT)),
+        }
+    }
+}
+
+macro_rules! scalar_result_kind {
+    ($ok:ty, $kind:expr) => {
+        impl FastResult for Result<$ok, String> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                match self {
+                    Ok(value) => orivon_fast_val_t {
+                        kind: $kind,
+                        is_err: false,
+                        data: std::ptr::null(),
+                        len: *value as usize,
+                    },
+                    Err(error) => orivon_fast_val_t::new($kind, true, error.as_bytes()),
+                }
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                match value {
+                    OwnedFast::Err(error) => Ok(Err(error)),
+                    OwnedFast::Scalar(bits) => Ok(Ok(bits as $ok)),
+                    _ => Err(owned_error($kind)),
+                }
+            }
+        }
+    };
+}
+scalar_result_kind!(u32, KIND_RESULT_U32);
+scalar_result_kind!(u64, KIND_RESULT_U64);
 
 macro_rules! scalar_kind {
     ($t:ty, $kind:expr) => {
@@ -692,6 +768,11 @@ macro_rules! with_result {
             KIND_U64 => $body::<$P, (u64,)>($($args),*),
             KIND_S32 => $body::<$P, (i32,)>($($args),*),
             KIND_S64 => $body::<$P, (i64,)>($($args),*),
+            KIND_OPTION_BYTES => $body::<$P, (Option<Vec<u8>>,)>($($args),*),
+            KIND_OPTION_STRING => $body::<$P, (Option<String>,)>($($args),*),
+            KIND_RESULT_UNIT => $body::<$P, (Result<(), String>,)>($($args),*),
+            KIND_RESULT_U32 => $body::<$P, (Result<u32, String>,)>($($args),*),
+            KIND_RESULT_U64 => $body::<$P, (Result<u64, String>,)>($($args),*),
             _ => $otherwise,
         }
     };
@@ -761,11 +842,15 @@ pub extern "C" fn orivon_fast_shape_supported(param: u8, result: u8) -> bool {
         );
     }
     // Shapes without a string or list gain nothing: they stay generic.
-    let bulk = |kind: u8| (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind);
+    let bulk = |kind: u8| {
+        (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind)
+            || kind == KIND_OPTION_BYTES
+            || kind == KIND_OPTION_STRING
+    };
     if !bulk(param) && !bulk(result) {
         return false;
     }
-    if bulk(param) && param > KIND_STRING {
+    if param > KIND_STRING && !(KIND_U32..=KIND_S64).contains(&param) {
         return false; // a result kind is not a parameter kind
     }
     with_shape!(param, result, yes, [(), (), ()], (), false)
@@ -785,6 +870,8 @@ enum OwnedFast {
     String(String),
     Err(String),
     Scalar(u64),
+    /// none, or the ok of `result<_, string>`.
+    Absent,
 }
 
 /// Copies one result into `out`. Returns false (and keeps nothing) for
@@ -799,8 +886,14 @@ pub unsafe extern "C" fn orivon_fast_out_push(
 ) -> bool {
     let out = unsafe { &mut *out };
     let value = unsafe { &*value };
-    if (KIND_U32..=KIND_S64).contains(&value.kind) {
+    let scalar_ok = value.kind == KIND_RESULT_U32 || value.kind == KIND_RESULT_U64;
+    if (KIND_U32..=KIND_S64).contains(&value.kind) || (scalar_ok && !value.is_err) {
         out.values.push(OwnedFast::Scalar(value.len as u64));
+        return true;
+    }
+    let option = value.kind == KIND_OPTION_BYTES || value.kind == KIND_OPTION_STRING;
+    if (option && value.is_err) || (value.kind == KIND_RESULT_UNIT && !value.is_err) {
+        out.values.push(OwnedFast::Absent);
         return true;
     }
     let bytes = unsafe { value.bytes() };
@@ -811,6 +904,7 @@ pub unsafe extern "C" fn orivon_fast_out_push(
         }
     } else if value.kind == KIND_BYTES
         || value.kind == KIND_RESULT_BYTES
+        || value.kind == KIND_OPTION_BYTES
         || is_list_kind(value.kind)
     {
         OwnedFast::Bytes(bytes.to_vec())

@@ -38,12 +38,21 @@ std::optional<FastKind> param_kind(const wc::ValType& type) {
 
 std::optional<FastKind> result_kind(const wc::ValType& type) {
   if (auto kind = param_kind(type)) return kind;
+  if (type.is_option()) {
+    auto some = type.option().ty();
+    if (is_bytes(some)) return FastKind::OptionBytes;
+    if (some.is_string()) return FastKind::OptionString;
+    return std::nullopt;
+  }
   if (!type.is_result()) return std::nullopt;
   auto ok = type.result().ok();
   auto err = type.result().err();
-  if (!ok || !err || !err->is_string()) return std::nullopt;
+  if (!err || !err->is_string()) return std::nullopt;
+  if (!ok) return FastKind::ResultUnit;
   if (is_bytes(*ok)) return FastKind::ResultBytes;
   if (ok->is_string()) return FastKind::ResultString;
+  if (ok->is_u32()) return FastKind::ResultU32;
+  if (ok->is_u64()) return FastKind::ResultU64;
   return std::nullopt;
 }
 
@@ -214,6 +223,11 @@ std::optional<std::uint64_t> scalar_bits(FastKind kind, const Value& value, bool
 
 Value fast_value(FastKind kind, const orivon_fast_val_t& value) {
   if (is_scalar(kind)) return scalar_value(kind, value.len);
+  if (is_option(kind)) {
+    if (value.is_err) return Value::none();
+    return Value::some(kind == FastKind::OptionBytes ? Value::bytes(bytes_of(value))
+                                                     : Value::string(std::string(text_of(value))));
+  }
   if (value.is_err) return Value::err(Value::string(std::string(text_of(value))));
   if (is_number_list(kind)) return unpack_numbers(kind, value.data, value.len);
   switch (kind) {
@@ -225,6 +239,12 @@ Value fast_value(FastKind kind, const orivon_fast_val_t& value) {
       return Value::ok(Value::bytes(bytes_of(value)));
     case FastKind::ResultString:
       return Value::ok(Value::string(std::string(text_of(value))));
+    case FastKind::ResultUnit:
+      return Value::ok();
+    case FastKind::ResultU32:
+      return Value::ok(Value::u32(static_cast<std::uint32_t>(value.len)));
+    case FastKind::ResultU64:
+      return Value::ok(Value::u64(value.len));
     default:
       break;
   }

@@ -33,7 +33,9 @@ extern "C" {
 
 // One value crossing between C++ and a typed half; same layout as
 // orivon_fast_val_t in lib.rs. `kind` is an orivon::engine::FastKind;
-// for the result kinds, `is_err` says that `data` holds the error string.
+// for the result kinds, `is_err` says that `data` holds the error string,
+// for the option kinds that the value is none. A scalar (or the scalar ok of
+// a result) travels in `len`.
 // `data` is borrowed for the duration of the call it is passed in.
 struct orivon_fast_val_t {
   uint8_t kind;
@@ -106,7 +108,22 @@ enum class FastKind : std::uint8_t {
   ListS64 = 12,
   ListF32 = 13,
   ListF64 = 14,
+  OptionBytes = 15,   // option<list<u8>>
+  OptionString = 16,  // option<string>
+  ResultUnit = 17,    // result<_, string>, result<u32, string>, result<u64, string>:
+  ResultU32 = 18,     // beside a string or list parameter only
+  ResultU64 = 19,
 };
+
+// Whether `kind` is a result<_, string> (whose err a failed call can become).
+constexpr bool is_result(FastKind kind) {
+  return kind == FastKind::ResultBytes || kind == FastKind::ResultString ||
+         kind == FastKind::ResultUnit || kind == FastKind::ResultU32 ||
+         kind == FastKind::ResultU64;
+}
+constexpr bool is_option(FastKind kind) {
+  return kind == FastKind::OptionBytes || kind == FastKind::OptionString;
+}
 
 // Whether `kind` is a list of numbers other than u8.
 constexpr bool is_number_list(FastKind kind) {
@@ -121,7 +138,7 @@ constexpr std::size_t element_size(FastKind kind) {
 // Whether `kind` is a string or a list (a scalar, or none, is not).
 constexpr bool is_bulk(FastKind kind) {
   return kind == FastKind::Bytes || kind == FastKind::String || kind == FastKind::ResultBytes ||
-         kind == FastKind::ResultString || is_number_list(kind);
+         kind == FastKind::ResultString || is_option(kind) || is_number_list(kind);
 }
 constexpr bool is_scalar(FastKind kind) {
   return kind == FastKind::U32 || kind == FastKind::U64 || kind == FastKind::S32 ||
@@ -168,7 +185,7 @@ std::optional<wasmtime::Result<std::monostate>> call_typed(
     StringCheck strings = StringCheck::Check);
 
 // A result of kind `kind` as a Value (Bytes, String, a List of numbers, a
-// scalar, ok(...) or err(string)).
+// scalar, some(...), none, ok(...) or err(string)).
 Value fast_value(FastKind kind, const orivon_fast_val_t& value);
 
 }  // namespace orivon::engine

@@ -94,8 +94,7 @@ void fail_call(orivon_fast_out_t* out, const Forwarder& forwarder, const Error& 
                bool may_return_err) {
   const std::string message = failure_text(error);
   const auto kind = forwarder.shape.result;
-  if (may_return_err &&
-      (kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString)) {
+  if (may_return_err && engine::is_result(kind)) {
     const orivon_fast_val_t value{static_cast<std::uint8_t>(kind), true,
                                   reinterpret_cast<const std::uint8_t*>(message.data()),
                                   message.size()};
@@ -132,18 +131,40 @@ Result<orivon_fast_val_t> wire_value(engine::FastKind kind, const Value& value,
     return wire;
   }
   const Value* payload = &value;
-  const bool is_result =
-      kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString;
-  if (is_result) {
-    if (value.kind() != Value::Kind::Result || value.payload() == nullptr) {
+  if (engine::is_option(kind)) {
+    if (value.kind() != Value::Kind::Option) {
+      return Error(ErrorCode::InvalidArgument,
+                   "expected an option, found " + std::string(value_kind_name(value.kind())));
+    }
+    wire.is_err = value.is_none();  // lib.rs: an option's is_err says none
+    if (wire.is_err) return wire;
+    payload = value.payload();
+  } else if (engine::is_result(kind)) {
+    // result<_, string>'s ok is the only case without a payload.
+    const bool unit_ok = kind == engine::FastKind::ResultUnit && value.is_ok();
+    if (value.kind() != Value::Kind::Result || (value.payload() == nullptr && !unit_ok)) {
       return Error(ErrorCode::InvalidArgument, "expected a result with a payload, found " +
                                                    std::string(value_kind_name(value.kind())));
     }
     wire.is_err = value.is_err();
     payload = value.payload();
+    if (unit_ok) return wire;
+    const bool number = kind == engine::FastKind::ResultU32 || kind == engine::FastKind::ResultU64;
+    if (number && !wire.is_err) {
+      const auto scalar =
+          kind == engine::FastKind::ResultU32 ? engine::FastKind::U32 : engine::FastKind::U64;
+      auto bits = engine::scalar_bits(scalar, *payload, /*exact=*/false);
+      if (!bits) {
+        return Error(ErrorCode::InvalidArgument,
+                     "expected a number, found " + std::string(value_kind_name(payload->kind())));
+      }
+      wire.len = static_cast<std::size_t>(*bits);
+      return wire;
+    }
   }
-  const bool bytes = !wire.is_err && (kind == engine::FastKind::Bytes ||
-                                      kind == engine::FastKind::ResultBytes);
+  const bool bytes =
+      !wire.is_err && (kind == engine::FastKind::Bytes || kind == engine::FastKind::ResultBytes ||
+                       kind == engine::FastKind::OptionBytes);
   if (bytes) {
     if (const auto* data = payload->if_bytes()) {
       wire.data = data->data();
