@@ -284,3 +284,36 @@ void exports_orivon_calltest_driver_relay_make_u64s(uint32_t n, caller_list_u64_
   }
 BENCH_LIST(u32s, u32, uint32_t)
 BENCH_LIST(u64s, u64, uint64_t)
+
+bool exports_orivon_calltest_driver_relay_find_bytes(caller_string_t* key, caller_list_u8_t* ret) {
+  bool some = orivon_calltest_values_find_bytes(key, ret);
+  caller_string_free(key);
+  return some;
+}
+
+bool exports_orivon_calltest_driver_relay_find_string(caller_list_u8_t* block,
+                                                      caller_string_t* ret) {
+  bool some = orivon_calltest_values_find_string(block, ret);
+  caller_list_u8_free(block);
+  return some;
+}
+
+bool exports_orivon_calltest_driver_relay_submit(caller_list_u8_t* block, caller_string_t* err) {
+  bool ok = orivon_calltest_values_submit(block, err);
+  caller_list_u8_free(block);
+  return ok;
+}
+
+bool exports_orivon_calltest_driver_relay_checksum(caller_list_u8_t* block, uint32_t* ret,
+                                                   caller_string_t* err) {
+  bool ok = orivon_calltest_values_checksum(block, ret, err);
+  caller_list_u8_free(block);
+  return ok;
+}
+
+bool exports_orivon_calltest_driver_relay_measure(caller_string_t* text, uint64_t* ret,
+                                                  caller_string_t* err) {
+  bool ok = orivon_calltest_values_measure(text, ret, err);
+  caller_string_free(text);
+  return ok;
+}

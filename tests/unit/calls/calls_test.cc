@@ -636,6 +636,53 @@ TEST_F(Calls, ListsOfNumbersCountTheirBytesAgainstThePerCallLimit) {
   EXPECT_EQ(call(kCallee, "count()"), "1");
 }
 
+// option<list<u8>>, option<string> and result<_/u32/u64, string> results
+// beside a string or list: every case, exactly, on both paths.
+TEST_F(Calls, OptionsAndResultsCrossBetweenModulesExactly) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  EXPECT_EQ(call(kCaller, "relay-find-bytes(\"abc\")"), "some([99, 98, 97])");
+  EXPECT_EQ(call(kCaller, "relay-find-bytes(\"\")"), "none");
+  EXPECT_EQ(call(kCaller, "relay-find-string([104, 195, 169])"), "some(\"h\u00e9\")");
+  EXPECT_EQ(call(kCaller, "relay-find-string([])"), "none");
+  EXPECT_EQ(call(kCaller, "relay-submit([1])"), "ok");
+  EXPECT_EQ(call(kCaller, "relay-submit([])"), "err(\"empty\")");
+  EXPECT_EQ(call(kCaller, "relay-checksum([200, 100, 255])"), "ok(555)");
+  EXPECT_EQ(call(kCaller, "relay-checksum([])"), "err(\"empty\")");
+  EXPECT_EQ(call(kCaller, "relay-measure(\"abc\")"), "ok(25769803776)");  // 3 << 33
+  EXPECT_EQ(call(kCaller, "relay-measure(\"\")"), "err(\"empty\")");
+  // Large ones whole and in order, through the embedding API.
+  std::string key(100'000, 'x');
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<char>('a' + i % 26);
+  auto found =
+      runtime_->call(id(kCaller), "relay-find-bytes", std::vector<Value>{Value::string(key)});
+  ASSERT_TRUE(found) << found.error().to_string();
+  ASSERT_TRUE((*found)[0].is_some());
+  const std::vector<std::uint8_t> reversed(key.rbegin(), key.rend());
+  EXPECT_EQ(*(*found)[0].payload(), Value::bytes(reversed));
+  auto text = runtime_->call(id(kCaller), "relay-find-string",
+                             std::vector<Value>{Value::bytes({key.begin(), key.end()})});
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_EQ((*text)[0], Value::some(Value::string(key)));
+  EXPECT_EQ(call(kCallee, "count()"), "12");
+}
+
+TEST_F(Calls, ARefusedCallIsTheErrOfEveryResultShape) {
+  caller_and_callee();
+  grant(kCaller, kCallee, {"checked"});  // none of the functions below
+  for (const char* expression : {"relay-submit([1])", "relay-checksum([1])",
+                                 "relay-measure(\"a\")", "relay-bytes(3)"}) {
+    const std::string refused = call(kCaller, expression);
+    EXPECT_THAT(refused, StartsWith("err(\"")) << expression;
+    EXPECT_THAT(refused, HasSubstr("may not call")) << expression;
+  }
+  // An option cannot carry the reason: the caller traps with it.
+  auto trapped = runtime_->call(id(kCaller), "relay-find-bytes(\"a\")");
+  ASSERT_FALSE(trapped);
+  EXPECT_THAT(trapped.error().to_string(), HasSubstr("may not call"));
+  EXPECT_EQ(call(kCallee, "count()"), "0");
+}
+
 // The typed forwarders are really used (and only where they should be):
 // each call a module makes through one is counted in its metrics.
 TEST_F(Calls, TypedShapesTakeTheFastPath) {
@@ -656,6 +703,11 @@ TEST_F(Calls, TypedShapesTakeTheFastPath) {
       {"relay-f64s([1.5])", typed},
       {"relay-weigh-u32s([1])", typed},        // list<u32> -> u64
       {"relay-make-u64s(2)", typed},           // u32 -> list<u64>
+      {"relay-find-bytes(\"a\")", typed},      // string -> option<list<u8>>
+      {"relay-find-string([97])", typed},      // list<u8> -> option<string>
+      {"relay-submit([1])", typed},            // list<u8> -> result<_, string>
+      {"relay-checksum([1])", typed},          // list<u8> -> result<u32, string>
+      {"relay-measure(\"a\")", typed},         // string -> result<u64, string>
       {"relay-checked(2)", 0},                 // u32 -> result<u32, string>: generic
       {"relay-point({x: 1, y: 2})", 0},        // a record: generic
   };
