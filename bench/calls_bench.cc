@@ -143,6 +143,10 @@ struct RawPair {
     bench_echo = *caller->get_func(caller_store, *caller_component.export_index(&*outer, "bench-echo"));
     bench_echo_string =
         *caller->get_func(caller_store, *caller_component.export_index(&*outer, "bench-echo-string"));
+    bench_echo_u32s =
+        *caller->get_func(caller_store, *caller_component.export_index(&*outer, "bench-echo-u32s"));
+    bench_echo_u64s =
+        *caller->get_func(caller_store, *caller_component.export_index(&*outer, "bench-echo-u64s"));
   }
   static std::vector<uint8_t> read(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -156,7 +160,8 @@ struct RawPair {
   std::unique_ptr<orivon::engine::Engine> engine;
   wasmtime::Store callee_store, caller_store;
   std::optional<wc::Instance> callee, caller;
-  std::optional<wc::Func> bench_add, bench_echo, bench_echo_string;
+  std::optional<wc::Func> bench_add, bench_echo, bench_echo_string, bench_echo_u32s,
+      bench_echo_u64s;
 };
 
 // Each iteration is one batch of `n` calls, timed by hand and reported per
@@ -242,6 +247,35 @@ void raw_echo_string(benchmark::State& state) {
   per_call(state, n, [&] { raw.run(*raw.bench_echo_string, {wc::Val(size), wc::Val(n)}); });
 }
 
+// The same with values.echo-u32s / echo-u64s (`size` bytes of numbers each
+// way): lists of numbers other than u8 on the typed path.
+void orivon_echo_numbers(benchmark::State& state, const char* function) {
+  auto& p = pair();
+  const auto size = static_cast<std::uint32_t>(state.range(0));
+  const std::uint32_t n = calls_for(size);
+  const std::string call =
+      std::string(function) + "(" + std::to_string(size) + ", " + std::to_string(n) + ")";
+  per_call(state, n, [&] {
+    auto outcome = p.runtime().call(p.caller(), call);
+    if (!outcome) state.SkipWithError(outcome.error().to_string().c_str());
+  });
+}
+void orivon_echo_u32s(benchmark::State& state) { orivon_echo_numbers(state, "bench-echo-u32s"); }
+void orivon_echo_u64s(benchmark::State& state) { orivon_echo_numbers(state, "bench-echo-u64s"); }
+
+void raw_echo_u32s(benchmark::State& state) {
+  static RawPair raw;
+  const auto size = static_cast<std::uint32_t>(state.range(0));
+  const std::uint32_t n = raw_calls_for(size);
+  per_call(state, n, [&] { raw.run(*raw.bench_echo_u32s, {wc::Val(size), wc::Val(n)}); });
+}
+void raw_echo_u64s(benchmark::State& state) {
+  static RawPair raw;
+  const auto size = static_cast<std::uint32_t>(state.range(0));
+  const std::uint32_t n = raw_calls_for(size);
+  per_call(state, n, [&] { raw.run(*raw.bench_echo_u64s, {wc::Val(size), wc::Val(n)}); });
+}
+
 // Named CASE/SIDE for scripts/bench_table.py; "raw" is the raw pair.
 BENCHMARK(orivon_add)->Name("module_to_module_s64/orivon")->UseManualTime()->Iterations(20);
 BENCHMARK(raw_add)->Name("module_to_module_s64/raw")->UseManualTime()->Iterations(20);
@@ -271,6 +305,11 @@ BENCHMARK(orivon_echo_string)->Name("module_to_module_string_1MiB/orivon")->Arg(
 BENCHMARK(raw_echo_string)->Name("module_to_module_string_1MiB/raw")->Arg(1 << 20)->UseManualTime()->Iterations(5);
 BENCHMARK(orivon_echo_string)->Name("module_to_module_string_16MiB/orivon")->Arg(1 << 24)->UseManualTime()->Iterations(3);
 BENCHMARK(raw_echo_string)->Name("module_to_module_string_16MiB/raw")->Arg(1 << 24)->UseManualTime()->Iterations(3);
+// Lists of other numbers at 64 KiB (16384 u32s, 8192 u64s), typed beside generic.
+BENCHMARK(orivon_echo_u32s)->Name("module_to_module_u32s_64KiB/orivon")->Arg(65536)->UseManualTime()->Iterations(5);
+BENCHMARK(raw_echo_u32s)->Name("module_to_module_u32s_64KiB/raw")->Arg(65536)->UseManualTime()->Iterations(3);
+BENCHMARK(orivon_echo_u64s)->Name("module_to_module_u64s_64KiB/orivon")->Arg(65536)->UseManualTime()->Iterations(5);
+BENCHMARK(raw_echo_u64s)->Name("module_to_module_u64s_64KiB/raw")->Arg(65536)->UseManualTime()->Iterations(3);
 
 }  // namespace
 

@@ -295,9 +295,19 @@ pub unsafe extern "C" fn orivon_component_linker_add_wasi_http_checked(
 // `orivon_fast_val_t`s, and the C++ side calls the callee half.
 //
 // A shape is the kinds of a function's parameters and of its result, each an
-// `orivon_fast_kind_t` code (mirrored in src/engine/fast_calls.h):
-// parameters: none, `list<u8>` or `string`; result: none, `list<u8>`,
-// `string`, `result<list<u8>, string>` or `result<string, string>`.
+// `orivon_fast_kind_t` code (mirrored in src/engine/typed_calls.h):
+// parameters: none, `list<u8>`, `string` or a u32/u64/s32/s64; result:
+// none, `list<u8>`, `string`, `result<list<u8>, string>`,
+// `result<string, string>` or a u32/u64/s32/s64 (not both scalars or none).
+//
+// Results may also be `option<list<u8>>`, `option<string>`,
+// `result<_, string>`, `result<u32, string>` or `result<u64, string>` (the
+// last three only beside a string or list parameter).
+//
+// Lists of other fixed-size numbers (u32, u64, s32, s64, f32, f64) take part
+// in fewer shapes, since each shape is one more pair of monomorphised
+// halves: such a list as the parameter with a result of none, the same list
+// or a u32/u64, and as the result with a parameter of none or a u32/u64.
 
 use wasmtime::component::{Func, TypedFunc, WasmList, WasmStr};
 use wasmtime::AsContextMut;
@@ -312,10 +322,34 @@ const KIND_U32: u8 = 5;
 const KIND_U64: u8 = 6;
 const KIND_S32: u8 = 7;
 const KIND_S64: u8 = 8;
+// Lists of fixed-size numbers travel as their little-endian bytes: `data`
+// points at the first element (aligned for it), `len` counts bytes.
+const KIND_LIST_U32: u8 = 9;
+const KIND_LIST_U64: u8 = 10;
+const KIND_LIST_S32: u8 = 11;
+const KIND_LIST_S64: u8 = 12;
+const KIND_LIST_F32: u8 = 13;
+const KIND_LIST_F64: u8 = 14;
+
+// Results that may be absent: for these `is_err` says none (or err, for
+// the result kinds), and a scalar ok payload travels in `len`.
+const KIND_OPTION_BYTES: u8 = 15;
+const KIND_OPTION_STRING: u8 = 16;
+const KIND_RESULT_UNIT: u8 = 17;
+const KIND_RESULT_U32: u8 = 18;
+const KIND_RESULT_U64: u8 = 19;
+
+fn is_list_kind(kind: u8) -> bool {
+    (KIND_LIST_U32..=KIND_LIST_F64).contains(&kind)
+}
+
+// The lists below are handed over as the host's bytes of their elements,
+// which are the canonical ABI's only on a little-endian host.
+const _: () = assert!(cfg!(target_endian = "little"), "typed list forwarders assume little-endian");
 
 /// One value crossing between C++ and a typed half: `kind` is one of the
 /// codes above; for the result kinds `is_err` says which case `data` holds
-/// (an error is always a string). `data` is borrowed for the duration of the
+/// (an error is always a string), for the option kinds that it is none. `data` is borrowed for the duration of the
 /// call it is passed to.
 #[repr(C)]
 #[allow(non_camel_case_types)]
@@ -409,6 +443,70 @@ macro_rules! result_kind {
 result_kind!(Vec<u8>, KIND_RESULT_BYTES);
 result_kind!(String, KIND_RESULT_STRING);
 
+macro_rules! option_kind {
+    ($some:ty, $kind:expr) => {
+        impl FastResult for Option<$some> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                match self {
+                    Some(value) => orivon_fast_val_t::new($kind, false, value.as_ref()),
+                    None => orivon_fast_val_t::new($kind, true, &[]),
+                }
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                match value {
+                    OwnedFast::Absent => Ok(None),
+                    other => Ok(Some(<$some as FastResult>::from_owned(other)?)),
+                }
+            }
+        }
+    };
+}
+option_kind!(Vec<u8>, KIND_OPTION_BYTES);
+option_kind!(String, KIND_OPTION_STRING);
+
+impl FastResult for Result<(), String> {
+    fn to_wire(&self) -> orivon_fast_val_t {
+        match self {
+            Ok(()) => orivon_fast_val_t::new(KIND_RESULT_UNIT, false, &[]),
+            Err(error) => orivon_fast_val_t::new(KIND_RESULT_UNIT, true, error.as_bytes()),
+        }
+    }
+    fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+        match value {
+            OwnedFast::Err(error) => Ok(Err(error)),
+            OwnedFast::Absent => Ok(Ok(())),
+            _ => Err(owned_error(KIND_RESULT_UNIT)),
+        }
+    }
+}
+
+macro_rules! scalar_result_kind {
+    ($ok:ty, $kind:expr) => {
+        impl FastResult for Result<$ok, String> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                match self {
+                    Ok(value) => orivon_fast_val_t {
+                        kind: $kind,
+                        is_err: false,
+                        data: std::ptr::null(),
+                        len: *value as usize,
+                    },
+                    Err(error) => orivon_fast_val_t::new($kind, true, error.as_bytes()),
+                }
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                match value {
+                    OwnedFast::Err(error) => Ok(Err(error)),
+                    OwnedFast::Scalar(bits) => Ok(Ok(bits as $ok)),
+                    _ => Err(owned_error($kind)),
+                }
+            }
+        }
+    };
+}
+scalar_result_kind!(u32, KIND_RESULT_U32);
+scalar_result_kind!(u64, KIND_RESULT_U64);
+
 macro_rules! scalar_kind {
     ($t:ty, $kind:expr) => {
         impl FastResult for $t {
@@ -446,6 +544,78 @@ scalar_kind!(u32, KIND_U32);
 scalar_kind!(u64, KIND_U64);
 scalar_kind!(i32, KIND_S32);
 scalar_kind!(i64, KIND_S64);
+
+/// The bytes of a slice of numbers (see the endianness assertion above).
+fn number_bytes<T: Copy>(numbers: &[T]) -> &[u8] {
+    // Any initialised number is readable as bytes, and u8 needs no alignment.
+    let size = std::mem::size_of_val(numbers);
+    unsafe { std::slice::from_raw_parts(numbers.as_ptr().cast::<u8>(), size) }
+}
+
+/// Numbers viewed in `bytes`, which must be whole elements aligned for `T`.
+fn bytes_as_numbers<T: Copy>(bytes: &[u8], kind: u8) -> wasmtime::Result<&[T]> {
+    // Every bit pattern is a valid u32/u64/i32/i64/f32/f64.
+    let (head, numbers, tail) = unsafe { bytes.align_to::<T>() };
+    if !head.is_empty() || !tail.is_empty() {
+        return Err(wasmtime::Error::msg(format!(
+            "orivon: a list of kind {kind} is not whole, aligned elements"
+        )));
+    }
+    Ok(numbers)
+}
+
+/// A list of numbers `T` (kind `$kind`): its result type `Vec<T>` and its
+/// callee-side parameter `&[T]`. `$caller` is how the caller half lifts
+/// it: a `WasmList` viewed in place where Wasmtime can (integers), a `Vec`
+/// copied in one pass otherwise (floats).
+macro_rules! list_kind {
+    ($t:ty, $kind:expr, $caller:ty, |$list:ident, $store:ident| $view:expr) => {
+        impl FastResult for Vec<$t> {
+            fn to_wire(&self) -> orivon_fast_val_t {
+                orivon_fast_val_t::new($kind, false, number_bytes(self))
+            }
+            fn from_owned(value: OwnedFast) -> wasmtime::Result<Self> {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                match value {
+                    OwnedFast::Bytes(bytes) if bytes.len() % SIZE == 0 => Ok(bytes
+                        .chunks_exact(SIZE)
+                        .map(|chunk| <$t>::from_le_bytes(chunk.try_into().unwrap()))
+                        .collect()),
+                    _ => Err(owned_error($kind)),
+                }
+            }
+        }
+
+        impl CallerParams for ($caller,) {
+            fn to_wire(
+                &self,
+                store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+                _keep: &mut Vec<String>,
+                out: &mut Vec<orivon_fast_val_t>,
+            ) -> wasmtime::Result<()> {
+                let $list = &self.0;
+                let $store = store;
+                let numbers: &[$t] = $view;
+                out.push(orivon_fast_val_t::new($kind, false, number_bytes(numbers)));
+                Ok(())
+            }
+        }
+
+        impl<'a> CalleeParams<'a> for (&'a [$t],) {
+            unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+                Ok((bytes_as_numbers::<$t>(unsafe { one_arg(values, $kind)?.bytes() }, $kind)?,))
+            }
+        }
+    };
+}
+list_kind!(u32, KIND_LIST_U32, WasmList<u32>, |list, store| list.as_le_slice(store));
+list_kind!(u64, KIND_LIST_U64, WasmList<u64>, |list, store| list.as_le_slice(store));
+list_kind!(i32, KIND_LIST_S32, WasmList<i32>, |list, store| list.as_le_slice(store));
+list_kind!(i64, KIND_LIST_S64, WasmList<i64>, |list, store| list.as_le_slice(store));
+// Wasmtime has no in-place view of float lists; lifting a Vec<f32> is one
+// copy loop (its `linear_lift_list_from_memory`).
+list_kind!(f32, KIND_LIST_F32, Vec<f32>, |list, store| { let _ = store; list.as_slice() });
+list_kind!(f64, KIND_LIST_F64, Vec<f64>, |list, store| { let _ = store; list.as_slice() });
 
 /// The result list of a shape: nothing, or one FastResult.
 trait FastResults:
@@ -598,6 +768,11 @@ macro_rules! with_result {
             KIND_U64 => $body::<$P, (u64,)>($($args),*),
             KIND_S32 => $body::<$P, (i32,)>($($args),*),
             KIND_S64 => $body::<$P, (i64,)>($($args),*),
+            KIND_OPTION_BYTES => $body::<$P, (Option<Vec<u8>>,)>($($args),*),
+            KIND_OPTION_STRING => $body::<$P, (Option<String>,)>($($args),*),
+            KIND_RESULT_UNIT => $body::<$P, (Result<(), String>,)>($($args),*),
+            KIND_RESULT_U32 => $body::<$P, (Result<u32, String>,)>($($args),*),
+            KIND_RESULT_U64 => $body::<$P, (Result<u64, String>,)>($($args),*),
             _ => $otherwise,
         }
     };
@@ -621,6 +796,27 @@ macro_rules! with_shape {
     };
 }
 
+/// Calls `$body::<Params, Results>$args` for a shape with a list of numbers
+/// (see the top of this section for which); `$table` gives, for each list
+/// kind, its element type and its parameter type on this side.
+macro_rules! with_list_shape {
+    ($param:expr, $result:expr, $body:ident, $args:tt, $otherwise:expr,
+     [$(($kind:ident, $T:ty, $P:ty)),*]) => {
+        match ($param, $result) {
+            $(
+                ($kind, KIND_NONE) => $body::<($P,), ()> $args,
+                ($kind, $kind) => $body::<($P,), (Vec<$T>,)> $args,
+                ($kind, KIND_U32) => $body::<($P,), (u32,)> $args,
+                ($kind, KIND_U64) => $body::<($P,), (u64,)> $args,
+                (KIND_NONE, $kind) => $body::<(), (Vec<$T>,)> $args,
+                (KIND_U32, $kind) => $body::<(u32,), (Vec<$T>,)> $args,
+                (KIND_U64, $kind) => $body::<(u64,), (Vec<$T>,)> $args,
+            )*
+            _ => $otherwise,
+        }
+    };
+}
+
 /// Whether `(param, result)` is a shape the typed halves handle: a
 /// parameter kind (none, bytes, string) and a result kind, not both none.
 #[unsafe(no_mangle)]
@@ -628,12 +824,33 @@ pub extern "C" fn orivon_fast_shape_supported(param: u8, result: u8) -> bool {
     fn yes<P, R>() -> bool {
         true
     }
+    if is_list_kind(param) || is_list_kind(result) {
+        return with_list_shape!(
+            param,
+            result,
+            yes,
+            (),
+            false,
+            [
+                (KIND_LIST_U32, u32, ()),
+                (KIND_LIST_U64, u64, ()),
+                (KIND_LIST_S32, i32, ()),
+                (KIND_LIST_S64, i64, ()),
+                (KIND_LIST_F32, f32, ()),
+                (KIND_LIST_F64, f64, ())
+            ]
+        );
+    }
     // Shapes without a string or list gain nothing: they stay generic.
-    let bulk = |kind: u8| (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind);
+    let bulk = |kind: u8| {
+        (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind)
+            || kind == KIND_OPTION_BYTES
+            || kind == KIND_OPTION_STRING
+    };
     if !bulk(param) && !bulk(result) {
         return false;
     }
-    if bulk(param) && param > KIND_STRING {
+    if param > KIND_STRING && !(KIND_U32..=KIND_S64).contains(&param) {
         return false; // a result kind is not a parameter kind
     }
     with_shape!(param, result, yes, [(), (), ()], (), false)
@@ -653,6 +870,8 @@ enum OwnedFast {
     String(String),
     Err(String),
     Scalar(u64),
+    /// none, or the ok of `result<_, string>`.
+    Absent,
 }
 
 /// Copies one result into `out`. Returns false (and keeps nothing) for
@@ -667,8 +886,14 @@ pub unsafe extern "C" fn orivon_fast_out_push(
 ) -> bool {
     let out = unsafe { &mut *out };
     let value = unsafe { &*value };
-    if (KIND_U32..=KIND_S64).contains(&value.kind) {
+    let scalar_ok = value.kind == KIND_RESULT_U32 || value.kind == KIND_RESULT_U64;
+    if (KIND_U32..=KIND_S64).contains(&value.kind) || (scalar_ok && !value.is_err) {
         out.values.push(OwnedFast::Scalar(value.len as u64));
+        return true;
+    }
+    let option = value.kind == KIND_OPTION_BYTES || value.kind == KIND_OPTION_STRING;
+    if (option && value.is_err) || (value.kind == KIND_RESULT_UNIT && !value.is_err) {
+        out.values.push(OwnedFast::Absent);
         return true;
     }
     let bytes = unsafe { value.bytes() };
@@ -677,7 +902,11 @@ pub unsafe extern "C" fn orivon_fast_out_push(
             Ok(text) => OwnedFast::Err(text.to_owned()),
             Err(_) => return false,
         }
-    } else if value.kind == KIND_BYTES || value.kind == KIND_RESULT_BYTES {
+    } else if value.kind == KIND_BYTES
+        || value.kind == KIND_RESULT_BYTES
+        || value.kind == KIND_OPTION_BYTES
+        || is_list_kind(value.kind)
+    {
         OwnedFast::Bytes(bytes.to_vec())
     } else {
         match std::str::from_utf8(bytes) {
@@ -786,6 +1015,21 @@ pub unsafe extern "C" fn orivon_component_linker_instance_add_forwarder(
     let name = unsafe { std::slice::from_raw_parts(name, name_len) };
     let result = match std::str::from_utf8(name) {
         Err(_) => Err(wasmtime::Error::msg("orivon: a function name is not UTF-8")),
+        Ok(name) if is_list_kind(param) || is_list_kind(result) => with_list_shape!(
+            param,
+            result,
+            add_forwarder,
+            (instance, name, forward),
+            Err(wasmtime::Error::msg("orivon: no typed forwarder for this shape")),
+            [
+                (KIND_LIST_U32, u32, WasmList<u32>),
+                (KIND_LIST_U64, u64, WasmList<u64>),
+                (KIND_LIST_S32, i32, WasmList<i32>),
+                (KIND_LIST_S64, i64, WasmList<i64>),
+                (KIND_LIST_F32, f32, Vec<f32>),
+                (KIND_LIST_F64, f64, Vec<f64>)
+            ]
+        ),
         Ok(name) => with_shape!(
             param,
             result,
@@ -847,14 +1091,32 @@ pub unsafe extern "C" fn orivon_component_func_call_typed(
     sink_data: *mut std::ffi::c_void,
 ) -> Option<Box<wasmtime_error_t>> {
     let args = if nargs == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs) } };
-    let outcome = with_shape!(
-        param,
-        result,
-        call_typed,
-        [(), (&[u8],), (&str,)],
-        (func, context, args, sink, sink_data),
-        Err(wasmtime::Error::msg("orivon: no typed call for this shape"))
-    );
+    let outcome = if is_list_kind(param) || is_list_kind(result) {
+        with_list_shape!(
+            param,
+            result,
+            call_typed,
+            (func, context, args, sink, sink_data),
+            Err(wasmtime::Error::msg("orivon: no typed call for this shape")),
+            [
+                (KIND_LIST_U32, u32, &[u32]),
+                (KIND_LIST_U64, u64, &[u64]),
+                (KIND_LIST_S32, i32, &[i32]),
+                (KIND_LIST_S64, i64, &[i64]),
+                (KIND_LIST_F32, f32, &[f32]),
+                (KIND_LIST_F64, f64, &[f64])
+            ]
+        )
+    } else {
+        with_shape!(
+            param,
+            result,
+            call_typed,
+            [(), (&[u8],), (&str,)],
+            (func, context, args, sink, sink_data),
+            Err(wasmtime::Error::msg("orivon: no typed call for this shape"))
+        )
+    };
     match outcome {
         Ok(()) => None,
         Err(error) => Some(Box::new(wasmtime_error_t::from(error))),

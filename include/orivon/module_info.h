@@ -90,6 +90,10 @@ struct ServiceMetrics {
   std::uint64_t calls = 0;        ///< calls completed (successful or not), ticks excluded
   std::uint64_t traps = 0;        ///< crashes of any kind
   std::uint64_t denied_calls = 0; ///< calls it made that no grant allowed (never reached the target)
+  /// Calls it made to other modules through a typed forwarder (the fast path
+  /// for strings and lists; README, "Calls between modules"); 0 when the
+  /// host runs every call on the generic path.
+  std::uint64_t typed_calls = 0;
   std::uint64_t memory_bytes = 0; ///< linear memory in use (0 when the engine cannot tell)
   /// How long its calls ran since the host started (the ones counted in
   /// `calls`; ticks and a command's `_start` excluded).

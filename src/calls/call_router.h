@@ -53,6 +53,9 @@ class CallRouter final : public instance::Links {
                           const instance::route::Unavailable& unavailable) override;
   void record_library_call(const ModuleId& library, std::chrono::microseconds took,
                            bool trapped) override;
+  std::shared_ptr<std::atomic<std::uint64_t>> typed_call_counter(const ModuleId& caller) override {
+    return supervisor_.typed_call_counter(caller);
+  }
 
   // A call into a group by a client (or a module): the first healthy member
   // (or the next in turn), failing over to the others while they are not

@@ -1,7 +1,8 @@
 #pragma once
 
 // Typed calls: the fast path for calls between modules whose functions carry
-// strings and byte lists (see deps/wasmtime/lib.rs, "Typed forwarders").
+// strings, byte lists and lists of other fixed-size numbers (see
+// deps/wasmtime/lib.rs, "Typed forwarders").
 //
 // The C functions below are implemented in Rust in deps/wasmtime/lib.rs and
 // linked into the same static library as Wasmtime's C API. A *shape* is the
@@ -11,6 +12,10 @@
 // export called with one typed call (orivon_component_func_call_typed): each
 // string or list<u8> crosses in one bulk copy instead of one generic value
 // per byte. Every other function keeps the generic path.
+//
+// In C++ a list of numbers other than u8 is a List of scalar Values (the
+// public Value has no packed form for them): it is packed or unpacked in one
+// pass where it meets a typed half.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +33,9 @@ extern "C" {
 
 // One value crossing between C++ and a typed half; same layout as
 // orivon_fast_val_t in lib.rs. `kind` is an orivon::engine::FastKind;
-// for the result kinds, `is_err` says that `data` holds the error string.
+// for the result kinds, `is_err` says that `data` holds the error string,
+// for the option kinds that the value is none. A scalar (or the scalar ok of
+// a result) travels in `len`.
 // `data` is borrowed for the duration of the call it is passed in.
 struct orivon_fast_val_t {
   uint8_t kind;
@@ -95,12 +102,43 @@ enum class FastKind : std::uint8_t {
   U64 = 6,
   S32 = 7,
   S64 = 8,
+  ListU32 = 9,  // lists of fixed-size numbers, as their little-endian bytes
+  ListU64 = 10,
+  ListS32 = 11,
+  ListS64 = 12,
+  ListF32 = 13,
+  ListF64 = 14,
+  OptionBytes = 15,   // option<list<u8>>
+  OptionString = 16,  // option<string>
+  ResultUnit = 17,    // result<_, string>, result<u32, string>, result<u64, string>:
+  ResultU32 = 18,     // beside a string or list parameter only
+  ResultU64 = 19,
 };
+
+// Whether `kind` is a result<_, string> (whose err a failed call can become).
+constexpr bool is_result(FastKind kind) {
+  return kind == FastKind::ResultBytes || kind == FastKind::ResultString ||
+         kind == FastKind::ResultUnit || kind == FastKind::ResultU32 ||
+         kind == FastKind::ResultU64;
+}
+constexpr bool is_option(FastKind kind) {
+  return kind == FastKind::OptionBytes || kind == FastKind::OptionString;
+}
+
+// Whether `kind` is a list of numbers other than u8.
+constexpr bool is_number_list(FastKind kind) {
+  return kind >= FastKind::ListU32 && kind <= FastKind::ListF64;
+}
+// The size of one element of a number list kind.
+constexpr std::size_t element_size(FastKind kind) {
+  return kind == FastKind::ListU32 || kind == FastKind::ListS32 || kind == FastKind::ListF32 ? 4
+                                                                                             : 8;
+}
 
 // Whether `kind` is a string or a list (a scalar, or none, is not).
 constexpr bool is_bulk(FastKind kind) {
   return kind == FastKind::Bytes || kind == FastKind::String || kind == FastKind::ResultBytes ||
-         kind == FastKind::ResultString;
+         kind == FastKind::ResultString || is_option(kind) || is_number_list(kind);
 }
 constexpr bool is_scalar(FastKind kind) {
   return kind == FastKind::U32 || kind == FastKind::U64 || kind == FastKind::S32 ||
@@ -113,6 +151,13 @@ constexpr bool is_scalar(FastKind kind) {
 Value scalar_value(FastKind kind, std::uint64_t bits);
 std::optional<std::uint64_t> scalar_bits(FastKind kind, const Value& value, bool exact);
 
+// Packs `value`, a List of exactly the scalar kind a number list kind holds,
+// into `packed` (little-endian, aligned for any element). False: another
+// value (nothing packed).
+bool pack_numbers(FastKind kind, const Value& value, std::vector<std::uint64_t>& packed);
+// The List Value of the `bytes` little-endian numbers of list kind `kind`.
+Value unpack_numbers(FastKind kind, const std::uint8_t* bytes, std::size_t length);
+
 struct FastShape {
   FastKind param = FastKind::None;
   FastKind result = FastKind::None;
@@ -122,9 +167,10 @@ struct FastShape {
 // one parameter, and a string or list among the parameter and result.
 std::optional<FastShape> fast_shape(const wasmtime::component::FuncType& type);
 
-// Calls `func` of `shape` with `args` (Bytes, a List of U8, a String or a
-// scalar of exactly the parameter's kind, as the shape says) and replaces `results` with its result as Values (list<u8>
-// as Bytes). An argument of another kind, or a string that is not UTF-8:
+// Calls `func` of `shape` with `args` (Bytes, a List of U8, a String, a
+// List of numbers or a scalar of exactly the parameter's kind, as the shape
+// says) and replaces `results` with its result as Values (list<u8> as
+// Bytes). An argument of another kind, or a string that is not UTF-8:
 // nothing is called and the returned optional is empty (use the generic
 // path, which reports it). Otherwise the call's own outcome: an error from
 // Wasmtime (trap, deadline...) as a wasmtime::Error.
@@ -138,7 +184,8 @@ std::optional<wasmtime::Result<std::monostate>> call_typed(
     std::span<const Value> args, std::vector<Value>& results,
     StringCheck strings = StringCheck::Check);
 
-// A result of kind `kind` as a Value (Bytes, String, ok(...) or err(string)).
+// A result of kind `kind` as a Value (Bytes, String, a List of numbers, a
+// scalar, some(...), none, ok(...) or err(string)).
 Value fast_value(FastKind kind, const orivon_fast_val_t& value);
 
 }  // namespace orivon::engine

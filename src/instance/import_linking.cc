@@ -1,5 +1,6 @@
 #include "instance/import_linking.h"
 
+#include <atomic>
 #include <chrono>
 
 #include "core/limits.h"
@@ -79,6 +80,7 @@ struct Forwarder {
   std::shared_ptr<ImportSite> site;
   engine::FastShape shape;
   std::size_t max_bytes;
+  std::shared_ptr<std::atomic<std::uint64_t>> typed_calls;  // null: not counted
 };
 
 void fail(orivon_fast_out_t* out, std::string_view message) {
@@ -92,8 +94,7 @@ void fail_call(orivon_fast_out_t* out, const Forwarder& forwarder, const Error& 
                bool may_return_err) {
   const std::string message = failure_text(error);
   const auto kind = forwarder.shape.result;
-  if (may_return_err &&
-      (kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString)) {
+  if (may_return_err && engine::is_result(kind)) {
     const orivon_fast_val_t value{static_cast<std::uint8_t>(kind), true,
                                   reinterpret_cast<const std::uint8_t*>(message.data()),
                                   message.size()};
@@ -103,10 +104,21 @@ void fail_call(orivon_fast_out_t* out, const Forwarder& forwarder, const Error& 
 }
 
 // The bytes a value of result kind `kind` carries, or an error saying what
-// was expected. `scratch` holds a List of U8 values converted to bytes.
+// was expected. `scratch` holds a List of U8 values converted to bytes,
+// `packed` a List of other numbers.
 Result<orivon_fast_val_t> wire_value(engine::FastKind kind, const Value& value,
-                                     std::vector<std::uint8_t>& scratch) {
+                                     std::vector<std::uint8_t>& scratch,
+                                     std::vector<std::uint64_t>& packed) {
   orivon_fast_val_t wire{static_cast<std::uint8_t>(kind), false, nullptr, 0};
+  if (engine::is_number_list(kind)) {
+    if (!engine::pack_numbers(kind, value, packed)) {
+      return Error(ErrorCode::InvalidArgument, "expected a list of numbers, found " +
+                                                   std::string(value_kind_name(value.kind())));
+    }
+    wire.data = reinterpret_cast<const std::uint8_t*>(packed.data());
+    wire.len = value.if_list()->size() * engine::element_size(kind);
+    return wire;
+  }
   if (engine::is_scalar(kind)) {
     // A core module answers in s32/s64: its bits, as the generic path's
     // coercion takes them.
@@ -119,18 +131,40 @@ Result<orivon_fast_val_t> wire_value(engine::FastKind kind, const Value& value,
     return wire;
   }
   const Value* payload = &value;
-  const bool is_result =
-      kind == engine::FastKind::ResultBytes || kind == engine::FastKind::ResultString;
-  if (is_result) {
-    if (value.kind() != Value::Kind::Result || value.payload() == nullptr) {
+  if (engine::is_option(kind)) {
+    if (value.kind() != Value::Kind::Option) {
+      return Error(ErrorCode::InvalidArgument,
+                   "expected an option, found " + std::string(value_kind_name(value.kind())));
+    }
+    wire.is_err = value.is_none();  // lib.rs: an option's is_err says none
+    if (wire.is_err) return wire;
+    payload = value.payload();
+  } else if (engine::is_result(kind)) {
+    // result<_, string>'s ok is the only case without a payload.
+    const bool unit_ok = kind == engine::FastKind::ResultUnit && value.is_ok();
+    if (value.kind() != Value::Kind::Result || (value.payload() == nullptr && !unit_ok)) {
       return Error(ErrorCode::InvalidArgument, "expected a result with a payload, found " +
                                                    std::string(value_kind_name(value.kind())));
     }
     wire.is_err = value.is_err();
     payload = value.payload();
+    if (unit_ok) return wire;
+    const bool number = kind == engine::FastKind::ResultU32 || kind == engine::FastKind::ResultU64;
+    if (number && !wire.is_err) {
+      const auto scalar =
+          kind == engine::FastKind::ResultU32 ? engine::FastKind::U32 : engine::FastKind::U64;
+      auto bits = engine::scalar_bits(scalar, *payload, /*exact=*/false);
+      if (!bits) {
+        return Error(ErrorCode::InvalidArgument,
+                     "expected a number, found " + std::string(value_kind_name(payload->kind())));
+      }
+      wire.len = static_cast<std::size_t>(*bits);
+      return wire;
+    }
   }
-  const bool bytes = !wire.is_err && (kind == engine::FastKind::Bytes ||
-                                      kind == engine::FastKind::ResultBytes);
+  const bool bytes =
+      !wire.is_err && (kind == engine::FastKind::Bytes || kind == engine::FastKind::ResultBytes ||
+                       kind == engine::FastKind::OptionBytes);
   if (bytes) {
     if (const auto* data = payload->if_bytes()) {
       wire.data = data->data();
@@ -162,10 +196,33 @@ Result<orivon_fast_val_t> wire_value(engine::FastKind kind, const Value& value,
                "expected a string, found " + std::string(value_kind_name(payload->kind())));
 }
 
+// The size of one element of a list whose first element is `first`, for the
+// per-call limit: a fixed-size number's size, else 1 (a list of strings or
+// records counts its elements, as it always has).
+std::size_t element_bytes(Value::Kind first) {
+  switch (first) {
+    case Value::Kind::S16:
+    case Value::Kind::U16:
+      return 2;
+    case Value::Kind::S32:
+    case Value::Kind::U32:
+    case Value::Kind::F32:
+      return 4;
+    case Value::Kind::S64:
+    case Value::Kind::U64:
+    case Value::Kind::F64:
+      return 8;
+    default:
+      return 1;
+  }
+}
+
 std::size_t wire_bytes(const Value& value) {
   if (const auto* bytes = value.if_bytes()) return bytes->size();
   if (const auto* text = value.if_string()) return text->size();
-  if (const auto* list = value.if_list()) return list->size();
+  if (const auto* list = value.if_list()) {
+    return list->empty() ? 0 : list->size() * element_bytes(list->front().kind());
+  }
   if (const Value* payload = value.payload()) return wire_bytes(*payload);
   return 0;
 }
@@ -182,7 +239,16 @@ Error too_large(const ImportSite& site, const char* what, std::size_t size, std:
 // (or as a payload): what the per-call limit counts.
 std::size_t val_bytes(const wc::Val& value) {
   if (value.is_string()) return value.get_string().size();
-  if (value.is_list()) return value.get_list().size();
+  if (value.is_list()) {
+    const auto& list = value.get_list();
+    if (list.size() == 0) return 0;
+    const wc::Val& first = *list.begin();
+    std::size_t size = 1;
+    if (first.is_s16() || first.is_u16()) size = 2;
+    if (first.is_s32() || first.is_u32() || first.is_f32()) size = 4;
+    if (first.is_s64() || first.is_u64() || first.is_f64()) size = 8;
+    return list.size() * size;
+  }
   if (value.is_result()) {
     const wc::Val* payload = value.get_result().payload();
     return payload != nullptr ? val_bytes(*payload) : 0;
@@ -197,6 +263,7 @@ std::size_t val_bytes(const wc::Val& value) {
 void forward_typed(void* data, wasmtime_context_t* context, const orivon_fast_val_t* args,
                    size_t nargs, orivon_fast_out_t* out) noexcept {
   const auto& forwarder = *static_cast<const Forwarder*>(data);
+  if (forwarder.typed_calls) forwarder.typed_calls->fetch_add(1, std::memory_order_relaxed);
   try {
     ImportSite& site = *forwarder.site;
     // The arguments point into the caller's memory: copied first, before
@@ -215,6 +282,8 @@ void forward_typed(void* data, wasmtime_context_t* context, const orivon_fast_va
       const auto kind = static_cast<engine::FastKind>(arg.kind);
       if (engine::is_scalar(kind)) {
         values.push_back(engine::scalar_value(kind, arg.len));
+      } else if (engine::is_number_list(kind)) {
+        values.push_back(engine::unpack_numbers(kind, arg.data, arg.len));
       } else if (kind == engine::FastKind::Bytes) {
         values.push_back(Value::bytes(arg.len == 0 ? std::vector<std::uint8_t>()
                                                    : std::vector<std::uint8_t>(
@@ -240,13 +309,14 @@ void forward_typed(void* data, wasmtime_context_t* context, const orivon_fast_va
                        !library);
     }
     std::vector<std::uint8_t> scratch;
+    std::vector<std::uint64_t> packed;
     for (const Value& value : *returned) {
       const std::size_t size = wire_bytes(value);
       if (size > forwarder.max_bytes) {
         return fail_call(out, forwarder, too_large(site, "the result", size, forwarder.max_bytes),
                          !library);
       }
-      auto wire = wire_value(forwarder.shape.result, value, scratch);
+      auto wire = wire_value(forwarder.shape.result, value, scratch, packed);
       if (!wire) {
         return fail_call(out, forwarder,
                          Error::wrap("'" + target_name(site.route) + "' returned a value " +
@@ -338,8 +408,9 @@ Result<bool> LinkState::add_typed_forwarder(wc::LinkerInstance& instance, const 
   if (!engine_.typed_calls()) return false;
   auto shape = engine::fast_shape(type);
   if (!shape) return false;
-  auto forwarder = std::make_unique<Forwarder>(
-      Forwarder{shared_from_this(), std::move(site), *shape, engine_.max_call_bytes()});
+  auto counter = links_.typed_call_counter(site->caller);
+  auto forwarder = std::make_unique<Forwarder>(Forwarder{
+      shared_from_this(), std::move(site), *shape, engine_.max_call_bytes(), std::move(counter)});
   wasmtime_error_t* error = orivon_component_linker_instance_add_forwarder(
       instance.capi(), name.data(), name.size(), static_cast<std::uint8_t>(shape->param),
       static_cast<std::uint8_t>(shape->result), SIZE_MAX, forward_typed, forwarder.get(),

@@ -9,6 +9,7 @@
 // revocation is seen by the very next call, and an unchanged call costs one
 // atomic load.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -94,6 +95,11 @@ class Links {
   // library's counters. Does nothing unless overridden.
   virtual void record_library_call(const ModuleId& library, std::chrono::microseconds took,
                                    bool trapped) {}
+  // Where the calls `caller` makes through typed forwarders are counted
+  // (each adds 1, relaxed), or null: not counted. Asked once per import.
+  virtual std::shared_ptr<std::atomic<std::uint64_t>> typed_call_counter(const ModuleId& caller) {
+    return nullptr;
+  }
 };
 
 }  // namespace orivon::instance

@@ -105,6 +105,9 @@ struct Supervisor::Service {
   std::atomic<std::uint64_t> traps{0};
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<std::uint64_t> denied{0};
+  // Calls the module made through typed forwarders; added to by the threads
+  // of every store it runs in (its own, or a caller's for a library).
+  std::atomic<std::uint64_t> typed_calls{0};
   std::atomic<std::uint64_t> memory_bytes{0};
   // How long calls ran (CallDurations' buckets). A service's are written only
   // by the thread holding the store; a function's by concurrent invocations,

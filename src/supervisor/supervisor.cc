@@ -689,6 +689,11 @@ void Supervisor::note(const ModuleId& id, const std::string& text) { service(id)
 
 void Supervisor::count_denial(const ModuleId& id) { ++service(id)->denied; }
 
+std::shared_ptr<std::atomic<std::uint64_t>> Supervisor::typed_call_counter(const ModuleId& id) {
+  auto s = service(id);
+  return std::shared_ptr<std::atomic<std::uint64_t>>(s, &s->typed_calls);
+}
+
 void Supervisor::count_library_call(const ModuleId& id, std::chrono::microseconds took,
                                     bool trapped) {
   auto s = service(id);
@@ -894,6 +899,7 @@ ServiceMetrics Supervisor::metrics(const ModuleId& id) {
   metrics.calls = svc->calls;
   metrics.traps = svc->traps;
   metrics.denied_calls = svc->denied;
+  metrics.typed_calls = svc->typed_calls.load(std::memory_order_relaxed);
   metrics.memory_bytes = svc->state == ModuleState::Running ? svc->memory_bytes.load() : 0;
   for (std::size_t i = 0; i < CallDurations::kBuckets; ++i) {
     metrics.call_durations.counts[i] = svc->call_duration_counts[i].load(std::memory_order_relaxed);

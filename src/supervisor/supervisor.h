@@ -143,6 +143,10 @@ class Supervisor {
   void note(const ModuleId& id, const std::string& text);
   // Counts a call the service was refused (see ServiceMetrics).
   void count_denial(const ModuleId& id);
+  // The counter of the calls `id` makes through typed forwarders (see
+  // ServiceMetrics::typed_calls), shared so a linked forwarder can add to it
+  // without a lookup; it keeps the module's counters alive.
+  std::shared_ptr<std::atomic<std::uint64_t>> typed_call_counter(const ModuleId& id);
   // Counts a call into the library `id` (from a module or a client), which
   // runs in the caller's store or a fresh one, not in a service: its
   // metrics() then show the calls, their durations and the traps.

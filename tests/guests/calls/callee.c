@@ -158,3 +158,91 @@ bool exports_orivon_calltest_values_lie_bytes(uint32_t len, callee_list_u8_t* re
   ret->len = len;
   return true;
 }
+
+// Lists of numbers: echoed, weighed and made, so a forwarder that changed an
+// element, their order or their number is seen.
+#define ECHO_LIST(name, type)                                                    \
+  void exports_orivon_calltest_values_echo_##name(callee_list_##type##_t* v,     \
+                                                  callee_list_##type##_t* ret) { \
+    ++calls;                                                                     \
+    *ret = *v;                                                                   \
+  }
+ECHO_LIST(u32s, u32)
+ECHO_LIST(u64s, u64)
+ECHO_LIST(s32s, s32)
+ECHO_LIST(s64s, s64)
+ECHO_LIST(f32s, f32)
+ECHO_LIST(f64s, f64)
+
+uint64_t exports_orivon_calltest_values_weigh_u32s(callee_list_u32_t* v) {
+  ++calls;
+  uint64_t sum = 0;
+  for (size_t i = 0; i < v->len; ++i) sum += (uint64_t)v->ptr[i] * (i + 1);
+  callee_list_u32_free(v);
+  return sum;
+}
+
+void exports_orivon_calltest_values_make_u64s(uint32_t n, callee_list_u64_t* ret) {
+  ++calls;
+  ret->ptr = malloc(n ? n * sizeof(uint64_t) : 1);
+  ret->len = n;
+  for (uint32_t i = 0; i < n; ++i) ret->ptr[i] = (uint64_t)i * 0x9e3779b97f4a7c15ull;
+}
+
+// Options and results beside a string or list: every case, with values that
+// depend on every byte.
+static bool empty_error(size_t len, callee_string_t* err) {
+  if (len != 0) return false;
+  callee_string_dup(err, "empty");
+  return true;
+}
+
+bool exports_orivon_calltest_values_find_bytes(callee_string_t* key, callee_list_u8_t* ret) {
+  ++calls;
+  if (key->len == 0) {
+    callee_string_free(key);
+    return false;
+  }
+  ret->ptr = malloc(key->len);
+  ret->len = key->len;
+  for (size_t i = 0; i < key->len; ++i) ret->ptr[i] = key->ptr[key->len - 1 - i];
+  callee_string_free(key);
+  return true;
+}
+
+bool exports_orivon_calltest_values_find_string(callee_list_u8_t* block, callee_string_t* ret) {
+  ++calls;
+  if (block->len == 0) {
+    callee_list_u8_free(block);
+    return false;
+  }
+  ret->ptr = block->ptr;  // the test sends UTF-8
+  ret->len = block->len;
+  return true;
+}
+
+bool exports_orivon_calltest_values_submit(callee_list_u8_t* block, callee_string_t* err) {
+  ++calls;
+  const bool empty = empty_error(block->len, err);
+  callee_list_u8_free(block);
+  return !empty;
+}
+
+bool exports_orivon_calltest_values_checksum(callee_list_u8_t* block, uint32_t* ret,
+                                             callee_string_t* err) {
+  ++calls;
+  const bool empty = empty_error(block->len, err);
+  *ret = 0;
+  for (size_t i = 0; i < block->len; ++i) *ret += block->ptr[i];
+  callee_list_u8_free(block);
+  return !empty;
+}
+
+bool exports_orivon_calltest_values_measure(callee_string_t* text, uint64_t* ret,
+                                            callee_string_t* err) {
+  ++calls;
+  const bool empty = empty_error(text->len, err);
+  *ret = (uint64_t)text->len << 33;
+  callee_string_free(text);
+  return !empty;
+}

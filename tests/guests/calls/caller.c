@@ -243,3 +243,77 @@ uint64_t exports_orivon_calltest_driver_bench_echo_string(uint32_t size, uint32_
   free(text.ptr);
   return total;
 }
+
+// Lists of numbers through the imports (the arguments are this export's to free).
+#define RELAY_LIST(name, type)                                                     \
+  void exports_orivon_calltest_driver_relay_##name(caller_list_##type##_t* v,      \
+                                                   caller_list_##type##_t* ret) {  \
+    orivon_calltest_values_echo_##name(v, ret);                                    \
+    caller_list_##type##_free(v);                                                  \
+  }
+RELAY_LIST(u32s, u32)
+RELAY_LIST(u64s, u64)
+RELAY_LIST(s32s, s32)
+RELAY_LIST(s64s, s64)
+RELAY_LIST(f32s, f32)
+RELAY_LIST(f64s, f64)
+
+uint64_t exports_orivon_calltest_driver_relay_weigh_u32s(caller_list_u32_t* v) {
+  uint64_t weight = orivon_calltest_values_weigh_u32s(v);
+  caller_list_u32_free(v);
+  return weight;
+}
+
+void exports_orivon_calltest_driver_relay_make_u64s(uint32_t n, caller_list_u64_t* ret) {
+  orivon_calltest_values_make_u64s(n, ret);
+}
+
+#define BENCH_LIST(name, type, ctype)                                                   \
+  uint64_t exports_orivon_calltest_driver_bench_echo_##name(uint32_t size, uint32_t n) { \
+    caller_list_##type##_t payload = {malloc(size ? size : 1), size / sizeof(ctype)};    \
+    caller_list_##type##_t back;                                                         \
+    memset(payload.ptr, 7, size);                                                        \
+    uint64_t total = 0;                                                                  \
+    for (uint32_t i = 0; i < n; ++i) {                                                   \
+      orivon_calltest_values_echo_##name(&payload, &back);                              \
+      total += back.len * sizeof(ctype);                                                 \
+      caller_list_##type##_free(&back);                                                  \
+    }                                                                                    \
+    free(payload.ptr);                                                                   \
+    return total;                                                                        \
+  }
+BENCH_LIST(u32s, u32, uint32_t)
+BENCH_LIST(u64s, u64, uint64_t)
+
+bool exports_orivon_calltest_driver_relay_find_bytes(caller_string_t* key, caller_list_u8_t* ret) {
+  bool some = orivon_calltest_values_find_bytes(key, ret);
+  caller_string_free(key);
+  return some;
+}
+
+bool exports_orivon_calltest_driver_relay_find_string(caller_list_u8_t* block,
+                                                      caller_string_t* ret) {
+  bool some = orivon_calltest_values_find_string(block, ret);
+  caller_list_u8_free(block);
+  return some;
+}
+
+bool exports_orivon_calltest_driver_relay_submit(caller_list_u8_t* block, caller_string_t* err) {
+  bool ok = orivon_calltest_values_submit(block, err);
+  caller_list_u8_free(block);
+  return ok;
+}
+
+bool exports_orivon_calltest_driver_relay_checksum(caller_list_u8_t* block, uint32_t* ret,
+                                                   caller_string_t* err) {
+  bool ok = orivon_calltest_values_checksum(block, ret, err);
+  caller_list_u8_free(block);
+  return ok;
+}
+
+bool exports_orivon_calltest_driver_relay_measure(caller_string_t* text, uint64_t* ret,
+                                                  caller_string_t* err) {
+  bool ok = orivon_calltest_values_measure(text, ret, err);
+  caller_string_free(text);
+  return ok;
+}

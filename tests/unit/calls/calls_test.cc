@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <thread>
 
 #include "orivon/runtime.h"
@@ -528,6 +530,193 @@ TEST_F(Calls, TheEmbeddingApiPassesBytesAndStrings) {
   long_list += "]";
   EXPECT_EQ(call(kCallee, "echo-bytes(" + long_list + ")"), long_list);
   EXPECT_EQ(call(kCallee, "count()"), "6");
+}
+
+// Lists of numbers other than u8, as the tests below send them: values with
+// high bits set, signs and fractions, so a forwarder that truncated, swapped
+// bytes, reordered or dropped elements would show.
+struct NumberLists {
+  explicit NumberLists(std::size_t length) {
+    for (std::size_t i = 0; i < length; ++i) {
+      const auto n = static_cast<std::uint64_t>(i);
+      const int sign = i % 2 == 1 ? -1 : 1;
+      u32s.push_back(Value::u32(static_cast<std::uint32_t>(0x80000001u * (n + 1))));
+      u64s.push_back(Value::u64(0xfedcba9876543210ull ^ (n * 0x9e3779b97f4a7c15ull)));
+      s32s.push_back(Value::s32(i == 1 ? std::numeric_limits<std::int32_t>::min()
+                                       : static_cast<std::int32_t>(n * 7) * sign));
+      s64s.push_back(Value::s64(i == 1 ? std::numeric_limits<std::int64_t>::min()
+                                       : static_cast<std::int64_t>(n << 33) * sign));
+      f32s.push_back(Value::f32(i == 2 ? -std::numeric_limits<float>::infinity()
+                                       : static_cast<float>(n) * -0.375f + 0.25f));
+      f64s.push_back(Value::f64(i == 2 ? 5e-324 : static_cast<double>(n) * 1.0e300 / 3.0 - 1.5));
+    }
+  }
+  std::vector<Value> u32s, u64s, s32s, s64s, f32s, f64s;
+};
+
+TEST_F(Calls, ListsOfNumbersCrossBetweenModulesExactly) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  for (std::size_t length : {0u, 1u, 3u, 70'000u}) {
+    const NumberLists lists(length);
+    const std::pair<const char*, const std::vector<Value>*> relays[] = {
+        {"relay-u32s", &lists.u32s}, {"relay-u64s", &lists.u64s}, {"relay-s32s", &lists.s32s},
+        {"relay-s64s", &lists.s64s}, {"relay-f32s", &lists.f32s}, {"relay-f64s", &lists.f64s}};
+    for (const auto& [function, list] : relays) {
+      auto echoed = runtime_->call(id(kCaller), function, std::vector<Value>{Value::list(*list)});
+      ASSERT_TRUE(echoed) << function << ": " << echoed.error().to_string();
+      ASSERT_EQ(echoed->size(), 1u);
+      ASSERT_NE((*echoed)[0].if_list(), nullptr) << function;
+      EXPECT_EQ((*echoed)[0].if_list()->size(), length) << function;
+      EXPECT_TRUE((*echoed)[0] == Value::list(*list)) << function << " of " << length;
+    }
+    // Computed by the callee from every element and its place.
+    std::uint64_t weight = 0;
+    for (std::size_t i = 0; i < length; ++i) {
+      weight += std::uint64_t{*lists.u32s[i].as_u32()} * (i + 1);
+    }
+    auto weighed = runtime_->call(id(kCaller), "relay-weigh-u32s",
+                                  std::vector<Value>{Value::list(lists.u32s)});
+    ASSERT_TRUE(weighed) << weighed.error().to_string();
+    EXPECT_EQ((*weighed)[0].as_u64(), weight) << length;
+    // Made by the callee, a number in and a list out.
+    auto made = runtime_->call(id(kCaller), "relay-make-u64s",
+                               std::vector<Value>{Value::u32(static_cast<std::uint32_t>(length))});
+    ASSERT_TRUE(made) << made.error().to_string();
+    ASSERT_NE((*made)[0].if_list(), nullptr);
+    ASSERT_EQ((*made)[0].if_list()->size(), length);
+    for (std::size_t i = 0; i < length; ++i) {
+      ASSERT_EQ((*made)[0].if_list()->at(i).as_u64(), i * 0x9e3779b97f4a7c15ull) << i;
+    }
+  }
+  EXPECT_EQ(call(kCaller, "relay-s32s([-1, 2, -2147483648])"), "[-1, 2, -2147483648]");
+  EXPECT_EQ(call(kCaller, "relay-f64s([0.5, -2.25])"), "[0.5, -2.25]");
+}
+
+TEST_F(Calls, TheEmbeddingApiPassesListsOfNumbers) {
+  install(kCallee, "call_callee");
+  start(kCallee);
+  const NumberLists lists(1000);
+  auto echoed =
+      runtime_->call(id(kCallee), "echo-f32s", std::vector<Value>{Value::list(lists.f32s)});
+  ASSERT_TRUE(echoed) << echoed.error().to_string();
+  EXPECT_EQ((*echoed)[0], Value::list(lists.f32s));
+  auto weighed = runtime_->call(id(kCallee), "weigh-u32s",
+                                std::vector<Value>{Value::list({Value::u32(5), Value::u32(7)})});
+  ASSERT_TRUE(weighed) << weighed.error().to_string();
+  EXPECT_EQ((*weighed)[0].as_u64(), 5u + 2u * 7u);
+  // Elements of another kind (or a mix) are refused before anything runs,
+  // on both paths.
+  for (const Value& wrong : {Value::list({Value::u64(1)}),
+                             Value::list({Value::u32(1), Value::s32(2)}), Value::bytes({1})}) {
+    auto refused = runtime_->call(id(kCallee), "echo-u32s", std::vector<Value>{wrong});
+    ASSERT_FALSE(refused) << to_wave(wrong);
+    EXPECT_EQ(refused.error().code(), ErrorCode::InvalidArgument) << to_wave(wrong);
+  }
+  EXPECT_EQ(call(kCallee, "echo-u64s([18446744073709551615, 0])"), "[18446744073709551615, 0]");
+  EXPECT_EQ(call(kCallee, "count()"), "3");
+}
+
+TEST_F(Calls, ListsOfNumbersCountTheirBytesAgainstThePerCallLimit) {
+  open(1 << 20);
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  // 262144 u32s are exactly 1 MiB; one more is 4 bytes too many.
+  std::vector<Value> numbers(262'144, Value::u32(3));
+  auto fits = runtime_->call(id(kCaller), "relay-weigh-u32s",
+                             std::vector<Value>{Value::list(numbers)});
+  ASSERT_TRUE(fits) << fits.error().to_string();
+  EXPECT_EQ((*fits)[0].as_u64(), 3ull * 262'144 * 262'145 / 2);
+  numbers.push_back(Value::u32(3));
+  auto refused = runtime_->call(id(kCaller), "relay-weigh-u32s",
+                                std::vector<Value>{Value::list(numbers)});
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().to_string(),
+              HasSubstr("1048580 bytes, more than the per-call limit of 1048576 bytes"));
+  EXPECT_EQ(call(kCallee, "count()"), "1");
+}
+
+// option<list<u8>>, option<string> and result<_/u32/u64, string> results
+// beside a string or list: every case, exactly, on both paths.
+TEST_F(Calls, OptionsAndResultsCrossBetweenModulesExactly) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  EXPECT_EQ(call(kCaller, "relay-find-bytes(\"abc\")"), "some([99, 98, 97])");
+  EXPECT_EQ(call(kCaller, "relay-find-bytes(\"\")"), "none");
+  EXPECT_EQ(call(kCaller, "relay-find-string([104, 195, 169])"), "some(\"h\u00e9\")");
+  EXPECT_EQ(call(kCaller, "relay-find-string([])"), "none");
+  EXPECT_EQ(call(kCaller, "relay-submit([1])"), "ok");
+  EXPECT_EQ(call(kCaller, "relay-submit([])"), "err(\"empty\")");
+  EXPECT_EQ(call(kCaller, "relay-checksum([200, 100, 255])"), "ok(555)");
+  EXPECT_EQ(call(kCaller, "relay-checksum([])"), "err(\"empty\")");
+  EXPECT_EQ(call(kCaller, "relay-measure(\"abc\")"), "ok(25769803776)");  // 3 << 33
+  EXPECT_EQ(call(kCaller, "relay-measure(\"\")"), "err(\"empty\")");
+  // Large ones whole and in order, through the embedding API.
+  std::string key(100'000, 'x');
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<char>('a' + i % 26);
+  auto found =
+      runtime_->call(id(kCaller), "relay-find-bytes", std::vector<Value>{Value::string(key)});
+  ASSERT_TRUE(found) << found.error().to_string();
+  ASSERT_TRUE((*found)[0].is_some());
+  const std::vector<std::uint8_t> reversed(key.rbegin(), key.rend());
+  EXPECT_EQ(*(*found)[0].payload(), Value::bytes(reversed));
+  auto text = runtime_->call(id(kCaller), "relay-find-string",
+                             std::vector<Value>{Value::bytes({key.begin(), key.end()})});
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_EQ((*text)[0], Value::some(Value::string(key)));
+  EXPECT_EQ(call(kCallee, "count()"), "12");
+}
+
+TEST_F(Calls, ARefusedCallIsTheErrOfEveryResultShape) {
+  caller_and_callee();
+  grant(kCaller, kCallee, {"checked"});  // none of the functions below
+  for (const char* expression : {"relay-submit([1])", "relay-checksum([1])",
+                                 "relay-measure(\"a\")", "relay-bytes(3)"}) {
+    const std::string refused = call(kCaller, expression);
+    EXPECT_THAT(refused, StartsWith("err(\"")) << expression;
+    EXPECT_THAT(refused, HasSubstr("may not call")) << expression;
+  }
+  // An option cannot carry the reason: the caller traps with it.
+  auto trapped = runtime_->call(id(kCaller), "relay-find-bytes(\"a\")");
+  ASSERT_FALSE(trapped);
+  EXPECT_THAT(trapped.error().to_string(), HasSubstr("may not call"));
+  EXPECT_EQ(call(kCallee, "count()"), "0");
+}
+
+// The typed forwarders are really used (and only where they should be):
+// each call a module makes through one is counted in its metrics.
+TEST_F(Calls, TypedShapesTakeTheFastPath) {
+  caller_and_callee();
+  grant(kCaller, kCallee);
+  const std::uint64_t typed = generic_path() ? 0 : 1;
+  auto typed_calls = [&] { return runtime_->service_metrics(id(kCaller)).typed_calls; };
+  EXPECT_EQ(typed_calls(), 0u);
+  const std::pair<const char*, std::uint64_t> calls[] = {
+      {"relay-string(\"a\")", typed},       // string -> string
+      {"relay-bytes(10)", typed},              // list<u8> -> result<list<u8>, string>
+      {"relay-make(10)", typed},               // u32 -> list<u8>
+      {"relay-u32s([1])", typed},              // list<u32> -> list<u32>
+      {"relay-u64s([1])", typed},
+      {"relay-s32s([1])", typed},
+      {"relay-s64s([1])", typed},
+      {"relay-f32s([1.5])", typed},
+      {"relay-f64s([1.5])", typed},
+      {"relay-weigh-u32s([1])", typed},        // list<u32> -> u64
+      {"relay-make-u64s(2)", typed},           // u32 -> list<u64>
+      {"relay-find-bytes(\"a\")", typed},      // string -> option<list<u8>>
+      {"relay-find-string([97])", typed},      // list<u8> -> option<string>
+      {"relay-submit([1])", typed},            // list<u8> -> result<_, string>
+      {"relay-checksum([1])", typed},          // list<u8> -> result<u32, string>
+      {"relay-measure(\"a\")", typed},         // string -> result<u64, string>
+      {"relay-checked(2)", 0},                 // u32 -> result<u32, string>: generic
+      {"relay-point({x: 1, y: 2})", 0},        // a record: generic
+  };
+  for (const auto& [expression, counted] : calls) {
+    const std::uint64_t before = typed_calls();
+    const std::string result = call(kCaller, expression);
+    EXPECT_THAT(result, ::testing::Not(StartsWith("error"))) << expression;
+    EXPECT_EQ(typed_calls() - before, counted) << expression;
+  }
 }
 
 }  // namespace
