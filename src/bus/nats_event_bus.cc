@@ -14,6 +14,7 @@
 
 #include "bus/message_check.h"
 #include "grants/topic_pattern.h"
+#include "registry/sqlite_handle.h"
 #include "core/limits.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
@@ -90,6 +91,77 @@ struct Outgoing {
   std::string body;
   std::string message_id;
   bool stored = true;
+  std::int64_t row = 0;  // its row in the outbox database, 0 when it has none
+};
+
+// Rows over this are not events this host wrote (max_payload is far below).
+constexpr std::size_t kMaxOutboxRowBytes = std::size_t{64} << 20;
+
+// The outbox on disk: what a host accepted while its server was away, kept
+// until sent, so a crash meanwhile loses none of it. Written only while
+// the server is away. Thread-safe (one mutex for the one connection).
+class OutboxFile {
+ public:
+  static Result<std::unique_ptr<OutboxFile>> open(const std::filesystem::path& path) {
+    ORIVON_TRY(auto db, registry::Database::open(path));
+    ORIVON_RETURN_IF_ERROR(db.use_wal());
+    ORIVON_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = FULL"));
+    ORIVON_RETURN_IF_ERROR(db.exec(
+        "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY, subject TEXT NOT NULL, "
+        "body BLOB NOT NULL, message_id TEXT NOT NULL, stored INTEGER NOT NULL)"));
+    return std::unique_ptr<OutboxFile>(new OutboxFile(std::move(db)));
+  }
+
+  // Every waiting event, oldest first. The file is untrusted: a row that is
+  // not one this host wrote is an error.
+  Result<std::vector<Outgoing>> load() {
+    MutexLock lock(mutex_);
+    ORIVON_TRY(auto statement,
+               db_.prepare("SELECT id, subject, body, message_id, stored FROM outbox ORDER BY id"));
+    std::vector<Outgoing> out;
+    while (true) {
+      ORIVON_TRY(bool row, statement.step());
+      if (!row) break;
+      Outgoing outgoing;
+      outgoing.row = statement.integer(0);
+      outgoing.subject = statement.text(1);
+      const auto body = statement.blob(2);
+      if (outgoing.row <= 0 || outgoing.subject.empty() || body.size() > kMaxOutboxRowBytes) {
+        return Error(ErrorCode::Internal, "the cluster outbox holds a malformed row");
+      }
+      outgoing.body.assign(reinterpret_cast<const char*>(body.data()), body.size());
+      outgoing.message_id = statement.text(3);
+      outgoing.stored = statement.integer(4) != 0;
+      out.push_back(std::move(outgoing));
+    }
+    return out;
+  }
+
+  // Stores it durably; returns its row.
+  Result<std::int64_t> add(const Outgoing& outgoing) {
+    MutexLock lock(mutex_);
+    ORIVON_TRY(auto statement,
+               db_.prepare("INSERT INTO outbox(subject, body, message_id, stored) "
+                           "VALUES(?1, ?2, ?3, ?4) RETURNING id"));
+    statement.bind(1, outgoing.subject)
+        .bind_blob(2, std::as_bytes(std::span<const char>(outgoing.body)))
+        .bind(3, outgoing.message_id)
+        .bind(4, std::int64_t{outgoing.stored ? 1 : 0});
+    ORIVON_TRY(bool row, statement.step());
+    if (!row) return Error(ErrorCode::Internal, "the cluster outbox returned no row id");
+    return statement.integer(0);
+  }
+
+  Result<void> remove(std::int64_t row) {
+    MutexLock lock(mutex_);
+    ORIVON_TRY(auto statement, db_.prepare("DELETE FROM outbox WHERE id = ?1"));
+    return statement.bind(1, row).run();
+  }
+
+ private:
+  explicit OutboxFile(registry::Database db) : db_(std::move(db)) {}
+  Mutex mutex_;
+  registry::Database db_ ORIVON_GUARDED_BY(mutex_);
 };
 
 // The key a host advertises one durable pattern under in the registry
@@ -104,8 +176,9 @@ std::string registry_key(const std::string& host, const std::string& pattern) {
 class NatsEventBus final : public EventBus {
  public:
   NatsEventBus(std::unique_ptr<EventBus> local, std::shared_ptr<cluster::NatsLink> link,
-               NatsBusOptions options)
-      : local_(std::move(local)),
+               NatsBusOptions options, std::unique_ptr<OutboxFile> outbox_file)
+      : outbox_file_(std::move(outbox_file)),
+        local_(std::move(local)),
         link_(std::move(link)),
         options_(options),
         prefix_(link_->options().subject_prefix),
@@ -117,6 +190,18 @@ class NatsEventBus final : public EventBus {
     session_ = std::to_string(random()) + std::to_string(random());
   }
   ~NatsEventBus() override { shut_down(); }
+
+  // Takes the events an earlier run of this host left in its outbox.
+  Result<void> restore_outbox() {
+    if (!outbox_file_) return ok();
+    ORIVON_TRY(auto waiting, outbox_file_->load());
+    MutexLock lock(mutex_);
+    for (Outgoing& outgoing : waiting) {
+      outbox_bytes_ += outgoing.body.size();
+      outbox_.push_back(std::move(outgoing));
+    }
+    return ok();
+  }
 
   void start() {
     // Connected already: the consumer exists before the host says it is up,
@@ -171,6 +256,13 @@ class NatsEventBus final : public EventBus {
       if (auto sent = send(outgoing); !sent) queue = true;
     }
     if (queue) {
+      if (outbox_file_) {
+        if (auto row = outbox_file_->add(outgoing)) {
+          outgoing.row = *row;
+        } else {
+          note("kept an event in memory only: " + row.error().message());
+        }
+      }
       MutexLock lock(mutex_);
       outbox_bytes_ += outgoing.body.size();
       outbox_.push_back(std::move(outgoing));
@@ -706,12 +798,20 @@ class NatsEventBus final : public EventBus {
         pause(std::chrono::milliseconds(250));
         continue;
       }
+      if (outbox_file_ && next.row != 0) {
+        // Sent but not forgotten: sent again after a crash, and JetStream
+        // drops the copy by its message id (a core event arrives twice).
+        if (auto removed = outbox_file_->remove(next.row); !removed) {
+          note(removed.error().message());
+        }
+      }
       MutexLock lock(mutex_);
       outbox_bytes_ -= outbox_.front().body.size();
       outbox_.pop_front();
     }
   }
 
+  std::unique_ptr<OutboxFile> outbox_file_;  // may be null: the outbox is in memory only
   std::unique_ptr<EventBus> local_;
   std::shared_ptr<cluster::NatsLink> link_;
   const NatsBusOptions options_;
@@ -811,7 +911,19 @@ Result<Envelope> decode_envelope(std::span<const std::uint8_t> body) {
 Result<std::unique_ptr<EventBus>> make_nats_event_bus(std::unique_ptr<EventBus> local,
                                                       std::shared_ptr<cluster::NatsLink> link,
                                                       NatsBusOptions options) {
-  auto bus = std::make_unique<NatsEventBus>(std::move(local), std::move(link), options);
+  std::unique_ptr<OutboxFile> outbox_file;
+  if (!options.outbox_database.empty()) {
+    auto opened = OutboxFile::open(options.outbox_database);
+    if (!opened) {
+      return Error(opened.error().code(), "opening the cluster outbox " +
+                                              options.outbox_database.string() + ": " +
+                                              opened.error().message());
+    }
+    outbox_file = std::move(*opened);
+  }
+  auto bus = std::make_unique<NatsEventBus>(std::move(local), std::move(link), options,
+                                            std::move(outbox_file));
+  ORIVON_RETURN_IF_ERROR(bus->restore_outbox());
   bus->start();
   return std::unique_ptr<EventBus>(std::move(bus));
 }

@@ -19,12 +19,14 @@
 // per-subscription semantics (durable queues, redelivery, dead letters,
 // grants at delivery) are the host's own, the same as for local events.
 //
-// While the server is away, events this host accepts wait in an outbox in
-// memory (bounded: past it publishing is refused with ResourceExhausted) and
-// are sent, in order, when it comes back. The outbox does not survive a
-// crash of the host while the server is away.
+// While the server is away, events this host accepts wait in an outbox
+// (bounded: past it publishing is refused with ResourceExhausted) and are
+// sent, in order, when it comes back. With a database for it, each one is
+// also written there (fsync) before publish returns, so a host that
+// crashes meanwhile sends them after its restart.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,6 +38,8 @@
 namespace orivon::bus {
 
 struct NatsBusOptions {
+  // Where the outbox is kept on disk (SQLite); empty: in memory only.
+  std::filesystem::path outbox_database;
   std::size_t outbox_events = 10'000;
   std::uint64_t outbox_bytes = std::uint64_t{64} << 20;
 };

@@ -267,7 +267,9 @@ class RuntimeImpl {
       if (registry_) options.database = state_dir_ / "events.db";
       ORIVON_TRY(bus_, bus::make_local_event_bus(options, *routing_));
       if (cluster_) {
-        ORIVON_TRY(bus_, bus::make_nats_event_bus(std::move(bus_), cluster_));
+        bus::NatsBusOptions nats_options;
+        if (registry_) nats_options.outbox_database = state_dir_ / "cluster-outbox.db";
+        ORIVON_TRY(bus_, bus::make_nats_event_bus(std::move(bus_), cluster_, nats_options));
       }
       routing_->attach(bus_.get());
       messaging_->attach(routing_.get());

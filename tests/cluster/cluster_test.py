@@ -235,11 +235,16 @@ class Events(ClusterTest):
         # what that pattern matches, for b to take even after a restart.
         b = self.subscriber_host(durable=False)
         a = self.publisher_host()
-        eventually(lambda: a.cluster().get("state") == "connected", "a to connect")
-        time.sleep(0.5)  # a has read the registry of durable patterns (empty)
+        # Until a has read the registry of durable patterns it stores every
+        # event; a client event nobody subscribes to shows when it stops.
+        def a_sends_core():
+            a.orivon("publish", "warmup.x", "w")
+            return a.cluster()["sent_core"] > 0
+        eventually(a_sends_core, "a to read the registry")
+        core_before = a.cluster()["sent_core"]
         self.publish(a, "orders.eu.created", 5)
         eventually(lambda: b.received() == 5, "the ephemeral events on b")
-        self.assertEqual(a.cluster()["sent_core"], 5)
+        self.assertEqual(a.cluster()["sent_core"], core_before + 5)
         b.down()
         self.publish(a, "orders.eu.created", 3)  # nobody stores these
         b.up()
@@ -254,7 +259,7 @@ class Events(ClusterTest):
         b.down()
         self.publish(a, "orders.us.created", 4)   # stored for b
         self.publish(a, "orders.eu.created", 2)   # still at most once
-        self.assertEqual(a.cluster()["sent_core"], 5 + 3 + 2)
+        self.assertEqual(a.cluster()["sent_core"], core_before + 5 + 3 + 2)
         b.up()
         b.orivon("start", SUBSCRIBER)
         eventually(lambda: b.received() == 4, "the durable pattern's events after b's restart")
@@ -334,6 +339,24 @@ class Events(ClusterTest):
         eventually(lambda: a.cluster().get("state") == "connected", "a to reconnect")
         eventually(lambda: a.cluster()["outbox"] == 0, "a's outbox to drain")
         eventually(lambda: b.received() == 10, "b to get what a published while down")
+
+    def test_a_host_that_crashes_while_its_server_is_away_sends_its_outbox_later(self):
+        b = self.subscriber_host()
+        a = self.publisher_host()
+        eventually(lambda: a.cluster().get("remote_durable_patterns") == 1,
+                   "a to learn b's durable pattern")
+        self.nats.kill()
+        eventually(lambda: a.cluster().get("state") == "down", "a to see the server gone")
+        self.publish(a, "orders.eu.created", 7)
+        self.assertEqual(a.cluster()["outbox"], 7)
+        a.process.send_signal(signal.SIGKILL)  # no shutdown of any kind
+        a.process.wait(timeout=WAIT)
+        a.log.close()
+        a.process = None
+        self.nats.start()
+        a.up()
+        eventually(lambda: a.cluster().get("outbox") == 0, "a's outbox to drain after its restart")
+        eventually(lambda: b.received() == 7, "b to get what a accepted before it crashed")
 
     def test_a_hostile_message_on_the_subjects_is_dropped_and_the_rest_flows(self):
         b = self.subscriber_host()

@@ -13,6 +13,7 @@
 
 #include "bus/local_event_bus.h"
 #include "support/loopback.h"
+#include "support/process.h"
 #include "support/wait.h"
 
 namespace orivon::bus {
@@ -78,6 +79,43 @@ TEST(NatsEventBus, WithoutItsServerAHostKeepsItsOwnEventsAndAnOutboxWithABound) 
   EXPECT_TRUE(orivon::testing::eventually([&] { return handled.load() == 3; }));
   (*bus)->shut_down();
   EXPECT_EQ(handled.load(), 3);
+}
+
+TEST(NatsEventBus, TheOutboxOnDiskOutlivesTheHost) {
+  orivon::testing::TempDir dir;
+  ClusterOptions cluster;
+  cluster.nats_url = "nats://127.0.0.1:" + std::to_string(orivon::testing::free_port());
+  NatsBusOptions options;
+  options.outbox_database = dir.path() / "cluster-outbox.db";
+  NoModules sink;
+  auto open_bus = [&]() -> std::unique_ptr<EventBus> {
+    auto link = cluster::NatsLink::open(cluster, "crashy");
+    auto local = make_local_event_bus(LocalBusOptions{}, sink);
+    if (!link || !local) return nullptr;
+    auto bus = make_nats_event_bus(std::move(*local), std::move(*link), options);
+    EXPECT_TRUE(bus) << bus.error().to_string();
+    return bus ? std::move(*bus) : nullptr;
+  };
+  {
+    auto bus = open_bus();
+    ASSERT_NE(bus, nullptr);
+    ASSERT_TRUE(bus->publish("client", message("orders.eu", "one"), 0));
+    ASSERT_TRUE(bus->publish("client", message("orders.eu", "two"), 0));
+    EXPECT_EQ(bus->report().cluster->outbox, 2u);
+  }
+  auto again = open_bus();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->report().cluster->outbox, 2u);
+
+  // A file that is not an outbox is a clear error, not a crash.
+  orivon::testing::write_text(dir.path() / "garbage.db", std::string(4096, 'x'));
+  options.outbox_database = dir.path() / "garbage.db";
+  auto link = cluster::NatsLink::open(cluster, "crashy");
+  auto local = make_local_event_bus(LocalBusOptions{}, sink);
+  ASSERT_TRUE(link && local);
+  auto refused = make_nats_event_bus(std::move(*local), std::move(*link), options);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message(), HasSubstr("cluster outbox"));
 }
 
 }  // namespace
