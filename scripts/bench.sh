@@ -9,7 +9,8 @@
 #                                N = 1,000 ... 100,000; 15 minutes or more)
 #
 # Environment: ORIVON_BENCH_FILTER (a Google Benchmark regex, default all),
-# ORIVON_BENCH_REPETITIONS (default 5), ORIVON_DENSITY_STEPS (default
+# ORIVON_BENCH_REPETITIONS (default 5), ORIVON_REGION_BENCH_OPS (region bucket
+# operations per row, default 5000), ORIVON_DENSITY_STEPS (default
 # 1000,10000,30000,100000). Results (JSON) are kept in build/bench-results/.
 #
 # The density sweep needs about 4 memory mappings per live service and Linux
@@ -33,7 +34,7 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 step "Building the benchmarks (preset dev: RelWithDebInfo, -O2)"
 cmake --build "$build" --target orivon_bench orivon_calls_bench orivon_service_bench orivon_kv_bench \
-  orivon_events_bench orivon_cluster_bench orivon_http_bench orivon orivon_guests >&2
+  orivon_events_bench orivon_cluster_bench orivon_http_bench orivon_kv_region_bench orivon orivon_guests >&2
 mkdir -p "$results"
 rm -f "$results"/*.json
 
@@ -65,6 +66,25 @@ step "Several hosts: events host A -> host B over NATS beside one host and the C
 nats_server=$(command -v nats-server || echo /usr/sbin/nats-server)
 "$build/bin/orivon_cluster_bench" "$nats_server" "${ORIVON_EVENTS_BENCH_EVENTS:-2000}" |
   tee "$results/cluster.txt"
+
+if [ -x "$nats_server" ]; then
+  step "Region buckets: KvStore on JetStream key-value vs raw libnats kvStore_* (same server, same run)"
+  nats_dir=$(mktemp -d)
+  nats_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$nats_server" -js -a 127.0.0.1 -p "$nats_port" -sd "$nats_dir" >"$nats_dir/log" 2>&1 &
+  nats_pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$nats_port") 2>/dev/null && break
+    sleep 0.1
+  done
+  "$build/bin/orivon_kv_region_bench" --nats "nats://127.0.0.1:$nats_port" \
+    --ops "${ORIVON_REGION_BENCH_OPS:-5000}" | tee "$results/kv_region.txt" || true
+  kill "$nats_pid"
+  wait "$nats_pid" 2>/dev/null || true
+  rm -rf "$nats_dir"
+else
+  note "$nats_server not found (Debian package nats-server): no region bucket rows"
+fi
 
 if command -v node >/dev/null 2>&1; then
   step "Peer: Node's built-in WebAssembly ($(node --version))"

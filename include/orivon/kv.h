@@ -22,8 +22,10 @@ namespace orivon {
 /// process; only Full also survives a power loss (an fsync per commit).
 enum class KvSync { Normal, Full };
 
-/// Where a bucket's data lives. Only Local exists today; Region and Global
-/// are refused until a replicated backend does.
+/// Where a bucket's data lives: this host's kv.db (Local), or a JetStream
+/// key-value bucket on the NATS server the host was given (Region, Global:
+/// shared by every host on that server; refused without one). JetStream on
+/// one server does not tell the two apart: the scope is a label.
 enum class Scope { Local, Region, Global };
 
 ORIVON_API std::string_view scope_name(Scope scope);

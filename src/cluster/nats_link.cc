@@ -1,5 +1,6 @@
 #include "cluster/nats_link.h"
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -165,9 +166,19 @@ Result<std::unique_ptr<NatsLink>> NatsLink::open(const ClusterOptions& options, 
 }
 
 NatsLink::~NatsLink() {
+  state_.store(State::Closed, std::memory_order_release);
   if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
   if (connection_ != nullptr) {
     natsConnection_Close(connection_);
+    // libnats calls the disconnected and closed callbacks on its own thread
+    // after Close returns, with this object as their closure: wait for the
+    // closed one, the last (bounded, should libnats never call it).
+    {
+      MutexLock lock(mutex_);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!closed_ && closed_changed_.wait_until(mutex_, deadline)) {
+      }
+    }
     natsConnection_Destroy(connection_);
   }
 }
@@ -217,7 +228,13 @@ void NatsLink::disconnected_cb(natsConnection*, void* closure) {
 }
 
 void NatsLink::closed_cb(natsConnection*, void* closure) {
-  static_cast<NatsLink*>(closure)->state_.store(State::Closed, std::memory_order_release);
+  auto* self = static_cast<NatsLink*>(closure);
+  self->state_.store(State::Closed, std::memory_order_release);
+  // Notified under the lock, so the destructor (which frees `self`) cannot
+  // go on before this is done with it.
+  MutexLock lock(self->mutex_);
+  self->closed_ = true;
+  self->closed_changed_.notify_all();
 }
 
 void NatsLink::error_cb(natsConnection*, natsSubscription*, natsStatus status, void* closure) {

@@ -77,6 +77,10 @@ class NatsLink {
   jsCtx* jetstream_ = nullptr;
   std::atomic<State> state_{State::Down};
   mutable Mutex mutex_;
+  // Set by the closed callback, the last libnats makes: the destructor
+  // waits for it, so no callback runs on a destroyed link.
+  bool closed_ ORIVON_GUARDED_BY(mutex_) = false;
+  CondVar closed_changed_;
   std::string last_error_ ORIVON_GUARDED_BY(mutex_);
   std::vector<std::function<void()>> listeners_ ORIVON_GUARDED_BY(mutex_);
 };

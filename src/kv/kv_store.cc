@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "kv/jetstream_buckets.h"
 #include "orivon/grants.h"
 #include "registry/sqlite_handle.h"
 
@@ -112,6 +113,7 @@ struct KvStore::Statements {
 };
 
 KvStore::KvStore(KvOptions options) : options_(std::move(options)) {
+  if (options_.link) remote_ = std::make_unique<JetStreamBuckets>(options_.link);
   if (!options_.now_ms) {
     options_.now_ms = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -210,14 +212,25 @@ Result<BucketInfo> KvStore::create_bucket(std::string_view name, Scope scope, Bu
                  "'" + std::string(name) +
                      "' is not a bucket name: 1 to 64 characters of A-Z a-z 0-9 _ -");
   }
-  if (scope != Scope::Local) {
-    return Error(ErrorCode::Unimplemented,
-                 "a " + std::string(scope_name(scope)) +
-                     " bucket needs a replicated backend, which this host does not have yet; "
-                     "create a local bucket");
-  }
   if (limits.max_value_bytes == 0 || limits.max_keys == 0 || limits.max_bytes == 0) {
     return Error(ErrorCode::InvalidArgument, "a bucket's limits must be above zero");
+  }
+  if (scope != Scope::Local) {
+    if (!remote_) {
+      return Error(ErrorCode::FailedPrecondition,
+                   "a " + std::string(scope_name(scope)) +
+                       " bucket lives on a NATS server with JetStream, and this host has none: "
+                       "create it through a host started with 'orivon up --nats URL', or create "
+                       "a local bucket");
+    }
+    {
+      MutexLock lock(mutex_);
+      if (buckets_.contains(name)) {
+        return Error(ErrorCode::AlreadyExists,
+                     "bucket '" + std::string(name) + "' already exists (a local bucket)");
+      }
+    }
+    return remote_->create(name, scope, limits);
   }
   MutexLock lock(mutex_);
   if (buckets_.contains(name)) {
@@ -237,6 +250,7 @@ Result<BucketInfo> KvStore::create_bucket(std::string_view name, Scope scope, Bu
 }
 
 Result<void> KvStore::drop_bucket(std::string_view name) {
+  if (auto remote = remote_name(BucketRef::named(std::string(name)))) return remote_->drop(*remote);
   MutexLock lock(mutex_);
   auto found = buckets_.find(name);
   if (found == buckets_.end()) return no_bucket(BucketRef::named(std::string(name)));
@@ -253,13 +267,38 @@ Result<void> KvStore::drop_bucket(std::string_view name) {
 }
 
 Result<std::vector<BucketInfo>> KvStore::buckets() {
-  MutexLock lock(mutex_);
   std::vector<BucketInfo> list;
-  for (const auto& [name, state] : buckets_) list.push_back(state.info);
+  {
+    MutexLock lock(mutex_);
+    for (const auto& [name, state] : buckets_) list.push_back(state.info);
+  }
+  if (remote_) {
+    // With the server away, the ones this host knows (their counts as
+    // they were): local buckets are listed either way.
+    auto listed = remote_->list();
+    std::vector<BucketInfo> remote = listed ? std::move(*listed) : remote_->known();
+    for (auto& info : remote) {
+      // A local bucket of the same name is the one this host uses.
+      const bool shadowed = std::any_of(list.begin(), list.end(), [&](const BucketInfo& local) {
+        return local.name == info.name;
+      });
+      if (!shadowed) list.push_back(std::move(info));
+    }
+    std::sort(list.begin(), list.end(),
+              [](const BucketInfo& a, const BucketInfo& b) { return a.name < b.name; });
+  }
   return list;
 }
 
+std::optional<std::string> KvStore::remote_name(const BucketRef& bucket) {
+  if (!remote_ || bucket.is_private()) return std::nullopt;
+  MutexLock lock(mutex_);
+  if (buckets_.contains(bucket.storage_name())) return std::nullopt;
+  return bucket.storage_name();
+}
+
 Result<BucketInfo> KvStore::bucket_info(const BucketRef& bucket) {
+  if (auto remote = remote_name(bucket)) return remote_->info(*remote);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   return state->info;
@@ -267,6 +306,7 @@ Result<BucketInfo> KvStore::bucket_info(const BucketRef& bucket) {
 
 bool KvStore::exists(const BucketRef& bucket) {
   if (bucket.is_private()) return true;
+  if (auto remote = remote_name(bucket)) return remote_->find(*remote).has_value();
   MutexLock lock(mutex_);
   return buckets_.contains(bucket.storage_name());
 }
@@ -447,6 +487,7 @@ void KvStore::remember_locked(std::string key, const Entry& entry) {
 
 Result<std::optional<Entry>> KvStore::get(const BucketRef& bucket, std::string_view key) {
   ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) return remote_->get(*remote, key);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   std::string cached_key = cache_key(state->info.name, key);
@@ -476,6 +517,7 @@ Result<std::optional<Entry>> KvStore::get(const BucketRef& bucket, std::string_v
 Result<SetOutcome> KvStore::set(const BucketRef& bucket, std::string_view key,
                                 std::span<const std::byte> value, const SetOptions& options) {
   ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) return remote_->set(*remote, key, value, options);
   std::optional<std::int64_t> expires_at;
   if (options.ttl) {
     if (options.ttl->count() <= 0) {
@@ -509,6 +551,7 @@ Result<SetOutcome> KvStore::set(const BucketRef& bucket, std::string_view key,
 
 Result<bool> KvStore::remove(const BucketRef& bucket, std::string_view key) {
   ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) return remote_->remove(*remote, key);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   ORIVON_TRY(auto before, read_locked(state->info.name, key, false));
@@ -519,6 +562,7 @@ Result<bool> KvStore::remove(const BucketRef& bucket, std::string_view key) {
 
 Result<bool> KvStore::contains(const BucketRef& bucket, std::string_view key) {
   ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) return remote_->contains(*remote, key);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   ORIVON_TRY(auto stored, read_locked(state->info.name, key, false));
@@ -539,6 +583,7 @@ Result<KeyPage> KvStore::keys(const BucketRef& bucket, std::string_view prefix,
       upper = std::move(next);
     }
   }
+  if (auto remote = remote_name(bucket)) return remote_->keys(*remote, prefix, cursor, limit);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   Statement& query = upper ? sql_->keys_between : sql_->keys_from;
@@ -563,6 +608,9 @@ Result<KeyPage> KvStore::keys(const BucketRef& bucket, std::string_view prefix,
 Result<std::int64_t> KvStore::increment(const BucketRef& bucket, std::string_view key,
                                         std::int64_t delta, Sum kind) {
   ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) {
+    return remote_->increment(*remote, key, delta, kind == Sum::NonNegative);
+  }
   MutexLock lock(mutex_);  // with one write statement, the increment is atomic
   ORIVON_TRY(auto* state, find_locked(bucket));
   ORIVON_TRY(auto before, read_locked(state->info.name, key, true));
@@ -596,6 +644,7 @@ Result<std::int64_t> KvStore::increment(const BucketRef& bucket, std::string_vie
 Result<void> KvStore::set_many(
     const BucketRef& bucket, std::span<const std::pair<std::string, std::vector<std::byte>>> pairs) {
   for (const auto& [key, value] : pairs) ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) return remote_->set_many(*remote, pairs);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   for (const auto& [key, value] : pairs) ORIVON_RETURN_IF_ERROR(check_value(*state, value));
@@ -621,6 +670,7 @@ Result<void> KvStore::set_many(
 
 Result<void> KvStore::remove_many(const BucketRef& bucket, std::span<const std::string> keys) {
   for (const auto& key : keys) ORIVON_RETURN_IF_ERROR(check_key(key));
+  if (auto remote = remote_name(bucket)) return remote_->remove_many(*remote, keys);
   MutexLock lock(mutex_);
   ORIVON_TRY(auto* state, find_locked(bucket));
   ORIVON_TRY(auto transaction, Transaction::begin(sql_->db));

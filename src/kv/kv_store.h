@@ -11,6 +11,12 @@
 // Recently read values are kept in memory (a few thousand, a few MiB), so
 // a hot get reads no SQLite page; every write drops the key's copy.
 //
+// Region and global buckets, with a NATS link, are JetStream key-value
+// buckets (kv/jetstream_buckets.h): a named bucket this host does not keep
+// is looked for there. Their operations never take this store's mutex
+// while they wait on the server, so local buckets go on while NATS is slow
+// or away.
+//
 // Owned by the runtime; shared by every store through the key-value host.
 // Thread-safe: one mutex serializes every operation on the one connection,
 // which also makes increment and compare-and-swap atomic.
@@ -35,7 +41,13 @@
 #include "orivon/kv.h"
 #include "orivon/result.h"
 
+namespace orivon::cluster {
+class NatsLink;
+}
+
 namespace orivon::kv {
+
+class JetStreamBuckets;
 
 // What identifies a bucket in the store: a named bucket ("visits") or a
 // module's private one. The private bucket's storage name starts with '@',
@@ -61,6 +73,9 @@ struct KvOptions {
   BucketLimits default_limits;
   // Wall-clock milliseconds since the epoch, for time-to-live.
   std::function<std::int64_t()> now_ms;
+  // The host's link to NATS: region and global buckets live there. None:
+  // they are refused.
+  std::shared_ptr<cluster::NatsLink> link;
 };
 
 // What set() was asked to check and do besides writing.
@@ -91,15 +106,17 @@ class KvStore {
   ~KvStore();
 
   // Named buckets. InvalidArgument for a bad name, AlreadyExists, NotFound.
-  // A region or global bucket is refused (Unimplemented): no replicated
-  // backend exists yet.
+  // A region or global bucket is a JetStream bucket, made on the NATS server
+  // (Unavailable while it is away); without a link it is refused
+  // (FailedPrecondition).
   Result<BucketInfo> create_bucket(std::string_view name, Scope scope, BucketLimits limits);
   // The limits of private buckets, and of named buckets made without their own.
   const BucketLimits& default_limits() const { return options_.default_limits; }
   Result<void> drop_bucket(std::string_view name);  // and every key in it
   Result<std::vector<BucketInfo>> buckets();
   Result<BucketInfo> bucket_info(const BucketRef& bucket);
-  // Whether a named bucket exists (private buckets always do).
+  // Whether a named bucket exists (private buckets always do). A region or
+  // global bucket that cannot be looked up now (NATS away) does not.
   bool exists(const BucketRef& bucket);
 
   // Each operation fails with NotFound when a named bucket does not exist
@@ -122,7 +139,9 @@ class KvStore {
   enum class Sum { Signed, NonNegative };
   Result<std::int64_t> increment(const BucketRef& bucket, std::string_view key,
                                  std::int64_t delta, Sum sum = Sum::Signed);
-  // Writes every pair in one transaction: all or none.
+  // Writes every pair in one transaction: all or none. In a region or
+  // global bucket, key by key: a failure leaves the keys before it written
+  // (the error says how many).
   Result<void> set_many(const BucketRef& bucket,
                         std::span<const std::pair<std::string, std::vector<std::byte>>> pairs);
   Result<void> remove_many(const BucketRef& bucket, std::span<const std::string> keys);
@@ -137,6 +156,10 @@ class KvStore {
     BucketInfo info;
   };
   KvStore(KvOptions options);
+
+  // The region or global bucket `bucket` names: its name, or none when it
+  // is a local bucket (or a private one, or there is no link).
+  std::optional<std::string> remote_name(const BucketRef& bucket);
 
   Result<BucketState*> find_locked(const BucketRef& bucket) ORIVON_REQUIRES(mutex_);
   Result<void> check_key(std::string_view key) const;
@@ -168,6 +191,8 @@ class KvStore {
   void remember_locked(std::string key, const Entry& entry) ORIVON_REQUIRES(mutex_);
 
   KvOptions options_;
+  // With a link: region and global buckets. Thread-safe on its own.
+  std::unique_ptr<JetStreamBuckets> remote_;
   Mutex mutex_;
   std::unique_ptr<Statements> sql_ ORIVON_GUARDED_BY(mutex_);
   std::map<std::string, BucketState, std::less<>> buckets_ ORIVON_GUARDED_BY(mutex_);

@@ -601,19 +601,23 @@ namespace {
 
 Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions& options,
                                                            Clock& clock) {
-  std::shared_ptr<kv::KvStore> kv;
   if (!options.state_dir.empty()) {
     ORIVON_RETURN_IF_ERROR(ensure_private_directory(options.state_dir));
-    kv::KvOptions kv_options;
-    kv_options.sync = options.kv_sync;
-    kv_options.default_limits = options.kv_limits;
-    ORIVON_TRY(auto opened, kv::KvStore::open(options.state_dir / "kv.db", std::move(kv_options)));
-    kv = std::move(opened);
   }
+  // Shared by the bus and the key-value store (region and global buckets).
   std::shared_ptr<cluster::NatsLink> link;
   if (!options.cluster.nats_url.empty()) {
     ORIVON_TRY(std::string host, runtime::cluster_host_name(options));
     ORIVON_TRY(link, cluster::NatsLink::open(options.cluster, std::move(host)));
+  }
+  std::shared_ptr<kv::KvStore> kv;
+  if (!options.state_dir.empty()) {
+    kv::KvOptions kv_options;
+    kv_options.sync = options.kv_sync;
+    kv_options.default_limits = options.kv_limits;
+    kv_options.link = link;
+    ORIVON_TRY(auto opened, kv::KvStore::open(options.state_dir / "kv.db", std::move(kv_options)));
+    kv = std::move(opened);
   }
   auto bucket_policy = std::make_shared<runtime::RegistryBucketPolicy>();
   auto messaging = std::make_shared<bus::MessagingHost>();

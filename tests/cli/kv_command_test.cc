@@ -56,7 +56,7 @@ TEST_F(KvCommand, BucketsAndKeysWithoutAHost) {
   EXPECT_EQ(cli({"kv", "get", "nowhere", "k"}).exit_code, 1);
   auto region = cli({"kv", "create", "far", "--scope", "region"});
   EXPECT_EQ(region.exit_code, 1);
-  EXPECT_THAT(region.err, HasSubstr("replicated backend"));
+  EXPECT_THAT(region.err, HasSubstr("orivon up --nats"));
   EXPECT_EQ(cli({"kv", "create", "bad name"}).exit_code, 1);
   EXPECT_EQ(cli({"kv"}).exit_code, 2);
   EXPECT_EQ(cli({"kv", "get", "visits"}).exit_code, 2);

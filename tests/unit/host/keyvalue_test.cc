@@ -336,11 +336,11 @@ TEST_F(KeyValue, TheOlderDraftServesTheSameBuckets) {
   EXPECT_EQ(text((*runtime_->kv_get("@test.kv.draft", "neg"))->value), "-5");  // unchanged
 }
 
-TEST_F(KeyValue, RegionAndGlobalBucketsAreRefusedClearly) {
+TEST_F(KeyValue, RegionAndGlobalBucketsAreRefusedClearlyWithoutNats) {
   auto region = runtime_->kv_create_bucket("far", Scope::Region);
   ASSERT_FALSE(region);
-  EXPECT_EQ(region.error().code(), ErrorCode::Unimplemented);
-  EXPECT_THAT(region.error().message(), HasSubstr("replicated backend"));
+  EXPECT_EQ(region.error().code(), ErrorCode::FailedPrecondition);
+  EXPECT_THAT(region.error().message(), HasSubstr("orivon up --nats"));
   EXPECT_FALSE(runtime_->kv_create_bucket("wide", Scope::Global));
   EXPECT_FALSE(runtime_->kv_create_bucket("bad name"));
 }

@@ -185,7 +185,8 @@ CommandAction setup_kv(CLI::App& app, const GlobalOptions& global) {
   commands->create->add_option("NAME", options->bucket, "Bucket name")->required();
   commands->create
       ->add_option("--scope", options->scope,
-                   "local (region and global need a replicated backend, not here yet)")
+                   "local (this host's kv.db), or region or global: a JetStream bucket shared by "
+                   "every host on the NATS server of a host started with 'orivon up --nats'")
       ->check(CLI::IsMember({"local", "region", "global"}));
   commands->create->add_option("--max-value-bytes", options->max_value_bytes,
                                "Largest value (default 1048576)");
