@@ -2,7 +2,8 @@
 # The Bitcoin node under orivon, through the CLI (README, "Bitcoin node"):
 # sets everything up (scripts/setup.sh builds btcd for wasip1 and natively),
 # starts a native `btcd --regtest` peer on loopback and mines BLOCKS blocks
-# on it, then installs btcd.wasm as the command service bitcoin.node.orivon
+# on it (with txgen, examples/bitcoin/tools/txgen: from 1,000 blocks up, as
+# many P2PKH and P2WPKH spends as blocks), then installs btcd.wasm as the command service bitcoin.node.orivon
 # with only what it needs (its data directory, a connect grant for the peer,
 # a listen grant for its JSON-RPC port, a publish grant for block events),
 # starts a host, and shows the node syncing to the peer's tip, following a
@@ -57,10 +58,13 @@ step "A native btcd --regtest peer on 127.0.0.1:$peer_port, mining $blocks block
 "$btcd_dir/bin/btcd" --regtest --datadir="$work/peer" --logdir="$work/peer-logs" \
   --configfile="$work/none.conf" --listen="127.0.0.1:$peer_port" \
   --rpclisten="127.0.0.1:$peer_rpc" --rpcuser=orivon --rpcpass=orivon --notls \
-  --miningaddr=mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn >/dev/null 2>&1 &
+  --miningaddr="$("$btcd_dir/bin/txgen" address)" >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 1 600); do rpc "$peer_rpc" getblockcount >/dev/null && break; sleep 0.1; done
-rpc "$peer_rpc" generate "$blocks" >/dev/null
+# Before 1,000 blocks there are too few mature coinbases for as many spends.
+txs=$((blocks >= 1000 ? blocks : 0))
+"$btcd_dir/bin/txgen" grow -rpcserver="127.0.0.1:$peer_rpc" -height="$blocks" -txs="$txs" \
+  2>&1 >/dev/null | sed 's/^/    /'
 note "peer tip: $(rpc "$peer_rpc" getbestblockhash) at height $(rpc "$peer_rpc" getblockcount)"
 
 step "Installing btcd.wasm ($(du -h "$btcd_dir/btcd.wasm" | cut -f1)) as $node (compiled once, then cached)"

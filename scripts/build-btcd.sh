@@ -6,6 +6,8 @@
 #                the core module `bitcoin.node.orivon` runs
 #   bin/btcd     the same btcd built natively: the regtest peer tests start
 #   bin/btcctl   its command-line RPC client (generate, getbestblockhash ...)
+#   bin/txgen    orivon's regtest traffic maker (examples/bitcoin/tools/txgen):
+#                spends, chains of spends, a block with a tampered signature
 #
 # btcd and goleveldb come from the Go module proxy, pinned below; they are
 # build inputs only (copied into the cache, never into the source tree).
@@ -20,8 +22,10 @@ go_bin="${ORIVON_GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 [ -x "$go_bin" ] || die "Go not found (needed to build btcd); get it from https://go.dev/dl/"
 
 own="$ORIVON_ROOT/examples/bitcoin/btcd"
+txgen="$ORIVON_ROOT/examples/bitcoin/tools/txgen"
 key=$( (echo "$btcd_version $goleveldb_version $("$go_bin" env GOVERSION)"; \
-        cd "$own" && find . -type f | LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-12)
+        cd "$ORIVON_ROOT/examples/bitcoin" && find btcd tools -type f | LC_ALL=C sort | xargs cat) |
+      sha256sum | cut -c1-12)
 dest="$ORIVON_CACHE/btcd-$btcd_version-$key"
 if [ -f "$dest/.complete" ]; then
   echo "$dest"
@@ -47,6 +51,13 @@ leveldb_src=$(module_dir "github.com/syndtr/goleveldb@$goleveldb_version")
 GOBIN="$work/bin" "$go_bin" install -trimpath "github.com/btcsuite/btcd@$btcd_version" \
   "github.com/btcsuite/btcd/cmd/btcctl@$btcd_version" >&2
 
+# txgen: our own program on btcd's published packages, pinned in its go.mod
+# and go.sum. The install above filled the module cache with all of them,
+# so it builds offline, from a copy (the build never writes the tree).
+cp -r "$txgen" "$work/txgen"
+(cd "$work/txgen" && GOFLAGS="-modcacherw -mod=mod" GOPROXY=off \
+  "$go_bin" build -trimpath -buildvcs=false -o "$work/bin/txgen" . >&2)
+
 # wasip1: a copy of both modules with orivon's files added.
 cp -r "$btcd_src" "$work/btcd"
 cp -r "$leveldb_src" "$work/goleveldb"
@@ -63,6 +74,6 @@ done
 rm -rf "$dest"
 mkdir -p "$dest/bin"
 mv "$work/btcd.wasm" "$dest/"
-mv "$work/bin/btcd" "$work/bin/btcctl" "$dest/bin/"
+mv "$work/bin/btcd" "$work/bin/btcctl" "$work/bin/txgen" "$dest/bin/"
 touch "$dest/.complete"
 echo "$dest"
