@@ -15,6 +15,7 @@ namespace orivon::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(DashboardAddress, ABarePortStaysOnLoopback) {
   auto address = parse_dashboard_address("8080");
@@ -121,6 +122,36 @@ TEST(Prometheus, ASnapshotBecomesFamiliesWithHelpTypeAndSamples) {
       "orivon_module_call_duration_seconds_count{module=\"app.svc.test\"} 3\n"));
   EXPECT_THAT(text, HasSubstr(
       "orivon_module_call_duration_seconds_sum{module=\"app.svc.test\"} 4e-05\n"));
+}
+
+TEST(Prometheus, AHostOnNatsShowsItsLinkAndAHostAloneDoesNot) {
+  HostSnapshot alone;
+  EXPECT_THAT(to_prometheus(alone), Not(HasSubstr("orivon_cluster_")));
+  EXPECT_FALSE(to_json(alone)["host"].contains("cluster"));
+
+  HostSnapshot linked;
+  ClusterReport cluster;
+  cluster.url = "nats://127.0.0.1:4222";
+  cluster.host = "b";
+  cluster.state = "down";
+  cluster.sent = 7;
+  cluster.received = 5;
+  cluster.outbox = 2;
+  cluster.last_error = "lost the NATS server";
+  linked.cluster = cluster;
+  const std::string text = to_prometheus(linked);
+  EXPECT_THAT(text, HasSubstr("orivon_cluster_connected 0\n"));
+  EXPECT_THAT(text, HasSubstr("orivon_cluster_events_sent_total 7\n"));
+  EXPECT_THAT(text, HasSubstr("orivon_cluster_events_received_total 5\n"));
+  EXPECT_THAT(text, HasSubstr("orivon_cluster_outbox 2\n"));
+  const auto json = to_json(linked)["host"]["cluster"];
+  EXPECT_EQ(json["state"], "down");
+  EXPECT_EQ(json["host"], "b");
+  EXPECT_EQ(json["outbox"], 2);
+  EXPECT_EQ(json["last_error"], "lost the NATS server");
+
+  linked.cluster->state = "connected";
+  EXPECT_THAT(to_prometheus(linked), HasSubstr("orivon_cluster_connected 1\n"));
 }
 
 TEST(LatencyText, ReadsBucketBounds) {
