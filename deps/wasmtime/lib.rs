@@ -308,6 +308,10 @@ pub unsafe extern "C" fn orivon_component_linker_add_wasi_http_checked(
 // in fewer shapes, since each shape is one more pair of monomorphised
 // halves: such a list as the parameter with a result of none, the same list
 // or a u32/u64, and as the result with a parameter of none or a u32/u64.
+//
+// Functions of numbers alone take the typed halves too (no generic values,
+// no allocation for the arguments): a parameter of none, one u32/u64/s32/s64
+// or two of the same kind, and a result of none or one of those four.
 
 use wasmtime::component::{Func, TypedFunc, WasmList, WasmStr};
 use wasmtime::AsContextMut;
@@ -338,6 +342,16 @@ const KIND_OPTION_STRING: u8 = 16;
 const KIND_RESULT_UNIT: u8 = 17;
 const KIND_RESULT_U32: u8 = 18;
 const KIND_RESULT_U64: u8 = 19;
+// Two parameters of the same number kind: `(a: u32, b: u32)` and so on. On
+// the wire they are two values of the number's own kind.
+const KIND_PAIR_U32: u8 = 20;
+const KIND_PAIR_U64: u8 = 21;
+const KIND_PAIR_S32: u8 = 22;
+const KIND_PAIR_S64: u8 = 23;
+
+fn is_pair_kind(kind: u8) -> bool {
+    (KIND_PAIR_U32..=KIND_PAIR_S64).contains(&kind)
+}
 
 fn is_list_kind(kind: u8) -> bool {
     (KIND_LIST_U32..=KIND_LIST_F64).contains(&kind)
@@ -536,6 +550,34 @@ macro_rules! scalar_kind {
         impl<'a> CalleeParams<'a> for ($t,) {
             unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
                 Ok((one_arg(values, $kind)?.len as u64 as $t,))
+            }
+        }
+
+        impl CallerParams for ($t, $t) {
+            fn to_wire(
+                &self,
+                _store: &wasmtime::StoreContextMut<'_, WasmtimeStoreData>,
+                _keep: &mut Vec<String>,
+                out: &mut Vec<orivon_fast_val_t>,
+            ) -> wasmtime::Result<()> {
+                out.push(FastResult::to_wire(&self.0));
+                out.push(FastResult::to_wire(&self.1));
+                Ok(())
+            }
+        }
+
+        impl<'a> CalleeParams<'a> for ($t, $t) {
+            unsafe fn from_wire(values: &'a [orivon_fast_val_t]) -> wasmtime::Result<Self> {
+                match values {
+                    [a, b] if a.kind == $kind && b.kind == $kind => {
+                        Ok((a.len as u64 as $t, b.len as u64 as $t))
+                    }
+                    [a, b] => Err(kind_error($kind, if a.kind != $kind { a } else { b })),
+                    _ => Err(wasmtime::Error::msg(format!(
+                        "orivon: typed call got {} arguments for two",
+                        values.len()
+                    ))),
+                }
             }
         }
     };
@@ -778,6 +820,21 @@ macro_rules! with_result {
     };
 }
 
+/// Calls `$body::<Params, Results>($args)` for a result of none or one
+/// number; another kind evaluates `$otherwise`.
+macro_rules! with_number_result {
+    ($result:expr, $body:ident, $P:ty, ($($args:expr),*), $otherwise:expr) => {
+        match $result {
+            KIND_NONE => $body::<$P, ()>($($args),*),
+            KIND_U32 => $body::<$P, (u32,)>($($args),*),
+            KIND_U64 => $body::<$P, (u64,)>($($args),*),
+            KIND_S32 => $body::<$P, (i32,)>($($args),*),
+            KIND_S64 => $body::<$P, (i64,)>($($args),*),
+            _ => $otherwise,
+        }
+    };
+}
+
 /// Calls `$body::<Params, Results>($args)` for the shape `($param, $result)`,
 /// with the parameter types given for none, list<u8> and string; an unknown
 /// shape evaluates `$otherwise`.
@@ -791,6 +848,10 @@ macro_rules! with_shape {
             KIND_U64 => with_result!($result, $body, (u64,), $args, $otherwise),
             KIND_S32 => with_result!($result, $body, (i32,), $args, $otherwise),
             KIND_S64 => with_result!($result, $body, (i64,), $args, $otherwise),
+            KIND_PAIR_U32 => with_number_result!($result, $body, (u32, u32), $args, $otherwise),
+            KIND_PAIR_U64 => with_number_result!($result, $body, (u64, u64), $args, $otherwise),
+            KIND_PAIR_S32 => with_number_result!($result, $body, (i32, i32), $args, $otherwise),
+            KIND_PAIR_S64 => with_number_result!($result, $body, (i64, i64), $args, $otherwise),
             _ => $otherwise,
         }
     };
@@ -841,16 +902,17 @@ pub extern "C" fn orivon_fast_shape_supported(param: u8, result: u8) -> bool {
             ]
         );
     }
-    // Shapes without a string or list gain nothing: they stay generic.
     let bulk = |kind: u8| {
         (KIND_BYTES..=KIND_RESULT_STRING).contains(&kind)
             || kind == KIND_OPTION_BYTES
             || kind == KIND_OPTION_STRING
     };
-    if !bulk(param) && !bulk(result) {
+    let number_or_none = |kind: u8| kind == KIND_NONE || (KIND_U32..=KIND_S64).contains(&kind);
+    // Without a string or list, only numbers (see the top of this section).
+    if !bulk(param) && !bulk(result) && !(number_or_none(result) || is_pair_kind(param)) {
         return false;
     }
-    if param > KIND_STRING && !(KIND_U32..=KIND_S64).contains(&param) {
+    if param > KIND_STRING && !(KIND_U32..=KIND_S64).contains(&param) && !is_pair_kind(param) {
         return false; // a result kind is not a parameter kind
     }
     with_shape!(param, result, yes, [(), (), ()], (), false)

@@ -112,13 +112,33 @@ void take_results(void* data, const orivon_fast_val_t* values, size_t count) noe
   }
 }
 
+// The pair kind of two parameters of one number kind.
+std::optional<FastKind> pair_kind(const wc::FuncType& type) {
+  auto first = type.param_nth(0);
+  auto second = type.param_nth(1);
+  if (!first || !second) return std::nullopt;
+  auto a = param_kind(first->second);
+  auto b = param_kind(second->second);
+  if (!a || a != b || !is_scalar(*a)) return std::nullopt;
+  switch (*a) {
+    case FastKind::U32: return FastKind::PairU32;
+    case FastKind::U64: return FastKind::PairU64;
+    case FastKind::S32: return FastKind::PairS32;
+    default: return FastKind::PairS64;
+  }
+}
+
 }  // namespace
 
 std::optional<FastShape> fast_shape(const wc::FuncType& type) {
   FastShape shape;
   const std::size_t params = type.param_count();
-  if (params > 1) return std::nullopt;
-  if (params == 1) {
+  if (params > 2) return std::nullopt;
+  if (params == 2) {
+    auto kind = pair_kind(type);
+    if (!kind) return std::nullopt;
+    shape.param = *kind;
+  } else if (params == 1) {
     auto param = type.param_nth(0);
     if (!param) return std::nullopt;
     auto kind = param_kind(param->second);
@@ -130,7 +150,6 @@ std::optional<FastShape> fast_shape(const wc::FuncType& type) {
     if (!kind) return std::nullopt;
     shape.result = *kind;
   }
-  if (!is_bulk(shape.param) && !is_bulk(shape.result)) return std::nullopt;
   if (!orivon_fast_shape_supported(static_cast<std::uint8_t>(shape.param),
                                    static_cast<std::uint8_t>(shape.result))) {
     return std::nullopt;
@@ -260,8 +279,18 @@ std::optional<wasmtime::Result<std::monostate>> call_typed(wasmtime::Store::Cont
   orivon_fast_val_t arg{static_cast<std::uint8_t>(shape.param), false, nullptr, 0};
   std::vector<std::uint8_t> converted;  // a List of U8 values, as bytes
   std::vector<std::uint64_t> packed;    // a List of other numbers, packed
-  const std::size_t expected = shape.param == FastKind::None ? 0 : 1;
+  const std::size_t expected = shape.param == FastKind::None ? 0 : is_pair(shape.param) ? 2 : 1;
   if (args.size() != expected) return std::nullopt;
+  orivon_fast_val_t pair[2] = {};  // the arguments of a pair shape
+  if (expected == 2) {
+    const FastKind element = pair_element(shape.param);
+    for (std::size_t i = 0; i < 2; ++i) {
+      auto bits = scalar_bits(element, args[i], /*exact=*/true);
+      if (!bits) return std::nullopt;
+      pair[i] = orivon_fast_val_t{static_cast<std::uint8_t>(element), false, nullptr,
+                                  static_cast<std::size_t>(*bits)};
+    }
+  }
   if (expected == 1) {
     const Value& value = args[0];
     if (is_scalar(shape.param)) {
@@ -303,7 +332,8 @@ std::optional<wasmtime::Result<std::monostate>> call_typed(wasmtime::Store::Cont
   Sink sink{shape.result, &results};
   wasmtime_error_t* error = orivon_component_func_call_typed(
       func.capi(), context.capi(), static_cast<std::uint8_t>(shape.param),
-      static_cast<std::uint8_t>(shape.result), &arg, expected, take_results, &sink);
+      static_cast<std::uint8_t>(shape.result), expected == 2 ? pair : &arg, expected,
+      take_results, &sink);
   if (error != nullptr) {
     results.clear();
     return wasmtime::Result<std::monostate>(wasmtime::Error(error));

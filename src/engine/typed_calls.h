@@ -1,7 +1,7 @@
 #pragma once
 
 // Typed calls: the fast path for calls between modules whose functions carry
-// strings, byte lists and lists of other fixed-size numbers (see
+// strings, byte lists, lists of other fixed-size numbers or numbers alone (see
 // deps/wasmtime/lib.rs, "Typed forwarders").
 //
 // The C functions below are implemented in Rust in deps/wasmtime/lib.rs and
@@ -113,6 +113,10 @@ enum class FastKind : std::uint8_t {
   ResultUnit = 17,    // result<_, string>, result<u32, string>, result<u64, string>:
   ResultU32 = 18,     // beside a string or list parameter only
   ResultU64 = 19,
+  PairU32 = 20,  // two parameters of one number kind, (a: u32, b: u32)...:
+  PairU64 = 21,  // beside a result of none or a number only
+  PairS32 = 22,
+  PairS64 = 23,
 };
 
 // Whether `kind` is a result<_, string> (whose err a failed call can become).
@@ -135,14 +139,19 @@ constexpr std::size_t element_size(FastKind kind) {
                                                                                              : 8;
 }
 
-// Whether `kind` is a string or a list (a scalar, or none, is not).
-constexpr bool is_bulk(FastKind kind) {
-  return kind == FastKind::Bytes || kind == FastKind::String || kind == FastKind::ResultBytes ||
-         kind == FastKind::ResultString || is_option(kind) || is_number_list(kind);
-}
 constexpr bool is_scalar(FastKind kind) {
   return kind == FastKind::U32 || kind == FastKind::U64 || kind == FastKind::S32 ||
          kind == FastKind::S64;
+}
+constexpr bool is_pair(FastKind kind) {
+  return kind >= FastKind::PairU32 && kind <= FastKind::PairS64;
+}
+// The number kind of each of a pair's two values.
+constexpr FastKind pair_element(FastKind kind) {
+  return kind == FastKind::PairU32   ? FastKind::U32
+         : kind == FastKind::PairU64 ? FastKind::U64
+         : kind == FastKind::PairS32 ? FastKind::S32
+                                     : FastKind::S64;
 }
 
 // A scalar Value of `kind` from its bits, and a Value's bits for `kind`:
@@ -164,7 +173,8 @@ struct FastShape {
 };
 
 // The shape of a function type, when the typed halves handle it: at most
-// one parameter, and a string or list among the parameter and result.
+// one parameter and a string or list among the parameter and result, or
+// numbers alone (none, one or two of one kind; none or one as the result).
 std::optional<FastShape> fast_shape(const wasmtime::component::FuncType& type);
 
 // Calls `func` of `shape` with `args` (Bytes, a List of U8, a String, a

@@ -708,6 +708,8 @@ TEST_F(Calls, TypedShapesTakeTheFastPath) {
       {"relay-submit([1])", typed},            // list<u8> -> result<_, string>
       {"relay-checksum([1])", typed},          // list<u8> -> result<u32, string>
       {"relay-measure(\"a\")", typed},         // string -> result<u64, string>
+      {"relay-count()", typed},                // none -> u32
+      {"bench-add(3)", 3 * typed},             // (s64, s64) -> s64, three calls
       {"relay-checked(2)", 0},                 // u32 -> result<u32, string>: generic
       {"relay-point({x: 1, y: 2})", 0},        // a record: generic
   };
