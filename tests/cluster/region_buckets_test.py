@@ -126,6 +126,9 @@ class RegionBuckets(unittest.TestCase):
 
         created = self.a.run("kv", "create", "shared", "--scope", "region")
         self.assertIn("shared  region", created.stdout)
+        # JetStream has no key limit of its own: said in words, not as 2^64 - 1.
+        self.assertIn("no key limit", created.stdout)
+        self.assertNotIn("18446744073709551615", created.stdout)
         self.assertIn("answered by the running host", created.stderr)
         self.a.run("kv", "set", "shared", "greeting", "hello from a")
         self.a.run("kv", "set", "shared", "key with spaces ✓", "odd key")

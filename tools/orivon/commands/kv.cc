@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -50,11 +51,21 @@ std::string number_text(const nlohmann::json& value) {
   return value.is_number() ? value.dump() : "?";
 }
 
+// A bucket's limit: the largest number means none (a region or global
+// bucket has no key limit of its own).
+std::string limit_text(const nlohmann::json& limit, const char* unit) {
+  if (limit.is_number_unsigned() &&
+      limit.get<std::uint64_t>() == std::numeric_limits<std::uint64_t>::max()) {
+    return std::string("no ") + unit + " limit";
+  }
+  return number_text(limit) + " " + unit + "s";
+}
+
 void print_bucket(const nlohmann::json& bucket, std::ostream& out) {
   out << field(bucket, "name").get<std::string>() << "  " << field(bucket, "scope").get<std::string>()
       << "  " << number_text(field(bucket, "keys")) << " keys, " << number_text(field(bucket, "bytes"))
-      << " bytes (limits: " << number_text(field(bucket, "max_keys")) << " keys, "
-      << number_text(field(bucket, "max_bytes")) << " bytes, values up to "
+      << " bytes (limits: " << limit_text(field(bucket, "max_keys"), "key") << ", "
+      << limit_text(field(bucket, "max_bytes"), "byte") << ", values up to "
       << number_text(field(bucket, "max_value_bytes")) << " bytes)\n";
 }
 
