@@ -102,6 +102,14 @@ struct Manifest {
 [[nodiscard]] ORIVON_API Result<Manifest> parse_manifest(std::string_view text,
                                                          ManifestFormat format);
 
+/// How deeply TOML `text` nests (the tables a header or dotted key opens,
+/// inline tables and arrays), measured without parsing it; counting stops
+/// past `stop_above`. toml++ overflows its stack on a document nested some
+/// thousands of levels deep, so a client that parses TOML of its own (the
+/// CLI's application files) refuses a deep one with this first, as
+/// parse_manifest does.
+ORIVON_API std::size_t toml_nesting_depth(std::string_view text, std::size_t stop_above);
+
 /// The format implied by a file name: ".json" is JSON, anything else TOML.
 ORIVON_API ManifestFormat manifest_format_for(std::string_view file_name);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "orivon/manifest.h"
+
 namespace orivon::registry {
 namespace {
 
@@ -173,3 +175,11 @@ std::size_t toml_nesting_depth(std::string_view text, std::size_t stop_above) {
 }
 
 }  // namespace orivon::registry
+
+namespace orivon {
+
+std::size_t toml_nesting_depth(std::string_view text, std::size_t stop_above) {
+  return registry::toml_nesting_depth(text, stop_above);
+}
+
+}  // namespace orivon

@@ -126,7 +126,12 @@ TEST_F(ApplyCommand, ABadFileIsAClearErrorAndChangesNothing) {
     std::string text;
     std::string says;
   };
+  // A header 100,000 tables deep: toml++ alone overflows its stack on it.
+  std::string deep = "[a";
+  for (int i = 1; i < 100000; ++i) deep += ".a";
+  deep += "]\n";
   const std::vector<Case> cases = {
+      {deep, "nest more than 32 levels deep"},
       {"[[module]]\nid = \"lib.text.demo\"\nfiles = \"x\"\n", "unknown key"},
       {"[app]\nname = \"x\"\n", "an application file has only [[module]]"},
       {"", "no [[module]] tables"},
@@ -142,8 +147,8 @@ TEST_F(ApplyCommand, ABadFileIsAClearErrorAndChangesNothing) {
   for (const auto& c : cases) {
     const auto file = write_app("app.toml", c.text);
     auto result = cli({"apply", file});
-    EXPECT_EQ(result.exit_code, 1) << c.text;
-    EXPECT_THAT(result.err, HasSubstr(c.says)) << c.text;
+    EXPECT_EQ(result.exit_code, 1) << c.text.substr(0, 200);
+    EXPECT_THAT(result.err, HasSubstr(c.says)) << c.text.substr(0, 200);
   }
   EXPECT_EQ(cli({"list", "--json"}).out, "[]\n");
   auto none = cli({"apply", (temp_.path() / "nothing.toml").string()});

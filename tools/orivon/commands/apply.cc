@@ -28,6 +28,7 @@
 #include "host/requests.h"
 #include "host/session.h"
 #include "orivon/ids.h"
+#include "orivon/manifest.h"
 #include "orivon/module_info.h"
 
 namespace orivon::cli {
@@ -37,6 +38,9 @@ using nlohmann::json;
 
 // An application file is read whole; anything larger is not one.
 constexpr std::uintmax_t kMaxAppFileBytes = 4 << 20;
+// [[module]] tables hold a table or two: far deeper is not an application
+// file, and toml++ would overflow its stack on it.
+constexpr std::size_t kMaxAppFileNesting = 32;
 
 struct AppModule {
   std::string id;
@@ -83,6 +87,11 @@ Result<std::vector<AppModule>> parse_app(const std::filesystem::path& path) {
   std::ifstream stream(path, std::ios::binary);
   std::stringstream text;
   text << stream.rdbuf();
+  if (toml_nesting_depth(text.str(), kMaxAppFileNesting) > kMaxAppFileNesting) {
+    return Error(ErrorCode::InvalidArgument,
+                 path.string() + ": tables, dotted keys and arrays nest more than " +
+                     std::to_string(kMaxAppFileNesting) + " levels deep");
+  }
   toml::table root;
   try {
     root = toml::parse(text.str(), path.string());
