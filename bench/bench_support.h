@@ -24,6 +24,7 @@
 #include <benchmark/benchmark.h>
 #include <wasmtime.hh>
 
+#include "bench_common.h"
 #include "engine/engine.h"
 #include "orivon/runtime.h"
 
@@ -119,17 +120,6 @@ inline wasmtime::Store raw_store(wasmtime::Engine& engine) {
   store.context().set_epoch_deadline(std::uint64_t{1} << 62);
   store.context().set_wasi(wasmtime::WasiConfig()).unwrap();
   return store;
-}
-
-// Setup failures are bugs in the benchmark: stop the whole run loudly.
-template <typename T>
-T must(Result<T> result, std::string_view what) {
-  if (!result) {
-    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(what.size()), what.data(),
-                 result.error().to_string().c_str());
-    std::abort();
-  }
-  return std::move(*result);
 }
 
 }  // namespace orivon::bench

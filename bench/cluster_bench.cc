@@ -33,37 +33,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "orivon/runtime.h"
 
 namespace {
+
+using orivon::bench::must;
+using orivon::bench::percentile;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 double us_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::micro>(b - a).count();
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
-}
-
-template <typename T>
-T must(orivon::Result<T> result, const char* what) {
-  if (!result) {
-    std::fprintf(stderr, "%s: %s\n", what, result.error().to_string().c_str());
-    std::exit(1);
-  }
-  return std::move(*result);
-}
-
-void must(orivon::Result<void> result, const char* what) {
-  if (!result) {
-    std::fprintf(stderr, "%s: %s\n", what, result.error().to_string().c_str());
-    std::exit(1);
-  }
 }
 
 void must_nats(natsStatus status, const char* what) {
@@ -286,12 +268,7 @@ int main(int argc, char** argv) {
   const std::size_t events = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 2000;
   constexpr std::size_t kBytes = 64;
   std::printf("cluster bench: %zu events of %zu bytes (load average: ", events, kBytes);
-  {
-    std::ifstream load("/proc/loadavg");
-    std::string first;
-    load >> first;
-    std::printf("%s", first.c_str());
-  }
+  std::printf("%s", orivon::bench::load_average().c_str());
   std::printf(")\n\n");
 
   const auto dir = std::filesystem::temp_directory_path() /

@@ -27,9 +27,13 @@
 
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "orivon/runtime.h"
 
 namespace {
+
+using orivon::bench::must;
+using orivon::bench::percentile;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -38,34 +42,11 @@ double us_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::micro>(b - a).count();
 }
 
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1));
-  return values[index];
-}
-
 std::size_t resident_kib() {
   std::ifstream statm("/proc/self/statm");
   std::size_t pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) / 1024;
-}
-
-template <typename T>
-T must(orivon::Result<T> result, const char* what) {
-  if (!result) {
-    std::fprintf(stderr, "%s: %s\n", what, result.error().to_string().c_str());
-    std::exit(1);
-  }
-  return std::move(*result);
-}
-
-void must(orivon::Result<void> result, const char* what) {
-  if (!result) {
-    std::fprintf(stderr, "%s: %s\n", what, result.error().to_string().c_str());
-    std::exit(1);
-  }
 }
 
 orivon::ModuleId id(const std::string& text) { return *orivon::ModuleId::parse(text); }
@@ -195,7 +176,7 @@ int main(int argc, char** argv) {
   const std::size_t events = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 2000;
   constexpr std::size_t kBytes = 64;
   std::printf("events bench: %zu events of %zu bytes (load average: ", events, kBytes);
-  { std::ifstream load("/proc/loadavg"); std::string first; load >> first; std::printf("%s", first.c_str()); }
+  std::printf("%s", orivon::bench::load_average().c_str());
   std::printf(")\n\n");
 
   {

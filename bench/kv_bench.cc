@@ -19,9 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
 #include "orivon/runtime.h"
 
 namespace {
+
+using orivon::bench::must;
 
 using Clock = std::chrono::steady_clock;
 
@@ -143,16 +146,6 @@ class RawSqlite {
   sqlite3_stmt* set_ = nullptr;
   long long version_ = 0;
 };
-
-template <class T>
-T must(orivon::Result<T> result, const char* what) {
-  if (!result) die(std::string(what) + ": " + result.error().to_string());
-  return std::move(*result);
-}
-
-void must(orivon::Result<void> result, const char* what) {
-  if (!result) die(std::string(what) + ": " + result.error().to_string());
-}
 
 }  // namespace
 
