@@ -16,13 +16,11 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "cli.h"
+#include "commands/app_file.h"
 #include "commands/commands.h"
 #include "commands/manifest_file.h"
 #include "host/requests.h"
@@ -36,24 +34,6 @@ namespace {
 
 using nlohmann::json;
 
-// An application file is read whole; anything larger is not one.
-constexpr std::uintmax_t kMaxAppFileBytes = 4 << 20;
-// [[module]] tables hold a table or two: far deeper is not an application
-// file, and toml++ would overflow its stack on it.
-constexpr std::size_t kMaxAppFileNesting = 32;
-
-struct AppModule {
-  std::string id;
-  std::filesystem::path file;      // absolute; empty: the module must already be installed
-  std::filesystem::path manifest;  // absolute; empty: the one beside the file, or none
-  std::set<std::string> allow;
-  std::map<std::string, std::set<std::string>> calls;  // target -> functions (empty: all)
-  std::map<std::string, std::string> config;
-  std::set<std::string> subscribe;  // topic patterns, ephemeral
-  std::set<std::string> routes;     // inbound HTTP, [HOST]/PREFIX
-  std::optional<bool> start;
-};
-
 struct Change {
   std::string text;  // one line, as printed
   json request;
@@ -64,132 +44,6 @@ struct ApplyOptions {
   bool dry_run = false;
   bool json = false;
 };
-
-Result<std::vector<std::string>> string_list(const toml::node& node, const std::string& where) {
-  const auto* array = node.as_array();
-  if (array == nullptr) return Error(ErrorCode::InvalidArgument, where + ": expected an array of strings");
-  std::vector<std::string> out;
-  for (const auto& item : *array) {
-    auto text = item.value<std::string>();
-    if (!text) return Error(ErrorCode::InvalidArgument, where + ": expected an array of strings");
-    out.push_back(*text);
-  }
-  return out;
-}
-
-Result<std::vector<AppModule>> parse_app(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(ErrorCode::NotFound, "cannot read '" + path.string() + "': " + ec.message());
-  if (size > kMaxAppFileBytes) {
-    return Error(ErrorCode::InvalidArgument, "'" + path.string() + "' is over 4 MiB");
-  }
-  std::ifstream stream(path, std::ios::binary);
-  std::stringstream text;
-  text << stream.rdbuf();
-  if (toml_nesting_depth(text.str(), kMaxAppFileNesting) > kMaxAppFileNesting) {
-    return Error(ErrorCode::InvalidArgument,
-                 path.string() + ": tables, dotted keys and arrays nest more than " +
-                     std::to_string(kMaxAppFileNesting) + " levels deep");
-  }
-  toml::table root;
-  try {
-    root = toml::parse(text.str(), path.string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return Error(ErrorCode::InvalidArgument,
-                 path.string() + " (" + where.str() + "): " + std::string(e.description()));
-  }
-  const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
-  for (const auto& [key, value] : root) {
-    if (key.str() != "module") {
-      return Error(ErrorCode::InvalidArgument, path.string() + ": unknown key '" +
-                                                   std::string(key.str()) +
-                                                   "'; an application file has only [[module]]");
-    }
-  }
-  const auto* modules = root["module"].as_array();
-  if (modules == nullptr || modules->empty()) {
-    return Error(ErrorCode::InvalidArgument,
-                 path.string() + ": no [[module]] tables; each names a module (id, file, ...)");
-  }
-  std::vector<AppModule> out;
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < modules->size(); ++i) {
-    const auto* table = (*modules)[i].as_table();
-    const std::string where = path.string() + ": module " + std::to_string(i + 1);
-    if (table == nullptr) return Error(ErrorCode::InvalidArgument, where + " is not a table");
-    AppModule module;
-    for (const auto& [key_node, value] : *table) {
-      const std::string key(key_node.str());
-      const std::string at = where + ", " + key;
-      if (key == "id" || key == "file" || key == "manifest") {
-        auto text = value.value<std::string>();
-        if (!text || text->empty()) return Error(ErrorCode::InvalidArgument, at + ": expected a string");
-        if (key == "id") module.id = *text;
-        if (key == "file") module.file = (base / *text).lexically_normal();
-        if (key == "manifest") module.manifest = (base / *text).lexically_normal();
-      } else if (key == "allow") {
-        ORIVON_TRY(auto grants, string_list(value, at));
-        module.allow.insert(grants.begin(), grants.end());
-      } else if (key == "routes") {
-        ORIVON_TRY(auto routes, string_list(value, at));
-        module.routes.insert(routes.begin(), routes.end());
-      } else if (key == "subscribe") {
-        ORIVON_TRY(auto patterns, string_list(value, at));
-        module.subscribe.insert(patterns.begin(), patterns.end());
-      } else if (key == "members") {
-        ORIVON_TRY(auto members, string_list(value, at));
-        for (auto& member : members) module.calls[member];  // every function
-      } else if (key == "calls") {
-        const auto* calls = value.as_table();
-        if (calls == nullptr) {
-          return Error(ErrorCode::InvalidArgument,
-                       at + ": expected a table of TARGET = [FUNCTION...] ([] for all)");
-        }
-        for (const auto& [target, functions] : *calls) {
-          ORIVON_TRY(auto names, string_list(functions, at + "." + std::string(target.str())));
-          module.calls[std::string(target.str())].insert(names.begin(), names.end());
-        }
-      } else if (key == "config") {
-        const auto* config = value.as_table();
-        if (config == nullptr) return Error(ErrorCode::InvalidArgument, at + ": expected a table");
-        for (const auto& [name, entry] : *config) {
-          auto text = entry.value<std::string>();
-          if (!text) {
-            return Error(ErrorCode::InvalidArgument,
-                         at + "." + std::string(name.str()) + ": expected a string");
-          }
-          module.config[std::string(name.str())] = *text;
-        }
-      } else if (key == "start") {
-        auto flag = value.value<bool>();
-        if (!flag) return Error(ErrorCode::InvalidArgument, at + ": expected true or false");
-        module.start = *flag;
-      } else {
-        return Error(ErrorCode::InvalidArgument,
-                     at + ": unknown key; a module has id, file, manifest, allow, calls, "
-                          "members, config, subscribe, routes, start");
-      }
-    }
-    auto id = ModuleId::parse(module.id);
-    if (!id) return Error(ErrorCode::InvalidArgument, where + ": " + id.error().message());
-    for (const auto& [target, functions] : module.calls) {
-      if (auto parsed = ModuleId::parse(target); !parsed) {
-        return Error(ErrorCode::InvalidArgument, where + ", calls: " + parsed.error().message());
-      }
-    }
-    if (!seen.insert(module.id).second) {
-      return Error(ErrorCode::InvalidArgument, where + ": '" + module.id + "' is listed twice");
-    }
-    if (!module.manifest.empty() && module.file.empty()) {
-      return Error(ErrorCode::InvalidArgument, where + ": a manifest needs a file");
-    }
-    out.push_back(std::move(module));
-  }
-  return out;
-}
 
 // The function name a user writes for a stored one ("iface#greet" -> "greet").
 std::string short_name(const std::string& stored) {
