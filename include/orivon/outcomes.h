@@ -6,6 +6,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "orivon/value.h"
 
 namespace orivon {
 
@@ -24,6 +27,9 @@ struct InvokeOutcome {
   /// Set when the guest called exit() instead of returning; `results` is
   /// empty then.
   std::optional<int> exit_code;
+  /// The same results as values (what `results` formats), for a caller that
+  /// reads them instead of text (`orivon call --json`).
+  std::vector<Value> values;
 };
 
 }  // namespace orivon

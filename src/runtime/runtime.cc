@@ -395,9 +395,10 @@ Result<instance::LiveInstance> library_instance(internal::RuntimeImpl& impl, con
 }
 
 // What a client's call returned, as the text path reports it.
-InvokeOutcome text_outcome(ProgramKind kind, const instance::Returned& returned) {
-  if (returned.exit_code) return InvokeOutcome{{}, returned.exit_code};
-  return InvokeOutcome{runtime::format_results(kind, returned.values), std::nullopt};
+InvokeOutcome text_outcome(ProgramKind kind, instance::Returned returned) {
+  if (returned.exit_code) return InvokeOutcome{{}, returned.exit_code, {}};
+  std::string text = runtime::format_results(kind, returned.values);
+  return InvokeOutcome{std::move(text), std::nullopt, std::move(returned.values)};
 }
 
 // What a client's typed call returned: a guest exit cannot be a result.
@@ -696,11 +697,11 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
     ORIVON_TRY(auto expression, values::parse_call_expression(call));
     ORIVON_TRY(auto instance, instance::LiveInstance::create(impl_->engine(), program.shared_data(),
                                                             profile, limits));
-    if (auto status = instance.exit_code()) return InvokeOutcome{{}, status};
+    if (auto status = instance.exit_code()) return InvokeOutcome{{}, status, {}};
     ORIVON_TRY(auto typed, runtime::parse_text_call(impl_->engine().wasmtime_engine(),
                                                     *program.shared_data(), expression));
     ORIVON_TRY(auto returned, instance::call_by_name(instance, typed.function->name, typed.args));
-    return text_outcome(program.kind(), returned);
+    return text_outcome(program.kind(), std::move(returned));
   });
 }
 
@@ -1174,7 +1175,7 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
       case ModuleKind::Service: {
         ORIVON_TRY(auto returned,
                    supervisor->call(id, typed.function->name, typed.args, client_call(timeout)));
-        return text_outcome(program.kind(), returned);
+        return text_outcome(program.kind(), std::move(returned));
       }
       case ModuleKind::Library: {
         ORIVON_TRY(auto instance, library_instance(*impl_, id, program, timeout));
@@ -1182,7 +1183,7 @@ Result<InvokeOutcome> Runtime::call(const ModuleId& id, std::string_view call,
         auto returned = instance::call_by_name(instance, typed.function->name, typed.args);
         count_library_call(*supervisor, id, began, returned);
         if (!returned) return returned.error();
-        return text_outcome(program.kind(), *returned);
+        return text_outcome(program.kind(), std::move(*returned));
       }
       case ModuleKind::Group: {
         ORIVON_TRY(auto results,

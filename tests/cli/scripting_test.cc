@@ -31,6 +31,46 @@ class Scripting : public StateDirTest {
   }
 };
 
+// `call --json` gives the results as JSON values too (see host/value_json.h),
+// one kind per row; `results` keeps the WAVE text.
+TEST_F(Scripting, CallJsonGivesTheResultsAsJsonValues) {
+  ASSERT_EQ(cli({"add", guest_path("call_callee", "component").string(), "--id",
+                 "lib.values.test"})
+                .exit_code,
+            0);
+  const std::pair<const char*, const char*> cases[] = {
+      {"echo-bool(true)", "[true]"},
+      {"echo-u8(255)", "[255]"},
+      {"echo-s16(-3)", "[-3]"},
+      {"add(9223372036854775806, 1)", "[9223372036854775807]"},
+      {"echo-f64(2.5)", "[2.5]"},
+      {"echo-f64(nan)", R"(["nan"])"},
+      {"echo-f32(-inf)", R"(["-inf"])"},
+      {R"(echo-char('\u{e9}'))", R"(["\u00e9"])"},
+      {"echo-string(\"a\\\"b\")", R"(["a\"b"])"},
+      {"echo-bytes([1, 2])", "[[1,2]]"},
+      {"echo-strings([\"x\", \"y\"])", R"([["x","y"]])"},
+      {"echo-point({x: 1, y: -2})", R"([{"x":1,"y":-2}])"},
+      {"echo-shape(rect({x: 1, y: 2}))", R"([{"rect":{"x":1,"y":2}}])"},
+      {"echo-shape(empty)", R"([{"empty":null}])"},
+      {"echo-color(green)", R"(["green"])"},
+      {"echo-perms({read, exec})", R"([["read","exec"]])"},
+      {"echo-option(some(\"a\"))", R"(["a"])"},
+      {"echo-option(none)", "[null]"},
+      {"echo-result(ok(7))", R"([{"ok":7}])"},
+      {"echo-result(err(\"no\"))", R"([{"err":"no"}])"},
+      {"echo-tuple((1, \"b\", 0.5))", R"([[1,"b",0.5]])"},
+      {"count()", "[0]"},  // a library runs each call in a fresh instance
+  };
+  for (const auto& [call, expected] : cases) {
+    auto result = cli({"call", "--json", "lib.values.test", call});
+    ASSERT_EQ(result.exit_code, 0) << call << ": " << result.err;
+    auto json = nlohmann::json::parse(result.out);
+    EXPECT_EQ(json["values"], nlohmann::json::parse(expected)) << call << ": " << result.out;
+    EXPECT_TRUE(json["results"].is_string()) << call;
+  }
+}
+
 TEST_F(Scripting, JsonFailuresAreErrorObjectsWithACode) {
   ASSERT_EQ(cli({"add", guest_path("typed", "component").string(), "--id", "lib.typed.test"})
                 .exit_code,

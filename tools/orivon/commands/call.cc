@@ -66,7 +66,8 @@ CommandAction setup_call(CLI::App& app, const GlobalOptions& global) {
       ->type_name("DURATION");
   command->add_flag("--fail-on-err", options->fail_on_err,
                     "Exit with status 3 when the call returns err(...) (it is printed as usual)");
-  command->add_flag("--json", options->json, "Print {\"results\": ...} as JSON");
+  command->add_flag("--json", options->json,
+                    "Print {\"results\": WAVE text, \"values\": [JSON values]} as JSON");
   command->footer(
       "A service must be running (in a host); a library is called in a fresh instance, with or\n"
       "without a host; a group's call goes to one of its running members.\n"

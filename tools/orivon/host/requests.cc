@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/module_json.h"
+#include "host/value_json.h"
 #include "orivon/calls.h"
 #include "orivon/events.h"
 #include "orivon/config.h"
@@ -384,7 +385,13 @@ Result<json> call(Runtime& runtime, const json& request, const ModuleId& id) {
   }
   ORIVON_TRY(auto outcome, runtime.call(id, call, timeout));
   json out = {{"results", outcome.results}};
-  if (outcome.exit_code) out["exit_code"] = *outcome.exit_code;
+  if (outcome.exit_code) {
+    out["exit_code"] = *outcome.exit_code;
+  } else {
+    json values = json::array();
+    for (const Value& value : outcome.values) values.push_back(value_to_json(value));
+    out["values"] = std::move(values);
+  }
   return out;
 }
 
