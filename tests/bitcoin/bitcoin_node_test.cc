@@ -68,6 +68,8 @@ constexpr const char* kClient = "bitcoin.client.orivon";
 constexpr const char* kRpcHung = "bitcoin.rpc-hung.orivon";
 constexpr const char* kRpcGarbage = "bitcoin.rpc-garbage.orivon";
 constexpr const char* kRpcUngranted = "bitcoin.rpc-ungranted.orivon";
+// A facade with 50 ms for a query: too little to count a busy address.
+constexpr const char* kRpcHurried = "bitcoin.rpc-hurried.orivon";
 // The chain the node syncs: txgen mines to this height on the peer, with
 // at least this many transactions besides coinbases (P2PKH and P2WPKH
 // spends, chains of spends).
@@ -244,6 +246,9 @@ class BitcoinNode : public ::testing::Test {
         {kRpcGarbage,
          {"net:connect:" + garbage_->authority(), "env:BITCOIN_RPC=" + garbage_->authority()}},
         {kRpcUngranted, {"env:BITCOIN_RPC=" + node_rpc}},
+        {kRpcHurried,
+         {"net:connect:" + node_rpc, "env:BITCOIN_RPC=" + node_rpc,
+          "env:BITCOIN_RPC_TIMEOUT_MS=50"}},
     };
     for (const auto& [facade, grants] : facades) {
       AddOptions options;
@@ -516,7 +521,14 @@ TEST_F(BitcoinNode, TheFacadeAnswersBadQueriesAndBadNodesWithErrors) {
   EXPECT_THAT(call(kRpcGarbage, "get-tip()"), HasSubstr("err(\"node RPC: HTTP 200 and no JSON answer"));
   EXPECT_GE(garbage_->requests(), 1);
   EXPECT_THAT(call(kRpcUngranted, "get-tip()"), HasSubstr("access denied"));
-  for (const char* module : {kRpc, kRpcHung, kRpcGarbage, kRpcUngranted}) {
+  // A query's time covers all its requests: txgen's P2PKH address has over
+  // 2,000 transactions, more than 50 ms of pages (the first page or a later
+  // one runs out, depending on the machine's load).
+  const std::string busy = trim(run_process({txgen(), "address"}).out);
+  const std::string hurried = call(kRpcHurried, "balance(\"" + busy + "\")");
+  EXPECT_THAT(hurried, ::testing::StartsWith("err("));
+  EXPECT_THAT(hurried, HasSubstr("within 50 ms"));
+  for (const char* module : {kRpc, kRpcHung, kRpcGarbage, kRpcUngranted, kRpcHurried}) {
     EXPECT_EQ(runtime_->service_metrics(id(module)).state, ModuleState::Running) << module;
     EXPECT_EQ(runtime_->service_metrics(id(module)).traps, 0u) << module;
   }

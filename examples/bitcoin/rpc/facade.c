@@ -11,9 +11,10 @@
 //   BITCOIN_RPC        127.0.0.1:PORT (an IPv4 address and a port)
 //   BITCOIN_RPC_USER   the node's --rpcuser
 //   BITCOIN_RPC_PASS   the node's --rpcpass
-//   BITCOIN_RPC_TIMEOUT_MS  optional: how long one request may take (1 to
-//                      600000; 20000 unless set), below the service's
-//                      call deadline so a hung node is an err, not a timeout
+//   BITCOIN_RPC_TIMEOUT_MS  optional: how long one query may take, all its
+//                      requests together (1 to 600000; 20000 unless set),
+//                      below the service's call deadline so a hung node or
+//                      an endless balance is an err, not an interrupt
 //
 // Everything the node says is untrusted text: answers are bounded
 // (kMaxAnswerBytes), parsed with bounds checks (json.c), and a failure of any
@@ -127,6 +128,16 @@ static uint64_t timeout_ns(void) {
   return ms * 1000 * 1000;
 }
 
+// When the query being answered must be done (every export starts one), and
+// its timeout. A service instance answers one call at a time.
+static wasi_clocks_monotonic_clock_instant_t query_deadline;
+static uint64_t query_timeout;
+
+static void begin_query(void) {
+  query_timeout = timeout_ns();
+  query_deadline = wasi_clocks_monotonic_clock_now() + query_timeout;
+}
+
 static void base64(const char* in, size_t length, buffer* out) {
   static const char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   for (size_t i = 0; i < length; i += 3) {
@@ -170,8 +181,8 @@ static void drop_stream_error(wasi_io_streams_stream_error_t* error) {
 static bool exchange(const buffer* request, buffer* answer, facade_string_t* err) {
   socket_address_t address;
   if (!rpc_address(&address, err)) return false;
-  const uint64_t timeout = timeout_ns();
-  const wasi_clocks_monotonic_clock_instant_t deadline = wasi_clocks_monotonic_clock_now() + timeout;
+  const uint64_t timeout = query_timeout;
+  const wasi_clocks_monotonic_clock_instant_t deadline = query_deadline;
 
   wasi_sockets_network_own_network_t network = wasi_sockets_instance_network_instance_network();
   wasi_sockets_tcp_own_tcp_socket_t socket;
@@ -376,6 +387,7 @@ static bool hex_bytes(const char* text, facade_list_u8_t* out) {
 
 bool exports_orivon_bitcoin_chain_get_tip(exports_orivon_bitcoin_chain_tip_t* ret,
                                           facade_string_t* err) {
+  begin_query();
   buffer answer = {0};
   json_span result, hash, height;
   bool ok = rpc("getbestblock", "[]", &answer, &result, err, NULL);
@@ -396,6 +408,7 @@ bool exports_orivon_bitcoin_chain_get_tip(exports_orivon_bitcoin_chain_tip_t* re
 
 bool exports_orivon_bitcoin_chain_get_block_hash(uint32_t height, facade_string_t* ret,
                                                  facade_string_t* err) {
+  begin_query();
   char params[32];
   snprintf(params, sizeof params, "[%u]", height);
   buffer answer = {0};
@@ -411,6 +424,7 @@ bool exports_orivon_bitcoin_chain_get_block_hash(uint32_t height, facade_string_
 
 bool exports_orivon_bitcoin_chain_get_block(facade_string_t* hash, facade_list_u8_t* ret,
                                             facade_string_t* err) {
+  begin_query();
   char checked[65];
   const bool valid = hex_hash(hash, checked, "block hash", err);
   facade_string_free(hash);
@@ -430,6 +444,7 @@ bool exports_orivon_bitcoin_chain_get_block(facade_string_t* hash, facade_list_u
 bool exports_orivon_bitcoin_chain_get_utxo(facade_string_t* txid, uint32_t vout,
                                            exports_orivon_bitcoin_chain_option_utxo_t* ret,
                                            facade_string_t* err) {
+  begin_query();
   char checked[65];
   const bool valid = hex_hash(txid, checked, "txid", err);
   facade_string_free(txid);
@@ -572,6 +587,7 @@ static bool gather(json_span transactions, const char* address, outpoints* paid,
 // query is needed.
 bool exports_orivon_bitcoin_chain_balance(facade_string_t* address, uint64_t* ret,
                                           facade_string_t* err) {
+  begin_query();
   // Addresses are base58 or bech32: letters and digits only, which also keeps
   // the JSON we build well formed.
   char checked[101];
@@ -589,6 +605,11 @@ bool exports_orivon_bitcoin_chain_balance(facade_string_t* address, uint64_t* re
   outpoints paid = {0}, spent = {0};
   bool ok = true;
   for (size_t skip = 0; ok;) {
+    if (wasi_clocks_monotonic_clock_now() >= query_deadline) {
+      ok = fail(err, "balance: not counted within %llu ms (%zu transactions so far)",
+                (unsigned long long)(query_timeout / 1000000ull), skip);
+      break;
+    }
     char params[200];
     snprintf(params, sizeof params, "[\"%s\",1,%zu,%d,0,false]", checked, skip, kBalancePage);
     buffer answer = {0};
@@ -635,6 +656,7 @@ bool exports_orivon_bitcoin_chain_balance(facade_string_t* address, uint64_t* re
 
 bool exports_orivon_bitcoin_chain_send_raw_transaction(facade_list_u8_t* tx, facade_string_t* ret,
                                                        facade_string_t* err) {
+  begin_query();
   if (tx->len == 0 || tx->len > kMaxTransactionBytes) {
     const size_t length = tx->len;
     facade_list_u8_free(tx);
