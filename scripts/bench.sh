@@ -11,7 +11,9 @@
 # Environment: ORIVON_BENCH_FILTER (a Google Benchmark regex, default all),
 # ORIVON_BENCH_REPETITIONS (default 5), ORIVON_REGION_BENCH_OPS (region bucket
 # operations per row, default 5000), ORIVON_DENSITY_STEPS (default
-# 1000,10000,30000,100000). Results (JSON) are kept in build/bench-results/.
+# 1000,10000,30000,100000), ORIVON_BENCH_BITCOIN=0 (skips the Bitcoin node
+# rows, scripts/bench_bitcoin.sh), ORIVON_BENCH_BITCOIN_BLOCKS (default 1000).
+# Results (JSON) are kept in build/bench-results/.
 #
 # The density sweep needs about 4 memory mappings per live service and Linux
 # allows vm.max_map_count per process (default 65,530: about 16,000 services).
@@ -128,6 +130,14 @@ python3 "$ORIVON_ROOT/scripts/bench_cli.py" "$results/cli.json" 20 "${cli[@]}"
 unset XDG_CACHE_HOME
 
 "$ORIVON_ROOT/scripts/bench_http.sh" "$build" | tee "$results/http.txt"
+
+# The Bitcoin node beside native btcd on the same chain (needs Go for btcd;
+# the set-up built it). ORIVON_BENCH_BITCOIN=0 skips it (about 1 minute, plus
+# compiling btcd.wasm once, up to several minutes on a busy machine).
+if [ "${ORIVON_BENCH_BITCOIN:-1}" = 1 ]; then
+  "$ORIVON_ROOT/scripts/bench_bitcoin.sh" "$build" "${ORIVON_BENCH_BITCOIN_BLOCKS:-1000}" |
+    tee "$results/bitcoin.txt"
+fi
 
 step "Results (load average at start: $load; ratios are from the same run)"
 python3 "$ORIVON_ROOT/scripts/bench_table.py" "$results"/*.json

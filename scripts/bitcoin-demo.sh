@@ -7,8 +7,10 @@
 # with only what it needs (its data directory, a connect grant for the peer,
 # a listen grant for its JSON-RPC port, a publish grant for block events),
 # starts a host, and shows the node syncing to the peer's tip, following a
-# block mined meanwhile, a subscriber counting block events, a graceful stop
-# and a restart that resumes from the stored height. Last, a native btcd
+# block mined meanwhile, a subscriber counting block events, typed queries
+# through the facade bitcoin.rpc.orivon (tip, block hash, an address's
+# balance from the node's address index), a graceful stop and a restart that
+# resumes from the stored height. Last, a native btcd
 # syncs the same chain from the same peer, for comparison.
 #
 #   scripts/bitcoin-demo.sh [BLOCKS]     (default 1000)
@@ -24,6 +26,7 @@ orivon="$ORIVON_ROOT/build/bin/orivon"
 btcd_dir=$("$ORIVON_ROOT/scripts/build-btcd.sh")
 node=bitcoin.node.orivon
 watch=bitcoin.watch.orivon
+rpc_facade=bitcoin.rpc.orivon
 
 work=$(mktemp -d)
 export ORIVON_STATE="$work/state"
@@ -77,9 +80,14 @@ mkdir -p "$work/node"
   "topic:bitcoin.block.connected:publish" "topic:bitcoin.tx.accepted:publish" \
   arg:--regtest "arg:--connect=127.0.0.1:$peer_port" arg:--datadir=/data/btcd \
   arg:--logdir=/data/logs arg:--configfile=/data/btcd.conf "arg:--rpclisten=127.0.0.1:$node_rpc" \
-  arg:--rpcuser=orivon arg:--rpcpass=orivon arg:--notls arg:--utxocachemaxsize=16
+  arg:--rpcuser=orivon arg:--rpcpass=orivon arg:--notls arg:--utxocachemaxsize=16 \
+  arg:--txindex arg:--addrindex
 "$orivon" add build/guests/events_probe.component.wasm --id "$watch"
 "$orivon" allow "$watch" topic:bitcoin.block.connected:subscribe
+# The typed facade: the node's RPC port, reachable by nothing else it holds.
+"$orivon" add build/guests/bitcoin_rpc.component.wasm --id "$rpc_facade"
+"$orivon" allow "$rpc_facade" "net:connect:127.0.0.1:$node_rpc" "env:BITCOIN_RPC=127.0.0.1:$node_rpc" \
+  env:BITCOIN_RPC_USER=orivon env:BITCOIN_RPC_PASS=orivon
 
 step "orivon up, then start the subscriber and the node"
 "$orivon" up >"$work/host.log" 2>&1 &
@@ -102,6 +110,16 @@ wait_for_height "$node_rpc" "$((blocks + 1))"
 note "node tip $(rpc "$node_rpc" getbestblockhash) = peer tip $(rpc "$peer_rpc" getbestblockhash)"
 "$orivon" call "$watch" 'received()'
 "$orivon" call "$watch" 'last()'
+
+step "Typed queries through $rpc_facade (orivon:bitcoin/chain@1.0.0)"
+"$orivon" start "$rpc_facade"
+"$orivon" call "$rpc_facade" 'get-tip()'
+"$orivon" call "$rpc_facade" 'get-block-hash(1)'
+address=$("$btcd_dir/bin/txgen" address -witness)
+"$orivon" call "$rpc_facade" "balance(\"$address\")"
+note "txgen's count of the peer's chain for $address: $("$btcd_dir/bin/txgen" balance \
+  -rpcserver="127.0.0.1:$peer_rpc" -address="$address") satoshis"
+"$orivon" call "$rpc_facade" 'get-block("not-a-hash")' || true
 "$orivon" list
 
 step "orivon stop: btcd hears the request, flushes and shuts down; a restart resumes"

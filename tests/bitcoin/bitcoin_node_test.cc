@@ -5,6 +5,10 @@
 // grant for the peer, a listen grant for its JSON-RPC port (how the test,
 // and a facade, reach it while its _start runs), and its data directory.
 //
+// `bitcoin.rpc.orivon` (examples/bitcoin/rpc) is the typed facade other
+// modules call: orivon:bitcoin/chain, answered from the node's JSON-RPC port,
+// which it reaches through a net:connect grant for that one address.
+//
 // The peer, its RPC client (btcctl), the node and txgen (our traffic maker,
 // examples/bitcoin/tools/txgen) come from the set-up (ORIVON_BTCD_DIR);
 // nothing here reaches beyond loopback.
@@ -20,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -27,6 +32,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "orivon/runtime.h"
 #include "support/loopback.h"
@@ -52,6 +59,17 @@ const std::filesystem::path kBtcd = ORIVON_BTCD_DIR;
 constexpr const char* kNode = "bitcoin.node.orivon";
 // A subscriber that counts the node's block events (tests/guests/events).
 constexpr const char* kWatch = "bitcoin.watch.orivon";
+// The typed facade, and a module that calls it (tests/guests/bitcoin_client).
+constexpr const char* kRpc = "bitcoin.rpc.orivon";
+constexpr const char* kClient = "bitcoin.client.orivon";
+// Facades pointed at what a node must not be: a listener that never answers,
+// an HTTP server that answers anything but JSON-RPC, and the real node
+// without a net:connect grant for it.
+constexpr const char* kRpcHung = "bitcoin.rpc-hung.orivon";
+constexpr const char* kRpcGarbage = "bitcoin.rpc-garbage.orivon";
+constexpr const char* kRpcUngranted = "bitcoin.rpc-ungranted.orivon";
+// A facade with 50 ms for a query: too little to count a busy address.
+constexpr const char* kRpcHurried = "bitcoin.rpc-hurried.orivon";
 // The chain the node syncs: txgen mines to this height on the peer, with
 // at least this many transactions besides coinbases (P2PKH and P2WPKH
 // spends, chains of spends).
@@ -102,6 +120,43 @@ std::string read_file(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// The bytes of a WAVE list<u8> inside `text` ("ok([0, 255, ...])") as hex.
+std::string wave_bytes_to_hex(const std::string& text) {
+  static const char kDigits[] = "0123456789abcdef";
+  const auto open = text.find('[');
+  const auto close = text.find(']', open);
+  if (open == std::string::npos || close == std::string::npos) return "not a list: " + text;
+  std::istringstream numbers(text.substr(open + 1, close - open - 1));
+  std::string hex;
+  for (std::string number; std::getline(numbers, number, ',');) {
+    const int byte = std::stoi(number);
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 15];
+  }
+  return hex;
+}
+
+// Hex as a WAVE list<u8>: "[118, 169, ...]".
+std::string hex_to_wave_bytes(const std::string& hex) {
+  std::string list = "[";
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    if (i > 0) list += ", ";
+    list += std::to_string(std::stoi(hex.substr(i, 2), nullptr, 16));
+  }
+  return list + "]";
+}
+
+// A btcd `gettxout` answer as the facade's get-utxo result.
+std::string expected_utxo(const std::string& answer) {
+  if (answer.empty() || answer == "null") return "ok(none)";
+  const auto output = nlohmann::json::parse(answer);
+  const auto satoshis = std::llround(output["value"].get<double>() * 1e8);
+  return "ok(some({value: " + std::to_string(satoshis) +
+         ", script: " + hex_to_wave_bytes(output["scriptPubKey"]["hex"].get<std::string>()) +
+         ", confirmations: " + std::to_string(output["confirmations"].get<long>()) +
+         ", coinbase: " + (output["coinbase"].get<bool>() ? "true" : "false") + "}))";
 }
 
 class BitcoinNode : public ::testing::Test {
@@ -177,6 +232,47 @@ class BitcoinNode : public ::testing::Test {
     ASSERT_TRUE(subscribed) << subscribed.error().to_string();
     auto watching = runtime_->start_service(id(kWatch));
     ASSERT_TRUE(watching) << watching.error().to_string();
+
+    // The facade: the node's RPC address and login, and a connect grant for
+    // that address only. Its hostile twins get other addresses.
+    hung_ = new LoopbackSocket(SOCK_STREAM);
+    garbage_ = new orivon::testing::LoopbackHttpServer();
+    const std::string node_rpc = "127.0.0.1:" + std::to_string(node_rpc_port_);
+    const std::string hung = "127.0.0.1:" + hung_->port_text();
+    const std::vector<std::pair<const char*, std::vector<std::string>>> facades = {
+        {kRpc, {"net:connect:" + node_rpc, "env:BITCOIN_RPC=" + node_rpc}},
+        {kRpcHung,
+         {"net:connect:" + hung, "env:BITCOIN_RPC=" + hung, "env:BITCOIN_RPC_TIMEOUT_MS=500"}},
+        {kRpcGarbage,
+         {"net:connect:" + garbage_->authority(), "env:BITCOIN_RPC=" + garbage_->authority()}},
+        {kRpcUngranted, {"env:BITCOIN_RPC=" + node_rpc}},
+        {kRpcHurried,
+         {"net:connect:" + node_rpc, "env:BITCOIN_RPC=" + node_rpc,
+          "env:BITCOIN_RPC_TIMEOUT_MS=50"}},
+    };
+    for (const auto& [facade, grants] : facades) {
+      AddOptions options;
+      options.id = id(facade);
+      auto facade_added = runtime_->add_module_file(
+          orivon::testing::guest_path("bitcoin_rpc", "component"), options);
+      ASSERT_TRUE(facade_added) << facade_added.error().to_string();
+      std::vector<std::string> all = grants;
+      all.push_back("env:BITCOIN_RPC_USER=orivon");
+      all.push_back("env:BITCOIN_RPC_PASS=orivon");
+      for (const std::string& grant : all) {
+        auto allowed = runtime_->allow_grant(id(facade), grant);
+        ASSERT_TRUE(allowed) << grant << ": " << allowed.error().to_string();
+      }
+      auto facade_started = runtime_->start_service(id(facade));
+      ASSERT_TRUE(facade_started) << facade_started.error().to_string();
+    }
+    AddOptions client;
+    client.id = id(kClient);
+    auto client_added = runtime_->add_module_file(
+        orivon::testing::guest_path("bitcoin_client", "component"), client);
+    ASSERT_TRUE(client_added) << client_added.error().to_string();
+    auto client_started = runtime_->start_service(id(kClient));
+    ASSERT_TRUE(client_started) << client_started.error().to_string();
   }
 
   // What a node needs: its data directory, the peer, its RPC port, and
@@ -195,7 +291,11 @@ class BitcoinNode : public ::testing::Test {
             "arg:--rpcuser=orivon",
             "arg:--rpcpass=orivon",
             "arg:--notls",
-            "arg:--utxocachemaxsize=16"};
+            "arg:--utxocachemaxsize=16",
+            // The address index (it needs the transaction index) answers
+            // the facade's balance.
+            "arg:--txindex",
+            "arg:--addrindex"};
   }
 
   // What the subscriber counted, and the last event it handled.
@@ -204,8 +304,17 @@ class BitcoinNode : public ::testing::Test {
     return outcome ? outcome->results : "error: " + outcome.error().to_string();
   }
 
+  // A call through the API, as text: "ok(...)", "err(...)" or "error: ...".
+  static std::string call(const char* module, const std::string& expression) {
+    auto outcome = runtime_->call(id(module), expression);
+    return outcome ? outcome->results : "error: " + outcome.error().to_string();
+  }
+  static std::string facade(const std::string& expression) { return call(kRpc, expression); }
+
   static void TearDownTestSuite() {
     delete runtime_;
+    delete hung_;
+    delete garbage_;
     delete peer_;
     delete stranger_;
     delete temp_;
@@ -258,6 +367,8 @@ class BitcoinNode : public ::testing::Test {
   static inline std::vector<std::string>* unspent_ = nullptr;
   static inline Child* peer_ = nullptr;
   static inline LoopbackSocket* stranger_ = nullptr;
+  static inline LoopbackSocket* hung_ = nullptr;
+  static inline orivon::testing::LoopbackHttpServer* garbage_ = nullptr;
   static inline Runtime* runtime_ = nullptr;
   static inline std::uint16_t peer_port_ = 0;
   static inline std::uint16_t peer_rpc_port_ = 0;
@@ -330,6 +441,119 @@ TEST_F(BitcoinNode, ConnectsToAnyoneButTheGrantedPeerAreRefused) {
   EXPECT_TRUE(eventually([&] { return node_log().find(refused) != std::string::npos; }))
       << node_log();
   EXPECT_EQ(stranger_->connections(), 0);
+}
+
+TEST_F(BitcoinNode, TheFacadeAnswersWhatThePeerSays) {
+  ASSERT_TRUE(synced());
+  const std::string tip = peer_tip();
+  EXPECT_EQ(facade("get-tip()"), "ok({height: " + peer("getblockcount") + ", hash: \"" + tip + "\"})");
+  EXPECT_EQ(facade("get-block-hash(150)"), "ok(\"" + peer("getblockhash 150") + "\")");
+  // Blocks, byte for byte: the tip, and the first block with txgen's spends
+  // in it (P2PKH, and P2WPKH with witnesses from height 440 on).
+  std::vector<std::string> blocks = {tip};
+  for (int height = 100; height <= kChainHeight && blocks.size() < 3; height += 7) {
+    const std::string hash = peer("getblockhash " + std::to_string(height));
+    const auto block = nlohmann::json::parse(peer("getblock " + hash));
+    if (block["tx"].size() > 1 && (blocks.size() == 1 || height > 440)) blocks.push_back(hash);
+  }
+  ASSERT_EQ(blocks.size(), 3u);
+  for (const std::string& hash : blocks) {
+    const std::string block = facade("get-block(\"" + hash + "\")");
+    ASSERT_THAT(block, ::testing::StartsWith("ok([")) << hash;
+    EXPECT_EQ(wave_bytes_to_hex(block), peer("getblock " + hash + " 0")) << hash;
+  }
+  // Outputs txgen left unspent, and one it spent (the first coinbase).
+  std::vector<std::string> outpoints;
+  for (std::size_t i = 0; i < unspent_->size(); i += unspent_->size() / 8 + 1) {
+    outpoints.push_back((*unspent_)[i]);
+  }
+  const auto first = nlohmann::json::parse(peer("getblock " + peer("getblockhash 1")));
+  outpoints.push_back(first["tx"][0].get<std::string>() + " 0");
+  int some = 0;
+  for (const std::string& outpoint : outpoints) {
+    std::istringstream words(outpoint);
+    std::string txid, vout;
+    words >> txid >> vout;
+    const std::string expected = expected_utxo(peer("gettxout " + txid + " " + vout));
+    EXPECT_EQ(facade("get-utxo(\"" + txid + "\", " + vout + ")"), expected) << outpoint;
+    some += expected != "ok(none)";
+  }
+  EXPECT_GE(some, 8);
+  // Balances from the node's address index, against txgen's count of the
+  // peer's chain, block by block from genesis.
+  for (const bool witness : {false, true}) {
+    std::vector<std::string> argv = {txgen(), "address"};
+    if (witness) argv.push_back("-witness");
+    const std::string address = trim(run_process(argv).out);
+    const auto counted =
+        run_process({txgen(), "balance", "-rpcserver=127.0.0.1:" + std::to_string(peer_rpc_port_),
+                     "-address=" + address},
+                    {}, 120s);
+    ASSERT_EQ(counted.exit_code, 0) << counted.err;
+    ASSERT_NE(trim(counted.out), "0") << address;
+    EXPECT_EQ(facade("balance(\"" + address + "\")"), "ok(" + trim(counted.out) + ")") << address;
+  }
+  // Through a module: refused without a call grant (it never reaches the
+  // facade), answered with one.
+  EXPECT_THAT(call(kClient, "tip-through-facade()"),
+              HasSubstr("may not call orivon:bitcoin/chain@1.0.0#get-tip"));
+  EXPECT_THAT(call(kClient, "tip-through-facade()"), HasSubstr("no grant"));
+  ASSERT_TRUE(runtime_->grant_calls(id(kClient), id(kRpc), {"get-tip"}));
+  EXPECT_EQ(call(kClient, "tip-through-facade()"),
+            "ok(\"" + peer("getblockcount") + " " + tip + "\")");
+  ASSERT_TRUE(runtime_->revoke_calls(id(kClient), id(kRpc)));
+  EXPECT_THAT(call(kClient, "tip-through-facade()"), HasSubstr("no grant"));
+}
+
+TEST_F(BitcoinNode, TheFacadeAnswersBadQueriesAndBadNodesWithErrors) {
+  ASSERT_TRUE(synced());
+  EXPECT_THAT(facade("get-block-hash(4000000000)"), HasSubstr("err(\"node: Block number out of range"));
+  EXPECT_THAT(facade("get-block(\"" + std::string(64, '0') + "\")"), HasSubstr("err(\"node: Block not found"));
+  EXPECT_THAT(facade("get-block(\"not-a-hash\")"), HasSubstr("err(\"malformed block hash"));
+  EXPECT_THAT(facade("get-utxo(\"" + std::string(63, 'a') + "g\", 0)"), HasSubstr("err(\"malformed txid"));
+  EXPECT_THAT(facade("balance(\"\\\", \\\"x\")"), HasSubstr("err(\"malformed address"));
+  EXPECT_THAT(facade("balance(\"mzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\")"), HasSubstr("err(\"node: Invalid address"));
+  EXPECT_THAT(facade("send-raw-transaction([1, 2, 3])"), HasSubstr("err(\"node: TX decode failed"));
+  EXPECT_THAT(facade("send-raw-transaction([])"), HasSubstr("err(\"a transaction of 0 bytes"));
+  // A node that accepts and never answers, one that answers but not JSON-RPC,
+  // and the node without a grant to reach it.
+  EXPECT_THAT(call(kRpcHung, "get-tip()"), HasSubstr("err(\"node RPC: no complete answer within 500 ms"));
+  EXPECT_THAT(call(kRpcGarbage, "get-tip()"), HasSubstr("err(\"node RPC: HTTP 200 and no JSON answer"));
+  EXPECT_GE(garbage_->requests(), 1);
+  EXPECT_THAT(call(kRpcUngranted, "get-tip()"), HasSubstr("access denied"));
+  // A query's time covers all its requests: txgen's P2PKH address has over
+  // 2,000 transactions, more than 50 ms of pages (the first page or a later
+  // one runs out, depending on the machine's load).
+  const std::string busy = trim(run_process({txgen(), "address"}).out);
+  const std::string hurried = call(kRpcHurried, "balance(\"" + busy + "\")");
+  EXPECT_THAT(hurried, ::testing::StartsWith("err("));
+  EXPECT_THAT(hurried, HasSubstr("within 50 ms"));
+  for (const char* module : {kRpc, kRpcHung, kRpcGarbage, kRpcUngranted, kRpcHurried}) {
+    EXPECT_EQ(runtime_->service_metrics(id(module)).state, ModuleState::Running) << module;
+    EXPECT_EQ(runtime_->service_metrics(id(module)).traps, 0u) << module;
+  }
+}
+
+TEST_F(BitcoinNode, ATransactionSentThroughTheFacadeReachesTheNodeAndThePeer) {
+  ASSERT_TRUE(synced());
+  // txgen signs a spend of a mature coinbase and does not send it.
+  const auto signed_tx =
+      run_process({txgen(), "spend", "-rpcserver=127.0.0.1:" + std::to_string(peer_rpc_port_)});
+  ASSERT_EQ(signed_tx.exit_code, 0) << signed_tx.err;
+  std::istringstream words(signed_tx.out);
+  std::string txid, hex;
+  words >> txid >> hex;
+  ASSERT_EQ(txid.size(), 64u) << signed_tx.out;
+  EXPECT_EQ(facade("send-raw-transaction(" + hex_to_wave_bytes(hex) + ")"), "ok(\"" + txid + "\")");
+  // In the node's mempool: its output is unspent with no confirmation yet.
+  EXPECT_THAT(facade("get-utxo(\"" + txid + "\", 0)"), HasSubstr("confirmations: 0"));
+  // The node relayed it to the peer; once mined, the node confirms it.
+  ASSERT_TRUE(eventually([&] { return peer("getrawmempool").find(txid) != std::string::npos; }, 30s));
+  ASSERT_FALSE(peer("generate 1").empty());
+  ASSERT_TRUE(synced());
+  EXPECT_THAT(facade("get-utxo(\"" + txid + "\", 0)"), HasSubstr("confirmations: 1"));
+  // Sent again, the node says why not.
+  EXPECT_THAT(facade("send-raw-transaction(" + hex_to_wave_bytes(hex) + ")"), HasSubstr("err(\"node: "));
 }
 
 TEST_F(BitcoinNode, AStopFlushesAndARestartResumesFromTheStoredHeight) {

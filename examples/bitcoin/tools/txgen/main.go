@@ -1,11 +1,18 @@
 // Command txgen makes the regtest traffic orivon's Bitcoin node test needs,
 // talking JSON-RPC to a btcd:
 //
-//	txgen address                  the P2PKH address of txgen's key (the peer's --miningaddr)
+//	txgen address [-witness]       the P2PKH address of txgen's key (the peer's --miningaddr),
+//	                               or with -witness its P2WPKH address
+//	txgen balance -address A       the satoshis the outputs paying A that nothing spends hold
+//	                               on the server's best chain (immature coinbases included),
+//	                               counted block by block from genesis: what an address
+//	                               index answer must equal
 //	txgen grow -height H -txs N    mines to height H on the peer, spending its coinbases
 //	                               into P2PKH and P2WPKH outputs and chains of spends
 //	                               until at least N transactions are mined; prints the
 //	                               outputs left unspent, one "txid vout" a line
+//	txgen spend                    signs (and does not send) a spend of the coinbase 100 blocks
+//	                               below the server's tip; prints its txid and its hex
 //	txgen tamper                   builds a block on the server's tip whose one spend has a
 //	                               flipped signature byte (merkle root and proof of work
 //	                               valid), submits it, prints the answer; exits 0 only
@@ -15,6 +22,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"flag"
@@ -49,6 +57,7 @@ type wallet struct {
 	p2pkh    []byte
 	p2wpkh   []byte
 	p2pkhTag string
+	p2wTag   string
 }
 
 func newWallet() (*wallet, error) {
@@ -63,7 +72,7 @@ func newWallet() (*wallet, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &wallet{key: key, p2pkhTag: pkh.EncodeAddress()}
+	w := &wallet{key: key, p2pkhTag: pkh.EncodeAddress(), p2wTag: wpkh.EncodeAddress()}
 	if w.p2pkh, err = txscript.PayToAddrScript(pkh); err != nil {
 		return nil, err
 	}
@@ -197,6 +206,75 @@ func grow(client *rpcclient.Client, w *wallet, height int64, txs int) error {
 	return nil
 }
 
+// spendable signs a spend of the coinbase 100 blocks below the tip (mature,
+// and older than any grow leaves unspent near the tip): txid, then hex.
+func spendable(client *rpcclient.Client, w *wallet) (string, error) {
+	_, tip, err := client.GetBestBlock()
+	if err != nil {
+		return "", err
+	}
+	if int64(tip) < int64(params.CoinbaseMaturity)+1 {
+		return "", fmt.Errorf("no mature coinbase below height %d", tip)
+	}
+	cb, err := coinbaseAt(client, int64(tip)-int64(params.CoinbaseMaturity))
+	if err != nil {
+		return "", err
+	}
+	tx, err := w.spend([]coin{cb})
+	if err != nil {
+		return "", err
+	}
+	var raw bytes.Buffer
+	if err := tx.Serialize(&raw); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s %x", tx.TxHash(), raw.Bytes()), nil
+}
+
+// balance walks the server's best chain from genesis and sums the outputs
+// paying tag that no later transaction in it spends.
+func balance(client *rpcclient.Client, tag string) (int64, error) {
+	decoded, err := address.DecodeAddress(tag, params)
+	if err != nil {
+		return 0, err
+	}
+	script, err := txscript.PayToAddrScript(decoded)
+	if err != nil {
+		return 0, err
+	}
+	_, tip, err := client.GetBestBlock()
+	if err != nil {
+		return 0, err
+	}
+	unspent := map[wire.OutPoint]int64{}
+	for height := int64(0); height <= int64(tip); height++ {
+		hash, err := client.GetBlockHash(height)
+		if err != nil {
+			return 0, err
+		}
+		block, err := client.GetBlock(hash)
+		if err != nil {
+			return 0, err
+		}
+		for _, tx := range block.Transactions {
+			for _, in := range tx.TxIn {
+				delete(unspent, in.PreviousOutPoint)
+			}
+			txid := tx.TxHash()
+			for n, out := range tx.TxOut {
+				if bytes.Equal(out.PkScript, script) {
+					unspent[wire.OutPoint{Hash: txid, Index: uint32(n)}] = out.Value
+				}
+			}
+		}
+	}
+	var sum int64
+	for _, value := range unspent {
+		sum += value
+	}
+	return sum, nil
+}
+
 // tamper builds a block on the server's tip that spends the newest mature
 // coinbase with a signature one byte off, everything else valid, and
 // submits it. It returns the server's answer.
@@ -262,7 +340,7 @@ func tamper(client *rpcclient.Client, w *wallet) (string, error) {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: txgen address | grow [flags] | tamper [flags]")
+		fmt.Fprintln(os.Stderr, "usage: txgen address [-witness] | grow [flags] | tamper [flags] | spend [flags] | balance -address A")
 		os.Exit(2)
 	}
 	flags := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -271,11 +349,17 @@ func main() {
 	pass := flags.String("rpcpass", "orivon", "RPC password")
 	height := flags.Int64("height", 1000, "grow: the height to mine to")
 	txs := flags.Int("txs", 1000, "grow: the transactions to mine at least")
+	witness := flags.Bool("witness", false, "address: the P2WPKH address instead")
+	tag := flags.String("address", "", "balance: the address")
 	_ = flags.Parse(os.Args[2:])
 
 	w, err := newWallet()
 	if err == nil && os.Args[1] == "address" {
-		fmt.Println(w.p2pkhTag)
+		if *witness {
+			fmt.Println(w.p2wTag)
+		} else {
+			fmt.Println(w.p2pkhTag)
+		}
 		return
 	}
 	var client *rpcclient.Client
@@ -287,6 +371,16 @@ func main() {
 		switch os.Args[1] {
 		case "grow":
 			err = grow(client, w, *height, *txs)
+		case "balance":
+			var sum int64
+			if sum, err = balance(client, *tag); err == nil {
+				fmt.Println(sum)
+			}
+		case "spend":
+			var line string
+			if line, err = spendable(client, w); err == nil {
+				fmt.Println(line)
+			}
 		case "tamper":
 			var answer string
 			if answer, err = tamper(client, w); err == nil {
