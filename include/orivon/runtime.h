@@ -222,6 +222,15 @@ class ORIVON_API Runtime {
   /// Marks a service module to start (or not) when a host comes up, without
   /// starting or stopping anything now. NotFound if absent.
   [[nodiscard]] Result<void> set_autostart(const ModuleId& id, bool autostart);
+  /// What destroying the runtime does to its services, now, with what it
+  /// did: stops the triggers, the event bus and inbound HTTP, then every
+  /// service at once, newest first, sharing one grace period (the longest
+  /// of theirs); a `stop` export still running when it ends is interrupted.
+  /// A service's log is told only if its `stop` export ran; the summary
+  /// counts them all. Afterwards no service starts again and the runtime is
+  /// fit only to be destroyed (or to read its registry). A second call, or a
+  /// runtime that never ran a service, stops nothing.
+  ShutdownSummary shut_down();
   /// Starts every module marked autostart; returns how many run. Failures
   /// are left to each service's state (and restart policy), not returned.
   [[nodiscard]] Result<std::size_t> start_autostart_services();

@@ -79,6 +79,18 @@ struct StateChange {
 
 using StateListener = std::function<void(const StateChange&)>;
 
+/// What stopping every service at once did (Runtime::shut_down()). At a
+/// host's shutdown a service's log gets notes only when its `stop` export
+/// ran or failed; the rest are counted here, in one line for the host's
+/// output, instead of two notes in every service's log.
+struct ShutdownSummary {
+  std::uint64_t services = 0;       ///< services asked to stop (running or starting)
+  std::uint64_t stop_exports = 0;   ///< of them, those whose `stop` export returned
+  std::uint64_t stop_failures = 0;  ///< those whose `stop` export failed (trap, error, grace over)
+  std::uint64_t interrupted = 0;    ///< still busy when the grace period ended: interrupted
+  std::chrono::milliseconds took{0};  ///< from the first stop asked to the last service stopped
+};
+
 /// One line of a service's output or of the runtime's notes about it.
 struct LogEntry {
   std::uint64_t sequence = 0;  ///< increasing per service, never reused

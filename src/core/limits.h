@@ -64,6 +64,12 @@ inline constexpr std::uint64_t kMaxLiveFunctionInstances = 1024;
 // service never holds every worker on a small machine.
 inline constexpr std::size_t kMinServiceWorkers = 2;
 
+// Threads that load installed modules' compiled code at a host's start (one
+// per core, at most this many): loading is mostly reading files and mapping
+// code, so past a few threads the disk and the kernel's mapping lock bound
+// it, not the cores.
+inline constexpr std::size_t kMaxLoadThreads = 8;
+
 // Service log files kept open between writes, across every service of the
 // process (supervisor/log_file_cache.h). One open file per running service
 // met the open-files limit (RLIMIT_NOFILE: often 1,024 soft, 20,000 hard on

@@ -1,6 +1,11 @@
 #include "registry/module_registry.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <optional>
+#include <system_error>
+#include <thread>
 
 #include "core/file_util.h"
 #include "core/limits.h"
@@ -57,6 +62,37 @@ Result<std::unique_ptr<ModuleRegistry>> ModuleRegistry::open(engine::Engine& eng
   return registry;
 }
 
+ModuleRegistry::~ModuleRegistry() {
+  std::vector<Program> programs;
+  {
+    MutexLock lock(mutex_);
+    programs.reserve(loaded_.size());
+    for (auto& [id, program] : loaded_) programs.push_back(std::move(program));
+    loaded_.clear();
+  }
+  // Each thread drops one stretch of the programs (a copy's code goes with
+  // its last holder, whichever thread that is).
+  const std::size_t threads = std::min<std::size_t>(
+      (programs.size() + 999) / 1000,
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, limits::kMaxLoadThreads));
+  if (threads <= 1) return;
+  const std::size_t stretch = (programs.size() + threads - 1) / threads;
+  auto drop = [&programs, stretch](std::size_t part) noexcept {
+    const std::size_t end = std::min(programs.size(), (part + 1) * stretch);
+    for (std::size_t i = part * stretch; i < end; ++i) programs[i] = Program(nullptr);
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t part = 1; part < threads; ++part) {
+    try {
+      helpers.emplace_back(drop, part);
+    } catch (const std::system_error&) {
+      drop(part);  // no thread to be had: this one does it
+    }
+  }
+  drop(0);
+  for (auto& helper : helpers) helper.join();
+}
+
 std::filesystem::path ModuleRegistry::cache_path(const std::string& hash) const {
   return store_->cache_dir() / (hash + "-" + engine_.fingerprint() + ".cwasm");
 }
@@ -73,33 +109,63 @@ engine::InstanceNeed code_need(std::uint64_t binary_bytes) {
 
 }  // namespace
 
-Result<Program> ModuleRegistry::compile_and_cache(std::span<const std::byte> code,
-                                                  const std::string& hash, const std::string& name) {
-  ORIVON_TRY(auto room, engine_.capacity().admit(code_need(code.size())));
-  ORIVON_TRY(auto program, engine::load_program(engine_.wasmtime_engine(), code, name));
+namespace {
+
+// Compiles a validated binary and writes its compiled code to `cache_file`.
+// Touches nothing of the registry's: the start-up load runs it on several
+// threads at once.
+Result<Program> compile_into_cache(engine::Engine& engine, std::span<const std::byte> code,
+                                   const std::filesystem::path& cache_file,
+                                   const std::string& name) {
+  ORIVON_TRY(auto room, engine.capacity().admit(code_need(code.size())));
+  ORIVON_TRY(auto program, engine::load_program(engine.wasmtime_engine(), code, name));
   ORIVON_TRY(auto compiled, engine::serialize_program(program.data()));
-  ORIVON_RETURN_IF_ERROR(write_file_durably(cache_path(hash), std::as_bytes(std::span(compiled))));
+  ORIVON_RETURN_IF_ERROR(write_file_durably(cache_file, std::as_bytes(std::span(compiled))));
   return program;
 }
 
-Result<Program> ModuleRegistry::load_locked(const ModuleRecord& record, bool& from_cache) {
+// Where one installed binary's compiled code and the binary itself are.
+struct StoredProgram {
+  std::filesystem::path cache_file;
+  std::filesystem::path code_file;
+};
+
+// The record's program: from the cache if the cached code loads, else
+// compiled from its stored binary (after checking the binary's hash) and
+// cached again. Sets `from_cache`. Touches nothing of the registry's, like
+// compile_into_cache.
+Result<Program> load_stored(engine::Engine& engine, const ModuleRecord& record,
+                            const StoredProgram& where, bool& from_cache) {
   const ProgramKind kind =
       record.program_kind == "component" ? ProgramKind::Component : ProgramKind::CoreModule;
   ORIVON_TRY(auto room,
-             engine_.capacity().admit(code_need(static_cast<std::uint64_t>(record.size_bytes))));
-  auto cached = engine::deserialize_program_file(engine_.wasmtime_engine(),
-                                                 cache_path(record.content_hash), kind, record.id,
+             engine.capacity().admit(code_need(static_cast<std::uint64_t>(record.size_bytes))));
+  auto cached = engine::deserialize_program_file(engine.wasmtime_engine(), where.cache_file, kind,
+                                                 record.id,
                                                  static_cast<std::uint64_t>(record.size_bytes));
   if (cached) {
     from_cache = true;
     return cached;
   }
   from_cache = false;
-  ORIVON_TRY(auto code, read_file(store_->code_path(record.content_hash), limits::kMaxBinaryBytes));
+  ORIVON_TRY(auto code, read_file(where.code_file, limits::kMaxBinaryBytes));
   if (sha256_hex(code) != record.content_hash) {
     return corrupt("the stored binary of '" + record.id + "' does not match its hash");
   }
-  return compile_and_cache(code, record.content_hash, record.id);
+  return compile_into_cache(engine, code, where.cache_file, record.id);
+}
+
+}  // namespace
+
+Result<Program> ModuleRegistry::compile_and_cache(std::span<const std::byte> code,
+                                                  const std::string& hash, const std::string& name) {
+  return compile_into_cache(engine_, code, cache_path(hash), name);
+}
+
+Result<Program> ModuleRegistry::load_locked(const ModuleRecord& record, bool& from_cache) {
+  return load_stored(engine_, record,
+                     {cache_path(record.content_hash), store_->code_path(record.content_hash)},
+                     from_cache);
 }
 
 Result<ModuleInfo> ModuleRegistry::info_from(const ModuleRecord& record) const {
@@ -445,24 +511,80 @@ Result<void> ModuleRegistry::set_autostart(const ModuleId& id, bool autostart) {
 Result<LoadReport> ModuleRegistry::load_installed() {
   MutexLock lock(mutex_);
   ORIVON_TRY(auto records, store_->all());
-  LoadReport report;
-  // Copies of one binary load once and share their compiled code.
-  std::map<std::string, Program> by_hash;
-  for (const auto& record : records) {
-    bool from_cache = true;
-    Program program(nullptr);
-    if (auto same = by_hash.find(record.content_hash); same != by_hash.end()) {
-      program = engine::share_program(same->second, record.id);
-    } else {
-      auto loaded = load_locked(record, from_cache);
-      if (!loaded) return Error::wrap("loading module '" + record.id + "'", loaded.error());
-      program = *loaded;
-      by_hash.emplace(record.content_hash, program);
+  // Copies of one binary load once and share their compiled code: one job
+  // per distinct binary, in the order the records first name them.
+  std::map<std::string, std::size_t> job_of_hash;
+  std::vector<std::size_t> job_of_record(records.size());
+  std::vector<const ModuleRecord*> job_records;
+  std::vector<StoredProgram> job_places;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto [it, fresh] = job_of_hash.emplace(records[i].content_hash, job_records.size());
+    if (fresh) {
+      job_records.push_back(&records[i]);
+      job_places.push_back(
+          {cache_path(records[i].content_hash), store_->code_path(records[i].content_hash)});
     }
+    job_of_record[i] = it->second;
+  }
+  // Deserializing (or recompiling) is most of a host's start: the jobs run
+  // on a few threads. Each thread takes the next job in order; the first
+  // failure stops the taking, and since every job before it was taken
+  // already, the error reported (the earliest record's) is the one a load
+  // one after another would report.
+  struct Outcome {
+    std::optional<Result<Program>> program;
+    bool from_cache = false;
+  };
+  std::vector<Outcome> outcomes(job_records.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&]() noexcept {
+    while (!failed.load(std::memory_order_relaxed)) {
+      const std::size_t job = next.fetch_add(1, std::memory_order_relaxed);
+      if (job >= job_records.size()) return;
+      Outcome& outcome = outcomes[job];
+      try {
+        outcome.program = load_stored(engine_, *job_records[job], job_places[job],
+                                      outcome.from_cache);
+      } catch (const std::exception& e) {
+        outcome.program = Error(ErrorCode::Internal, std::string("host-side failure: ") + e.what());
+      } catch (...) {
+        outcome.program = Error(ErrorCode::Internal, "host-side failure");
+      }
+      if (!*outcome.program) failed.store(true, std::memory_order_relaxed);
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(
+      job_records.size(),
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, limits::kMaxLoadThreads));
+  std::vector<std::thread> helpers;
+  for (std::size_t i = 1; i < threads; ++i) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: fewer do the work
+    }
+  }
+  work();
+  for (auto& helper : helpers) helper.join();
+
+  LoadReport report;
+  for (std::size_t job = 0; job < outcomes.size(); ++job) {
+    const auto& program = outcomes[job].program;
+    if (program && !*program) {
+      return Error::wrap("loading module '" + job_records[job]->id + "'", program->error());
+    }
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::size_t job = job_of_record[i];
+    const Program& first = **outcomes[job].program;
+    const bool shared = job_records[job] != &records[i];
     // A record whose id does not parse cannot be asked for; list() reports it.
-    if (auto id = ModuleId::parse(record.id)) loaded_.insert_or_assign(*id, program);
+    if (auto id = ModuleId::parse(records[i].id)) {
+      loaded_.insert_or_assign(*id, shared ? engine::share_program(first, records[i].id) : first);
+    }
     ++report.modules;
-    ++(from_cache ? report.from_cache : report.compiled);
+    ++(shared || outcomes[job].from_cache ? report.from_cache : report.compiled);
   }
   return report;
 }

@@ -64,7 +64,11 @@ class RuntimeImpl {
         engine_(std::move(engine)),
         clock_(clock),
         messaging_(std::move(messaging)) {}
-  ~RuntimeImpl() {
+  ~RuntimeImpl() { (void)shut_down(); }
+
+  // See Runtime::shut_down(). Once: a second call returns an empty summary.
+  ShutdownSummary shut_down() {
+    if (shut_down_.exchange(true)) return {};
     // Deliveries run guests through the supervisor: they stop first, without
     // the lock (a delivery in progress may be asking for it).
     bus::EventBus* bus = nullptr;
@@ -93,7 +97,8 @@ class RuntimeImpl {
       MutexLock lock(mutex_);
       supervisor = supervisor_.get();
     }
-    if (supervisor != nullptr) supervisor->stop_all();
+    ShutdownSummary summary;
+    if (supervisor != nullptr) summary = supervisor->stop_all();
     // Requests arriving from here on get 503 (the supervisor is closing) and
     // those in progress were interrupted: the server can stop, before the
     // supervisor its handler calls goes.
@@ -115,6 +120,7 @@ class RuntimeImpl {
     }
     bucket_policy_->attach(nullptr);
     config_source_->attach(nullptr);
+    return summary;
   }
   engine::Engine& engine() { return *engine_; }
 
@@ -151,6 +157,10 @@ class RuntimeImpl {
     ORIVON_TRY(auto* registry, this->registry());
     MutexLock lock(mutex_);
     if (!supervisor_) {
+      if (shut_down_.load()) {
+        return Error(ErrorCode::FailedPrecondition,
+                     "this runtime has shut down: it runs no services any more");
+      }
       const std::size_t workers =
           std::max<std::size_t>(limits::kMinServiceWorkers, std::thread::hardware_concurrency());
       // The supervisor owns the router its services call through; the
@@ -307,6 +317,7 @@ class RuntimeImpl {
   std::unique_ptr<runtime::EventRouting> routing_ ORIVON_GUARDED_BY(mutex_);
   std::unique_ptr<bus::EventBus> bus_ ORIVON_GUARDED_BY(mutex_);
   std::atomic<bus::EventBus*> live_bus_{nullptr};  // bus_ until shutdown starts
+  std::atomic<bool> shut_down_{false};  // shut_down() ran (or runs)
   http::RouteTable routes_;  // read by the server's threads; outlives the server
   // Its handler uses the supervisor and routes_: reset (in the destructor)
   // after the supervisor stopped everything and before it goes.
@@ -597,6 +608,8 @@ Result<void> change_config(internal::RuntimeImpl& impl, registry::ModuleRegistry
 
 Runtime::Runtime(std::unique_ptr<internal::RuntimeImpl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() = default;
+
+ShutdownSummary Runtime::shut_down() { return impl_->shut_down(); }
 
 namespace {
 

@@ -66,7 +66,7 @@ Supervisor::Supervisor(engine::Engine& engine, registry::ModuleRegistry& registr
 }
 
 Supervisor::~Supervisor() {
-  stop_all();
+  (void)stop_all();
   // Command threads end once their service stopped; none may outlive the
   // pool their last act posts to.
   std::vector<std::shared_ptr<Service>> all;
@@ -209,7 +209,8 @@ void Supervisor::release(const std::shared_ptr<Service>& service, bool from_pool
   if (post_drain) pool_.post([this, service] { drain(service); });
 }
 
-void Supervisor::set_state(Service& service, ModuleState state, std::string cause) {
+void Supervisor::set_state(Service& service, ModuleState state, std::string cause,
+                           StateNote note_change) {
   ModuleState from;
   {
     MutexLock lock(service.mutex);
@@ -225,10 +226,12 @@ void Supervisor::set_state(Service& service, ModuleState state, std::string caus
     ~Notify() { changed.notify_all(); }
   } notify{service.changed};
   if (from == state && state != ModuleState::Crashed) return;
-  std::string note = std::string("state ") + std::string(module_state_name(from)) + " -> " +
-                     std::string(module_state_name(state));
-  if (!cause.empty()) note += ": " + cause;
-  service.logs->note(note);
+  if (note_change == StateNote::Log) {
+    std::string note = std::string("state ") + std::string(module_state_name(from)) + " -> " +
+                       std::string(module_state_name(state));
+    if (!cause.empty()) note += ": " + cause;
+    service.logs->note(note);
+  }
   std::vector<StateListener> listeners;
   {
     MutexLock lock(mutex_);
@@ -788,23 +791,30 @@ void Supervisor::schedule_restart(Service& s, const std::string& reason) {
   });
 }
 
-void Supervisor::run_stop(Service& s, Clock::time_point stop_by) {
+void Supervisor::run_stop(Service& s, Clock::time_point stop_by, StopNotes notes) {
   // Asked nicely first, for what is left of the grace period: when many
   // services stop at once they share one, and a stop that reaches a worker
   // after it has passed does not get a new one (that would make shutdown
   // take a grace period per worker's turn).
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop_by - clock_.now());
+  bool ran_stop = false;
   if (s.live && left.count() > 0 && s.live->has_function("stop")) {
+    ran_stop = true;
+    if (notes == StopNotes::Quiet) s.logs->note("the host is shutting down: calling stop");
     s.interrupt = false;
-    (void)with_deadline(s, left, [&] { return instance::call_by_name(*s.live, "stop", {}); });
+    auto stopped =
+        with_deadline(s, left, [&] { return instance::call_by_name(*s.live, "stop", {}); });
+    if (!stopped) s.logs->note("stop failed: " + crash_cause(stopped.error()));
+    if (notes == StopNotes::Quiet) ++(stopped ? quiet_stop_exports_ : quiet_stop_failures_);
   }
   s.live.reset();
   s.logs->flush();
-  set_state(s, ModuleState::Stopped, "");
+  set_state(s, ModuleState::Stopped, "",
+            notes == StopNotes::Quiet && !ran_stop ? StateNote::Skip : StateNote::Log);
 }
 
 std::optional<std::chrono::milliseconds> Supervisor::begin_stop(
-    const std::shared_ptr<Service>& svc, Clock::time_point asked) {
+    const std::shared_ptr<Service>& svc, Clock::time_point asked, StopNotes notes) {
   std::chrono::milliseconds grace;
   bool crashed = false;
   {
@@ -818,18 +828,19 @@ std::optional<std::chrono::milliseconds> Supervisor::begin_stop(
     grace = svc->settings.stop_grace;
     crashed = svc->state == ModuleState::Crashed;
   }
+  const StateNote note = notes == StopNotes::Quiet ? StateNote::Skip : StateNote::Log;
   if (crashed) {  // nothing runs; the generation bump cancelled the restart
-    set_state(*svc, ModuleState::Stopped, "");
+    set_state(*svc, ModuleState::Stopped, "", note);
     return std::nullopt;
   }
-  set_state(*svc, ModuleState::Stopping, "");
-  post(svc, [this, stop_by = asked + grace](Service& s) { run_stop(s, stop_by); });
+  set_state(*svc, ModuleState::Stopping, "", note);
+  post(svc, [this, stop_by = asked + grace, notes](Service& s) { run_stop(s, stop_by, notes); });
   return grace;
 }
 
 Result<void> Supervisor::finish_stops(
     const std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>>& stopping,
-    Clock::time_point asked) {
+    Clock::time_point asked, std::uint64_t* interrupted_count) {
   auto stopped = [](ModuleState state) { return state == ModuleState::Stopped; };
   for (const auto& [svc, grace] : stopping) wait_for_state_until(*svc, clock_, asked + grace, stopped);
   // Still busy after the grace period: interrupt whatever runs; the store's
@@ -841,6 +852,7 @@ Result<void> Supervisor::finish_stops(
     svc->interrupt = true;
     late.emplace_back(svc.get(), grace);
   }
+  if (interrupted_count != nullptr) *interrupted_count = late.size();
   const auto interrupted = real_clock().now();
   Result<void> outcome = ok();
   for (const auto& [svc, grace] : late) {
@@ -957,7 +969,8 @@ void Supervisor::drop_from_start_order_locked(const ModuleId& id) {
   start_order_.erase(position);
 }
 
-void Supervisor::stop_all() {
+ShutdownSummary Supervisor::stop_all() {
+  const auto began = std::chrono::steady_clock::now();
   std::vector<ModuleId> order;
   {
     MutexLock lock(mutex_);
@@ -965,21 +978,36 @@ void Supervisor::stop_all() {
   }
   // All at once, with one shared grace period: stopping services one after
   // another costs a wait per service, which at 100,000 services is minutes.
-  // Asked newest first, so the workers take the newest stops first.
+  // Asked newest first, so the workers take the newest stops first. Quietly:
+  // two log notes per service cost more than the rest of its stop (a file
+  // opened twice), so only a service whose `stop` export runs gets them.
   const auto asked = clock_.now();
+  quiet_stop_exports_ = 0;
+  quiet_stop_failures_ = 0;
   std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>> stopping;
   stopping.reserve(order.size());
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     auto svc = find(*it);
     if (!svc) continue;
-    if (auto grace = begin_stop(svc, asked)) stopping.emplace_back(std::move(svc), *grace);
+    if (auto grace = begin_stop(svc, asked, StopNotes::Quiet)) {
+      stopping.emplace_back(std::move(svc), *grace);
+    }
   }
-  (void)finish_stops(stopping, asked);
+  ShutdownSummary summary;
+  summary.services = stopping.size();
+  (void)finish_stops(stopping, asked, &summary.interrupted);
   // Function invocations still running see closing_ at their next epoch
   // tick and return; none starts after it is set.
   closing_ = true;
-  MutexLock lock(functions_mutex_);
-  while (live_functions_.load() != 0) functions_done_.wait(functions_mutex_);
+  {
+    MutexLock lock(functions_mutex_);
+    while (live_functions_.load() != 0) functions_done_.wait(functions_mutex_);
+  }
+  summary.stop_exports = quiet_stop_exports_.load();
+  summary.stop_failures = quiet_stop_failures_.load();
+  summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - began);
+  return summary;
 }
 
 }  // namespace orivon::supervisor

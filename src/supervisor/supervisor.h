@@ -180,8 +180,9 @@ class Supervisor {
   // Stops every service at once: each is asked to stop (its `stop` export,
   // on its own worker) and all share one grace period, the longest of
   // theirs; those still running after it are interrupted. Newest first
-  // only in the order they are asked.
-  void stop_all();
+  // only in the order they are asked. A service's log gets notes only when
+  // its `stop` export ran (or failed); the summary counts every service.
+  ShutdownSummary stop_all();
 
  private:
   using Task = std::function<void(Service&)>;
@@ -242,20 +243,25 @@ class Supervisor {
   void run_tick(const std::shared_ptr<Service>& service, std::uint64_t generation);
   // Calls the service's `stop` export if it has one and `stop_by` (its
   // grace period's end, by clock_) has not passed, then drops its instance.
-  void run_stop(Service& service, Clock::time_point stop_by);
+  // With StopNotes::Quiet (a host's shutdown), the service's log gets notes
+  // only when its `stop` export runs.
+  enum class StopNotes { Log, Quiet };
+  void run_stop(Service& service, Clock::time_point stop_by, StopNotes notes);
   // Asks a running or starting service to stop (cancels its pending work
   // and posts its stop) and returns its grace period, which runs from
   // `asked`; nothing when it was not running (a crashed one is just marked
   // stopped).
   std::optional<std::chrono::milliseconds> begin_stop(const std::shared_ptr<Service>& service,
-                                                      Clock::time_point asked);
+                                                      Clock::time_point asked,
+                                                      StopNotes notes = StopNotes::Log);
   // Waits for the services asked at `asked` to stop, each until its grace
   // period from then ends (by clock_); interrupts those still running and
   // waits a little longer for them. DeadlineExceeded names one that did not
   // stop.
+  // Counts the interrupted ones in `interrupted` when given.
   Result<void> finish_stops(
       const std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>>& stopping,
-      Clock::time_point asked);
+      Clock::time_point asked, std::uint64_t* interrupted = nullptr);
   // The guest failed (trap, deadline, memory, host error): drop the instance,
   // mark it crashed and apply the restart policy.
   void crash(Service& service, const Error& error);
@@ -264,7 +270,11 @@ class Supervisor {
   // from run_start's hand-off until it returns.
   void run_command(const std::shared_ptr<Service>& service, std::uint64_t generation) noexcept;
   void schedule_restart(Service& service, const std::string& reason);
-  void set_state(Service& service, ModuleState state, std::string cause);
+  // Notes the change in the service's log unless `note` is Skip (a quiet
+  // stop); listeners are told either way.
+  enum class StateNote { Log, Skip };
+  void set_state(Service& service, ModuleState state, std::string cause,
+                 StateNote note = StateNote::Log);
   // Waits until `done` holds for the service's state, or `limit` passes by
   // `clock`.
   void wait_for_state(Service& service, Clock& clock, std::chrono::milliseconds limit,
@@ -296,6 +306,9 @@ class Supervisor {
   // new one starts. stop_all() waits for the count to reach zero.
   std::atomic<std::uint64_t> live_functions_{0};
   std::atomic<bool> closing_{false};
+  // What the quiet stops of stop_all() saw of `stop` exports.
+  std::atomic<std::uint64_t> quiet_stop_exports_{0};
+  std::atomic<std::uint64_t> quiet_stop_failures_{0};
   Mutex functions_mutex_;
   CondVar functions_done_;
 

@@ -111,6 +111,8 @@ TEST_F(Host, HostServesCommandsAndARestartKeepsEverythingWithoutRecompiling) {
     host->send_signal(SIGTERM);
     EXPECT_EQ(host->wait(30s), 0) << host->output();
     EXPECT_THAT(host->output(), HasSubstr("host stopped"));
+    // One line for every service's stop (none ran here).
+    EXPECT_THAT(host->output(), HasSubstr("stopped 0 services in "));
   }
   EXPECT_FALSE(std::filesystem::exists(state() / "control.sock"));
 

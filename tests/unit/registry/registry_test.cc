@@ -362,5 +362,87 @@ TEST(Registry, LoadingFromTheCacheHoldsNoDescriptorPerModule) {
   EXPECT_LT(count_files("/proc/self/fd"), before + kModules / 2);
 }
 
+// A host's start loads modules on several threads, with the same outcome
+// as one after another: every module, damaged compiled code recompiled (never
+// loaded), copies sharing their code, and the error of the first module (in
+// the registry's order) whose binary is damaged too, every time.
+TEST(Registry, LoadingOnSeveralThreadsIsDeterministic) {
+  TempDir temp;
+  constexpr int kModules = 40;
+  std::vector<std::string> codes;
+  for (int i = 0; i < kModules; ++i) {
+    codes.push_back("(module (func (export \"n\") (result i32) (i32.const " + std::to_string(i) +
+                    ")))");
+  }
+  auto name = [](int i) { return "app.load.m" + std::to_string(10 + i); };
+  {
+    auto runtime = open_runtime(temp.path());
+    std::vector<ModuleSource> sources;
+    for (int i = 0; i < kModules; ++i) {
+      ModuleSource source;
+      source.code = std::as_bytes(std::span(codes[static_cast<std::size_t>(i)]));
+      source.options.id = id(name(i).c_str());
+      sources.push_back(source);
+    }
+    // Three copies of the first binary.
+    for (int copy = 0; copy < 3; ++copy) {
+      ModuleSource source;
+      source.code = std::as_bytes(std::span(codes[0]));
+      source.options.id = id(("app.load.copy" + std::to_string(copy)).c_str());
+      sources.push_back(source);
+    }
+    ASSERT_TRUE(runtime->add_modules(sources));
+  }
+  auto hash_of = [&](int i) {
+    return sha256_hex(std::as_bytes(std::span(codes[static_cast<std::size_t>(i)])));
+  };
+  auto cache_of = [&](int i) {
+    for (const auto& entry : std::filesystem::directory_iterator(temp.path() / "cache")) {
+      if (entry.path().filename().string().rfind(hash_of(i), 0) == 0) {
+        return entry.path();
+      }
+    }
+    return std::filesystem::path();
+  };
+  // Every third module's compiled code damaged: recompiled, and each module
+  // still answers with its own code.
+  for (int i = 0; i < kModules; i += 3) {
+    ASSERT_FALSE(cache_of(i).empty());
+    orivon::testing::write_text(cache_of(i), "damaged");
+  }
+  {
+    auto runtime = open_runtime(temp.path());
+    auto report = runtime->load_installed();
+    ASSERT_TRUE(report) << report.error().to_string();
+    EXPECT_EQ(report->modules, static_cast<std::size_t>(kModules + 3));
+    EXPECT_EQ(report->compiled, static_cast<std::size_t>((kModules + 2) / 3));
+    EXPECT_EQ(report->from_cache, static_cast<std::size_t>(kModules + 3 - (kModules + 2) / 3));
+    for (int i : {0, 1, 2, 3, kModules - 1}) {
+      auto program = runtime->program(id(name(i).c_str()));
+      ASSERT_TRUE(program) << program.error().to_string();
+      auto result = runtime->invoke(*program, "n()", {}, {});
+      ASSERT_TRUE(result) << result.error().to_string();
+      EXPECT_EQ(result->results, std::to_string(i));
+    }
+    auto copy = runtime->program(id("app.load.copy2"));
+    ASSERT_TRUE(copy);
+    EXPECT_EQ(runtime->invoke(*copy, "n()", {}, {})->results, "0");
+  }
+  // Modules 7 and 25: compiled code and binary both damaged. Module 7's
+  // error, whichever thread reaches which first.
+  for (int i : {7, 25}) {
+    orivon::testing::write_text(cache_of(i), "damaged");
+    orivon::testing::write_text(
+        temp.path() / "code" / (hash_of(i) + ".wasm"),
+        "damaged");
+  }
+  for (int round = 0; round < 5; ++round) {
+    auto report = open_runtime(temp.path())->load_installed();
+    ASSERT_FALSE(report);
+    EXPECT_THAT(report.error().to_string(), HasSubstr("loading module '" + name(7) + "'"));
+    EXPECT_THAT(report.error().to_string(), HasSubstr("does not match its hash"));
+  }
+}
+
 }  // namespace
 }  // namespace orivon

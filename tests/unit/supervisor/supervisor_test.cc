@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -415,6 +416,47 @@ TEST_F(Services, AHostWithManyServicesStopsWithinOneGracePeriod) {
       << stopped.load() << " of " << kServices << " stopped";
   shutdown.join();
   EXPECT_EQ(stopped.load(), kServices);
+}
+
+// A host's shutdown writes a service's log only when its `stop` export ran
+// (or failed): two notes per service cost more than the rest of its stop.
+// The summary counts every service.
+TEST_F(Services, ShutdownNotesOnlyServicesWhoseStopRanAndCountsThemAll) {
+  install_text("app.plain.test", "(module (memory 1) (func (export \"ping\") (result i32) (i32.const 1)))");
+  install_text("app.stops.test", "(module (memory 1) (func (export \"stop\")))");
+  install_text("app.fails.test", "(module (memory 1) (func (export \"stop\") unreachable))");
+  for (const char* name : {"app.plain.test", "app.stops.test", "app.fails.test"}) {
+    ASSERT_TRUE(runtime_->start_service(id(name)));
+  }
+  std::atomic<int> stopped{0};
+  runtime_->subscribe([&](const StateChange& change) {
+    if (change.to == ModuleState::Stopped) ++stopped;
+  });
+  const ShutdownSummary summary = runtime_->shut_down();
+  EXPECT_EQ(summary.services, 3u);
+  EXPECT_EQ(summary.stop_exports, 1u);
+  EXPECT_EQ(summary.stop_failures, 1u);
+  EXPECT_EQ(summary.interrupted, 0u);
+  EXPECT_EQ(stopped.load(), 3);  // listeners still hear every change
+  // Nothing runs after it, and a second shutdown has nothing to stop.
+  EXPECT_FALSE(runtime_->start_service(id("app.plain.test")));
+  EXPECT_EQ(runtime_->shut_down().services, 0u);
+
+  auto file_text = [&](const std::string& name) {
+    std::ifstream file(temp_.path() / "logs" / (name + ".log"));
+    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  };
+  const std::string plain = file_text("app.plain.test");
+  EXPECT_THAT(plain, HasSubstr("starting -> running"));  // the file is there, and written
+  EXPECT_THAT(plain, Not(HasSubstr("stopp")));
+  const std::string stops = file_text("app.stops.test");
+  EXPECT_THAT(stops, HasSubstr("the host is shutting down: calling stop"));
+  EXPECT_THAT(stops, HasSubstr("stopping -> stopped"));
+  EXPECT_THAT(stops, Not(HasSubstr("stop failed")));
+  const std::string fails = file_text("app.fails.test");
+  EXPECT_THAT(fails, HasSubstr("stop failed: "));
+  EXPECT_THAT(fails, HasSubstr("unreachable"));
+  EXPECT_THAT(fails, HasSubstr("stopping -> stopped"));
 }
 
 TEST_F(Services, ADaemonAnswersQueriesWhileItsLoopRuns) {

@@ -318,9 +318,9 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
   auto served = server->serve(stop_fd, [&](const nlohmann::json& request) {
     // `status` is the running host's own: what `orivon top` shows.
     if (const auto op = request.find("op"); op != request.end() && *op == "status") {
-      return status_reply(**runtime, start);
+      return to_line(status_reply(**runtime, start));
     }
-    return handle_request(**runtime, request, Responder::Host);
+    return handle_request_line(**runtime, request, Responder::Host);
   });
   dashboard.reset();  // no more requests from the page while the services stop
   address_file.reset();
@@ -329,8 +329,14 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
     return kExitError;
   }
   (*runtime)->unsubscribe(subscription);
-  out << "stopping: services newest first, each with its grace period" << std::endl;
-  runtime->reset();  // stops every service, then closes the state
+  out << "stopping: services newest first, sharing one grace period" << std::endl;
+  // One line for them all: a service's own log says it stopped only when
+  // its `stop` export ran.
+  const ShutdownSummary stopped = (*runtime)->shut_down();
+  out << "stopped " << stopped.services << " services in " << stopped.took.count() << " ms ("
+      << stopped.stop_exports << " ran their stop export, " << stopped.stop_failures
+      << " failed in it, " << stopped.interrupted << " interrupted)" << std::endl;
+  runtime->reset();  // closes the state
   out << "host stopped" << std::endl;
   return 0;
 }

@@ -437,16 +437,16 @@ void ControlServer::serve_connection_unguarded(int connection, const Handler& ha
     return;
   }
   auto line = read_line(connection, kMaxRequestBytes, std::chrono::steady_clock::now() + kRequestDeadline);
-  nlohmann::json reply;
+  std::string reply;
   if (!line) {
-    reply = error_reply(line.error());
+    reply = to_line(error_reply(line.error()));
   } else {
     auto request = parse_request(*line);
     line->clear();
     line->shrink_to_fit();  // the text is not needed while the request runs
-    reply = request ? handler(*request) : error_reply(request.error());
+    reply = request ? handler(*request) : to_line(error_reply(request.error()));
   }
-  write_all(connection, to_line(reply));
+  write_all(connection, reply);
 }
 
 }  // namespace orivon::cli

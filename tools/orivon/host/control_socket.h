@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -61,7 +62,8 @@ class ControlServer {
   ControlServer& operator=(ControlServer&&) = delete;
   ~ControlServer();
 
-  using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+  // Answers a request with its reply: one line of JSON, ending in '\n'.
+  using Handler = std::function<std::string(const nlohmann::json& request)>;
   // Serves connections, each on its own thread (at most 32 at once), until
   // `stop_fd` becomes readable (a signalfd for SIGINT/SIGTERM); requests in
   // flight then finish first. `handler` must be thread-safe. A connection

@@ -29,6 +29,41 @@ nlohmann::json to_json(const ModuleInfo& info) {
   return out;
 }
 
+void write_json(JsonWriter& out, const ModuleInfo& info, const EventCounters* events) {
+  // Members in the order nlohmann's object (a std::map) dumps them, so the
+  // text is the same as to_json()'s.
+  out.begin_object();
+  out.key("autostart").boolean(info.autostart);
+  out.key("calls").number(info.metrics.calls);
+  out.key("content_hash").string(info.content_hash);
+  out.key("denied_calls").number(info.metrics.denied_calls);
+  out.key("description").string(info.description);
+  if (events != nullptr) {
+    out.key("events").begin_object();
+    out.key("delivered").number(events->delivered);
+    out.key("dropped").number(events->dropped);
+    out.key("failed").number(events->failed);
+    out.key("published").number(events->published);
+    out.end_object();
+  }
+  out.key("id").string(info.id.str());
+  out.key("installed_at").number(info.installed_at);
+  out.key("kind").string(module_kind_name(info.kind));
+  if (info.program_kind != ProgramKind::Component) {
+    out.key("memory_bytes").number(info.metrics.memory_bytes);
+  }
+  out.key("program_kind").string(info.program_kind == ProgramKind::Component ? "component" : "core");
+  out.key("restarts").number(info.metrics.restarts);
+  out.key("size_bytes").number(info.size_bytes);
+  out.key("state").string(module_state_name(info.state));
+  out.key("state_cause").string(info.state_cause);
+  out.key("traps").number(info.metrics.traps);
+  out.key("updated_at").number(info.updated_at);
+  out.key("uptime_ms").number(info.metrics.uptime_ms);
+  out.key("version").string(info.version);
+  out.end_object();
+}
+
 namespace {
 
 // What a grant string gives, or why it gives nothing (a manifest may

@@ -903,10 +903,9 @@ Result<json> add_many(Runtime& runtime, const json& request) {
   return out;
 }
 
-// The installed modules by id: every one, or the page the request names
-// with "after" (an id, or any text: ids after it in byte order) and "limit".
-// A client that pages keeps each reply small whatever the host holds.
-Result<json> list(Runtime& runtime, const json& request) {
+// The page a list request names with "after" (an id, or any text: ids
+// after it in byte order) and "limit"; every module when it names none.
+Result<ListOptions> list_options(const json& request) {
   ListOptions options;
   if (auto it = request.find("after"); it != request.end() && !it->is_null()) {
     ORIVON_TRY(options.after, string_field(request, "after"));
@@ -916,6 +915,13 @@ Result<json> list(Runtime& runtime, const json& request) {
     options.limit = static_cast<std::size_t>(
         std::min<std::uint64_t>(it->get<std::uint64_t>(), std::numeric_limits<std::size_t>::max()));
   }
+  return options;
+}
+
+// The installed modules by id: every one, or the page the request names.
+// A client that pages keeps each reply small whatever the host holds.
+Result<json> list(Runtime& runtime, const json& request) {
+  ORIVON_TRY(auto options, list_options(request));
   ORIVON_TRY(auto modules, runtime.list_modules(options));
   json out = json::array();
   for (const auto& info : modules) {
@@ -924,6 +930,25 @@ Result<json> list(Runtime& runtime, const json& request) {
     out.push_back(std::move(item));
   }
   return out;
+}
+
+// The same reply as ok_reply(list(...)), as one line of text written
+// straight from the modules: a page of 2,000 modules as nlohmann trees cost
+// a host about 80 ms, nearly all of it building and printing the trees.
+Result<std::string> list_line(Runtime& runtime, const json& request) {
+  ORIVON_TRY(auto options, list_options(request));
+  ORIVON_TRY(auto modules, runtime.list_modules(options));
+  std::string line;
+  line.reserve(64 + modules.size() * 512);
+  JsonWriter out(line);
+  out.begin_object().key("ok").boolean(true).key("result").begin_array();
+  for (const auto& info : modules) {
+    const EventCounters events = runtime.event_counters(info.id);
+    write_json(out, info, &events);
+  }
+  out.end_array().end_object();
+  line.push_back('\n');
+  return line;
 }
 
 Result<json> dispatch(Runtime& runtime, const json& request, Responder responder) {
@@ -1069,6 +1094,22 @@ json handle_request(Runtime& runtime, const json& request, Responder responder) 
     return error_reply(Error(ErrorCode::Internal, std::string("handling a request: ") + e.what()));
   } catch (...) {
     return error_reply(Error(ErrorCode::Internal, "handling a request: unknown exception"));
+  }
+}
+
+std::string handle_request_line(Runtime& runtime, const json& request,
+                                Responder responder) noexcept {
+  try {
+    if (request.is_object()) {
+      if (auto op = request.find("op"); op != request.end() && *op == "list") {
+        auto line = list_line(runtime, request);
+        return line ? std::move(*line) : to_line(error_reply(line.error()));
+      }
+    }
+    return to_line(handle_request(runtime, request, responder));
+  } catch (...) {
+    return "{\"error\":{\"code\":\"Internal\",\"message\":\"handling a request: out of "
+           "memory\"},\"ok\":false}\n";
   }
 }
 

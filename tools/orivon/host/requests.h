@@ -69,6 +69,12 @@ Result<nlohmann::json> parse_request(std::string_view line);
 nlohmann::json handle_request(Runtime& runtime, const nlohmann::json& request,
                               Responder responder) noexcept;
 
+// handle_request()'s reply as one line of text (to_line), except that a
+// list's is written without building a tree (host/json_writer.h): what the
+// host's control socket sends. Never throws.
+std::string handle_request_line(Runtime& runtime, const nlohmann::json& request,
+                                Responder responder) noexcept;
+
 nlohmann::json error_reply(const Error& error);
 
 // One line of JSON ending in '\n'. Text that is not valid UTF-8 (a file name,
