@@ -88,8 +88,9 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
     if (s.http_template_origins == (*made)->profile.http_origins) proxy = s.http_template;
   }
   if (!proxy) {
-    auto created = instance::ProxyTemplate::create(engine_, (*made)->program.shared_data(),
-                                                   (*made)->profile, links_.get(), s.id);
+    auto created = instance::ProxyTemplate::create(
+        engine_, (*made)->program.shared_data(), (*made)->profile, links_.get(), s.id,
+        instance::ProxyTemplate::Placement::Pooled, settings.max_memory_bytes);
     if (!created) {
       s.logs->note("an HTTP request failed: " + created.error().to_string());
       answer(request, 500,
@@ -98,6 +99,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
       return;
     }
     proxy = *created;
+    if (!proxy->on_demand_reason().empty()) s.logs->note(proxy->on_demand_reason());
     MutexLock lock(s.mutex);
     s.http_template = proxy;
     s.http_template_origins = (*made)->profile.http_origins;
@@ -175,8 +177,11 @@ Result<void> Supervisor::instantiate_http_for_testing(const ModuleId& id) {
   }
   ORIVON_TRY(auto made, http_recipe(*svc));
   if (!proxy) {
-    ORIVON_TRY(proxy, instance::ProxyTemplate::create(engine_, made->program.shared_data(),
-                                                      made->profile, links_.get(), svc->id));
+    ORIVON_TRY(auto role, function_role(*svc));
+    ORIVON_TRY(proxy, instance::ProxyTemplate::create(
+                          engine_, made->program.shared_data(), made->profile, links_.get(),
+                          svc->id, instance::ProxyTemplate::Placement::Pooled,
+                          role ? role->max_memory_bytes : FunctionSettings{}.max_memory_bytes));
     MutexLock lock(svc->mutex);
     svc->http_template = proxy;
     svc->http_template_origins = made->profile.http_origins;

@@ -56,7 +56,7 @@ def read_text(path):
 class Host:
     """A state directory with the two modules and a host serving HTTP."""
 
-    def __init__(self):
+    def __init__(self, up_args=()):
         self.dir = tempfile.mkdtemp(prefix="orivon-http-")
         self.state = os.path.join(self.dir, "state")
         manifest = os.path.join(self.dir, "function.toml")
@@ -70,7 +70,8 @@ class Host:
         orivon(self.state, "route", "add", "/hello", HELLO)
         orivon(self.state, "route", "add", "/h", HOSTILE)
         self.log = open(os.path.join(self.dir, "up.log"), "w")
-        self.process = subprocess.Popen([ORIVON, "--state", self.state, "up", "--http", "0"],
+        self.process = subprocess.Popen([ORIVON, "--state", self.state, "up", "--http", "0",
+                                         *up_args],
                                         stdout=self.log, stderr=subprocess.STDOUT)
         address_file = os.path.join(self.state, "http-address")
         give_up = time.monotonic() + WAIT
@@ -340,6 +341,60 @@ class RoutesOnARunningHost(HostTest):
     def test_routes_json_lists_them(self):
         routes = json.loads(orivon(self.host.state, "routes", "--json").stdout)
         self.assertIn({"route": "/hello", "host": None, "prefix": "/hello", "id": HELLO}, routes)
+
+
+class PooledSlots(unittest.TestCase):
+    """Function instances come from a pool of --function-slots slots."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = Host(up_args=("--function-slots", "1"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.host.stop()
+
+    def test_a_full_pool_is_503_and_the_host_carries_on(self):
+        h = self.host
+        h.assert_alive(self)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            # Holds the only slot until its deadline (2s).
+            looping = pool.submit(h.get, "/h/loop")
+            busy = None
+            give_up = time.monotonic() + WAIT
+            while busy is None and not looping.done() and time.monotonic() < give_up:
+                status, body = h.get("/hello")
+                if status == 503:
+                    busy = body
+                else:
+                    self.assertEqual(status, 200)
+            status, _ = looping.result(timeout=WAIT)
+        self.assertEqual(status, 504)
+        self.assertIsNotNone(busy, "no request was refused while the only slot was taken")
+        self.assertIn(b"capacity", busy)
+        h.assert_alive(self)
+
+    def test_a_function_above_a_slot_runs_on_demand(self):
+        h = self.host
+        manifest = os.path.join(h.dir, "big.toml")
+        with open(manifest, "w") as f:
+            f.write(MANIFEST.replace('"64MiB"', '"1GiB"'))
+        big = "big.app.example"
+        orivon(h.state, "add", os.path.join(GUESTS, "http_hello.component.wasm"), "--id", big,
+               "--manifest", manifest)
+        orivon(h.state, "route", "add", "/big", big)
+        self.assertEqual(h.get("/big"), (200, b"hello from orivon\n"))
+        self.assertIn("on-demand engine", orivon(h.state, "logs", big).stdout)
+        # Not pooled, so it answers while the one slot is taken.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            looping = pool.submit(h.get, "/h/loop")
+            give_up = time.monotonic() + WAIT
+            while h.get("/hello")[0] != 503:
+                self.assertFalse(looping.done() or time.monotonic() > give_up,
+                                 "the loop never held the slot")
+            self.assertEqual(h.get("/big"), (200, b"hello from orivon\n"))
+            self.assertEqual(looping.result(timeout=WAIT)[0], 504)
+        orivon(h.state, "remove", big)
 
 
 class RouteCommands(unittest.TestCase):
