@@ -55,7 +55,8 @@ struct RuntimeOptions {
   /// function modules are instantiated from, reserved (address space, not
   /// memory) when the first function runs. An invocation past it is refused as
   /// busy (ResourceExhausted; 503 over HTTP), never queued. 0: 1,024, the
-  /// host's cap on live function instances.
+  /// host's cap on live function instances. A slot holds one component; a core
+  /// module function (one memory, no component instance) takes half of one.
   std::uint32_t function_pool_slots = 0;
   /// Sharing events (and region/global buckets) with other hosts through NATS
   /// (cluster.h). An empty URL: this host is alone.

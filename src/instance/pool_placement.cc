@@ -3,6 +3,7 @@
 #include <string>
 
 #include "engine/compiled_code.h"
+#include "wasi/wasi_extensions.h"
 
 namespace orivon::instance {
 
@@ -32,6 +33,14 @@ Error pool_exhausted_error() {
   return Error(ErrorCode::ResourceExhausted,
                "the host is at capacity: every pooled slot for function instances is in use "
                "(RuntimeOptions::function_pool_slots); try again later");
+}
+
+std::optional<Error> pool_refusal(wasmtime::Error& error) {
+  wasmtime_error_t* raw = error.capi_release();
+  const bool busy = orivon_error_is_pool_exhausted(&raw);
+  error = wasmtime::Error(raw);
+  if (busy) return pool_exhausted_error();
+  return std::nullopt;
 }
 
 }  // namespace orivon::instance

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "engine/engine.h"
@@ -28,5 +29,10 @@ place_on_function_engine(engine::Engine& engine,
 // in use. Its message names "capacity", as the engine's admission refusals
 // do, so callers answer both as busy (503 over HTTP).
 Error pool_exhausted_error();
+
+// pool_exhausted_error() when `error` is a pooling allocator's refusal because
+// every slot is in use (told by the error's type); else nothing. `error`
+// stays valid.
+std::optional<Error> pool_refusal(wasmtime::Error& error);
 
 }  // namespace orivon::instance

@@ -17,20 +17,6 @@ void answer(orivon_http_request_t* request, int status, const std::string& text)
 
 }  // namespace
 
-Result<std::shared_ptr<const Supervisor::Recipe>> Supervisor::http_recipe(Service& s) {
-  const std::uint64_t version = registry_.decisions_version();
-  {
-    MutexLock lock(s.mutex);
-    if (s.http_recipe && s.http_recipe_version == version) return s.http_recipe;
-  }
-  ORIVON_TRY(auto made, recipe(s));
-  auto shared = std::make_shared<const Recipe>(std::move(made));
-  MutexLock lock(s.mutex);
-  s.http_recipe = shared;
-  s.http_recipe_version = version;
-  return shared;
-}
-
 void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) {
   const auto is_function = this->is_function(id);
   if (!is_function || !*is_function) {
@@ -76,7 +62,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
     return;
   }
 
-  auto made = http_recipe(s);
+  auto made = function_recipe(s);
   if (!made) {
     s.logs->note("an HTTP request failed: " + made.error().to_string());
     answer(request, 500, "internal error: the handler cannot be set up (see orivon logs)");
@@ -175,7 +161,7 @@ Result<void> Supervisor::instantiate_http_for_testing(const ModuleId& id) {
     MutexLock lock(svc->mutex);
     proxy = svc->http_template;
   }
-  ORIVON_TRY(auto made, http_recipe(*svc));
+  ORIVON_TRY(auto made, function_recipe(*svc));
   if (!proxy) {
     ORIVON_TRY(auto role, function_role(*svc));
     ORIVON_TRY(proxy, instance::ProxyTemplate::create(
