@@ -343,6 +343,74 @@ class RoutesOnARunningHost(HostTest):
         self.assertIn({"route": "/hello", "host": None, "prefix": "/hello", "id": HELLO}, routes)
 
 
+class ManifestRoutes(HostTest):
+    """A manifest's `[[triggers]] kind = "http"` routes requests to its module."""
+
+    def write_manifest(self, name, routes):
+        path = os.path.join(self.host.dir, name)
+        with open(path, "w") as f:
+            f.write(MANIFEST)
+            for route in routes:
+                f.write('\n[[triggers]]\nkind = "http"\nroute = "%s"\n' % route)
+        return path
+
+    def add(self, module, manifest, check=True):
+        return orivon(self.host.state, "add", os.path.join(GUESTS, "http_hello.component.wasm"),
+                      "--id", module, "--manifest", manifest, check=check)
+
+    def test_routes_come_with_the_module_are_listed_and_go_with_it(self):
+        h = self.host
+        module = "routed.app.example"
+        self.add(module, self.write_manifest("routed.toml", ["/routed", "Example.org/api"]))
+        self.assertEqual(h.get("/routed/x"), (200, b"hello from orivon\n"))
+        status, body = h.request("GET", "/api/v1", headers={"Host": "example.org"})
+        self.assertEqual((status, body), (200, b"hello from orivon\n"))
+        routes = json.loads(orivon(h.state, "routes", "--json").stdout)
+        self.assertIn({"route": "/routed", "host": None, "prefix": "/routed", "id": module}, routes)
+        self.assertIn({"route": "example.org/api", "host": "example.org", "prefix": "/api",
+                       "id": module}, routes)
+        self.assertIn("route /routed", orivon(h.state, "triggers", module).stdout)
+        orivon(h.state, "remove", module)
+        self.assertEqual(h.get("/routed/x")[0], 404)
+        self.assertNotIn("/routed", orivon(h.state, "routes").stdout)
+
+    def test_a_route_that_leads_elsewhere_is_refused_at_add_time(self):
+        h = self.host
+        result = self.add("clash.app.example", self.write_manifest("clash.toml", ["/hello"]),
+                          check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("already leads to '%s'" % HELLO, result.stderr)
+        # Nothing was installed, and the route still leads where it did.
+        self.assertNotIn("clash.app.example", orivon(h.state, "list").stdout)
+        h.assert_alive(self)
+
+    def test_a_bad_route_or_a_module_that_is_no_handler_is_refused(self):
+        h = self.host
+        result = self.add("bad.app.example", self.write_manifest("bad.toml", ["/a/../b"]),
+                          check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("bad route", result.stderr)
+        result = orivon(h.state, "add", os.path.join(GUESTS, "reactor.component.wasm"), "--id",
+                        "reactor.app.example", "--manifest",
+                        self.write_manifest("reactor.toml", ["/reactor"]), check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("wasi:http/incoming-handler", result.stderr)
+        listed = orivon(h.state, "list").stdout
+        self.assertNotIn("bad.app.example", listed)
+        self.assertNotIn("reactor.app.example", listed)
+        self.assertEqual(h.get("/reactor")[0], 404)
+
+    def test_an_update_moves_the_modules_routes(self):
+        h = self.host
+        module = "moving.app.example"
+        self.add(module, self.write_manifest("one.toml", ["/one"]))
+        self.assertEqual(h.get("/one")[0], 200)
+        orivon(h.state, "update", module, "--manifest", self.write_manifest("two.toml", ["/two"]))
+        self.assertEqual(h.get("/one")[0], 404)
+        self.assertEqual(h.get("/two")[0], 200)
+        orivon(h.state, "remove", module)
+
+
 class PooledSlots(unittest.TestCase):
     """Function instances come from a pool of --function-slots slots."""
 
