@@ -7,6 +7,10 @@
 //   orivon_http_bench instantiate STATE_DIR ID [COUNT]
 //       creates COUNT (default 5,000) instances of the HTTP function ID from
 //       its template, each in a fresh store, and prints the mean in us.
+//   orivon_http_bench instantiate-baseline FILE [COUNT]
+//       the same for the baseline: Wasmtime's defaults with the pooling
+//       allocator (as `wasmtime serve`), a linker with WASI and wasi:http,
+//       one ProxyPre, a fresh store with an empty WASI context per instance.
 
 #include <unistd.h>
 
@@ -15,6 +19,13 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include <wasmtime.hh>
+#include <wasmtime/component.hh>
 
 #include "core/limits.h"
 #include "orivon/runtime.h"
@@ -78,6 +89,50 @@ int instantiate(const std::string& state_dir, const std::string& id_text, int co
   return 0;
 }
 
+int instantiate_baseline(const std::string& file, int count) {
+  wasmtime::Config config;
+  config.pooling_allocation_strategy(wasmtime::PoolAllocationConfig());
+  wasmtime::Engine engine(std::move(config));
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  auto component = wasmtime::component::Component::compile(
+      engine, wasmtime::Span<std::uint8_t>(bytes.data(), bytes.size()));
+  if (!component) return std::fprintf(stderr, "error: cannot compile %s\n", file.c_str()), 1;
+  wasmtime::component::Linker linker(engine);
+  if (!linker.add_wasip2() || !linker.add_wasi_http()) {
+    return std::fprintf(stderr, "error: cannot link WASI\n"), 1;
+  }
+  orivon_proxy_pre_t* pre = nullptr;
+  if (wasmtime_error_t* error = orivon_proxy_pre_new(linker.capi(), component.ok().capi(), &pre)) {
+    wasmtime_error_delete(error);
+    return std::fprintf(stderr, "error: not a wasi:http proxy\n"), 1;
+  }
+  auto once = [&]() -> bool {
+    wasmtime::Store store(engine);
+    if (!store.context().set_wasi(wasmtime::WasiConfig())) return false;
+    wasmtime_context_set_wasi_http(store.context().capi());
+    wasmtime_error_t* error = orivon_proxy_pre_instantiate(pre, store.context().capi());
+    if (error == nullptr) return true;
+    wasmtime_error_delete(error);
+    return false;
+  };
+  for (int i = 0; i < 100; ++i) {  // warm up, as above
+    if (!once()) return std::fprintf(stderr, "error: instantiating failed\n"), 1;
+  }
+  const auto began = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    if (!once()) return 1;
+  }
+  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                             began)
+                        .count() /
+                    count;
+  orivon_proxy_pre_delete(pre);
+  std::printf("%.1f\n", us);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,8 +141,12 @@ int main(int argc, char** argv) {
   if (mode == "instantiate" && (argc == 4 || argc == 5)) {
     return instantiate(argv[2], argv[3], argc == 5 ? std::atoi(argv[4]) : 5000);
   }
+  if (mode == "instantiate-baseline" && (argc == 3 || argc == 4)) {
+    return instantiate_baseline(argv[2], argc == 4 ? std::atoi(argv[3]) : 5000);
+  }
   std::fprintf(stderr,
                "usage: orivon_http_bench baseline FILE ADDR\n"
-               "       orivon_http_bench instantiate STATE_DIR ID [COUNT]\n");
+               "       orivon_http_bench instantiate STATE_DIR ID [COUNT]\n"
+               "       orivon_http_bench instantiate-baseline FILE [COUNT]\n");
   return 2;
 }

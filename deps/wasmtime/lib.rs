@@ -1878,3 +1878,115 @@ pub unsafe extern "C" fn orivon_http_baseline_new(
         Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
     }
 }
+
+// ---------------------------------------------------------------------------
+// Engines whose creation may fail. The C API's `wasm_engine_new_with_config`
+// unwraps `Engine::new`, so a pooling allocator whose reservation cannot be
+// mapped (RLIMIT_AS, an overcommit policy) would abort the host: orivon's
+// function engine is made here instead, and its failure is an error.
+
+const _: () = assert!(
+    std::mem::size_of::<wasm_engine_t>() == std::mem::size_of::<wasmtime::Engine>()
+        && std::mem::align_of::<wasm_engine_t>() == std::mem::align_of::<wasmtime::Engine>(),
+    "wasm_engine_t no longer wraps exactly one Engine: revisit orivon_engine_new"
+);
+const _: () = assert!(
+    std::mem::size_of::<wasm_config_t>() == std::mem::size_of::<wasmtime::Config>()
+        && std::mem::align_of::<wasm_config_t>() == std::mem::align_of::<wasmtime::Config>(),
+    "wasm_config_t no longer wraps exactly one Config: revisit orivon_engine_new"
+);
+
+/// Creates an engine with `config`, which it always consumes. On success
+/// `*out` owns the engine (free it with `wasm_engine_delete`).
+///
+/// # Safety
+/// `config` must be an owned `wasm_config_t`; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_engine_new(
+    config: *mut wasm_config_t,
+    out: *mut *mut wasm_engine_t,
+) -> Option<Box<wasmtime_error_t>> {
+    // `wasm_config_t` is `#[repr(C)] struct { config: Config }` (checked above).
+    let config = unsafe { Box::from_raw(config.cast::<wasmtime::Config>()) };
+    match wasmtime::Engine::new(&config) {
+        Ok(engine) => {
+            unsafe { *out = Box::into_raw(Box::new(engine)).cast::<wasm_engine_t>() };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+/// Whether `*error` (kept, possibly at a new address written back) is a
+/// pooling allocator's refusal because every slot of some kind is in use:
+/// an exhausted pool, which the host answers as "busy", not as a failure of
+/// the guest. Decided by the error's type, never by its text.
+///
+/// # Safety
+/// `*error` must be an owned, valid `wasmtime_error_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_error_is_pool_exhausted(error: *mut *mut wasmtime_error_t) -> bool {
+    let boxed = unsafe { Box::from_raw(*error) };
+    let inner = wasmtime::Error::from(*boxed);
+    let exhausted = inner.is::<wasmtime::PoolConcurrencyLimitError>();
+    unsafe { *error = Box::into_raw(Box::new(wasmtime_error_t::from(inner))) };
+    exhausted
+}
+
+// ---------------------------------------------------------------------------
+// A component pre-instantiated with a linker (the 48 C API has no component
+// InstancePre): imports resolved and type-checked once, so an invocation of
+// a function module only creates an instance.
+
+#[allow(non_camel_case_types)]
+pub struct orivon_component_pre_t {
+    pre: wasmtime::component::InstancePre<WasmtimeStoreData>,
+}
+
+/// Pre-instantiates `component` with `linker`'s definitions. On success
+/// `*out` owns a new template (free it with `orivon_component_pre_delete`);
+/// the linker and the component may be dropped afterwards.
+///
+/// # Safety
+/// `linker` and `component` must be valid; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_component_pre_new(
+    linker: *const wasmtime_component_linker_t,
+    component: *const wasmtime_component_t,
+    out: *mut *mut orivon_component_pre_t,
+) -> Option<Box<wasmtime_error_t>> {
+    let linker = unsafe { &*linker.cast::<wasmtime::component::Linker<WasmtimeStoreData>>() };
+    let component = unsafe { &*component.cast::<wasmtime::component::Component>() };
+    match linker.instantiate_pre(component) {
+        Ok(pre) => {
+            unsafe { *out = Box::into_raw(Box::new(orivon_component_pre_t { pre })) };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}
+
+/// Frees a template made by `orivon_component_pre_new` (null: nothing).
+#[unsafe(no_mangle)]
+pub extern "C" fn orivon_component_pre_delete(_pre: Option<Box<orivon_component_pre_t>>) {}
+
+/// Instantiates `pre` in `context`'s store into `*out`.
+///
+/// # Safety
+/// `pre` must be valid and made with the engine of `context`'s store; `out`
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_component_pre_instantiate(
+    pre: *const orivon_component_pre_t,
+    mut context: WasmtimeStoreContextMut<'_>,
+    out: *mut wasmtime::component::Instance,
+) -> Option<Box<wasmtime_error_t>> {
+    let pre = unsafe { &*pre };
+    match pre.pre.instantiate(&mut context) {
+        Ok(instance) => {
+            unsafe { *out = instance };
+            None
+        }
+        Err(error) => Some(Box::new(wasmtime_error_t::from(error))),
+    }
+}

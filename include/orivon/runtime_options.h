@@ -50,6 +50,14 @@ struct RuntimeOptions {
   /// (as an `err` where the function returns `result<_, string>`). Also what a guest may pass
   /// to any host function in one call. At least 1 MiB.
   std::uint64_t max_call_bytes = std::uint64_t{64} << 20;
+  /// Function instances (HTTP requests, calls, timer and event runs) that may
+  /// run at once on pooled slots: the pool of Wasmtime's pooling allocator that
+  /// function modules are instantiated from, reserved (address space, not
+  /// memory) when the first function runs. An invocation past it is refused as
+  /// busy (ResourceExhausted; 503 over HTTP), never queued. 0: 1,024, the
+  /// host's cap on live function instances. A slot holds one component; a core
+  /// module function (one memory, no component instance) takes half of one.
+  std::uint32_t function_pool_slots = 0;
   /// Sharing events (and region/global buckets) with other hosts through NATS
   /// (cluster.h). An empty URL: this host is alone.
   ClusterOptions cluster;

@@ -178,6 +178,35 @@ inline constexpr std::uint64_t kMemoryReservationForGrowthBytes = std::uint64_t{
 // copy-on-write for large images only).
 inline constexpr bool kMemoryInitCopyOnWrite = false;
 
+// The function engine (engine/engine.h): Wasmtime's pooling allocator, which
+// reserves every slot when the first function is served, so an invocation
+// reuses a slot instead of mapping, protecting and unmapping a memory. One
+// slot per live function instance the host allows; a component made by the
+// usual toolchains (a program, the WASI adapter, wit-component's shims) has
+// 3-6 core instances, one or two memories and a few tables, so the limits per
+// function are generous multiples. A component past them (or a function
+// whose [function] max-memory is above the slot) runs on the on-demand
+// engine instead, as before: pooling is a speed-up, never a refusal.
+inline constexpr std::uint32_t kFunctionPoolInstances =
+    static_cast<std::uint32_t>(kMaxLiveFunctionInstances);
+inline constexpr std::uint32_t kFunctionPoolCoreInstancesPerFunction = 16;
+inline constexpr std::uint32_t kFunctionPoolMemoriesPerFunction = 2;
+inline constexpr std::uint32_t kFunctionPoolTablesPerFunction = 8;
+// Elements per table slot: Wasmtime's default, which fits C, C++, Rust and Go
+// programs (a C# program in debug mode was seen with 10,000+).
+inline constexpr std::uint32_t kFunctionPoolTableElements = 20'000;
+// The largest linear memory a pooled function may have: the engine's memory
+// reservation, so the compiled code (the same for both engines) and the slot
+// agree. A function's own [function] max-memory still caps it below this
+// through the store's limiter.
+inline constexpr std::uint64_t kFunctionPoolMaxMemoryBytes = kMemoryReservationBytes;
+// Bytes of each memory slot kept mapped and zeroed with memset when an
+// instance ends, instead of handed back to the kernel: the next instance in
+// that slot then takes no page faults for them (`wasmtime serve` leaves this
+// at 0, but it maps memory images copy-on-write, which orivon does not: see
+// kMemoryInitCopyOnWrite). Measured with bench/instantiate_bench.cc.
+inline constexpr std::uint64_t kFunctionPoolKeepResidentBytes = std::uint64_t{1} << 20;
+
 // Component-model concurrency (async) support is off: orivon calls components
 // synchronously, and the concurrency machinery costs several times on every
 // synchronous call. Only takes effect if the Wasmtime build has the

@@ -47,4 +47,26 @@ Result<Program> deserialize_program_file(wasmtime::Engine& engine, const std::fi
   return Program(std::move(data));
 }
 
+Result<Program> program_for_engine(wasmtime::Engine& engine, const internal::ProgramData& program) {
+  ORIVON_TRY(auto bytes, serialize_program(program));
+  auto data = std::make_shared<internal::ProgramData>();
+  data->function_types = std::make_shared<FunctionTypeCache>();
+  data->kind = program.kind;
+  data->name = program.name;
+  data->size_bytes = program.size_bytes;
+  const std::string context = "moving '" + program.name + "' to another engine";
+  wasmtime::Span<std::uint8_t> span(bytes.data(), bytes.size());
+  if (program.kind == ProgramKind::Component) {
+    auto component = wasmtime::component::Component::deserialize(engine, span);
+    if (!component) return to_error(component.err(), ErrorCode::FailedPrecondition, context);
+    data->component = std::move(component.ok());
+  } else {
+    auto module = wasmtime::Module::deserialize(engine, span);
+    if (!module) return to_error(module.err(), ErrorCode::FailedPrecondition, context);
+    data->module = std::move(module.ok());
+  }
+  record_program_facts(engine, *data);
+  return Program(std::move(data));
+}
+
 }  // namespace orivon::engine

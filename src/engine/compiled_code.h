@@ -26,4 +26,12 @@ Result<Program> deserialize_program_file(wasmtime::Engine& engine, const std::fi
                                          ProgramKind kind, const std::string& name,
                                          std::uint64_t size_bytes);
 
+// The same program on another engine whose compilation settings are the
+// same (Engine::ensure_function_engine): its compiled code serialized and
+// read back, never compiled again. Wasmtime checks the settings that shape
+// code (memory reservation and guards, features, copy-on-write images) and
+// refuses a mismatch; an engine with a pooling allocator also refuses a
+// program that does not fit its slots. Either is FailedPrecondition.
+Result<Program> program_for_engine(wasmtime::Engine& engine, const internal::ProgramData& program);
+
 }  // namespace orivon::engine

@@ -12,8 +12,10 @@
 #include "core/limits.h"
 #include "core/sha256.h"
 #include "engine/core_host.h"
+#include "engine/error_conversion.h"
 #include "engine/typed_calls.h"
 #include "wasi/http_policy.h"
+#include "wasi/wasi_extensions.h"
 
 namespace orivon::engine {
 
@@ -44,8 +46,8 @@ wasmtime::Config Engine::make_config(FuelMetering fuel) {
 Result<std::unique_ptr<Engine>> Engine::create(
     const RuntimeOptions& options, std::vector<std::shared_ptr<HostInterface>> host_interfaces) {
   std::unique_ptr<Engine> engine(
-      new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel));
-  engine->capacity_ = std::make_unique<Capacity>(options.capacity, system_readings());
+      new Engine(wasmtime::Engine(make_config(options.fuel)), options.fuel, Ticker::Own));
+  engine->capacity_ = std::make_shared<Capacity>(options.capacity, system_readings());
   engine->typed_calls_ = options.call_path == CallPath::Typed;
   if (const char* forced = std::getenv("ORIVON_CALL_PATH");
       forced != nullptr && std::string_view(forced) == "generic") {
@@ -54,16 +56,66 @@ Result<std::unique_ptr<Engine>> Engine::create(
   engine->max_call_bytes_ = static_cast<std::size_t>(
       std::clamp<std::uint64_t>(options.max_call_bytes, std::uint64_t{1} << 20,
                                 limits::kMaxCallBytesCeiling));
-  engine->core_linker_.emplace(engine->engine_);
-  auto core = engine->core_linker_->define_wasi();
-  if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
+  if (options.function_pool_slots != 0) engine->function_pool_slots_ = options.function_pool_slots;
   engine->host_interfaces_ = std::move(host_interfaces);
-  ORIVON_RETURN_IF_ERROR(engine->define_core_host(*engine->core_linker_));
-  engine->component_linker_.emplace(engine->engine_);
-  // Shared by every component without `http:` grants: their requests are refused.
-  ORIVON_RETURN_IF_ERROR(
-      engine->define_host(*engine->component_linker_, wasi::HttpPolicy::deny_all()));
+  ORIVON_RETURN_IF_ERROR(engine->make_linkers());
   return engine;
+}
+
+Result<void> Engine::make_linkers() {
+  core_linker_.emplace(engine_);
+  auto core = core_linker_->define_wasi();
+  if (!core) return Error(ErrorCode::Internal, "linking WASI: " + core.err().message());
+  ORIVON_RETURN_IF_ERROR(define_core_host(*core_linker_));
+  component_linker_.emplace(engine_);
+  // Shared by every component without `http:` grants: their requests are refused.
+  return define_host(*component_linker_, wasi::HttpPolicy::deny_all());
+}
+
+std::uint64_t Engine::pool_max_memory_bytes() { return limits::kFunctionPoolMaxMemoryBytes; }
+
+Result<Engine*> Engine::ensure_function_engine() {
+  if (pooled_) return this;
+  MutexLock making(function_engine_mutex_);
+  {
+    MutexLock lock(mutex_);
+    if (function_engine_) return function_engine_.get();
+  }
+  const std::uint32_t slots = function_pool_slots_;
+  wasmtime::Config config = make_config(fuel_);
+  wasmtime::PoolAllocationConfig pool;
+  pool.total_component_instances(slots);
+  pool.total_core_instances(slots * limits::kFunctionPoolCoreInstancesPerFunction);
+  pool.max_core_instances_per_component(limits::kFunctionPoolCoreInstancesPerFunction);
+  pool.total_memories(slots * limits::kFunctionPoolMemoriesPerFunction);
+  pool.max_memories_per_component(limits::kFunctionPoolMemoriesPerFunction);
+  pool.total_tables(slots * limits::kFunctionPoolTablesPerFunction);
+  pool.max_tables_per_component(limits::kFunctionPoolTablesPerFunction);
+  pool.max_tables_per_module(limits::kFunctionPoolTablesPerFunction);
+  pool.table_elements(limits::kFunctionPoolTableElements);
+  pool.max_memory_size(limits::kFunctionPoolMaxMemoryBytes);
+  pool.linear_memory_keep_resident(limits::kFunctionPoolKeepResidentBytes);
+  pool.max_memories_per_module(limits::kFunctionPoolMemoriesPerFunction);
+  // Stacks are only taken for async calls, which orivon does not make; a
+  // pool of them would map and guard each one up front (a mapping apiece).
+  pool.total_stacks(0);
+  config.pooling_allocation_strategy(pool);
+  wasm_engine_t* raw = nullptr;
+  if (wasmtime_error_t* failed = orivon_engine_new(config.capi_release(), &raw)) {
+    return to_error(wasmtime::Error(failed), ErrorCode::ResourceExhausted,
+                    "reserving the pool for " + std::to_string(slots) + " function instances");
+  }
+  std::unique_ptr<Engine> made(new Engine(wasmtime::Engine(raw), fuel_, Ticker::Parent));
+  made->pooled_ = true;
+  made->capacity_ = capacity_;
+  made->typed_calls_ = typed_calls_;
+  made->max_call_bytes_ = max_call_bytes_;
+  made->function_pool_slots_ = slots;
+  made->host_interfaces_ = host_interfaces_;
+  ORIVON_RETURN_IF_ERROR(made->make_linkers());
+  MutexLock lock(mutex_);
+  function_engine_ = std::move(made);
+  return function_engine_.get();
 }
 
 namespace {
@@ -80,11 +132,10 @@ std::string make_fingerprint(FuelMetering fuel) {
 
 }  // namespace
 
-Engine::Engine(wasmtime::Engine engine, FuelMetering fuel)
-    : engine_(std::move(engine)),
-      fuel_(fuel),
-      fingerprint_(make_fingerprint(fuel)),
-      ticker_([this] { run_ticker(); }) {}
+Engine::Engine(wasmtime::Engine engine, FuelMetering fuel, Ticker ticker)
+    : engine_(std::move(engine)), fuel_(fuel), fingerprint_(make_fingerprint(fuel)) {
+  if (ticker == Ticker::Own) ticker_ = std::thread([this] { run_ticker(); });
+}
 
 Engine::~Engine() {
   {
@@ -92,7 +143,7 @@ Engine::~Engine() {
     stopping_ = true;
   }
   wake_.notify_all();
-  ticker_.join();
+  if (ticker_.joinable()) ticker_.join();
 }
 
 void Engine::run_ticker() noexcept {
@@ -103,7 +154,10 @@ void Engine::run_ticker() noexcept {
       while (!stopping_ && std::chrono::steady_clock::now() < tick) {
         (void)wake_.wait_until(mutex_, tick);
       }
-      if (!stopping_) engine_.increment_epoch();
+      if (!stopping_) {
+        engine_.increment_epoch();
+        if (function_engine_) function_engine_->engine_.increment_epoch();
+      }
     }
   } catch (...) {
     // A ticker that stops would silently disable every timeout: fail loudly.

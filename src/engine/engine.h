@@ -11,6 +11,7 @@
 #include <wasmtime.hh>
 #include <wasmtime/component.hh>
 
+#include "core/limits.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "engine/capacity.h"
@@ -78,14 +79,31 @@ class Engine {
   // WASI: what each core linker starts from.
   [[nodiscard]] Result<void> define_core_host(wasmtime::Linker& linker);
 
-  // Admission control for every instance created on this engine.
+  // Admission control for every instance created on this engine (shared
+  // with its function engine: one process, one budget).
   Capacity& capacity() { return *capacity_; }
+
+  // The engine function modules are instantiated on: the same compilation
+  // settings (so code compiled here deserializes there unchanged, see
+  // engine::program_for_engine) with Wasmtime's pooling allocator, sized by
+  // RuntimeOptions::function_pool_slots and core/limits.h. Made on first use,
+  // since its pool reserves address space up front; its epoch advances with
+  // this engine's ticker. Fails (the caller then keeps to this engine) when the
+  // pool cannot be reserved. Returns itself for a function engine.
+  [[nodiscard]] Result<Engine*> ensure_function_engine();
+  // Whether this is a function engine (instances come from a pool).
+  bool is_pooled() const { return pooled_; }
+  // The largest linear memory a pooled instance may have.
+  static std::uint64_t pool_max_memory_bytes();
 
   // Number of ticks that covers `timeout`, rounded up, at least 1.
   static std::uint64_t ticks_for(std::chrono::nanoseconds timeout);
 
  private:
-  Engine(wasmtime::Engine engine, FuelMetering fuel);
+  enum class Ticker { Own, Parent };
+  Engine(wasmtime::Engine engine, FuelMetering fuel, Ticker ticker);
+  // Builds the shared WASI linkers (after host_interfaces_ is set).
+  [[nodiscard]] Result<void> make_linkers();
   void run_ticker() noexcept;
 
   wasmtime::Engine engine_;
@@ -95,11 +113,17 @@ class Engine {
   bool typed_calls_ = true;
   std::size_t max_call_bytes_ = std::size_t{64} << 20;
   std::string fingerprint_;
-  std::unique_ptr<Capacity> capacity_;
+  // Shared by an engine and its function engine.
+  std::shared_ptr<Capacity> capacity_;
   std::vector<std::shared_ptr<HostInterface>> host_interfaces_;
+  bool pooled_ = false;
+  std::uint32_t function_pool_slots_ = limits::kFunctionPoolInstances;
+  Mutex function_engine_mutex_;  // held while the function engine is made
   Mutex mutex_;
   CondVar wake_;
   bool stopping_ ORIVON_GUARDED_BY(mutex_) = false;
+  // Advanced by run_ticker() with this engine's epoch.
+  std::unique_ptr<Engine> function_engine_ ORIVON_GUARDED_BY(mutex_);
   std::thread ticker_;
 };
 

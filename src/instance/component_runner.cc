@@ -12,8 +12,10 @@
 #include "engine/host_interface.h"
 #include "engine/typed_calls.h"
 #include "instance/instance_impl.h"
+#include "instance/pool_placement.h"
 #include "values/numeric_bridge.h"
 #include "values/value_conversion.h"
+#include "wasi/wasi_extensions.h"
 
 namespace orivon::instance {
 namespace {
@@ -73,6 +75,18 @@ class ComponentInstance final : public LiveInstance::Impl {
         http_(std::move(http)),
         exports_(program_->function_exports) {}
 
+  // From a template made once (pool_placement.h, instance_template.h).
+  Result<void> instantiate(const orivon_component_pre_t* pre) {
+    wasi::enable_wasi_http(store_.context());
+    wasmtime_component_instance_t raw{};
+    wasmtime_error_t* failed = orivon_component_pre_instantiate(pre, store_.context().capi(), &raw);
+    if (failed == nullptr) {
+      instance_ = wc::Instance(raw);
+      return ok();
+    }
+    return failure(wasmtime::Error(failed));
+  }
+
   Result<void> instantiate() {
     // Only a component importing other modules (its imports lead to this
     // caller's routes) or granted outbound HTTP (its own origin check) needs
@@ -94,7 +108,13 @@ class ComponentInstance final : public LiveInstance::Impl {
       instance_ = instance.ok();
       return ok();
     }
-    const auto& error = instance.err();
+    return failure(std::move(instance.err()));
+  }
+
+  // An instantiation that did not give an instance: the guest exited (not a
+  // failure), the pool is full (busy), or the program failed.
+  Result<void> failure(wasmtime::Error error) {
+    if (auto busy = pool_refusal(error)) return *std::move(busy);
     if (auto status = error.i32_exit()) {
       exit_code = *status;
       return ok();
@@ -347,10 +367,10 @@ class ComponentInstance final : public LiveInstance::Impl {
 Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
     wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
-    std::shared_ptr<const wasi::HttpPolicy> http) {
+    std::shared_ptr<const wasi::HttpPolicy> http, const orivon_component_pre_t* pre) {
   auto instance = std::make_unique<ComponentInstance>(engine, std::move(program), std::move(store),
                                                       std::move(links), module, std::move(http));
-  ORIVON_RETURN_IF_ERROR(instance->instantiate());
+  ORIVON_RETURN_IF_ERROR(pre != nullptr ? instance->instantiate(pre) : instance->instantiate());
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }
 

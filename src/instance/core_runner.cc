@@ -12,6 +12,7 @@
 
 #include "engine/error_conversion.h"
 #include "instance/instance_impl.h"
+#include "instance/pool_placement.h"
 #include "values/core_values.h"
 
 namespace orivon::instance {
@@ -142,6 +143,19 @@ class CoreInstance final : public LiveInstance::Impl {
 
   // Instantiation can run the module's start function, so it can exit or
   // trap too.
+  // From a template made once (instance_template.h).
+  Result<void> instantiate(const wasmtime_instance_pre_t* pre) {
+    wasmtime_instance_t raw{};
+    wasm_trap_t* trap = nullptr;
+    wasmtime_error_t* failed = wasmtime_instance_pre_instantiate(pre, context_, &raw, &trap);
+    if (failed == nullptr && trap == nullptr) {
+      instance_ = wasmtime::Instance(raw);
+      return ok();
+    }
+    if (failed != nullptr) return failure(wasmtime::TrapError(wasmtime::Error(failed)));
+    return failure(wasmtime::TrapError(wasmtime::Trap(trap)));
+  }
+
   Result<void> instantiate(engine::Engine& engine) {
     // A module importing other modules gets a linker of its own; the rest
     // share the engine's WASI linker, built once.
@@ -160,13 +174,21 @@ class CoreInstance final : public LiveInstance::Impl {
       instance_ = instance.ok();
       return ok();
     }
-    const auto& failure = instance.err();
-    if (const auto* error = std::get_if<wasmtime::Error>(&failure.data); error && !error->i32_exit()) {
+    return failure(std::move(instance.err()));
+  }
+
+  // An instantiation that did not give an instance: the guest exited or
+  // trapped in its start function, the pool is full (busy), or linking failed.
+  Result<void> failure(wasmtime::TrapError failed) {
+    if (auto* error = std::get_if<wasmtime::Error>(&failed.data)) {
+      if (auto busy = pool_refusal(*error)) return *std::move(busy);
+    }
+    if (const auto* error = std::get_if<wasmtime::Error>(&failed.data); error && !error->i32_exit()) {
       // Link errors (an import nobody provides) are the program's problem.
       return engine::to_error(*error, ErrorCode::InvalidArgument,
                               "instantiating '" + program_->name + "'");
     }
-    auto classified = engine::classify_failure(failure);
+    auto classified = engine::classify_failure(failed);
     if (auto* exited = std::get_if<engine::GuestExit>(&classified)) {
       exit_code = exited->code;
       return ok();
@@ -368,10 +390,11 @@ class CoreInstance final : public LiveInstance::Impl {
 
 Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module) {
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
+    const wasmtime_instance_pre_t* pre) {
   auto instance =
       std::make_unique<CoreInstance>(std::move(program), std::move(store), std::move(links), module);
-  ORIVON_RETURN_IF_ERROR(instance->instantiate(engine));
+  ORIVON_RETURN_IF_ERROR(pre != nullptr ? instance->instantiate(pre) : instance->instantiate(engine));
   return std::unique_ptr<LiveInstance::Impl>(std::move(instance));
 }
 

@@ -43,14 +43,17 @@ class LiveInstance::Impl {
 engine::InstanceNeed instance_need(const internal::ProgramData& program);
 
 // `links` (may be null) links the program's imports of other modules.
+// `pre`, when set, is the program pre-instantiated with `engine` (see
+// Prepared); else the instance is linked here.
 Result<std::unique_ptr<LiveInstance::Impl>> create_core_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module);
+    wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
+    const wasmtime_instance_pre_t* pre = nullptr);
 
 // `http` checks the component's outbound HTTP requests (wasi:http).
 Result<std::unique_ptr<LiveInstance::Impl>> create_component_instance(
     engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
     wasmtime::Store store, std::shared_ptr<LinkState> links, const std::optional<ModuleId>& module,
-    std::shared_ptr<const wasi::HttpPolicy> http);
+    std::shared_ptr<const wasi::HttpPolicy> http, const orivon_component_pre_t* pre = nullptr);
 
 }  // namespace orivon::instance

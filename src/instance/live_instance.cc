@@ -29,8 +29,11 @@ engine::InstanceNeed instance_need(const internal::ProgramData& program) {
 Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
                                           std::shared_ptr<const internal::ProgramData> program,
                                           const WasiProfile& profile, const ExecutionLimits& limits,
-                                          StoreHooks hooks) {
-  ORIVON_TRY(auto ticket, engine.capacity().admit(instance_need(*program)));
+                                          StoreHooks hooks, const Prepared& prepared) {
+  // A pooled instance maps nothing new: its slot was reserved with the pool.
+  engine::InstanceNeed need = instance_need(*program);
+  if (engine.is_pooled()) need.mappings = need.address_space_bytes = 0;
+  ORIVON_TRY(auto ticket, engine.capacity().admit(need));
   ORIVON_TRY(auto store, make_store(engine, profile, limits, hooks));
   ORIVON_TRY(auto http, wasi::HttpPolicy::compile(profile.http_origins));
   std::shared_ptr<LinkState> links;
@@ -38,11 +41,11 @@ Result<LiveInstance> LiveInstance::create(engine::Engine& engine,
   if (program->kind == ProgramKind::Component) {
     ORIVON_TRY(auto impl, create_component_instance(engine, std::move(program), std::move(store),
                                                     std::move(links), hooks.module,
-                                                    std::move(http)));
+                                                    std::move(http), prepared.component));
     return LiveInstance(std::move(ticket), std::move(impl));
   }
   ORIVON_TRY(auto impl, create_core_instance(engine, std::move(program), std::move(store),
-                                             std::move(links), hooks.module));
+                                             std::move(links), hooks.module, prepared.core));
   return LiveInstance(std::move(ticket), std::move(impl));
 }
 

@@ -25,7 +25,17 @@
 #include "orivon/value.h"
 #include "orivon/wasi_profile.h"
 
+struct orivon_component_pre_t;
+
 namespace orivon::instance {
+
+// A program pre-instantiated once (see instance_template.h): an instance
+// made from it skips resolving and type-checking its imports. At most one is
+// set, made with the engine and program passed beside it.
+struct Prepared {
+  const orivon_component_pre_t* component = nullptr;
+  const wasmtime_instance_pre_t* core = nullptr;
+};
 
 struct StoreHooks {
   // When set, receives the guest's stdout (false) and stderr (true) instead
@@ -52,10 +62,12 @@ class LiveInstance {
   // Instantiates `program` (running its start function or component
   // initialisation). If the guest exits while doing so, the instance is
   // created anyway and exit_code() says how it exited; nothing can be called.
+  // On a function engine (Engine::is_pooled) the instance takes a pooled
+  // slot; with every slot in use it is ResourceExhausted naming "capacity".
   static Result<LiveInstance> create(engine::Engine& engine,
                                      std::shared_ptr<const internal::ProgramData> program,
                                      const WasiProfile& profile, const ExecutionLimits& limits,
-                                     StoreHooks hooks = {});
+                                     StoreHooks hooks = {}, const Prepared& prepared = {});
   LiveInstance(LiveInstance&&) noexcept;
   LiveInstance& operator=(LiveInstance&&) noexcept;
   ~LiveInstance();

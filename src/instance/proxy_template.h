@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "engine/engine.h"
 #include "engine/program_data.h"
@@ -28,9 +29,20 @@ class ProxyTemplate {
   // wasi:http/incoming-handler or its imports cannot be linked. `links`
   // (with `module`) links imports of other modules; such a component gets
   // its linker per request (a LinkState belongs to one store).
+  // With Placement::Pooled the template runs on `engine`'s function engine
+  // (pooled slots) when the handler can: it imports no other modules (their
+  // libraries' code lives on `engine`), `max_memory_bytes` fits a slot, and
+  // the component fits the pool's limits. Otherwise it stays on `engine`
+  // (fresh mappings per request, as services) and on_demand_reason() says why.
+  enum class Placement { Pooled, OnDemand };
   static Result<std::shared_ptr<const ProxyTemplate>> create(
       engine::Engine& engine, std::shared_ptr<const internal::ProgramData> program,
-      const WasiProfile& profile, Links* links, std::optional<ModuleId> module);
+      const WasiProfile& profile, Links* links, std::optional<ModuleId> module,
+      Placement placement = Placement::OnDemand, std::uint64_t max_memory_bytes = 0);
+  // Whether instances come from the function engine's pool.
+  bool is_pooled() const { return engine_.is_pooled(); }
+  // Why a template asked to be pooled is not (empty when it is, or was not asked).
+  const std::string& on_demand_reason() const { return on_demand_reason_; }
   ~ProxyTemplate();
   ProxyTemplate(const ProxyTemplate&) = delete;
   ProxyTemplate& operator=(const ProxyTemplate&) = delete;
@@ -38,7 +50,8 @@ class ProxyTemplate {
   // Serves `request` in a fresh store (limits, WASI from the profile, hooks:
   // the deadline and output capture) and instance. Returns the guest's
   // failure (a trap, a deadline, an exit) or the admission's refusal
-  // (ResourceExhausted); an answered request is ok() even when its body is
+  // (ResourceExhausted, its message naming "capacity"; so is a pool with
+  // every slot in use); an answered request is ok() even when its body is
   // still streaming out.
   // `profile` is the module's grants now (its outbound HTTP origins must be
   // the template's).
@@ -69,6 +82,7 @@ class ProxyTemplate {
   Links* const links_;  // outlives the template (the supervisor's)
   const std::optional<ModuleId> module_;
   std::shared_ptr<const wasi::HttpPolicy> http_;
+  std::string on_demand_reason_;
   Pre pre_;  // null when made per store
 };
 

@@ -761,10 +761,13 @@ class Validator {
         } else if (key == "topic") {
           trigger.topic = std::move(text);
         } else {
-          if (text.front() != '/') {
+          // "[HOST]/PREFIX"; checked whole (http::parse_route) when the
+          // module is added, as `orivon route add` checks it.
+          if (text.find('/') == std::string::npos) {
             return key_error(item_path, item,
                              "the route '" + printable(text) +
-                                 "' does not start with '/'; expected a path like '/api'");
+                                 "' does not start with '/' or a host and '/'; expected a "
+                                 "path like '/api' or 'api.example.com/v1'");
           }
           trigger.route = std::move(text);
         }
@@ -778,7 +781,8 @@ class Validator {
         return key_error(item_path, item, problem);
       }
     }
-    if (!has_call) {
+    // An http trigger's handler is the component's wasi:http export.
+    if (!has_call && trigger.kind != Trigger::Kind::Http) {
       return key_error(path, value,
                        "has no 'call'; expected the name of the export to call, like 'tick'");
     }
@@ -799,7 +803,8 @@ class Validator {
         break;
       case Trigger::Kind::Http:
         if (trigger.route.empty()) {
-          return key_error(path, value, "an http trigger needs 'route': a path like '/api'");
+          return key_error(path, value,
+                           "an http trigger needs 'route': [HOST]/PREFIX like '/api'");
         }
         break;
       case Trigger::Kind::Startup:
@@ -908,7 +913,7 @@ std::string manifest_to_json(const Manifest& manifest) {
       // Only the keys of the trigger's kind: any other would not read back.
       Json entry = Json::object();
       entry["kind"] = kind_name(trigger.kind);
-      entry["call"] = trigger.call;
+      if (!trigger.call.empty()) entry["call"] = trigger.call;  // none: an http trigger
       switch (trigger.kind) {
         case Trigger::Kind::Timer:
           if (!trigger.every.empty()) entry["every"] = trigger.every;

@@ -524,6 +524,93 @@ Result<void> apply_event_triggers(internal::RuntimeImpl& impl, registry::ModuleR
   return ok();
 }
 
+bool is_http_handler(const internal::ProgramData& program);
+
+// The routes a manifest's `[[triggers]] kind = "http"` ask for, for `id`
+// (each once). InvalidArgument for a route that is not "[HOST]/PREFIX";
+// FailedPrecondition when the manifest has routes but no [function] table.
+Result<std::vector<HttpRoute>> manifest_routes(const Manifest& manifest, const ModuleId& id) {
+  std::vector<HttpRoute> routes;
+  for (const auto& trigger : manifest.triggers) {
+    if (trigger.kind != Trigger::Kind::Http) continue;
+    auto key = http::parse_route(trigger.route);
+    if (!key) return Error::wrap("the manifest's http trigger", key.error());
+    const bool seen = std::any_of(routes.begin(), routes.end(), [&](const HttpRoute& r) {
+      return r.host == key->host && r.prefix == key->prefix;
+    });
+    if (!seen) routes.push_back(HttpRoute{key->host, key->prefix, id});
+  }
+  if (!routes.empty() && !manifest.function) {
+    return Error(ErrorCode::FailedPrecondition,
+                 "'" + id.str() + "' has http triggers but is not a function module: HTTP " +
+                     "requests each run in a fresh instance, so its manifest must have a " +
+                     "[function] table");
+  }
+  return routes;
+}
+
+// AlreadyExists when one of `wanted` already leads to another module: a
+// manifest never takes a route away from a module the client routed there.
+Result<void> refuse_route_conflicts(registry::ModuleRegistry& registry,
+                                    const std::vector<HttpRoute>& wanted) {
+  if (wanted.empty()) return ok();
+  ORIVON_TRY(auto existing, registry.http_routes());
+  for (const auto& route : wanted) {
+    for (const auto& other : existing) {
+      if (other.host == route.host && other.prefix == route.prefix &&
+          other.module != route.module) {
+        return Error(ErrorCode::AlreadyExists,
+                     "the manifest's http trigger route '" + route.text() + "' already leads to '" +
+                         other.module.str() + "' (remove that route first: orivon route remove " +
+                         route.text() + ")");
+      }
+    }
+  }
+  if (existing.size() + wanted.size() > limits::kMaxHttpRoutes) {
+    return Error(ErrorCode::ResourceExhausted,
+                 "there are already " + std::to_string(existing.size()) + " routes; at most " +
+                     std::to_string(limits::kMaxHttpRoutes) + " are allowed");
+  }
+  return ok();
+}
+
+// Routes `routes` (all to one installed module) and has a serving host
+// apply them. InvalidArgument when the module cannot answer HTTP.
+Result<void> put_manifest_routes(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                                 const std::vector<HttpRoute>& routes) {
+  if (routes.empty()) return ok();
+  const ModuleId& id = routes.front().module;
+  ORIVON_TRY(auto program, registry.program(id));
+  if (!is_http_handler(*program.shared_data())) {
+    return Error(ErrorCode::InvalidArgument,
+                 "'" + id.str() + "' has http triggers but cannot answer HTTP: it does not " +
+                     "export wasi:http/incoming-handler (build it for the wasi:http/proxy world)");
+  }
+  for (const auto& route : routes) ORIVON_RETURN_IF_ERROR(registry.put_http_route(route));
+  return impl.reload_routes();
+}
+
+// Adds a module whose manifest may route HTTP to it: its routes are checked
+// before it is installed and put in place after; if they cannot be, the
+// module is removed again and the error says why.
+Result<ModuleInfo> add_with_routes(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                                   std::span<const std::byte> code, const AddOptions& options) {
+  std::vector<HttpRoute> routes;
+  const std::optional<ModuleId> id =
+      options.id ? options.id : (options.manifest ? options.manifest->id : std::nullopt);
+  if (options.manifest && id) {
+    ORIVON_TRY(routes, manifest_routes(*options.manifest, *id));
+    ORIVON_RETURN_IF_ERROR(refuse_route_conflicts(registry, routes));
+  }
+  ORIVON_TRY(auto info, registry.add(code, options));
+  if (auto routed = put_manifest_routes(impl, registry, routes); !routed) {
+    (void)registry.remove(info.id, RemoveDependents::Refuse);
+    (void)impl.reload_routes();
+    return routed.error();
+  }
+  return info;
+}
+
 // A module was just installed: while triggers run, its timers are
 // scheduled and, for a function, its event triggers subscribed.
 void triggers_arrived(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
@@ -721,7 +808,7 @@ Result<InvokeOutcome> Runtime::invoke(const Program& program, std::string_view c
 Result<ModuleInfo> Runtime::add_module(std::span<const std::byte> code, const AddOptions& options) {
   return guarded("adding a module", [&]() -> Result<ModuleInfo> {
     ORIVON_TRY(auto* registry, impl_->registry());
-    ORIVON_TRY(auto info, registry->add(code, options));
+    ORIVON_TRY(auto info, add_with_routes(*impl_, *registry, code, options));
     triggers_arrived(*impl_, *registry, info.id);
     return info;
   });
@@ -743,7 +830,7 @@ Result<ModuleInfo> Runtime::add_module_file(const std::filesystem::path& path,
   return guarded("adding a module", [&]() -> Result<ModuleInfo> {
     ORIVON_TRY(auto* registry, impl_->registry());
     ORIVON_TRY(auto code, read_file(path, limits::kMaxBinaryBytes));
-    ORIVON_TRY(auto info, registry->add(code, options));
+    ORIVON_TRY(auto info, add_with_routes(*impl_, *registry, code, options));
     triggers_arrived(*impl_, *registry, info.id);
     return info;
   });
@@ -804,11 +891,31 @@ Result<ModuleInfo> Runtime::update_module_manifest(const ModuleId& id, const Man
                                                    "' differs from the module's id '" + id.str() +
                                                    "'");
     }
+    // Its http triggers' routes: the old manifest's that still lead here go,
+    // the new manifest's come (checked for conflicts before anything changes).
+    ORIVON_TRY(auto new_routes, manifest_routes(manifest, id));
+    ORIVON_RETURN_IF_ERROR(refuse_route_conflicts(*registry, new_routes));
+    std::vector<HttpRoute> old_routes;
+    if (auto old = registry->manifest(id); old && *old) {
+      if (auto listed = manifest_routes(**old, id)) old_routes = std::move(*listed);
+    }
     if (!file.empty()) {
       ORIVON_TRY(auto code, read_file(file, limits::kMaxBinaryBytes));
       ORIVON_RETURN_IF_ERROR(registry->update(id, code));
     }
     ORIVON_TRY(auto info, registry->replace_manifest(id, manifest));
+    ORIVON_TRY(auto routes_now, registry->http_routes());
+    for (const auto& old : old_routes) {
+      const bool kept = std::any_of(new_routes.begin(), new_routes.end(), [&](const HttpRoute& r) {
+        return r.host == old.host && r.prefix == old.prefix;
+      });
+      const bool still_ours = std::any_of(routes_now.begin(), routes_now.end(), [&](const HttpRoute& r) {
+        return r.host == old.host && r.prefix == old.prefix && r.module == id;
+      });
+      if (!kept && still_ours) ORIVON_RETURN_IF_ERROR(registry->remove_http_route(old.host, old.prefix));
+    }
+    ORIVON_RETURN_IF_ERROR(put_manifest_routes(*impl_, *registry, new_routes));
+    if (!old_routes.empty() && new_routes.empty()) ORIVON_RETURN_IF_ERROR(impl_->reload_routes());
     if (auto* scheduler = impl_->scheduler_if_running()) scheduler->reload(id);
     if (was_running) {
       // What a start reads from the manifest (settings, event triggers)

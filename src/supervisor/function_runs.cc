@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/limits.h"
+#include "instance/instance_template.h"
 #include "orivon/units.h"
 #include "supervisor/service_state.h"
 #include "supervisor/supervisor.h"
@@ -65,6 +66,41 @@ Result<std::optional<FunctionSettings>> Supervisor::function_role(Service& s) {
   s.role = settings ? Service::Role::Function : Service::Role::Service;
   if (settings) s.function = *settings;
   return settings;
+}
+
+Result<std::shared_ptr<const Supervisor::Recipe>> Supervisor::function_recipe(Service& s) {
+  const std::uint64_t version = registry_.decisions_version();
+  {
+    MutexLock lock(s.mutex);
+    if (s.function_recipe && s.function_recipe_version == version) return s.function_recipe;
+  }
+  ORIVON_TRY(auto made, recipe(s));
+  // The log outlives the Service's recipes (both are the Service's).
+  LogSink* logs = s.logs.get();
+  made.profile.on_network_refused = [logs](std::string_view text) { logs->note(text); };
+  auto shared = std::make_shared<const Recipe>(std::move(made));
+  MutexLock lock(s.mutex);
+  s.function_recipe = shared;
+  s.function_recipe_version = version;
+  return shared;
+}
+
+Result<std::shared_ptr<const instance::InstanceTemplate>> Supervisor::call_template(
+    Service& s, const Recipe& made, const FunctionSettings& settings) {
+  {
+    MutexLock lock(s.mutex);
+    if (s.call_template && s.call_template_origins == made.profile.http_origins) {
+      return s.call_template;
+    }
+  }
+  ORIVON_TRY(auto created, instance::InstanceTemplate::create(engine_, made.program.shared_data(),
+                                                               made.profile,
+                                                               settings.max_memory_bytes));
+  if (!created->on_demand_reason().empty()) s.logs->note(created->on_demand_reason());
+  MutexLock lock(s.mutex);
+  s.call_template = created;
+  s.call_template_origins = made.profile.http_origins;
+  return created;
 }
 
 Result<instance::Returned> Supervisor::call_function(const std::shared_ptr<Service>& svc,
@@ -131,7 +167,8 @@ Result<void> Supervisor::run_function(
                  "the host already runs " + std::to_string(limits::kMaxLiveFunctionInstances) +
                      " function invocations at once; '" + s.name + "' must try again later");
   }
-  ORIVON_TRY(auto made, recipe(s));
+  ORIVON_TRY(auto made, function_recipe(s));
+  ORIVON_TRY(auto prepared, call_template(s, *made, settings));
 
   auto deadline = settings.deadline;
   if (timeout) deadline = std::min(deadline, limits::clamp_call_timeout(*timeout));
@@ -140,8 +177,7 @@ Result<void> Supervisor::run_function(
   TickStop stopped = TickStop::None;
   instance::StoreHooks hooks;
   LogSink* logs = s.logs.get();
-  made.profile.on_network_refused = [logs](std::string_view text) { logs->note(text); };
-  if (made.log_output) {
+  if (made->log_output) {
     hooks.output = [logs](bool is_stderr, std::string_view bytes) {
       logs->write(is_stderr ? LogStream::Stderr : LogStream::Stdout, bytes);
     };
@@ -167,8 +203,7 @@ Result<void> Supervisor::run_function(
   Result<void> result = ok();
   const auto began = std::chrono::steady_clock::now();
   {
-    auto live = instance::LiveInstance::create(engine_, made.program.shared_data(), made.profile,
-                                               limits, std::move(hooks));
+    auto live = prepared->instantiate(made->profile, limits, std::move(hooks));
     if (!live) {
       result = live.error();
     } else if (auto status = live->exit_code()) {

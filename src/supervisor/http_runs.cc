@@ -17,20 +17,6 @@ void answer(orivon_http_request_t* request, int status, const std::string& text)
 
 }  // namespace
 
-Result<std::shared_ptr<const Supervisor::Recipe>> Supervisor::http_recipe(Service& s) {
-  const std::uint64_t version = registry_.decisions_version();
-  {
-    MutexLock lock(s.mutex);
-    if (s.http_recipe && s.http_recipe_version == version) return s.http_recipe;
-  }
-  ORIVON_TRY(auto made, recipe(s));
-  auto shared = std::make_shared<const Recipe>(std::move(made));
-  MutexLock lock(s.mutex);
-  s.http_recipe = shared;
-  s.http_recipe_version = version;
-  return shared;
-}
-
 void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) {
   const auto is_function = this->is_function(id);
   if (!is_function || !*is_function) {
@@ -76,7 +62,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
     return;
   }
 
-  auto made = http_recipe(s);
+  auto made = function_recipe(s);
   if (!made) {
     s.logs->note("an HTTP request failed: " + made.error().to_string());
     answer(request, 500, "internal error: the handler cannot be set up (see orivon logs)");
@@ -88,8 +74,9 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
     if (s.http_template_origins == (*made)->profile.http_origins) proxy = s.http_template;
   }
   if (!proxy) {
-    auto created = instance::ProxyTemplate::create(engine_, (*made)->program.shared_data(),
-                                                   (*made)->profile, links_.get(), s.id);
+    auto created = instance::ProxyTemplate::create(
+        engine_, (*made)->program.shared_data(), (*made)->profile, links_.get(), s.id,
+        instance::ProxyTemplate::Placement::Pooled, settings.max_memory_bytes);
     if (!created) {
       s.logs->note("an HTTP request failed: " + created.error().to_string());
       answer(request, 500,
@@ -98,6 +85,7 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
       return;
     }
     proxy = *created;
+    if (!proxy->on_demand_reason().empty()) s.logs->note(proxy->on_demand_reason());
     MutexLock lock(s.mutex);
     s.http_template = proxy;
     s.http_template_origins = (*made)->profile.http_origins;
@@ -173,10 +161,13 @@ Result<void> Supervisor::instantiate_http_for_testing(const ModuleId& id) {
     MutexLock lock(svc->mutex);
     proxy = svc->http_template;
   }
-  ORIVON_TRY(auto made, http_recipe(*svc));
+  ORIVON_TRY(auto made, function_recipe(*svc));
   if (!proxy) {
-    ORIVON_TRY(proxy, instance::ProxyTemplate::create(engine_, made->program.shared_data(),
-                                                      made->profile, links_.get(), svc->id));
+    ORIVON_TRY(auto role, function_role(*svc));
+    ORIVON_TRY(proxy, instance::ProxyTemplate::create(
+                          engine_, made->program.shared_data(), made->profile, links_.get(),
+                          svc->id, instance::ProxyTemplate::Placement::Pooled,
+                          role ? role->max_memory_bytes : FunctionSettings{}.max_memory_bytes));
     MutexLock lock(svc->mutex);
     svc->http_template = proxy;
     svc->http_template_origins = made->profile.http_origins;

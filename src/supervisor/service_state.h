@@ -25,6 +25,7 @@
 #include "core/thread_annotations.h"
 #include "engine/error_conversion.h"
 #include "instance/live_instance.h"
+#include "instance/instance_template.h"
 #include "instance/proxy_template.h"
 #include "orivon/module_info.h"
 #include "orivon/service.h"
@@ -146,11 +147,15 @@ struct Supervisor::Service {
   // request's store).
   std::shared_ptr<const instance::ProxyTemplate> http_template ORIVON_GUARDED_BY(mutex);
   std::vector<std::string> http_template_origins ORIVON_GUARDED_BY(mutex);
-  // The recipe HTTP requests use (program and grants), read once per grant
+  // The same for calls, events and timers (instance_template.h).
+  std::shared_ptr<const instance::InstanceTemplate> call_template ORIVON_GUARDED_BY(mutex);
+  std::vector<std::string> call_template_origins ORIVON_GUARDED_BY(mutex);
+  // The recipe every invocation of a function uses (program and grants),
+  // read once per grant
   // decision rather than once per request: the registry's
   // decisions_version() it was read at.
-  std::shared_ptr<const Recipe> http_recipe ORIVON_GUARDED_BY(mutex);
-  std::uint64_t http_recipe_version ORIVON_GUARDED_BY(mutex) = 0;
+  std::shared_ptr<const Recipe> function_recipe ORIVON_GUARDED_BY(mutex);
+  std::uint64_t function_recipe_version ORIVON_GUARDED_BY(mutex) = 0;
 };
 
 }  // namespace orivon::supervisor

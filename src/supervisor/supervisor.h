@@ -41,6 +41,10 @@
 #include "supervisor/log_sink.h"
 #include "supervisor/worker_pool.h"
 
+namespace orivon::instance {
+class InstanceTemplate;
+}
+
 namespace orivon::supervisor {
 
 // How a function module's invocations run: its manifest's [function].
@@ -221,8 +225,13 @@ class Supervisor {
     bool log_output = true;  // stdout and stderr go to the module's log
   };
   Result<Recipe> recipe(Service& service);
-  // recipe(), kept while no grant decision changes (serve_http's).
-  Result<std::shared_ptr<const Recipe>> http_recipe(Service& service);
+  // recipe(), kept while no grant decision changes: what every invocation of
+  // a function module uses (HTTP requests, calls, events, timers).
+  Result<std::shared_ptr<const Recipe>> function_recipe(Service& service);
+  // The function's template for calls, events and timers, made on first use
+  // and again when its outbound HTTP grants change.
+  Result<std::shared_ptr<const instance::InstanceTemplate>> call_template(
+      Service& service, const Recipe& recipe, const FunctionSettings& settings);
 
   // The function's settings when `service` is a function module, resolved
   // from its manifest the first time.

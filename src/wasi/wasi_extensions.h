@@ -86,6 +86,29 @@ void orivon_proxy_pre_delete(orivon_proxy_pre_t* pre);
 wasmtime_error_t* orivon_proxy_pre_instantiate(const orivon_proxy_pre_t* pre,
                                                wasmtime_context_t* context);
 
+// Creates an engine with `config`, which it always consumes; *out owns the
+// engine (wasm_engine_delete). Unlike wasm_engine_new_with_config, a failure
+// (a pooling allocator's reservation that cannot be mapped) is an error, not
+// an abort.
+wasmtime_error_t* orivon_engine_new(wasm_config_t* config, wasm_engine_t** out);
+// Whether *error is a pooling allocator's refusal because every slot of a
+// kind is in use (decided by the error's type). *error stays owned by the
+// caller; it may be replaced by an equal error at a new address.
+bool orivon_error_is_pool_exhausted(wasmtime_error_t** error);
+
+// A component pre-instantiated with a linker (a component InstancePre).
+struct orivon_component_pre_t;
+// *out owns the template (orivon_component_pre_delete); linker and component
+// may be dropped afterwards.
+wasmtime_error_t* orivon_component_pre_new(const wasmtime_component_linker_t* linker,
+                                           const wasmtime_component_t* component,
+                                           orivon_component_pre_t** out);
+void orivon_component_pre_delete(orivon_component_pre_t* pre);
+// Instantiates `pre` in the store (made with the template's engine) into *out.
+wasmtime_error_t* orivon_component_pre_instantiate(const orivon_component_pre_t* pre,
+                                                   wasmtime_context_t* context,
+                                                   wasmtime_component_instance_t* out);
+
 // Mirrors orivon_http_server_options_t in lib.rs.
 struct orivon_http_server_options_t {
   uint64_t max_body_bytes;

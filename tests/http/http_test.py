@@ -56,7 +56,7 @@ def read_text(path):
 class Host:
     """A state directory with the two modules and a host serving HTTP."""
 
-    def __init__(self):
+    def __init__(self, up_args=()):
         self.dir = tempfile.mkdtemp(prefix="orivon-http-")
         self.state = os.path.join(self.dir, "state")
         manifest = os.path.join(self.dir, "function.toml")
@@ -70,7 +70,8 @@ class Host:
         orivon(self.state, "route", "add", "/hello", HELLO)
         orivon(self.state, "route", "add", "/h", HOSTILE)
         self.log = open(os.path.join(self.dir, "up.log"), "w")
-        self.process = subprocess.Popen([ORIVON, "--state", self.state, "up", "--http", "0"],
+        self.process = subprocess.Popen([ORIVON, "--state", self.state, "up", "--http", "0",
+                                         *up_args],
                                         stdout=self.log, stderr=subprocess.STDOUT)
         address_file = os.path.join(self.state, "http-address")
         give_up = time.monotonic() + WAIT
@@ -340,6 +341,128 @@ class RoutesOnARunningHost(HostTest):
     def test_routes_json_lists_them(self):
         routes = json.loads(orivon(self.host.state, "routes", "--json").stdout)
         self.assertIn({"route": "/hello", "host": None, "prefix": "/hello", "id": HELLO}, routes)
+
+
+class ManifestRoutes(HostTest):
+    """A manifest's `[[triggers]] kind = "http"` routes requests to its module."""
+
+    def write_manifest(self, name, routes):
+        path = os.path.join(self.host.dir, name)
+        with open(path, "w") as f:
+            f.write(MANIFEST)
+            for route in routes:
+                f.write('\n[[triggers]]\nkind = "http"\nroute = "%s"\n' % route)
+        return path
+
+    def add(self, module, manifest, check=True):
+        return orivon(self.host.state, "add", os.path.join(GUESTS, "http_hello.component.wasm"),
+                      "--id", module, "--manifest", manifest, check=check)
+
+    def test_routes_come_with_the_module_are_listed_and_go_with_it(self):
+        h = self.host
+        module = "routed.app.example"
+        self.add(module, self.write_manifest("routed.toml", ["/routed", "Example.org/api"]))
+        self.assertEqual(h.get("/routed/x"), (200, b"hello from orivon\n"))
+        status, body = h.request("GET", "/api/v1", headers={"Host": "example.org"})
+        self.assertEqual((status, body), (200, b"hello from orivon\n"))
+        routes = json.loads(orivon(h.state, "routes", "--json").stdout)
+        self.assertIn({"route": "/routed", "host": None, "prefix": "/routed", "id": module}, routes)
+        self.assertIn({"route": "example.org/api", "host": "example.org", "prefix": "/api",
+                       "id": module}, routes)
+        self.assertIn("route /routed", orivon(h.state, "triggers", module).stdout)
+        orivon(h.state, "remove", module)
+        self.assertEqual(h.get("/routed/x")[0], 404)
+        self.assertNotIn("/routed", orivon(h.state, "routes").stdout)
+
+    def test_a_route_that_leads_elsewhere_is_refused_at_add_time(self):
+        h = self.host
+        result = self.add("clash.app.example", self.write_manifest("clash.toml", ["/hello"]),
+                          check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("already leads to '%s'" % HELLO, result.stderr)
+        # Nothing was installed, and the route still leads where it did.
+        self.assertNotIn("clash.app.example", orivon(h.state, "list").stdout)
+        h.assert_alive(self)
+
+    def test_a_bad_route_or_a_module_that_is_no_handler_is_refused(self):
+        h = self.host
+        result = self.add("bad.app.example", self.write_manifest("bad.toml", ["/a/../b"]),
+                          check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("bad route", result.stderr)
+        result = orivon(h.state, "add", os.path.join(GUESTS, "reactor.component.wasm"), "--id",
+                        "reactor.app.example", "--manifest",
+                        self.write_manifest("reactor.toml", ["/reactor"]), check=False)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+        self.assertIn("wasi:http/incoming-handler", result.stderr)
+        listed = orivon(h.state, "list").stdout
+        self.assertNotIn("bad.app.example", listed)
+        self.assertNotIn("reactor.app.example", listed)
+        self.assertEqual(h.get("/reactor")[0], 404)
+
+    def test_an_update_moves_the_modules_routes(self):
+        h = self.host
+        module = "moving.app.example"
+        self.add(module, self.write_manifest("one.toml", ["/one"]))
+        self.assertEqual(h.get("/one")[0], 200)
+        orivon(h.state, "update", module, "--manifest", self.write_manifest("two.toml", ["/two"]))
+        self.assertEqual(h.get("/one")[0], 404)
+        self.assertEqual(h.get("/two")[0], 200)
+        orivon(h.state, "remove", module)
+
+
+class PooledSlots(unittest.TestCase):
+    """Function instances come from a pool of --function-slots slots."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.host = Host(up_args=("--function-slots", "1"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.host.stop()
+
+    def test_a_full_pool_is_503_and_the_host_carries_on(self):
+        h = self.host
+        h.assert_alive(self)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            # Holds the only slot until its deadline (2s).
+            looping = pool.submit(h.get, "/h/loop")
+            busy = None
+            give_up = time.monotonic() + WAIT
+            while busy is None and not looping.done() and time.monotonic() < give_up:
+                status, body = h.get("/hello")
+                if status == 503:
+                    busy = body
+                else:
+                    self.assertEqual(status, 200)
+            status, _ = looping.result(timeout=WAIT)
+        self.assertEqual(status, 504)
+        self.assertIsNotNone(busy, "no request was refused while the only slot was taken")
+        self.assertIn(b"capacity", busy)
+        h.assert_alive(self)
+
+    def test_a_function_above_a_slot_runs_on_demand(self):
+        h = self.host
+        manifest = os.path.join(h.dir, "big.toml")
+        with open(manifest, "w") as f:
+            f.write(MANIFEST.replace('"64MiB"', '"1GiB"'))
+        big = "big.app.example"
+        orivon(h.state, "add", os.path.join(GUESTS, "http_hello.component.wasm"), "--id", big,
+               "--manifest", manifest)
+        orivon(h.state, "route", "add", "/big", big)
+        self.assertEqual(h.get("/big"), (200, b"hello from orivon\n"))
+        self.assertIn("on-demand engine", orivon(h.state, "logs", big).stdout)
+        # Not pooled, so it answers while the one slot is taken.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            looping = pool.submit(h.get, "/h/loop")
+            give_up = time.monotonic() + WAIT
+            while h.get("/hello")[0] != 503:
+                self.assertFalse(looping.done() or time.monotonic() > give_up,
+                                 "the loop never held the slot")
+            self.assertEqual(h.get("/big"), (200, b"hello from orivon\n"))
+            self.assertEqual(looping.result(timeout=WAIT)[0], 504)
+        orivon(h.state, "remove", big)
 
 
 class RouteCommands(unittest.TestCase):

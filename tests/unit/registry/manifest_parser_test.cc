@@ -634,6 +634,19 @@ TEST(ManifestParser, HttpTriggersNeedARouteStartingWithSlash) {
             "/");
 }
 
+TEST(ManifestParser, HttpTriggersTakeAHostAndNeedNoCall) {
+  const Manifest manifest =
+      json_ok(R"({"triggers": [{"kind": "http", "route": "api.example.com/v1"}]})");
+  ASSERT_EQ(manifest.triggers.size(), 1u);
+  EXPECT_EQ(manifest.triggers[0].route, "api.example.com/v1");
+  EXPECT_EQ(manifest.triggers[0].call, "");
+  // As the registry stores it and reads it back.
+  EXPECT_EQ(json_ok(manifest_to_json(manifest)), manifest);
+  // Other kinds still need a call.
+  EXPECT_THAT(json_error(R"({"triggers": [{"kind": "timer", "every": "1s"}]})"),
+              HasSubstr("has no 'call'"));
+}
+
 TEST(ManifestParser, RefusesKeysThatDoNotBelongToTheTriggerKind) {
   EXPECT_THAT(
       toml_error(R"(triggers = [{kind = "event", call = "f", topic = "t", every = "1s"}])"),

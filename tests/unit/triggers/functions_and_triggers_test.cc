@@ -20,6 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using orivon::testing::eventually;
 using orivon::testing::FakeClock;
 using orivon::testing::guest_path;
@@ -41,6 +42,7 @@ class Triggers : public ::testing::Test {
     runtime_.reset();
     RuntimeOptions options;
     options.state_dir = temp_.path();
+    options.function_pool_slots = function_pool_slots_;
     auto runtime = internal::RuntimeTesting::create_for_testing(options, clock_);
     ASSERT_TRUE(runtime) << runtime.error().to_string();
     runtime_ = std::move(*runtime);
@@ -88,6 +90,7 @@ class Triggers : public ::testing::Test {
     return text;
   }
 
+  std::uint32_t function_pool_slots_ = 0;  // 0: the default
   FakeClock clock_;
   std::atomic<std::int64_t> wall_offset_ms_{0};  // a host that was down moves it
   TempDir temp_;
@@ -136,6 +139,42 @@ TEST_F(Triggers, AFunctionAtItsInstanceCapRefusesMore) {
   // Ending the runtime interrupts the invocation still running.
   runtime_.reset();
   spinner.join();
+}
+
+TEST_F(Triggers, CallsTakePooledSlotsAndAFullPoolRefusesThemAsBusy) {
+  // One slot: one component instance, or two core module instances (a slot
+  // has two memories, and the probe's core module has one).
+  function_pool_slots_ = 1;
+  open();
+  install(kFunction, "[function]\nmax-instances = 4\ndeadline = \"5s\"");
+  // Above a pooled slot (256 MiB): on the on-demand engine, and said so.
+  install("app.big.test", "[function]\nmax-memory = \"1GiB\"");
+  EXPECT_EQ(call(kFunction, "ping()"), "42");
+  EXPECT_EQ(call("app.big.test", "ping()"), "42");
+  EXPECT_THAT(log_text("app.big.test"), HasSubstr("on-demand engine"));
+  EXPECT_THAT(log_text(kFunction), Not(HasSubstr("on-demand engine")));
+  std::vector<std::thread> spinners;
+  for (int i = 0; i < 2; ++i) {
+    spinners.emplace_back([&] { (void)runtime_->call_service(id(kFunction), "spin()"); });
+  }
+  const bool both_spin = eventually([&] {
+    const std::string text = log_text(kFunction);
+    const auto first = text.find("spinning");
+    return first != std::string::npos && text.find("spinning", first + 1) != std::string::npos;
+  });
+  EXPECT_TRUE(both_spin);
+  // Below its max-instances, but the pool's memories are all taken.
+  auto refused = runtime_->call_service(id(kFunction), "ping()");
+  EXPECT_FALSE(refused);
+  if (!refused) {
+    EXPECT_EQ(refused.error().code(), ErrorCode::ResourceExhausted);
+    EXPECT_THAT(refused.error().to_string(), HasSubstr("capacity"));
+  }
+  // Not pooled, so not held back by the full pool.
+  EXPECT_EQ(call("app.big.test", "ping()"), "42");
+  // Ending the runtime interrupts the invocations still running.
+  runtime_.reset();
+  for (auto& spinner : spinners) spinner.join();
 }
 
 // ---------------------------------------------------------------------------

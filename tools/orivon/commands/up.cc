@@ -38,6 +38,7 @@ constexpr auto kLockWait = std::chrono::seconds(10);
 struct UpOptions {
   std::string memory_budget;
   std::string max_mappings;
+  std::string function_slots;  // --function-slots N; empty: the default
   std::string dashboard;  // --dashboard ADDR; empty: no dashboard
   std::string http;       // --http ADDR; empty: no HTTP
   std::string nats;       // --nats URL; empty: this host is alone
@@ -142,6 +143,10 @@ class StateChangePrinter {
   std::mutex mutex_;
 };
 
+// The host's cap on live function instances (RuntimeOptions::function_pool_slots):
+// more slots than that could never be used.
+constexpr std::uint64_t kMaxFunctionSlots = 1024;
+
 long elapsed_ms(std::chrono::steady_clock::time_point since) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - since)
@@ -164,6 +169,15 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
       return kExitUsage;
     }
     *limit = *value;
+  }
+  if (!command.function_slots.empty()) {
+    auto slots = parse_count(command.function_slots);
+    if (!slots || *slots == 0 || *slots > kMaxFunctionSlots) {
+      err << "error: --function-slots: must be a whole number from 1 to "
+          << kMaxFunctionSlots << "\n";
+      return kExitUsage;
+    }
+    options.function_pool_slots = static_cast<std::uint32_t>(*slots);
   }
   if (!command.nats.empty()) {
     options.cluster.nats_url = command.nats;
@@ -365,6 +379,11 @@ CommandAction setup_up(CLI::App& app, const GlobalOptions& global) {
       ->add_option("--max-mappings", options->max_mappings,
                    "Refuse new instances once the process holds N memory mappings (default: "
                    "vm.max_map_count less 5%)")
+      ->type_name("N");
+  command
+      ->add_option("--function-slots", options->function_slots,
+                   "Pooled slots for function instances (HTTP requests, calls, timer and event "
+                   "runs) at once; more are refused as busy (503 over HTTP). Default: 1024")
       ->type_name("N");
   command
       ->add_option("--dashboard", options->dashboard,
