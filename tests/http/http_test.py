@@ -422,23 +422,31 @@ class PooledSlots(unittest.TestCase):
     def tearDownClass(cls):
         cls.host.stop()
 
+    def hold_the_only_slot(self, pool):
+        """Sends /h/loop, which holds the only slot until its 2 s deadline, and
+        returns its future and the body of a /hello refused meanwhile. The loop
+        itself is refused when it arrives while a /hello holds the slot: then it
+        is sent again."""
+        h = self.host
+        give_up = time.monotonic() + WAIT
+        while time.monotonic() < give_up:
+            looping = pool.submit(h.get, "/h/loop")
+            while not looping.done() and time.monotonic() < give_up:
+                status, body = h.get("/hello")
+                if status == 503:
+                    return looping, body
+                self.assertEqual(status, 200)
+            self.assertEqual(looping.result(timeout=WAIT)[0], 503,
+                             "the loop ended without a /hello refused meanwhile")
+        self.fail("the loop never held the slot")
+
     def test_a_full_pool_is_503_and_the_host_carries_on(self):
         h = self.host
         h.assert_alive(self)
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            # Holds the only slot until its deadline (2s).
-            looping = pool.submit(h.get, "/h/loop")
-            busy = None
-            give_up = time.monotonic() + WAIT
-            while busy is None and not looping.done() and time.monotonic() < give_up:
-                status, body = h.get("/hello")
-                if status == 503:
-                    busy = body
-                else:
-                    self.assertEqual(status, 200)
+            looping, busy = self.hold_the_only_slot(pool)
             status, _ = looping.result(timeout=WAIT)
         self.assertEqual(status, 504)
-        self.assertIsNotNone(busy, "no request was refused while the only slot was taken")
         self.assertIn(b"capacity", busy)
         h.assert_alive(self)
 
@@ -455,11 +463,7 @@ class PooledSlots(unittest.TestCase):
         self.assertIn("on-demand engine", orivon(h.state, "logs", big).stdout)
         # Not pooled, so it answers while the one slot is taken.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            looping = pool.submit(h.get, "/h/loop")
-            give_up = time.monotonic() + WAIT
-            while h.get("/hello")[0] != 503:
-                self.assertFalse(looping.done() or time.monotonic() > give_up,
-                                 "the loop never held the slot")
+            looping, _ = self.hold_the_only_slot(pool)
             self.assertEqual(h.get("/big"), (200, b"hello from orivon\n"))
             self.assertEqual(looping.result(timeout=WAIT)[0], 504)
         orivon(h.state, "remove", big)
