@@ -144,7 +144,9 @@ Host& host() {
     if (::pipe(h->stop_pipe) != 0) setup_failed("pipe: " + std::string(std::strerror(errno)));
     h->serving = std::thread([h] {
       auto served = h->server->serve(h->stop_pipe[0], [h](const json& request) {
-        return cli::handle_request(*h->runtime, made_safe(*h, request), cli::Responder::Direct);
+        // What `orivon up` answers with: the reply as its line of text.
+        return cli::handle_request_line(*h->runtime, made_safe(*h, request),
+                                        cli::Responder::Direct);
       });
       if (!served) setup_failed("serving: " + served.error().to_string());
     });
