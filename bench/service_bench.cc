@@ -22,6 +22,7 @@
 // Supervisor directly with memory-only logs, to compare (bench/README.md).
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -176,7 +177,8 @@ struct DensityHost {
   std::function<orivon::Result<void>()> load;                   // load_installed
   std::function<orivon::Result<void>(const orivon::ModuleId&)> start;
   std::function<bool(const orivon::ModuleId&, std::string_view)> call;
-  std::function<void()> shut_down;
+  std::function<void()> shut_down;  // stops every service (Runtime::shut_down)
+  std::function<void()> close;      // frees the host, as destroying a Runtime does
 };
 
 std::vector<orivon::ModuleSource> sources_of(const Modules& modules) {
@@ -213,6 +215,7 @@ DensityHost public_api_host(const std::filesystem::path& state) {
       [runtime](const orivon::ModuleId& id, std::string_view call) {
         return static_cast<bool>((*runtime)->call_service(id, call));
       },
+      [runtime]() { (void)(*runtime)->shut_down(); },
       [runtime]() { runtime->reset(); }};
 }
 
@@ -247,6 +250,7 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
                static_cast<bool>(parts->supervisor->call(
                    id, expression->name, {}, orivon::supervisor::Supervisor::CallOptions{}));
       },
+      [parts]() { (void)parts->supervisor->stop_all(); },
       [parts]() {
         auto t0 = Clock::now();
         parts->supervisor.reset();
@@ -299,6 +303,7 @@ void measure_copy_installs(const std::filesystem::path& base, int copies) {
       }
       seconds = ms_since(start) / 1000;
       host.shut_down();
+      host.close();
     }
     std::error_code ignored;
     std::filesystem::remove_all(state, ignored);
@@ -330,9 +335,9 @@ int run_density(const std::vector<int>& steps, Logs logs) {
   std::printf("Each step installs the new services in one bulk install (distinct modules), "
               "starts them, calls them,\nthen shuts the host down, lists with the CLI, and "
               "starts it again from the compiled-code cache.\n");
-  std::printf("%9s %11s %9s %9s %10s %10s %10s %10s %10s %9s %9s %9s %9s\n", "services",
+  std::printf("%9s %11s %9s %9s %10s %10s %10s %10s %10s %9s %9s %9s %9s %9s\n", "services",
               "KiB/service", "maps/svc", "fds/svc", "installs/s", "starts/s", "call p50us",
-              "call p99us", "answering", "shutdown", "list s", "load s", "restart/s");
+              "call p99us", "answering", "shutdown", "free s", "list s", "load s", "restart/s");
   std::fflush(stdout);
   int live = 0;
   std::size_t base_rss = 0;
@@ -397,6 +402,9 @@ int run_density(const std::vector<int>& steps, Logs logs) {
     const auto stop_start = Clock::now();
     host.shut_down();
     const double shutdown_seconds = ms_since(stop_start) / 1000;
+    const auto close_start = Clock::now();
+    host.close();
+    const double close_seconds = ms_since(close_start) / 1000;
     const double list_seconds = time_cli_list(state);
     const auto load_start = Clock::now();
     host = open_host();
@@ -407,13 +415,15 @@ int run_density(const std::vector<int>& steps, Logs logs) {
     const double restart_seconds = ms_since(restart_start) / 1000;
 
     const double per = live > 1 ? live - 1 : 1;
-    std::printf("%9d %11.1f %9.2f %9.2f %10.0f %10.0f %10.1f %10.1f %10d %8.2fs %8.2fs %8.2fs %9.0f\n",
+    std::printf(
+        "%9d %11.1f %9.2f %9.2f %10.0f %10.0f %10.1f %10.1f %10d %8.2fs %8.2fs %8.2fs %8.2fs %9.0f\n",
                 live, (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
                 (static_cast<double>(maps) - static_cast<double>(base_maps)) / per,
                 (static_cast<double>(files) - static_cast<double>(base_files)) / per,
                 (step - previous) / std::max(install_seconds, 1e-9),
                 (live - first) / std::max(start_seconds, 1e-9), latencies[latencies.size() / 2],
-                latencies[latencies.size() * 99 / 100], answering, shutdown_seconds, list_seconds,
+                latencies[latencies.size() * 99 / 100], answering, shutdown_seconds, close_seconds,
+                list_seconds,
                 load_seconds, restarted / std::max(restart_seconds, 1e-9));
     std::fflush(stdout);
     if (!stopped.empty()) {
@@ -422,6 +432,7 @@ int run_density(const std::vector<int>& steps, Logs logs) {
     }
   }
   host.shut_down();
+  host.close();
   if (logs == Logs::Files && !steps.empty()) measure_copy_installs(root, steps.back());
   std::error_code ignored;
   std::filesystem::remove_all(root, ignored);
@@ -430,7 +441,29 @@ int run_density(const std::vector<int>& steps, Logs logs) {
 
 }  // namespace
 
+// A whole decimal count, from 0 to a million.
+bool parse_count(const char* text, int& count) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || value < 0 || value > 1'000'000) return false;
+  count = static_cast<int>(value);
+  return true;
+}
+
+void usage(const char* program) {
+  std::printf(
+      "usage: %s [IDLE]                 supervision costs with IDLE idle services (default 200)\n"
+      "       %s --density N1,N2,... [--memory-only-logs]\n"
+      "                                  the density sweep (ascending steps, each >= 2)\n",
+      program, program);
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    usage(argv[0]);
+    return 0;
+  }
   if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--density") {
     const Logs logs = argc == 4 && std::string(argv[3]) == "--memory-only-logs" ? Logs::MemoryOnly
                                                                                 : Logs::Files;
@@ -445,7 +478,12 @@ int main(int argc, char** argv) {
     }
     return run_density(steps, logs);
   }
-  const int idle = argc > 1 ? std::atoi(argv[1]) : 200;
+  int idle = 200;
+  if (argc > 2 || (argc == 2 && !parse_count(argv[1], idle))) {
+    std::fprintf(stderr, "error: IDLE must be a count of services, from 0\n");
+    usage(argv[0]);
+    return 2;
+  }
   const auto guest = std::filesystem::path(ORIVON_BUILD_DIR) / "guests/service_probe.core.wasm";
   const auto state = std::filesystem::temp_directory_path() /
                      ("orivon-service-bench-" + std::to_string(::getpid()));

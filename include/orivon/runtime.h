@@ -229,7 +229,10 @@ class ORIVON_API Runtime {
   /// A service's log is told only if its `stop` export ran; the summary
   /// counts them all. Afterwards no service starts again and the runtime is
   /// fit only to be destroyed (or to read its registry). A second call, or a
-  /// runtime that never ran a service, stops nothing.
+  /// runtime that never ran a service, stops nothing. The stopped instances
+  /// keep their memory until the runtime is destroyed (see
+  /// RuntimeOptions::release_memory_on_destroy): unmapping it is the slow part
+  /// of closing a large host, and nothing in stopping needs to wait for it.
   ShutdownSummary shut_down();
   /// Starts every module marked autostart; returns how many run. Failures
   /// are left to each service's state (and restart policy), not returned.

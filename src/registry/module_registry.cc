@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <new>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -60,6 +61,19 @@ Result<std::unique_ptr<ModuleRegistry>> ModuleRegistry::open(engine::Engine& eng
     ORIVON_RETURN_IF_ERROR(registry->republish_locked());
   }
   return registry;
+}
+
+void ModuleRegistry::abandon_programs() {
+  MutexLock lock(mutex_);
+  // Never freed, on purpose: see the header. Without the memory to say so,
+  // the programs are freed as usual.
+  try {
+    auto* abandoned = new std::vector<Program>();
+    abandoned->reserve(loaded_.size());
+    for (auto& [id, program] : loaded_) abandoned->push_back(std::move(program));
+    loaded_.clear();
+  } catch (const std::bad_alloc&) {
+  }
 }
 
 ModuleRegistry::~ModuleRegistry() {

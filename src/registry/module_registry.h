@@ -80,6 +80,9 @@ class ModuleRegistry {
   // Drops the loaded programs on a few threads: dropping compiled code
   // unmaps it module by module, about half of a large host's shutdown.
   ~ModuleRegistry();
+  // Leaves the compiled code loaded so far to the process's exit instead of
+  // freeing it with the registry (RuntimeOptions::release_memory_on_destroy).
+  void abandon_programs();
   ModuleRegistry(const ModuleRegistry&) = delete;
   ModuleRegistry& operator=(const ModuleRegistry&) = delete;
 

@@ -64,7 +64,21 @@ class RuntimeImpl {
         engine_(std::move(engine)),
         clock_(clock),
         messaging_(std::move(messaging)) {}
-  ~RuntimeImpl() { (void)shut_down(); }
+  ~RuntimeImpl() {
+    (void)shut_down();
+    // The stopped services' instances, then (with the registry) the
+    // compiled code: freed here, before anything their hooks reach.
+    std::unique_ptr<supervisor::Supervisor> stopped;
+    {
+      MutexLock lock(mutex_);
+      stopped = std::move(stopped_supervisor_);
+    }
+    if (!release_memory_) {
+      if (stopped) stopped->abandon_stopped_instances();
+      if (registry_) registry_->abandon_programs();
+    }
+    stopped.reset();
+  }
 
   // See Runtime::shut_down(). Once: a second call returns an empty summary.
   ShutdownSummary shut_down() {
@@ -115,14 +129,16 @@ class RuntimeImpl {
     }
     ending.reset();
     {
+      // Kept (with the instances it stopped) until the runtime goes.
       MutexLock lock(mutex_);
-      supervisor_.reset();
+      stopped_supervisor_ = std::move(supervisor_);
     }
     bucket_policy_->attach(nullptr);
     config_source_->attach(nullptr);
     return summary;
   }
   engine::Engine& engine() { return *engine_; }
+  void set_release_memory(bool release) { release_memory_ = release; }
 
   Result<void> open_registry(const std::filesystem::path& state_dir) {
     ORIVON_TRY(registry_, registry::ModuleRegistry::open(*engine_, state_dir));
@@ -304,6 +320,10 @@ class RuntimeImpl {
   calls::HostFunctions host_functions_;  // read by the router, so declared before it
   calls::CallRouter* router_ ORIVON_GUARDED_BY(mutex_) = nullptr;  // owned by supervisor_
   std::unique_ptr<supervisor::Supervisor> supervisor_ ORIVON_GUARDED_BY(mutex_);
+  // supervisor_ once shut_down() stopped everything: it holds the stopped
+  // instances until the destructor frees (or abandons) them.
+  std::unique_ptr<supervisor::Supervisor> stopped_supervisor_ ORIVON_GUARDED_BY(mutex_);
+  bool release_memory_ = true;  // RuntimeOptions::release_memory_on_destroy
   // Uses the supervisor and the registry: declared after them, and reset
   // before the supervisor in the destructor.
   std::unique_ptr<triggers::TriggerScheduler> scheduler_ ORIVON_GUARDED_BY(mutex_);
@@ -736,6 +756,7 @@ Result<std::unique_ptr<internal::RuntimeImpl>> create_impl(const RuntimeOptions&
       std::clamp(options.event_retry_backoff, std::chrono::milliseconds(1), limits::kEventMaxBackoff);
   impl->set_bus_options(bus_options);
   impl->set_cluster(std::move(link));
+  impl->set_release_memory(options.release_memory_on_destroy);
   if (!options.state_dir.empty()) ORIVON_RETURN_IF_ERROR(impl->open_registry(options.state_dir));
   return impl;
 }

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <future>
 #include <iterator>
+#include <new>
 #include <thread>
 
 #include "core/limits.h"
@@ -76,6 +77,25 @@ Supervisor::~Supervisor() {
   }
   for (const auto& svc : all) {
     if (svc->command_thread.joinable()) svc->command_thread.join();
+  }
+  // Their hooks point into the services and links_: they go first.
+  std::vector<instance::LiveInstance> stopped;
+  {
+    MutexLock lock(stopped_mutex_);
+    stopped.swap(stopped_);
+  }
+}
+
+void Supervisor::abandon_stopped_instances() {
+  MutexLock lock(stopped_mutex_);
+  // Never freed, on purpose: the process is about to exit, and the kernel
+  // takes an address space back far faster than unmapping it piece by piece.
+  // Without the memory to say so, they are freed as usual.
+  try {
+    auto* abandoned = new std::vector<instance::LiveInstance>(std::move(stopped_));
+    (void)abandoned;
+    stopped_.clear();
+  } catch (const std::bad_alloc&) {
   }
 }
 
@@ -807,6 +827,10 @@ void Supervisor::run_stop(Service& s, Clock::time_point stop_by, StopNotes notes
     if (!stopped) s.logs->note("stop failed: " + crash_cause(stopped.error()));
     if (notes == StopNotes::Quiet) ++(stopped ? quiet_stop_exports_ : quiet_stop_failures_);
   }
+  if (s.live && keep_stopped_.load(std::memory_order_relaxed)) {
+    MutexLock lock(stopped_mutex_);
+    stopped_.push_back(*std::move(s.live));
+  }
   s.live.reset();
   s.logs->flush();
   set_state(s, ModuleState::Stopped, "",
@@ -982,6 +1006,7 @@ ShutdownSummary Supervisor::stop_all() {
   // two log notes per service cost more than the rest of its stop (a file
   // opened twice), so only a service whose `stop` export runs gets them.
   const auto asked = clock_.now();
+  keep_stopped_ = true;
   quiet_stop_exports_ = 0;
   quiet_stop_failures_ = 0;
   std::vector<std::pair<std::shared_ptr<Service>, std::chrono::milliseconds>> stopping;

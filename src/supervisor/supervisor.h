@@ -187,6 +187,10 @@ class Supervisor {
   // only in the order they are asked. A service's log gets notes only when
   // its `stop` export ran (or failed); the summary counts every service.
   ShutdownSummary stop_all();
+  // Leaves the instances stop_all() stopped to the process's exit instead of
+  // freeing them when the supervisor goes (RuntimeOptions::
+  // release_memory_on_destroy).
+  void abandon_stopped_instances();
 
  private:
   using Task = std::function<void(Service&)>;
@@ -318,6 +322,12 @@ class Supervisor {
   // What the quiet stops of stop_all() saw of `stop` exports.
   std::atomic<std::uint64_t> quiet_stop_exports_{0};
   std::atomic<std::uint64_t> quiet_stop_failures_{0};
+  // Set by stop_all(): a stopped service's instance is kept here instead of
+  // freed (the unmapping is most of a stop's cost), and freed by the
+  // destructor, before the services its hooks point to.
+  std::atomic<bool> keep_stopped_{false};
+  Mutex stopped_mutex_;
+  std::vector<instance::LiveInstance> stopped_ ORIVON_GUARDED_BY(stopped_mutex_);
   Mutex functions_mutex_;
   CondVar functions_done_;
 

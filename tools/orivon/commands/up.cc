@@ -237,6 +237,10 @@ int run_up(const GlobalOptions& global, const UpOptions& command, std::ostream& 
 
   const auto start = std::chrono::steady_clock::now();
   options.state_dir = *state_dir;
+  // The host exits right after it closes: the kernel frees its instances'
+  // memory at once, faster than unmapping them one by one (seconds at
+  // 100,000 services).
+  options.release_memory_on_destroy = false;
   // Declared before the runtime: its services tell it of changes until the
   // runtime is gone.
   StateChangePrinter changes(out);
