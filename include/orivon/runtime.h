@@ -115,6 +115,11 @@ class ORIVON_API Runtime {
   /// all are recorded in one transaction, so installing 100,000 modules is
   /// bound by compilation, not by a disk sync each. An error names the module
   /// it is about (its position, and its file or id); then none is installed.
+  /// As add_module, a manifest's `[[triggers]] kind = "http"` routes are put
+  /// in place (and applied by a serving host): AlreadyExists, before anything
+  /// is installed, when one leads to another module or two modules of the
+  /// batch ask for the same one; InvalidArgument, with none installed, when a
+  /// module with routes cannot answer HTTP.
   [[nodiscard]] Result<std::vector<ModuleInfo>> add_modules(std::span<const ModuleSource> modules);
   /// As add_module, reading the binary (and nothing else) from `path`.
   [[nodiscard]] Result<ModuleInfo> add_module_file(const std::filesystem::path& path,

@@ -206,6 +206,12 @@ inline constexpr std::uint64_t kFunctionPoolMaxMemoryBytes = kMemoryReservationB
 // at 0, but it maps memory images copy-on-write, which orivon does not: see
 // kMemoryInitCopyOnWrite). Measured with bench/instantiate_bench.cc.
 inline constexpr std::uint64_t kFunctionPoolKeepResidentBytes = std::uint64_t{1} << 20;
+// The same for each table slot (`wasmtime serve`: 0, so every table's pages
+// are handed back with madvise and faulted in again by the next instance:
+// a system call, a TLB shootdown across the server's threads and a page
+// fault per table per request). A table of the usual toolchains is a page
+// or two; 64 KiB covers 8,192 entries.
+inline constexpr std::uint64_t kFunctionPoolTableKeepResidentBytes = std::uint64_t{64} << 10;
 
 // Component-model concurrency (async) support is off: orivon calls components
 // synchronously, and the concurrency machinery costs several times on every

@@ -110,8 +110,9 @@ Capacity::Ticket::~Ticket() {
   if (owner_) owner_->release(need_);
 }
 
-Capacity::Capacity(const CapacityOptions& options, std::unique_ptr<ProcessReadings> readings)
-    : readings_(std::move(readings)) {
+Capacity::Capacity(const CapacityOptions& options, std::unique_ptr<ProcessReadings> readings,
+                   const Clock& clock)
+    : readings_(std::move(readings)), clock_(clock) {
   kernel_max_map_count_ = readings_->max_map_count().value_or(0);
   if (options.max_mappings != 0) {
     max_mappings_ = options.max_mappings;
@@ -144,6 +145,7 @@ void Capacity::measure_locked(bool with_mappings) {
     admitted_since_reading_ = 0;
     mappings_since_reading_ = 0;
   }
+  memory_read_at_ = clock_.now();
   if (auto memory = readings_->memory()) {
     address_space_base_ = static_cast<std::int64_t>(memory->address_space_bytes) -
                           static_cast<std::int64_t>(live_.address_space_bytes);
@@ -179,6 +181,15 @@ std::optional<Error> Capacity::refusal_locked(const InstanceNeed& need) const {
   return std::nullopt;
 }
 
+bool Capacity::is_near_memory_limits_locked(const InstanceNeed& need) const {
+  const auto near = [](std::uint64_t after, std::uint64_t limit) {
+    return limit != 0 && after > limit - limit / 8;
+  };
+  return near(estimate(resident_base_, live_.memory_bytes) + need.memory_bytes, memory_budget_) ||
+         near(estimate(address_space_base_, live_.address_space_bytes) + need.address_space_bytes,
+              address_space_limit_);
+}
+
 Result<Capacity::Ticket> Capacity::admit(const InstanceNeed& need) {
   MutexLock lock(mutex_);
   // Reading /proc/self/maps costs in proportion to the mappings, so it is
@@ -186,13 +197,22 @@ Result<Capacity::Ticket> Capacity::admit(const InstanceNeed& need) {
   // start), or once the admissions since the last reading have used half of
   // the room it showed: near the limit the readings come closer together,
   // a logarithmic number of them, and an estimate off by up to twice still
-  // cannot carry the process past the limit.
-  ++admitted_since_reading_;
-  mappings_since_reading_ += need.mappings;
-  const bool due = admitted_since_reading_ >= std::max<std::uint64_t>(64, last_mappings_reading_ / 64) ||
-                   (max_mappings_ != 0 && 2 * mappings_since_reading_ >= room_at_reading_);
-  measure_locked(/*with_mappings=*/due);
-  if (!due && refusal_locked(need)) {
+  // cannot carry the process past the limit. An instance that maps nothing
+  // (a pooled one) cannot move the process towards the limit, so it neither
+  // counts nor reads.
+  bool mappings_due = false;
+  if (need.mappings != 0) {
+    ++admitted_since_reading_;
+    mappings_since_reading_ += need.mappings;
+    mappings_due =
+        admitted_since_reading_ >= std::max<std::uint64_t>(64, last_mappings_reading_ / 64) ||
+        (max_mappings_ != 0 && 2 * mappings_since_reading_ >= room_at_reading_);
+  }
+  const bool memory_due = mappings_due ||
+                          clock_.now() - memory_read_at_ >= kMemoryReadingInterval ||
+                          is_near_memory_limits_locked(need);
+  if (memory_due) measure_locked(/*with_mappings=*/mappings_due);
+  if (!mappings_due && refusal_locked(need)) {
     // Refuse only on a fresh reading: the estimate may be off.
     measure_locked(/*with_mappings=*/true);
   }

@@ -11,8 +11,14 @@
 // admitted since is expected to cost, and reads the process again every so
 // many admissions (more as the host grows, so the cost per start stays flat)
 // and whenever the admissions since the last reading have used half the room
-// it showed. Memory and address space are one small file (/proc/self/statm),
-// read at every admission. An instance is refused only on a fresh reading.
+// it showed; an instance that maps nothing new (a pooled function instance,
+// whose slot was reserved with its pool) does not count towards either.
+// Memory and address space are one small file (/proc/self/statm), read again
+// once the last reading is kMemoryReadingInterval old, or at every admission
+// while the estimate comes within an eighth of a limit. Either file read at
+// every admission cost each HTTP request a few microseconds under this
+// object's lock, which every request takes. An instance is refused only on a
+// fresh reading.
 
 #include <chrono>
 #include <cstdint>
@@ -20,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
 #include "orivon/capacity.h"
@@ -44,7 +51,8 @@ class ProcessReadings {
     std::uint64_t address_space_bytes = 0;
     std::uint64_t resident_bytes = 0;
   };
-  // Cheap (one small file): read at every admission.
+  // Cheap (one small file), but a system call or three: read at most every
+  // kMemoryReadingInterval while far from the limits.
   virtual std::optional<Memory> memory() = 0;
   // The kernel's vm.max_map_count.
   virtual std::optional<std::uint64_t> max_map_count() = 0;
@@ -77,7 +85,14 @@ class Capacity {
     InstanceNeed need_;
   };
 
-  Capacity(const CapacityOptions& options, std::unique_ptr<ProcessReadings> readings);
+  // How old a memory reading may be before an admission reads again (while
+  // the estimate is far from the limits; near them every admission does).
+  static constexpr std::chrono::milliseconds kMemoryReadingInterval{10};
+
+  // `clock` (the real one unless a test injects another) times the memory
+  // readings; it must outlive the Capacity.
+  Capacity(const CapacityOptions& options, std::unique_ptr<ProcessReadings> readings,
+           const Clock& clock = real_clock());
 
   // Admits one more instance that needs `need`, or ResourceExhausted naming
   // the limit it would pass and what to do about it.
@@ -90,9 +105,13 @@ class Capacity {
   void release(const InstanceNeed& need);
   // The *_locked helpers need mutex_ held.
   void measure_locked(bool with_mappings) ORIVON_REQUIRES(mutex_);
+  // Whether admitting `need` would bring the estimated memory or address
+  // space within an eighth of its limit.
+  bool is_near_memory_limits_locked(const InstanceNeed& need) const ORIVON_REQUIRES(mutex_);
   std::optional<Error> refusal_locked(const InstanceNeed& need) const ORIVON_REQUIRES(mutex_);
 
   std::unique_ptr<ProcessReadings> readings_;
+  const Clock& clock_;
   std::uint64_t kernel_max_map_count_ = 0;
   std::uint64_t max_mappings_ = 0;        // 0: not enforced
   std::uint64_t memory_budget_ = 0;       // 0: not enforced
@@ -114,6 +133,7 @@ class Capacity {
   std::uint64_t last_mappings_reading_ ORIVON_GUARDED_BY(mutex_) = 0;
   // max_mappings_ less that reading.
   std::uint64_t room_at_reading_ ORIVON_GUARDED_BY(mutex_) = 0;
+  Clock::time_point memory_read_at_ ORIVON_GUARDED_BY(mutex_);
 };
 
 }  // namespace orivon::engine

@@ -95,6 +95,7 @@ Result<Engine*> Engine::ensure_function_engine() {
   pool.table_elements(limits::kFunctionPoolTableElements);
   pool.max_memory_size(limits::kFunctionPoolMaxMemoryBytes);
   pool.linear_memory_keep_resident(limits::kFunctionPoolKeepResidentBytes);
+  pool.table_keep_resident(limits::kFunctionPoolTableKeepResidentBytes);
   pool.max_memories_per_module(limits::kFunctionPoolMemoriesPerFunction);
   // Stacks are only taken for async calls, which orivon does not make; a
   // pool of them would map and guard each one up front (a mapping apiece).

@@ -594,10 +594,10 @@ Result<void> refuse_route_conflicts(registry::ModuleRegistry& registry,
   return ok();
 }
 
-// Routes `routes` (all to one installed module) and has a serving host
-// apply them. InvalidArgument when the module cannot answer HTTP.
-Result<void> put_manifest_routes(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
-                                 const std::vector<HttpRoute>& routes) {
+// Stores `routes` (all to one installed module) without telling a serving
+// host. InvalidArgument when the module cannot answer HTTP.
+Result<void> store_manifest_routes(registry::ModuleRegistry& registry,
+                                   const std::vector<HttpRoute>& routes) {
   if (routes.empty()) return ok();
   const ModuleId& id = routes.front().module;
   ORIVON_TRY(auto program, registry.program(id));
@@ -607,7 +607,52 @@ Result<void> put_manifest_routes(internal::RuntimeImpl& impl, registry::ModuleRe
                      "export wasi:http/incoming-handler (build it for the wasi:http/proxy world)");
   }
   for (const auto& route : routes) ORIVON_RETURN_IF_ERROR(registry.put_http_route(route));
+  return ok();
+}
+
+// Routes `routes` (all to one installed module) and has a serving host
+// apply them. InvalidArgument when the module cannot answer HTTP.
+Result<void> put_manifest_routes(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
+                                 const std::vector<HttpRoute>& routes) {
+  if (routes.empty()) return ok();
+  ORIVON_RETURN_IF_ERROR(store_manifest_routes(registry, routes));
   return impl.reload_routes();
+}
+
+// The id a module being added will have, when its options name one (the
+// registry refuses the add otherwise).
+std::optional<ModuleId> id_to_add(const AddOptions& options) {
+  if (options.id) return options.id;
+  return options.manifest ? options.manifest->id : std::nullopt;
+}
+
+// The routes each module of a bulk add asks for in its manifest, by index,
+// checked before anything is installed: against the routes stored and
+// against each other's (two modules of one batch cannot take one route).
+Result<std::vector<std::vector<HttpRoute>>> batch_manifest_routes(
+    registry::ModuleRegistry& registry, std::span<const ModuleSource> modules) {
+  std::vector<std::vector<HttpRoute>> routes(modules.size());
+  std::vector<HttpRoute> all;
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    const AddOptions& options = modules[i].options;
+    const std::optional<ModuleId> id = id_to_add(options);
+    if (!options.manifest || !id) continue;
+    auto listed = manifest_routes(*options.manifest, *id);
+    if (!listed) return Error::wrap("'" + id->str() + "'", listed.error());
+    for (const auto& route : *listed) {
+      for (const auto& other : all) {
+        if (other.host == route.host && other.prefix == route.prefix) {
+          return Error(ErrorCode::AlreadyExists,
+                       "'" + other.module.str() + "' and '" + id->str() +
+                           "' both ask for the http trigger route '" + route.text() + "'");
+        }
+      }
+    }
+    all.insert(all.end(), listed->begin(), listed->end());
+    routes[i] = std::move(*listed);
+  }
+  ORIVON_RETURN_IF_ERROR(refuse_route_conflicts(registry, all));
+  return routes;
 }
 
 // Adds a module whose manifest may route HTTP to it: its routes are checked
@@ -616,8 +661,7 @@ Result<void> put_manifest_routes(internal::RuntimeImpl& impl, registry::ModuleRe
 Result<ModuleInfo> add_with_routes(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
                                    std::span<const std::byte> code, const AddOptions& options) {
   std::vector<HttpRoute> routes;
-  const std::optional<ModuleId> id =
-      options.id ? options.id : (options.manifest ? options.manifest->id : std::nullopt);
+  const std::optional<ModuleId> id = id_to_add(options);
   if (options.manifest && id) {
     ORIVON_TRY(routes, manifest_routes(*options.manifest, *id));
     ORIVON_RETURN_IF_ERROR(refuse_route_conflicts(registry, routes));
@@ -838,7 +882,22 @@ Result<ModuleInfo> Runtime::add_module(std::span<const std::byte> code, const Ad
 Result<std::vector<ModuleInfo>> Runtime::add_modules(std::span<const ModuleSource> modules) {
   return guarded("adding modules", [&]() -> Result<std::vector<ModuleInfo>> {
     ORIVON_TRY(auto* registry, impl_->registry());
+    // As add_module: the manifests' http trigger routes are checked first
+    // and put in place after; if one cannot be, the whole batch goes again.
+    ORIVON_TRY(auto routes, batch_manifest_routes(*registry, modules));
     ORIVON_TRY(auto infos, registry->add_many(modules));
+    const bool any_routes = std::any_of(routes.begin(), routes.end(),
+                                        [](const auto& listed) { return !listed.empty(); });
+    if (any_routes) {
+      for (const auto& listed : routes) {
+        if (auto stored = store_manifest_routes(*registry, listed); !stored) {
+          for (const auto& info : infos) (void)registry->remove(info.id, RemoveDependents::Refuse);
+          (void)impl_->reload_routes();
+          return stored.error();
+        }
+      }
+      ORIVON_RETURN_IF_ERROR(impl_->reload_routes());
+    }
     if (impl_->scheduler_if_running() != nullptr) {
       for (const auto& info : infos) triggers_arrived(*impl_, *registry, info.id);
     }

@@ -120,6 +120,35 @@ TEST_F(ApplyCommand, RoutesFollowTheFile) {
   EXPECT_EQ(routes[0]["prefix"], "/hi");
 }
 
+// A manifest's http trigger routes are the module's own: the file's routes
+// add to them, and apply never takes them away.
+TEST_F(ApplyCommand, LeavesTheManifestsRoutesAlone) {
+  const auto manifest = temp_.path() / "routed.toml";
+  write_text(manifest, "[function]\n\n[[triggers]]\nkind = \"http\"\nroute = \"/mine\"\n");
+  auto routed = [&](const std::string& routes) {
+    return "[[module]]\nid = \"app.routed.test\"\nfile = \"" +
+           guest_path("http_hello", "component").string() + "\"\nmanifest = \"" +
+           manifest.string() + "\"\nroutes = " + routes + "\n";
+  };
+  const auto file = write_app("app.toml", routed("[\"/extra\", \"/mine/\"]"));
+  auto first = cli({"apply", file});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("+ route /extra -> app.routed.test\n"));
+  EXPECT_THAT(first.out, Not(HasSubstr("/mine")));  // it comes with the add
+  auto routes = nlohmann::json::parse(cli({"routes", "--json"}).out);
+  EXPECT_EQ(routes.size(), 2u) << routes.dump();
+  EXPECT_EQ(cli({"apply", file}).out, "nothing to change: 1 modules as the file says\n");
+
+  const auto fewer = write_app("fewer.toml", routed("[]"));
+  auto changed = cli({"apply", fewer});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_EQ(changed.out, "- route /extra (no longer in the file)\napplied 1 changes\n");
+  routes = nlohmann::json::parse(cli({"routes", "--json"}).out);
+  ASSERT_EQ(routes.size(), 1u) << routes.dump();
+  EXPECT_EQ(routes[0]["prefix"], "/mine");
+  EXPECT_EQ(cli({"apply", fewer}).out, "nothing to change: 1 modules as the file says\n");
+}
+
 TEST_F(ApplyCommand, ABadFileIsAClearErrorAndChangesNothing) {
   const std::string ok = module("lib.text.demo", "app_text", "component", "");
   struct Case {

@@ -7,7 +7,9 @@
 //   /huge/N      streams N MiB (64 when N is missing)
 //   /echo        streams the request body back, as it arrives
 //   /count       reads the whole request body, then says how long it was
-//   /state       counts its calls in a global: a fresh instance says 1
+//   /state       counts its calls in a global and says whether 2 MiB of fresh
+//                heap read as zero, then fills them: a fresh instance says
+//                "1 clean"
 //   anything else: 200 "hostile handler"
 
 #include <stdio.h>
@@ -128,8 +130,19 @@ void exports_wasi_http_incoming_handler_handle(
     echo(request, response_out);
     return;
   } else if (path_is(&path, "/state")) {
+    // Memory grown for the heap must read as zero. A pooled slot is reused
+    // by the next instance of this handler; what this one writes here (past
+    // the part of the slot the pool keeps resident, too) must not reach it.
+    enum { kHeapBytes = 2 << 20, kPage = 4096 };
+    unsigned char* heap = malloc(kHeapBytes);
+    int clean = heap != NULL;
+    for (size_t i = 0; clean && i < kHeapBytes; i += kPage) {
+      clean = heap[i] == 0 && heap[i + kPage - 1] == 0;
+    }
+    if (heap != NULL) memset(heap, 0xA5, kHeapBytes);
+    kept = (char*)heap;
     char text[32];
-    snprintf(text, sizeof text, "%u\n", calls);
+    snprintf(text, sizeof text, "%u %s\n", calls, clean ? "clean" : "dirty");
     respond_text(response_out, 200, text);
   } else {
     respond_text(response_out, 200, "hostile handler\n");

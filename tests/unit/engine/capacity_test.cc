@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "orivon/runtime.h"
+#include "support/fake_clock.h"
 
 namespace orivon::engine {
 namespace {
@@ -21,6 +22,7 @@ struct FakeState {
   std::uint64_t resident = 100 << 20;
   std::optional<std::uint64_t> max_map_count = 65'530;
   int mapping_reads = 0;
+  int memory_reads = 0;
 };
 
 class FakeReadings : public ProcessReadings {
@@ -30,7 +32,10 @@ class FakeReadings : public ProcessReadings {
     ++state_->mapping_reads;
     return state_->mappings;
   }
-  std::optional<Memory> memory() override { return Memory{state_->address_space, state_->resident}; }
+  std::optional<Memory> memory() override {
+    ++state_->memory_reads;
+    return Memory{state_->address_space, state_->resident};
+  }
   std::optional<std::uint64_t> max_map_count() override { return state_->max_map_count; }
   std::uint64_t physical_memory_bytes() override { return std::uint64_t{16} << 30; }
   std::optional<std::uint64_t> address_space_rlimit() override { return std::nullopt; }
@@ -40,6 +45,8 @@ class FakeReadings : public ProcessReadings {
 };
 
 const InstanceNeed kSmall{4, std::uint64_t{288} << 20, 64 << 10};
+// A pooled function instance: its slot was reserved with the pool.
+const InstanceNeed kPooled{0, 0, 64 << 10};
 
 TEST(Capacity, DefaultsComeFromTheKernelAndTheMachine) {
   FakeState state;
@@ -107,6 +114,55 @@ TEST(Capacity, ReadsMappingsRarelyFarFromTheLimit) {
   }
   EXPECT_LE(state.mapping_reads - reads_before, 10);  // once per 64 admissions
   EXPECT_GE(state.mapping_reads - reads_before, 9);
+}
+
+TEST(Capacity, APooledInstanceNeverReadsTheMappings) {
+  FakeState state;
+  testing::FakeClock clock;
+  Capacity capacity({}, std::make_unique<FakeReadings>(&state), clock);
+  const int reads_before = state.mapping_reads;
+  std::vector<Capacity::Ticket> tickets;
+  for (int i = 0; i < 640; ++i) {
+    auto ticket = capacity.admit(kPooled);
+    ASSERT_TRUE(ticket);
+    tickets.push_back(std::move(*ticket));
+    clock.advance(Capacity::kMemoryReadingInterval);  // the memory is read each time
+  }
+  EXPECT_EQ(state.mapping_reads, reads_before);
+  // Nor do pooled admissions bring the next reading closer for the others.
+  for (int i = 0; i < 63; ++i) ASSERT_TRUE(capacity.admit(kSmall));
+  EXPECT_EQ(state.mapping_reads, reads_before);
+  ASSERT_TRUE(capacity.admit(kSmall));
+  EXPECT_EQ(state.mapping_reads, reads_before + 1);
+}
+
+TEST(Capacity, ReadsMemoryOncePerIntervalFarFromTheLimits) {
+  FakeState state;
+  testing::FakeClock clock;
+  Capacity capacity({}, std::make_unique<FakeReadings>(&state), clock);
+  const int reads_before = state.memory_reads;
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(capacity.admit(kPooled));
+  EXPECT_EQ(state.memory_reads, reads_before);
+  clock.advance(Capacity::kMemoryReadingInterval);
+  ASSERT_TRUE(capacity.admit(kPooled));
+  ASSERT_TRUE(capacity.admit(kPooled));
+  EXPECT_EQ(state.memory_reads, reads_before + 1);
+}
+
+TEST(Capacity, ReadsMemoryAtEveryAdmissionNearTheBudget) {
+  FakeState state;
+  testing::FakeClock clock;
+  CapacityOptions options;
+  options.memory_bytes = std::uint64_t{110} << 20;  // 100 MiB used: within an eighth
+  Capacity capacity(options, std::make_unique<FakeReadings>(&state), clock);
+  const int reads_before = state.memory_reads;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(capacity.admit(kPooled));
+  EXPECT_EQ(state.memory_reads, reads_before + 10);
+  // So growth between two admissions is seen at once, whatever the clock says.
+  state.resident = std::uint64_t{111} << 20;
+  auto refused = capacity.admit(kPooled);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message(), HasSubstr("budget is 110 MiB"));
 }
 
 TEST(Capacity, RefusesPastTheMemoryBudget) {

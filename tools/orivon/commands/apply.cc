@@ -83,6 +83,9 @@ class Planner {
   Result<void> plan_module(const AppModule& module, std::vector<Change>& changes) {
     ORIVON_TRY(auto now, current(module.id));
     const bool installed = !now.is_null();
+    // The routes the module's manifest brings: the installed one's, or the
+    // one the add below sends.
+    std::set<std::string> manifest_routes = installed_manifest_routes(now);
     if (!installed && module.file.empty()) {
       return Error(ErrorCode::NotFound, "'" + module.id +
                                             "' is not installed and the file gives no 'file' "
@@ -107,6 +110,7 @@ class Planner {
           if (!member) {
             return Error(member.error().code(), "'" + module.id + "': " + member.error().message());
           }
+          ORIVON_TRY(manifest_routes, added_manifest_routes(module, *manifest, *member));
           request["manifest"] = std::move(*member);
         }
         changes.push_back({"+ add " + module.id + " (" + module.file.string() + ")", request});
@@ -121,7 +125,7 @@ class Planner {
     plan_calls(module, now, changes);
     ORIVON_RETURN_IF_ERROR(plan_config(module, installed, changes));
     ORIVON_RETURN_IF_ERROR(plan_subscriptions(module, changes));
-    ORIVON_RETURN_IF_ERROR(plan_routes(module, changes));
+    ORIVON_RETURN_IF_ERROR(plan_routes(module, manifest_routes, changes));
     plan_start(module, now, changes);
     return ok();
   }
@@ -250,9 +254,43 @@ class Planner {
     return ok();
   }
 
+  // The routes (normal form, route_key) of the http triggers of an
+  // installed module's manifest, as inspect lists them.
+  static std::set<std::string> installed_manifest_routes(const json& now) {
+    std::set<std::string> routes;
+    if (const auto& triggers = field(now, "triggers"); triggers.is_array()) {
+      for (const auto& trigger : triggers) {
+        if (trigger.value("kind", "") == "http") routes.insert(route_key(trigger.value("route", "")));
+      }
+    }
+    return routes;
+  }
+
+  // The same for a manifest file the plan sends with an add (`member` as
+  // manifest_member made it); a manifest that does not parse is the add's
+  // error, so it is reported now, before anything changes.
+  static Result<std::set<std::string>> added_manifest_routes(const AppModule& module,
+                                                             const std::string& path,
+                                                             const json& member) {
+    const std::string text = member.value("text", "");
+    auto manifest = parse_manifest(text, manifest_format_for(path));
+    if (!manifest) {
+      return Error(manifest.error().code(),
+                   "'" + module.id + "': " + path + ": " + manifest.error().message());
+    }
+    std::set<std::string> routes;
+    for (const auto& trigger : manifest->triggers) {
+      if (trigger.kind == Trigger::Kind::Http) routes.insert(route_key(trigger.route));
+    }
+    return routes;
+  }
+
   // Routes to the module: the file's, compared as the host stores them
-  // (host in lower case, no trailing slash on the prefix).
-  Result<void> plan_routes(const AppModule& module, std::vector<Change>& changes) {
+  // (host in lower case, no trailing slash on the prefix). The module's
+  // manifest's routes (`manifest_routes`) are the module's own: they come
+  // and go with it and its manifest, so apply neither adds nor removes them.
+  Result<void> plan_routes(const AppModule& module, const std::set<std::string>& manifest_routes,
+                           std::vector<Change>& changes) {
     if (!routes_) {
       ORIVON_TRY(auto reply, session_.perform(make_request(ManagementOperation::Routes)));
       if (!reply.reply.value("ok", false)) return error_from_reply(reply.reply);
@@ -269,14 +307,14 @@ class Planner {
     std::set<std::string> wanted;
     for (const auto& route : module.routes) {
       wanted.insert(route_key(route));
-      if (held.count(route_key(route))) continue;
+      if (held.count(route_key(route)) || manifest_routes.count(route_key(route))) continue;
       json request = make_request(ManagementOperation::RouteAdd);
       request["route"] = route;
       request["id"] = module.id;
       changes.push_back({"+ route " + route + " -> " + module.id, request});
     }
     for (const auto& [key, stored] : held) {
-      if (wanted.count(key)) continue;
+      if (wanted.count(key) || manifest_routes.count(key)) continue;
       json request = make_request(ManagementOperation::RouteRemove);
       request["route"] = stored;
       changes.push_back({"- route " + stored + " (no longer in the file)", request});
