@@ -8,10 +8,13 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli.h"
 #include "commands/commands.h"
 #include "commands/module_text.h"
+#include "host/listing_page.h"
 #include "host/requests.h"
 #include "host/session.h"
 
@@ -26,6 +29,35 @@ struct ListOptions {
   std::size_t limit = 0;  // 0: every module
   std::string after;
 };
+
+// One page of the listing: each module's JSON text, as the responder wrote
+// it when the reply has the usual layout, else as written again from the
+// parsed reply.
+struct Page {
+  std::string line;                     // the reply
+  std::vector<std::string> rewritten;   // only when the layout was another
+  std::vector<std::string_view> items;  // into `line` or `rewritten`
+};
+
+Result<Page> fetch_page(Session& session, const std::string& after, std::size_t limit) {
+  nlohmann::json request = make_request(ManagementOperation::List);
+  request["after"] = after;
+  request["limit"] = limit;
+  Page page;
+  ORIVON_TRY(page.line, session.perform_line(request));
+  if (auto items = listing_items(page.line)) {
+    page.items = std::move(*items);
+    return page;
+  }
+  auto reply = nlohmann::json::parse(page.line, nullptr, /*allow_exceptions=*/false);
+  if (!reply.is_object()) return Error(ErrorCode::Internal, "the host sent a malformed reply");
+  if (!reply.value("ok", false)) return noted(error_from_reply(reply));
+  const auto& result = field(reply, "result");
+  if (!result.is_array()) return Error(ErrorCode::Internal, "the host sent a malformed listing");
+  for (const auto& module : result) page.rewritten.push_back(module.dump());
+  for (const auto& text : page.rewritten) page.items.emplace_back(text);
+  return page;
+}
 
 int run_list(const GlobalOptions& global, const ListOptions& options, std::ostream& out,
              std::ostream& err) {
@@ -46,36 +78,33 @@ int run_list(const GlobalOptions& global, const ListOptions& options, std::ostre
   if (options.json) out << "[";
   while (options.limit == 0 || listed < options.limit) {
     const std::size_t want = options.limit == 0 ? kPage : std::min(kPage, options.limit - listed);
-    nlohmann::json request = make_request(ManagementOperation::List);
-    request["after"] = after;
-    request["limit"] = want;
-    auto reply = session->perform(request);
-    if (!reply) {
-      err << "error: " << noted(reply.error()).to_string() << "\n";
+    auto page = fetch_page(*session, after, want);
+    if (!page) {
+      err << "error: " << noted(page.error()).message() << "\n";
       return kExitError;
     }
-    if (!reply->reply.value("ok", false)) {
-      err << "error: " << noted(error_from_reply(reply->reply)).message() << "\n";
-      return kExitError;
-    }
-    const auto& page = field(reply->reply, "result");
-    if (!page.is_array()) {
-      err << "error: the host sent a malformed listing\n";
-      return kExitError;
-    }
-    for (const auto& module : page) {
+    // --json prints each module's text as it came; the table needs its
+    // fields, so only the table parses them.
+    for (std::string_view item : page->items) {
       if (options.json) {
         if (listed > 0) out << ",";
-        out << module.dump();
+        out << item;
       } else {
-        table.add(module);
+        auto module = pick_members(item, ModuleTable::fields());
+        if (!module) {
+          err << "error: the host sent a malformed listing\n";
+          return kExitError;
+        }
+        table.add(*module);
       }
       ++listed;
     }
     // A short page is the last; an id that does not move on would loop.
-    const std::string last = page.empty() ? std::string() : page.back().value("id", std::string());
-    if (page.size() < want || last <= after) break;
-    after = last;
+    if (page->items.size() < want) break;
+    auto last = nlohmann::json::parse(page->items.back(), nullptr, /*allow_exceptions=*/false);
+    const std::string last_id = last.is_object() ? last.value("id", std::string()) : std::string();
+    if (last_id <= after) break;
+    after = last_id;
   }
   if (options.json) {
     out << "]\n";

@@ -45,6 +45,13 @@ ModuleTable::ModuleTable()
     : rows_{{"ID", "KIND", "TYPE", "VERSION", "STATE", "UPTIME", "RESTARTS", "CALLS", "TRAPS",
              "SIZE"}} {}
 
+std::span<const std::string_view> ModuleTable::fields() {
+  static constexpr std::string_view kFields[] = {
+      "id",       "kind",  "program_kind", "version", "state",     "autostart",
+      "uptime_ms", "restarts", "calls",     "traps",   "size_bytes"};
+  return kFields;
+}
+
 void ModuleTable::add(const nlohmann::json& module) {
   auto number = [&](const char* key) -> std::uint64_t {
     auto it = module.find(key);

@@ -3,7 +3,9 @@
 // Human-readable forms of the registry's JSON replies.
 
 #include <ostream>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +20,8 @@ class ModuleTable {
  public:
   ModuleTable();
   void add(const nlohmann::json& module);
+  // The members of a module's JSON that add() reads; it needs no others.
+  static std::span<const std::string_view> fields();
   std::size_t size() const { return rows_.size() - 1; }
   void print(std::ostream& out) const;
 

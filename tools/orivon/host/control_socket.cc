@@ -260,9 +260,19 @@ HostLock::~HostLock() {
 
 namespace {
 
-// One request, one reply.
-Result<std::optional<nlohmann::json>> exchange(const std::filesystem::path& socket_path,
-                                               const nlohmann::json& request) {
+// A reply this long carries a result; a "busy" refusal is a few dozen bytes.
+constexpr std::size_t kLongestBusyReply = 4096;
+
+// Whether `line` is the host's "busy, send it again" refusal.
+bool is_busy(const std::string& line) {
+  if (line.size() > kLongestBusyReply) return false;
+  auto reply = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return reply.is_object() && reply.value("busy", false);
+}
+
+// One request, one reply line (nullopt: no host listens).
+Result<std::optional<std::string>> exchange(const std::filesystem::path& socket_path,
+                                            const nlohmann::json& request) {
   ORIVON_TRY(auto address, socket_address(socket_path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno_error("creating a socket");
@@ -271,7 +281,7 @@ Result<std::optional<nlohmann::json>> exchange(const std::filesystem::path& sock
     ~Closer() { ::close(fd); }
   } closer{fd};
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    if (errno == ENOENT || errno == ECONNREFUSED) return std::optional<nlohmann::json>();
+    if (errno == ENOENT || errno == ECONNREFUSED) return std::optional<std::string>();
     return errno_error("connecting to the host at '" + socket_path.string() + "'");
   }
   set_timeouts(fd, kReplyTimeoutSeconds, kIoTimeoutSeconds);
@@ -280,35 +290,38 @@ Result<std::optional<nlohmann::json>> exchange(const std::filesystem::path& sock
     // waiting even though sending failed.
     Error failed = errno_error("sending to the host");
     auto line = read_line(fd, kMaxReplyBytes, std::nullopt);
-    if (!line) return failed;
-    auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
-    if (reply.is_discarded() || !reply.is_object()) return failed;
-    return std::optional<nlohmann::json>(std::move(reply));
+    if (!line || !nlohmann::json::accept(*line)) return failed;
+    return std::optional<std::string>(std::move(*line));
   }
   ORIVON_TRY(auto line, read_line(fd, kMaxReplyBytes, std::nullopt));
-  auto reply = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (reply.is_discarded() || !reply.is_object()) {
-    return Error(ErrorCode::Internal, "the host sent a malformed reply");
-  }
-  return std::optional<nlohmann::json>(std::move(reply));
+  return std::optional<std::string>(std::move(line));
 }
 
 }  // namespace
 
-Result<std::optional<nlohmann::json>> send_to_host(const std::filesystem::path& socket_path,
-                                                   const nlohmann::json& request) {
+Result<std::optional<std::string>> send_line_to_host(const std::filesystem::path& socket_path,
+                                                     const nlohmann::json& request) {
   // A busy host did not read the request, so it is sent again, for as long
   // as the slowest request it is serving may take to arrive.
   const auto give_up = std::chrono::steady_clock::now() + 2 * kRequestDeadline;
   auto pause = std::chrono::milliseconds(50);
   while (true) {
-    ORIVON_TRY(auto reply, exchange(socket_path, request));
-    if (!reply || !reply->value("busy", false) || std::chrono::steady_clock::now() > give_up) {
-      return reply;
-    }
+    ORIVON_TRY(auto line, exchange(socket_path, request));
+    if (!line || !is_busy(*line) || std::chrono::steady_clock::now() > give_up) return line;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
+}
+
+Result<std::optional<nlohmann::json>> send_to_host(const std::filesystem::path& socket_path,
+                                                   const nlohmann::json& request) {
+  ORIVON_TRY(auto line, send_line_to_host(socket_path, request));
+  if (!line) return std::optional<nlohmann::json>();
+  auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+  if (reply.is_discarded() || !reply.is_object()) {
+    return Error(ErrorCode::Internal, "the host sent a malformed reply");
+  }
+  return std::optional<nlohmann::json>(std::move(reply));
 }
 
 Result<ControlServer> ControlServer::listen(const std::filesystem::path& socket_path) {

@@ -53,6 +53,10 @@ class HostLock {
 // (no socket file, or a stale one left by a host that died).
 Result<std::optional<nlohmann::json>> send_to_host(const std::filesystem::path& socket_path,
                                                    const nlohmann::json& request);
+// The same, with the reply as the line the host sent, not parsed: for
+// replies a client passes on as they are (a listing's modules).
+Result<std::optional<std::string>> send_line_to_host(const std::filesystem::path& socket_path,
+                                                     const nlohmann::json& request);
 
 // A listening control socket; the socket file is removed on destruction.
 class ControlServer {

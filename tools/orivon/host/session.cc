@@ -64,6 +64,15 @@ Result<SessionReply> Session::perform(const nlohmann::json& request) {
   return SessionReply{std::move(*reply), true};
 }
 
+Result<std::string> Session::perform_line(const nlohmann::json& request) {
+  if (runtime_) return handle_request_line(*runtime_, request, Responder::Direct);
+  ORIVON_TRY(auto line, send_line_to_host(socket_, request));
+  if (!line) {
+    return Error(ErrorCode::Unavailable, "the host stopped answering on '" + socket_.string() + "'");
+  }
+  return std::move(*line);
+}
+
 Result<SessionReply> perform(const std::filesystem::path& state_dir, const nlohmann::json& request,
                              std::ostream& err) {
   ORIVON_TRY(auto session, Session::open(state_dir, err));

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,8 @@ class Session {
  public:
   static Result<Session> open(const std::filesystem::path& state_dir, std::ostream& err);
   Result<SessionReply> perform(const nlohmann::json& request);
+  // The reply as one line of JSON text, unparsed, from either responder.
+  Result<std::string> perform_line(const nlohmann::json& request);
   bool via_host() const { return runtime_ == nullptr; }
 
  private:
