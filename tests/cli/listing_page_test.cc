@@ -96,6 +96,24 @@ TEST(PickMembers, ReadsOnlyTheWantedTopLevelMembers) {
   }
 }
 
+TEST(PickMembers, ReadsEveryKindOfValueAsTheParserDoes) {
+  constexpr std::string_view kWanted[] = {"a"};
+  for (std::string_view value :
+       {"0", "7", "59674", "18446744073709551615", "18446744073709551616", "-5", "1.5", "1e3",
+        "true", "false", "null", R"("")", R"("plain")", R"("with \"quote\"")", R"("\u00e9")",
+        "\"caf\xc3\xa9\"", R"([1,"x"])", R"({"b":{"c":[]}})"}) {
+    const std::string object = "{\"a\":" + std::string(value) + "}";
+    auto picked = pick_members(object, kWanted);
+    ASSERT_TRUE(picked.has_value()) << object;
+    EXPECT_EQ(*picked, nlohmann::json::parse(object)) << object;
+  }
+  // Text the parser refuses is refused here too, however it is read.
+  for (std::string_view value : {"01", "1x", "tru", "nul", "\"\x01\"", "\"\xff\"", "'a'"}) {
+    const std::string object = "{\"a\":" + std::string(value) + "}";
+    EXPECT_FALSE(pick_members(object, kWanted).has_value()) << object;
+  }
+}
+
 TEST(PickMembers, RefusesWhatIsNotAnObjectOfValidValues) {
   constexpr std::string_view kWanted[] = {"a"};
   EXPECT_EQ(pick_members("{}", kWanted), nlohmann::json::object());

@@ -1,5 +1,7 @@
 #include "host/json_writer.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace orivon::cli {
@@ -47,6 +49,19 @@ bool is_valid_utf8(std::string_view text) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
+  // Nearly every string of a reply (ids, kinds, hashes, states) is plain
+  // ASCII with nothing to escape: one pass decides, one append writes it.
+  const bool plain_ascii = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
+  });
+  if (plain_ascii) {
+    out.reserve(out.size() + text.size() + 2);
+    out.push_back('"');
+    out.append(text);
+    out.push_back('"');
+    return;
+  }
   if (!is_valid_utf8(text)) {
     // Rare (names read from disk, say): nlohmann's own replacement, so the
     // value is the same as in any other reply.

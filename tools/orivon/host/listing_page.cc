@@ -1,7 +1,10 @@
 #include "host/listing_page.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <system_error>
 
 namespace orivon::cli {
 namespace {
@@ -66,6 +69,29 @@ std::size_t value_length(std::string_view text) {
   return end == std::string_view::npos ? text.size() : end;
 }
 
+// `text` (a whole JSON value) parsed: plain strings, unsigned integers and
+// literals read here, as they are most of a module's members; anything else
+// by nlohmann. Discarded when it is not valid JSON.
+nlohmann::json parse_value(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '"' &&
+      text.find_first_of("\\\"", 1) == text.size() - 1 &&
+      std::none_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80;
+      })) {
+    return nlohmann::json(std::string(text.substr(1, text.size() - 2)));
+  }
+  if (text == "true") return true;
+  if (text == "false") return false;
+  if (text == "null") return nullptr;
+  if (text == "0") return std::uint64_t{0};
+  if (!text.empty() && text.front() >= '1' && text.front() <= '9') {
+    std::uint64_t number = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error == std::errc() && end == text.data() + text.size()) return number;
+  }
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string_view>> listing_items(std::string_view line) {
@@ -109,8 +135,7 @@ std::optional<nlohmann::json> pick_members(std::string_view object,
     const std::size_t length = value_length(object);
     if (length == 0) return std::nullopt;
     if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-      auto value = nlohmann::json::parse(object.substr(0, length), nullptr,
-                                         /*allow_exceptions=*/false);
+      auto value = parse_value(object.substr(0, length));
       if (value.is_discarded()) return std::nullopt;
       picked[std::string(key)] = std::move(value);
     }
