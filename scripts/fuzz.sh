@@ -10,14 +10,14 @@
 # SECONDS is per target (default 20, what scripts/test.sh and CI run); pass
 # --time 3600 or more for a real hunt. TARGET is a name from fuzz/ without
 # _fuzzer (wave, manifest, grant, net_rule, http_origin, control_request,
-# module, event_envelope, route, app_file); all of them by default. New inputs a run finds are kept in
+# module, event_envelope, route, app_file, listing_page); all of them by default. New inputs a run finds are kept in
 # build-fuzz/fuzz/work/TARGET and seed the next run on this machine.
 #
 # To replay one input: build-fuzz/bin/TARGET_fuzzer FILE
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-all_targets=(wave manifest grant net_rule http_origin control_request module event_envelope route app_file)
+all_targets=(wave manifest grant net_rule http_origin control_request module event_envelope route app_file listing_page)
 seconds=20
 targets=()
 while [ $# -gt 0 ]; do

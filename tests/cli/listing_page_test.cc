@@ -70,6 +70,8 @@ TEST(ListingItems, LeavesEverythingElseToTheParser) {
            R"({"ok":true,"result":[{"a":1},]})",
            R"({"ok":true,"result":[{"a":"}]})",      // the string never ends
            R"({"ok":true,"result":[{"a":1}}]})",     // one closer too many
+           R"({"ok":true,"result":[{"a":[1}]})",     // closed by the wrong bracket
+           R"({"ok":true,"result":[{"a":{"b":1]}]})",
            R"({"ok": true, "result": [{"a":1}]})",   // another layout
            R"({"ok":true,"result":[{"a":1}]} trailing)", ""}) {
     EXPECT_FALSE(listing_items(other).has_value()) << other;

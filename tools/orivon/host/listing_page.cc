@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <system_error>
 
 namespace orivon::cli {
@@ -33,9 +34,9 @@ std::size_t string_length(std::string_view text) {
 }
 
 // The length of the object or array that starts at text[0], or 0 when it
-// does not close within `text`.
+// does not close, or closes with the wrong bracket, within `text`.
 std::size_t nested_length(std::string_view text) {
-  std::size_t depth = 0;
+  std::string closers;  // the bracket each open level expects, innermost last
   for (std::size_t i = 0; i < text.size(); ++i) {
     switch (text[i]) {
       case '"': {
@@ -45,13 +46,16 @@ std::size_t nested_length(std::string_view text) {
         break;
       }
       case '{':
+        closers.push_back('}');
+        break;
       case '[':
-        ++depth;
+        closers.push_back(']');
         break;
       case '}':
       case ']':
-        if (depth == 0) return 0;
-        if (--depth == 0) return i + 1;
+        if (closers.empty() || closers.back() != text[i]) return 0;
+        closers.pop_back();
+        if (closers.empty()) return i + 1;
         break;
       default:
         break;
