@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/file_util.h"
+#include "core/leave_to_exit.h"
 #include "core/limits.h"
 #include "core/sha256.h"
 #include "engine/compiled_code.h"
@@ -65,13 +66,13 @@ Result<std::unique_ptr<ModuleRegistry>> ModuleRegistry::open(engine::Engine& eng
 
 void ModuleRegistry::abandon_programs() {
   MutexLock lock(mutex_);
-  // Never freed, on purpose: see the header. Without the memory to say so,
-  // the programs are freed as usual.
+  // Without the memory for the list, the programs are freed as usual.
   try {
-    auto* abandoned = new std::vector<Program>();
-    abandoned->reserve(loaded_.size());
-    for (auto& [id, program] : loaded_) abandoned->push_back(std::move(program));
+    std::vector<Program> programs;
+    programs.reserve(loaded_.size());
+    for (auto& [id, program] : loaded_) programs.push_back(std::move(program));
     loaded_.clear();
+    leave_to_exit(std::move(programs));
   } catch (const std::bad_alloc&) {
   }
 }

@@ -9,6 +9,7 @@
 #include <new>
 #include <thread>
 
+#include "core/leave_to_exit.h"
 #include "core/limits.h"
 #include "grants/service_profile.h"
 #include "instance/live_instance.h"
@@ -88,15 +89,7 @@ Supervisor::~Supervisor() {
 
 void Supervisor::abandon_stopped_instances() {
   MutexLock lock(stopped_mutex_);
-  // Never freed, on purpose: the process is about to exit, and the kernel
-  // takes an address space back far faster than unmapping it piece by piece.
-  // Without the memory to say so, they are freed as usual.
-  try {
-    auto* abandoned = new std::vector<instance::LiveInstance>(std::move(stopped_));
-    (void)abandoned;
-    stopped_.clear();
-  } catch (const std::bad_alloc&) {
-  }
+  leave_to_exit(std::move(stopped_));
 }
 
 std::shared_ptr<Supervisor::Service> Supervisor::find(const ModuleId& id) {
