@@ -92,13 +92,20 @@ TEST_F(ApplyCommand, AppliesAWholeApplicationThenNothingThenOnlyTheDifference) {
   EXPECT_THAT(back.out, HasSubstr("- config app.front.demo greeting (no longer in the file)\n"));
 }
 
+// An application file's entry for the hello HTTP handler under `id`, with
+// `manifest` and `routes` (a TOML array).
+std::string http_module(const std::string& id, const std::filesystem::path& manifest,
+                        const std::string& routes) {
+  return "[[module]]\nid = \"" + id + "\"\nfile = \"" +
+         guest_path("http_hello", "component").string() + "\"\nmanifest = \"" +
+         manifest.string() + "\"\nroutes = " + routes + "\n";
+}
+
 TEST_F(ApplyCommand, RoutesFollowTheFile) {
   const auto manifest = temp_.path() / "hello.toml";
   write_text(manifest, "[function]\n");
   auto hello = [&](const std::string& routes) {
-    return "[[module]]\nid = \"app.hello.test\"\nfile = \"" +
-           guest_path("http_hello", "component").string() + "\"\nmanifest = \"" +
-           manifest.string() + "\"\nroutes = " + routes + "\n";
+    return http_module("app.hello.test", manifest, routes);
   };
   const auto file = write_app("http.toml", hello("[\"/hello\", \"Example.COM/api/\"]"));
   auto first = cli({"apply", file});
@@ -126,9 +133,7 @@ TEST_F(ApplyCommand, LeavesTheManifestsRoutesAlone) {
   const auto manifest = temp_.path() / "routed.toml";
   write_text(manifest, "[function]\n\n[[triggers]]\nkind = \"http\"\nroute = \"/mine\"\n");
   auto routed = [&](const std::string& routes) {
-    return "[[module]]\nid = \"app.routed.test\"\nfile = \"" +
-           guest_path("http_hello", "component").string() + "\"\nmanifest = \"" +
-           manifest.string() + "\"\nroutes = " + routes + "\n";
+    return http_module("app.routed.test", manifest, routes);
   };
   const auto file = write_app("app.toml", routed("[\"/extra\", \"/mine/\"]"));
   auto first = cli({"apply", file});
