@@ -11,6 +11,9 @@
 //       the same for the baseline: Wasmtime's defaults with the pooling
 //       allocator (as `wasmtime serve`), a linker with WASI and wasi:http,
 //       one ProxyPre, a fresh store with an empty WASI context per instance.
+//   orivon_http_bench pagemap-scan
+//       prints "yes" if this kernel has PAGEMAP_SCAN (so the function pool
+//       resets only the pages an instance wrote), else "no".
 
 #include <unistd.h>
 
@@ -138,6 +141,10 @@ int instantiate_baseline(const std::string& file, int count) {
 int main(int argc, char** argv) {
   const std::string_view mode = argc > 1 ? argv[1] : "";
   if (mode == "baseline" && argc == 4) return baseline(argv[2], argv[3]);
+  if (mode == "pagemap-scan" && argc == 2) {
+    std::printf("%s\n", orivon_pagemap_scan_is_available() ? "yes" : "no");
+    return 0;
+  }
   if (mode == "instantiate" && (argc == 4 || argc == 5)) {
     return instantiate(argv[2], argv[3], argc == 5 ? std::atoi(argv[4]) : 5000);
   }
@@ -147,6 +154,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: orivon_http_bench baseline FILE ADDR\n"
                "       orivon_http_bench instantiate STATE_DIR ID [COUNT]\n"
-               "       orivon_http_bench instantiate-baseline FILE [COUNT]\n");
+               "       orivon_http_bench instantiate-baseline FILE [COUNT]\n"
+               "       orivon_http_bench pagemap-scan\n");
   return 2;
 }

@@ -68,6 +68,7 @@ step "HTTP: instance creation per request (fresh store + instance from the templ
 instantiate_us=$("$build/bin/orivon_http_bench" instantiate "$state" hello.bench.example)
 baseline_instantiate_us=$("$build/bin/orivon_http_bench" instantiate-baseline "$hello")
 on_demand_us=$("$build/bin/orivon_http_bench" instantiate "$state" big.bench.example)
+pagemap=$("$build/bin/orivon_http_bench" pagemap-scan)
 
 step "HTTP: baseline (wasmtime-serve-like) under wrk -t$threads -c$connections -d${seconds}s"
 mkfifo "$work/stdin"
@@ -97,7 +98,8 @@ ratio=$(python3 -c "print('%.2f' % ($o_rps / $b_rps))")
   echo "instance creation per request: $instantiate_us us pooled (target <= 5 us), $on_demand_us us on demand; baseline: $baseline_instantiate_us us"
   echo "orivon's pool, unlike the baseline's defaults: memories keep 1 MiB and tables 64 KiB of"
   echo "their slots resident (zeroed with memset, not handed back with madvise and faulted in"
-  echo "again), and no copy-on-write images. A slot is all zeros again before it is reused:"
+  echo "again), only the pages an instance wrote when the kernel has PAGEMAP_SCAN (here: $pagemap),"
+  echo "and no copy-on-write images. A slot is all zeros again before it is reused:"
   echo "nothing passes between invocations (tests/http/http_test.py,"
   echo "test_state_does_not_leak_between_invocations)."
 }

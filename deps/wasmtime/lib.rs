@@ -1917,6 +1917,60 @@ pub unsafe extern "C" fn orivon_engine_new(
     }
 }
 
+// `wasmtime_pooling_allocation_config_t` is `#[repr(C)] struct { config:
+// PoolingAllocationConfig }` (its field is crate-private), so a pointer to it
+// points at its config. As above, an upgrade that changes the shape stops the
+// build here.
+const _: () = assert!(
+    std::mem::size_of::<wasmtime_pooling_allocation_config_t>()
+        == std::mem::size_of::<wasmtime::PoolingAllocationConfig>()
+        && std::mem::align_of::<wasmtime_pooling_allocation_config_t>()
+            == std::mem::align_of::<wasmtime::PoolingAllocationConfig>(),
+    "wasmtime_pooling_allocation_config_t no longer wraps exactly one \
+     PoolingAllocationConfig: revisit orivon_pooling_allocation_config_pagemap_scan_set"
+);
+
+/// Whether the pooling allocator uses Linux's `PAGEMAP_SCAN` ioctl (6.7+) to
+/// reset only the pages of a slot's kept-resident memory and tables that were
+/// written, instead of `memset`ting all of it on every reuse. Mirrors
+/// `wasmtime::Enabled` and src/wasi/wasi_extensions.h; the values are part of
+/// orivon's C ABI.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub enum orivon_pagemap_scan_t {
+    /// Use it if the kernel has it, else fall back to `memset`.
+    Auto = 0,
+    /// Use it; creating the engine fails if the kernel lacks it.
+    Yes = 1,
+    /// Never use it (Wasmtime's default).
+    No = 2,
+}
+
+/// Sets `PoolingAllocationConfig::pagemap_scan` (the 48 C API has no setter).
+///
+/// # Safety
+/// `config` must be a valid, exclusively borrowed
+/// `wasmtime_pooling_allocation_config_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn orivon_pooling_allocation_config_pagemap_scan_set(
+    config: *mut wasmtime_pooling_allocation_config_t,
+    mode: orivon_pagemap_scan_t,
+) {
+    let config = unsafe { &mut *config.cast::<wasmtime::PoolingAllocationConfig>() };
+    config.pagemap_scan(match mode {
+        orivon_pagemap_scan_t::Auto => wasmtime::Enabled::Auto,
+        orivon_pagemap_scan_t::Yes => wasmtime::Enabled::Yes,
+        orivon_pagemap_scan_t::No => wasmtime::Enabled::No,
+    });
+}
+
+/// Whether this host's kernel supports `PAGEMAP_SCAN`, i.e. whether
+/// `orivon_pagemap_scan_t::Auto` turns it on.
+#[unsafe(no_mangle)]
+pub extern "C" fn orivon_pagemap_scan_is_available() -> bool {
+    wasmtime::PoolingAllocationConfig::is_pagemap_scan_available()
+}
+
 /// Whether `*error` (kept, possibly at a new address written back) is a
 /// pooling allocator's refusal because every slot of some kind is in use:
 /// an exhausted pool, which the host answers as "busy", not as a failure of

@@ -96,6 +96,11 @@ Result<Engine*> Engine::ensure_function_engine() {
   pool.max_memory_size(limits::kFunctionPoolMaxMemoryBytes);
   pool.linear_memory_keep_resident(limits::kFunctionPoolKeepResidentBytes);
   pool.table_keep_resident(limits::kFunctionPoolTableKeepResidentBytes);
+  // Reset only the pages an instance wrote (found with PAGEMAP_SCAN), not
+  // the whole kept-resident part: a handler that touches 128 KiB no longer
+  // pays a memset of kFunctionPoolKeepResidentBytes per invocation. Auto: a
+  // kernel older than 6.7 keeps the plain memset.
+  orivon_pooling_allocation_config_pagemap_scan_set(pool.capi(), ORIVON_PAGEMAP_SCAN_AUTO);
   pool.max_memories_per_module(limits::kFunctionPoolMemoriesPerFunction);
   // Stacks are only taken for async calls, which orivon does not make; a
   // pool of them would map and guard each one up front (a mapping apiece).

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <wasi.h>
 #include <wasmtime/component/linker.h>
+#include <wasmtime/config.h>
 #include <wasmtime/error.h>
 
 extern "C" {
@@ -85,6 +86,23 @@ void orivon_proxy_pre_delete(orivon_proxy_pre_t* pre);
 // Instantiates `pre` in the store and drops the instance (benchmarks).
 wasmtime_error_t* orivon_proxy_pre_instantiate(const orivon_proxy_pre_t* pre,
                                                wasmtime_context_t* context);
+
+// Whether the pooling allocator resets a slot's kept-resident memory and
+// tables with Linux's PAGEMAP_SCAN ioctl (6.7+), i.e. only the pages the
+// instance wrote, instead of memset over all of it. Same values as
+// orivon_pagemap_scan_t in lib.rs.
+enum orivon_pagemap_scan_t : int {
+  // Use it if the kernel has it, else memset as before.
+  ORIVON_PAGEMAP_SCAN_AUTO = 0,
+  // Use it; creating the engine fails if the kernel lacks it.
+  ORIVON_PAGEMAP_SCAN_YES = 1,
+  // Never (Wasmtime's default).
+  ORIVON_PAGEMAP_SCAN_NO = 2,
+};
+void orivon_pooling_allocation_config_pagemap_scan_set(
+    wasmtime_pooling_allocation_config_t* config, orivon_pagemap_scan_t mode);
+// Whether this kernel has PAGEMAP_SCAN, so that AUTO turns it on.
+bool orivon_pagemap_scan_is_available();
 
 // Creates an engine with `config`, which it always consumes; *out owns the
 // engine (wasm_engine_delete). Unlike wasm_engine_new_with_config, a failure

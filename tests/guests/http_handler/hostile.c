@@ -7,9 +7,10 @@
 //   /huge/N      streams N MiB (64 when N is missing)
 //   /echo        streams the request body back, as it arrives
 //   /count       reads the whole request body, then says how long it was
-//   /state       counts its calls in a global and says whether 2 MiB of fresh
-//                heap read as zero, then fills them: a fresh instance says
-//                "1 clean"
+//   /state       counts its calls in a global and says whether 2 MiB of freshly
+//                grown memory read as zero, then fills them: a fresh instance says
+//                "1 clean". /state/small fills only the first 256 KiB, and
+//                /state/sparse one byte in every other page of the first MiB.
 //   anything else: 200 "hostile handler"
 
 #include <stdio.h>
@@ -130,16 +131,30 @@ void exports_wasi_http_incoming_handler_handle(
     echo(request, response_out);
     return;
   } else if (path_is(&path, "/state")) {
-    // Memory grown for the heap must read as zero. A pooled slot is reused
-    // by the next instance of this handler; what this one writes here (past
-    // the part of the slot the pool keeps resident, too) must not reach it.
-    enum { kHeapBytes = 2 << 20, kPage = 4096 };
-    unsigned char* heap = malloc(kHeapBytes);
+    // Grown memory must read as zero, every byte. A pooled slot is reused
+    // by the next instance of this handler; what this one writes must not
+    // reach it, however much it writes and wherever. The pool keeps 1 MiB of
+    // a slot resident and resets only the pages that were written (Linux's
+    // PAGEMAP_SCAN), handing back the rest: /state writes more than is kept
+    // resident, /state/small less (nothing is handed back, the reset alone
+    // must find every page), /state/sparse more separate runs of pages than
+    // one scan reports (32). The memory is grown directly, not through
+    // malloc, which may hand back bytes this instance itself used and freed.
+    enum { kHeapBytes = 2 << 20, kPage = 4096, kWasmPage = 65536 };
+    const size_t old_pages = __builtin_wasm_memory_grow(0, kHeapBytes / kWasmPage);
+    unsigned char* heap =
+        old_pages == (size_t)-1 ? NULL : (unsigned char*)(old_pages * kWasmPage);
     int clean = heap != NULL;
-    for (size_t i = 0; clean && i < kHeapBytes; i += kPage) {
-      clean = heap[i] == 0 && heap[i + kPage - 1] == 0;
+    for (size_t i = 0; clean && i < kHeapBytes; ++i) clean = heap[i] == 0;
+    if (heap != NULL) {
+      if (path_is(&path, "/state/small")) {
+        memset(heap, 0xA5, 256 << 10);
+      } else if (path_is(&path, "/state/sparse")) {
+        for (size_t i = 0; i < (1 << 20); i += 2 * kPage) heap[i + kPage / 2] = 0xA5;
+      } else {
+        memset(heap, 0xA5, kHeapBytes);
+      }
     }
-    if (heap != NULL) memset(heap, 0xA5, kHeapBytes);
     kept = (char*)heap;
     char text[32];
     snprintf(text, sizeof text, "%u %s\n", calls, clean ? "clean" : "dirty");
