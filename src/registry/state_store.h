@@ -110,7 +110,9 @@ class StateStore {
                                               const std::optional<std::string>& manifest_json,
                                               const std::string& version,
                                               const std::string& description, std::int64_t now);
-  // NotFound if absent.
+  // NotFound if absent. Survives the process dying at once, a crash of the
+  // machine from the next durable commit on (synchronous=NORMAL: a start or
+  // stop is not worth an fsync).
   [[nodiscard]] Result<void> set_state(const std::string& id, const std::string& state);
   [[nodiscard]] Result<std::optional<ModuleRecord>> find(const std::string& id);
   [[nodiscard]] Result<std::vector<ModuleRecord>> all();
