@@ -94,6 +94,45 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
 }
 
+sqlite3_stmt* StatementCache::take(std::string_view sql) {
+  MutexLock lock(mutex_);
+  auto kept = kept_.find(sql);
+  if (kept == kept_.end()) return nullptr;
+  sqlite3_stmt* statement = kept->second;
+  kept_.erase(kept);
+  return statement;
+}
+
+void StatementCache::give_back(sqlite3_stmt* statement) {
+  if (statement == nullptr) return;
+  // A reset statement holds no read transaction and no bound values.
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  {
+    MutexLock lock(mutex_);
+    if (!closed_ && kept_.size() < kMaxKept) {
+      if (kept_.try_emplace(sqlite3_sql(statement), statement).second) return;
+    }
+  }
+  sqlite3_finalize(statement);
+}
+
+void StatementCache::close() {
+  std::map<std::string, sqlite3_stmt*, std::less<>> kept;
+  {
+    MutexLock lock(mutex_);
+    closed_ = true;
+    kept.swap(kept_);
+  }
+  for (const auto& [sql, statement] : kept) sqlite3_finalize(statement);
+}
+
+Database::~Database() {
+  // Before the connection closes: statements still in use are finalized
+  // when they are destroyed (sqlite3_close_v2 waits for them).
+  if (statements_) statements_->close();
+}
+
 Result<Database> Database::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw,
@@ -132,11 +171,14 @@ Result<void> Database::use_wal() {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+  if (sqlite3_stmt* kept = statements_ ? statements_->take(sql) : nullptr) {
+    return Statement(kept, statements_);
+  }
   sqlite3_stmt* statement = nullptr;
   int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &statement,
                               nullptr);
   if (rc != SQLITE_OK) return sqlite_error(db_.get(), rc, "preparing SQL");
-  return Statement(statement);
+  return Statement(statement, statements_);
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
