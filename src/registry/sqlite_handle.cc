@@ -181,6 +181,11 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(statement, statements_);
 }
 
+Result<void> Database::run(std::string_view sql) {
+  ORIVON_TRY(auto statement, prepare(sql));
+  return statement.run();
+}
+
 Result<Transaction> Transaction::begin(Database& db) {
   ORIVON_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
   return Transaction(db);

@@ -116,6 +116,9 @@ class Database {
   ~Database();
 
   [[nodiscard]] Result<void> exec(std::string_view sql);
+  // Runs one statement that returns no rows, kept for reuse like prepare()'s
+  // (exec() parses its SQL every time).
+  [[nodiscard]] Result<void> run(std::string_view sql);
   // Puts the database in WAL mode. Switching takes an exclusive lock that
   // SQLite does not wait for (the busy handler is not called), so two
   // processes creating one database at once would fail: this retries for

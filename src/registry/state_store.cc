@@ -178,13 +178,13 @@ Result<void> StateStore::set_state(const std::string& id, const std::string& sta
   // the WAL at once and survives the process dying; only a crash of the
   // machine itself may lose the marks since the last durable commit or
   // checkpoint.
-  ORIVON_RETURN_IF_ERROR(db_.exec("PRAGMA synchronous = NORMAL"));
+  ORIVON_RETURN_IF_ERROR(db_.run("PRAGMA synchronous = NORMAL"));
   auto updated = [&]() -> Result<void> {
     ORIVON_TRY(auto statement, db_.prepare("UPDATE modules SET state = ?2 WHERE id = ?1"));
     return statement.bind(1, id).bind(2, state).run();
   }();
   const bool found = updated && db_.changes() != 0;
-  ORIVON_RETURN_IF_ERROR(db_.exec("PRAGMA synchronous = FULL"));
+  ORIVON_RETURN_IF_ERROR(db_.run("PRAGMA synchronous = FULL"));
   ORIVON_RETURN_IF_ERROR(updated);
   if (!found) return Error(ErrorCode::NotFound, "no module '" + id + "' is installed");
   return ok();

@@ -371,14 +371,19 @@ auto guarded(std::string_view what, F&& body) noexcept -> decltype(body()) {
 }
 
 // The manifest's [service] settings, unless the client set its own.
+Result<void> apply_manifest_settings(supervisor::Supervisor& supervisor, const ModuleId& id,
+                                     const std::optional<Manifest>& manifest) {
+  if (!manifest || supervisor.has_client_settings(id)) return ok();
+  ORIVON_TRY(auto settings, service_settings_from(*manifest));
+  supervisor.set_settings(id, settings, supervisor::Supervisor::SettingsSource::Manifest);
+  return ok();
+}
+
 Result<void> apply_manifest_settings(registry::ModuleRegistry& registry,
                                      supervisor::Supervisor& supervisor, const ModuleId& id) {
   if (supervisor.has_client_settings(id)) return ok();
   ORIVON_TRY(auto manifest, registry.manifest(id));
-  if (!manifest) return ok();
-  ORIVON_TRY(auto settings, service_settings_from(*manifest));
-  supervisor.set_settings(id, settings, supervisor::Supervisor::SettingsSource::Manifest);
-  return ok();
+  return apply_manifest_settings(supervisor, id, manifest);
 }
 
 // A running service restarts on its new code; the others just get it.
@@ -517,10 +522,9 @@ void note_unroutable_imports(registry::ModuleRegistry& registry, internal::Runti
 // starts, each only if a subscribe grant covers its topic (a refused one is
 // noted in its log, and tried again at the next start).
 Result<void> apply_event_triggers(internal::RuntimeImpl& impl, registry::ModuleRegistry& registry,
-                                  supervisor::Supervisor& supervisor, const ModuleId& id) {
-  if (id.kind() != ModuleKind::Service) return ok();
-  ORIVON_TRY(auto manifest, registry.manifest(id));
-  if (!manifest) return ok();
+                                  supervisor::Supervisor& supervisor, const ModuleId& id,
+                                  const std::optional<Manifest>& manifest) {
+  if (id.kind() != ModuleKind::Service || !manifest) return ok();
   std::optional<std::vector<std::string>> allowed;
   for (const auto& trigger : manifest->triggers) {
     if (trigger.kind != Trigger::Kind::Event) continue;
@@ -688,7 +692,7 @@ void triggers_arrived(internal::RuntimeImpl& impl, registry::ModuleRegistry& reg
   scheduler->reload(id);
   auto* supervisor = impl.supervisor_if_running();
   if (supervisor != nullptr && (*manifest)->function) {
-    (void)apply_event_triggers(impl, registry, *supervisor, id);
+    (void)apply_event_triggers(impl, registry, *supervisor, id, *manifest);
   }
 }
 
@@ -1000,8 +1004,9 @@ Result<ModuleInfo> Runtime::update_module_manifest(const ModuleId& id, const Man
     if (was_running) {
       // What a start reads from the manifest (settings, event triggers)
       // applies through the restart.
-      ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
-      ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id));
+      ORIVON_TRY(auto manifest, registry->manifest(id));
+      ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*supervisor, id, manifest));
+      ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id, manifest));
       ORIVON_RETURN_IF_ERROR(supervisor->restart(id));
       internal::overlay_metrics(supervisor, info);
     }
@@ -1180,8 +1185,10 @@ Result<void> Runtime::start_service(const ModuleId& id) {
     ORIVON_TRY(auto* supervisor, impl_->supervisor());
     ORIVON_TRY(auto* registry, impl_->registry());
     if (id.kind() == ModuleKind::Service) ORIVON_RETURN_IF_ERROR(registry->set_autostart(id, true));
-    ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*registry, *supervisor, id));
-    ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id));
+    // Read once for the settings and the event triggers.
+    ORIVON_TRY(auto manifest, registry->manifest(id));
+    ORIVON_RETURN_IF_ERROR(apply_manifest_settings(*supervisor, id, manifest));
+    ORIVON_RETURN_IF_ERROR(apply_event_triggers(*impl_, *registry, *supervisor, id, manifest));
     note_unroutable_imports(*registry, *impl_, *supervisor, id);
     return supervisor->start(id);
   });
@@ -1223,8 +1230,10 @@ Result<std::size_t> Runtime::start_autostart_services() {
     for (const auto& info : modules) {
       if (!info.autostart) continue;
       ORIVON_TRY(auto* supervisor, impl_->supervisor());
-      if (!apply_manifest_settings(*registry, *supervisor, info.id)) continue;
-      (void)apply_event_triggers(*impl_, *registry, *supervisor, info.id);  // noted in its log
+      auto manifest = registry->manifest(info.id);
+      if (!manifest || !apply_manifest_settings(*supervisor, info.id, *manifest)) continue;
+      // Noted in its log.
+      (void)apply_event_triggers(*impl_, *registry, *supervisor, info.id, *manifest);
       note_unroutable_imports(*registry, *impl_, *supervisor, info.id);
       if (supervisor->start(info.id)) ++running;
     }
@@ -1239,10 +1248,12 @@ Result<void> Runtime::start_triggers() {
     (void)scheduler;
     ORIVON_TRY(auto* supervisor, impl_->supervisor());
     ORIVON_TRY(auto modules, registry->manifests_with_triggers());
-    for (const auto& [id, manifest] : modules) {
+    for (auto& [id, manifest] : modules) {
       // Services subscribe theirs when they start; a function has no start.
       if (!manifest.function) continue;
-      (void)apply_event_triggers(*impl_, *registry, *supervisor, id);  // noted in its log
+      // Noted in its log.
+      (void)apply_event_triggers(*impl_, *registry, *supervisor, id,
+                                 std::optional<Manifest>(std::move(manifest)));
     }
     return ok();
   });
