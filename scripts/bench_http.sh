@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Inbound HTTP under load (issue 17): the hello-world wasi:http component
-# (tests/guests/http_handler/hello.c) served by `orivon up --http` beside the
-# baseline, loaded by wrk over loopback in the same run; then instance
-# creation per request from the handler's template, and the baseline's.
+# (tests/guests/http_handler/hello.c) served by `orivon up --http`, by
+# `wasmtime serve` (the Wasmtime CLI, when installed) and by the built-in
+# baseline, each loaded by the same wrk command over loopback in the same run;
+# then instance creation per request from the handler's template, and the
+# baseline's.
 #
-# The baseline is what `wasmtime serve` does for a WASIp2 proxy (a ProxyPre,
-# a fresh store per request, the pooling allocator), built into orivon's
-# Wasmtime wrapper with the same wasmtime, wasi-http and hyper
-# (bench/http_bench.cc): this machine has no Wasmtime CLI to run.
+# The Wasmtime CLI is looked for at $ORIVON_CACHE/wasmtime-cli-48.0.8/bin/wasmtime
+# (bench/README.md, "Inbound HTTP", says how to install it); without it its row
+# is skipped with a note. The baseline is what `wasmtime serve` does for a
+# WASIp2 proxy (a ProxyPre, a fresh store per request, the pooling allocator),
+# built into orivon's Wasmtime wrapper with the same wasmtime, wasi-http and
+# hyper (bench/http_bench.cc), so it runs where the CLI is not installed.
 #
 #   scripts/bench_http.sh [BUILD_DIR]      (scripts/bench.sh runs it)
 #
@@ -23,11 +27,22 @@ threads="${ORIVON_HTTP_BENCH_THREADS:-2}"
 command -v wrk >/dev/null || die "wrk not found (Debian package wrk; scripts/setup.sh installs it)"
 hello="$build/guests/http_hello.component.wasm"
 [ -f "$hello" ] || die "$hello is missing: build the orivon_guests target"
+wasmtime_cli="$ORIVON_CACHE/wasmtime-cli-48.0.8/bin/wasmtime"
+# `wasmtime serve` as near orivon's settings as is honest: the pooling
+# allocator (serve's own default where the address space allows it, stated so
+# that a machine without it fails loudly instead of measuring something else)
+# and a 30 s per-request deadline, which turns on epoch interruption as orivon's
+# [function] deadline does (supervisor.h). Everything else stays serve's
+# default, including what orivon tunes differently (copy-on-write memory
+# images on, nothing kept resident, no PAGEMAP_SCAN).
+serve_options=(-O pooling-allocator=y -W timeout=30s)
 
 work=$(mktemp -d)
 host_pid=""
+serve_pid=""
 cleanup() {
   [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
   exec 8>&- 2>/dev/null || true
   rm -rf "$work"
 }
@@ -86,14 +101,65 @@ for _ in $(seq 100); do [ -s "$state/http-address" ] && break; sleep 0.1; done
 orivon=$(load "http://$(cat "$state/http-address")/")
 kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=""
 
+# True once a GET of URL has been answered with a 2xx status.
+answers() {
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+    "$1" 2>/dev/null
+}
+
+# Starts `wasmtime serve` on a port the kernel picks and sets serve_address
+# once the server has answered a request; leaves it empty (with a note) if the
+# server exits or does not answer within 30 s.
+start_wasmtime_serve() {
+  serve_address=""
+  "$wasmtime_cli" serve --addr 127.0.0.1:0 "${serve_options[@]}" "$hello" \
+    > "$work/serve.out" 2> "$work/serve.log" &
+  serve_pid=$!
+  local address=""
+  for _ in $(seq 300); do
+    address=$(sed -n 's|^Serving HTTP on http://\(.*\)/$|\1|p' "$work/serve.log")
+    if [ -n "$address" ] && answers "http://$address/"; then
+      serve_address="$address"
+      return 0
+    fi
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  note "wasmtime serve did not come up: $(tail -n 3 "$work/serve.log")"
+}
+
+wasmtime_serve=""
+if [ -x "$wasmtime_cli" ]; then
+  step "HTTP: wasmtime serve ${serve_options[*]} under the same load"
+  start_wasmtime_serve
+  if [ -n "$serve_address" ]; then
+    wasmtime_serve=$(load "http://$serve_address/")
+  fi
+  kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; serve_pid=""
+fi
+
 read -r b_rps b_p50 b_p99 b_err <<<"$baseline"
 read -r o_rps o_p50 o_p99 o_err <<<"$orivon"
 ratio=$(python3 -c "print('%.2f' % ($o_rps / $b_rps))")
+if [ -n "$wasmtime_serve" ]; then
+  read -r w_rps w_p50 w_p99 w_err <<<"$wasmtime_serve"
+  serve_ratio=$(python3 -c "print('%.2f' % ($o_rps / $w_rps))")
+fi
 {
   echo "HTTP hello (wrk -t$threads -c$connections -d${seconds}s, loopback; load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores)"
   printf '%-34s %12s %10s %10s %8s\n' "server" "requests/s" "p50 ms" "p99 ms" "errors"
   printf '%-34s %12.0f %10s %10s %8s\n' "orivon up --http" "$o_rps" "$o_p50" "$o_p99" "$o_err"
+  if [ -n "$wasmtime_serve" ]; then
+    printf '%-34s %12.0f %10s %10s %8s\n' "wasmtime serve (CLI 48.0.8)" "$w_rps" "$w_p50" "$w_p99" "$w_err"
+  fi
   printf '%-34s %12.0f %10s %10s %8s\n' "baseline (wasmtime-serve-like)" "$b_rps" "$b_p50" "$b_p99" "$b_err"
+  if [ -n "$wasmtime_serve" ]; then
+    echo "throughput orivon / wasmtime serve: $serve_ratio (target >= 1.0; serve ${serve_options[*]})"
+  elif [ -x "$wasmtime_cli" ]; then
+    echo "wasmtime serve: did not come up (see the note above); its row is skipped"
+  else
+    echo "wasmtime serve: no Wasmtime CLI at $wasmtime_cli (bench/README.md says how to install it); its row is skipped"
+  fi
   echo "throughput orivon / baseline: $ratio (target >= 1.0)"
   echo "instance creation per request: $instantiate_us us pooled (target <= 5 us), $on_demand_us us on demand; baseline: $baseline_instantiate_us us"
   echo "orivon's pool, unlike the baseline's defaults: memories keep 1 MiB and tables 64 KiB of"
