@@ -36,6 +36,11 @@ wasmtime_cli="$ORIVON_CACHE/wasmtime-cli-48.0.8/bin/wasmtime"
 # default, including what orivon tunes differently (copy-on-write memory
 # images on, nothing kept resident, no PAGEMAP_SCAN).
 serve_options=(-O pooling-allocator=y -W timeout=30s)
+# A Rust error captures a backtrace when these are set (a debugging setting of
+# the shell, not of a server): `wasmtime serve` makes such errors under wrk,
+# and with RUST_BACKTRACE=1 unwinding for them took about 6% of its CPU time
+# (perf). No server here runs with them.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 
 work=$(mktemp -d)
 host_pid=""
@@ -112,6 +117,9 @@ answers() {
 # server exits or does not answer within 30 s.
 start_wasmtime_serve() {
   serve_address=""
+  # Made here, not only by the server's redirection, which the background
+  # process may not have opened yet when the loop first reads it.
+  : > "$work/serve.log"
   "$wasmtime_cli" serve --addr 127.0.0.1:0 "${serve_options[@]}" "$hello" \
     > "$work/serve.out" 2> "$work/serve.log" &
   serve_pid=$!
