@@ -53,13 +53,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One wrk run: "REQUESTS_PER_S P50 P99 ERRORS".
+# CPU time (user + system) process PID has used, in clock ticks.
+cpu_ticks() {
+  # Fields after the command name, which is in parentheses and may hold spaces.
+  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# One wrk run against URL while server PID serves it:
+# "REQUESTS_PER_S P50 P99 ERRORS CPU_US_PER_REQUEST". The CPU time is the
+# server's alone, so it does not depend on how much of the machine the
+# server's threads win from other processes, as its throughput does.
 load() {
+  local before after
+  before=$(cpu_ticks "$2")
   wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$1" > "$work/wrk.txt"
-  python3 - "$work/wrk.txt" <<'PY'
+  after=$(cpu_ticks "$2")
+  python3 - "$work/wrk.txt" "$((after - before))" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
+cpu_ticks, ticks_per_s = int(sys.argv[2]), int(sys.argv[3])
 rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+requests = int(re.search(r"(\d+) requests in", text).group(1))
 def pct(p):
     m = re.search(r"\b%s%%\s+([\d.]+)(us|ms|s)\b" % p, text)
     value, unit = float(m.group(1)), m.group(2)
@@ -69,7 +83,8 @@ m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 if m: errors += int(m.group(1))
 m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 if m: errors += sum(int(g) for g in m.groups())
-print("%s %.2f %.2f %d" % (rps, pct(50), pct(99), errors))
+cpu_us = cpu_ticks * 1e6 / ticks_per_s / max(requests, 1)
+print("%s %.2f %.2f %d %.0f" % (rps, pct(50), pct(99), errors, cpu_us))
 PY
 }
 
@@ -93,9 +108,10 @@ pagemap=$("$build/bin/orivon_http_bench" pagemap-scan)
 step "HTTP: baseline (wasmtime-serve-like) under wrk -t$threads -c$connections -d${seconds}s"
 mkfifo "$work/stdin"
 "$build/bin/orivon_http_bench" baseline "$hello" 127.0.0.1:0 < "$work/stdin" > "$work/baseline.addr" &
+baseline_pid=$!
 exec 8>"$work/stdin"
 for _ in $(seq 100); do [ -s "$work/baseline.addr" ] && break; sleep 0.1; done
-baseline=$(load "http://$(cat "$work/baseline.addr")/")
+baseline=$(load "http://$(cat "$work/baseline.addr")/" "$baseline_pid")
 exec 8>&-
 
 step "HTTP: orivon up --http under the same load"
@@ -103,7 +119,7 @@ step "HTTP: orivon up --http under the same load"
 host_pid=$!
 for _ in $(seq 100); do [ -s "$state/http-address" ] && break; sleep 0.1; done
 [ -s "$state/http-address" ] || die "the host did not come up: $(cat "$work/up.log")"
-orivon=$(load "http://$(cat "$state/http-address")/")
+orivon=$(load "http://$(cat "$state/http-address")/" "$host_pid")
 kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=""
 
 # True once a GET of URL has been answered with a 2xx status.
@@ -141,16 +157,16 @@ if [ -x "$wasmtime_cli" ]; then
   step "HTTP: wasmtime serve ${serve_options[*]} under the same load"
   start_wasmtime_serve
   if [ -n "$serve_address" ]; then
-    wasmtime_serve=$(load "http://$serve_address/")
+    wasmtime_serve=$(load "http://$serve_address/" "$serve_pid")
   fi
   kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; serve_pid=""
 fi
 
-read -r b_rps b_p50 b_p99 b_err <<<"$baseline"
-read -r o_rps o_p50 o_p99 o_err <<<"$orivon"
+read -r b_rps b_p50 b_p99 b_err b_cpu <<<"$baseline"
+read -r o_rps o_p50 o_p99 o_err o_cpu <<<"$orivon"
 ratio=$(python3 -c "print('%.2f' % ($o_rps / $b_rps))")
 if [ -n "$wasmtime_serve" ]; then
-  read -r w_rps w_p50 w_p99 w_err <<<"$wasmtime_serve"
+  read -r w_rps w_p50 w_p99 w_err w_cpu <<<"$wasmtime_serve"
   serve_ratio=$(python3 -c "print('%.2f' % ($o_rps / $w_rps))")
 fi
 {
@@ -169,6 +185,9 @@ fi
     echo "wasmtime serve: no Wasmtime CLI at $wasmtime_cli (bench/README.md says how to install it); its row is skipped"
   fi
   echo "throughput orivon / baseline: $ratio (target >= 1.0)"
+  cpu_line="server CPU time per request: orivon $o_cpu us"
+  [ -n "$wasmtime_serve" ] && cpu_line+=", wasmtime serve $w_cpu us"
+  echo "$cpu_line, baseline $b_cpu us (user + system, the server process only)"
   echo "instance creation per request: $instantiate_us us pooled (target <= 5 us), $on_demand_us us on demand; baseline: $baseline_instantiate_us us"
   echo "orivon's pool, unlike the baseline's defaults: memories keep 1 MiB and tables 64 KiB of"
   echo "their slots resident (zeroed with memset, not handed back with madvise and faulted in"
