@@ -49,6 +49,21 @@ Result<bool> Supervisor::is_function(const ModuleId& id) {
   return settings.has_value();
 }
 
+Supervisor::FunctionTurn::FunctionTurn(Supervisor& supervisor, Service& s)
+    : supervisor_(supervisor),
+      service_(s),
+      of_service_(s.invocations.fetch_add(1) + 1),
+      of_host_(supervisor.live_functions_.fetch_add(1) + 1) {}
+
+Supervisor::FunctionTurn::~FunctionTurn() {
+  service_.invocations.fetch_sub(1);
+  if (supervisor_.live_functions_.fetch_sub(1) != 1) return;
+  // stop_all() reads the count under the mutex before it waits: taking the
+  // mutex here means it either saw zero or is waiting, and hears this.
+  MutexLock lock(supervisor_.functions_mutex_);
+  supervisor_.functions_done_.notify_all();
+}
+
 Result<std::optional<FunctionSettings>> Supervisor::function_role(Service& s) {
   {
     MutexLock lock(s.mutex);
@@ -140,29 +155,17 @@ Result<void> Supervisor::run_function(
     std::optional<std::chrono::milliseconds> timeout,
     const std::function<Result<void>(instance::LiveInstance&)>& body) {
   Service& s = *svc;
-  // Counted before the check so two racing invocations cannot both take the
-  // last place; given back by the guard below on every path.
-  const std::uint64_t mine = s.invocations.fetch_add(1) + 1;
-  const std::uint64_t all = live_functions_.fetch_add(1) + 1;
-  struct Release {
-    Supervisor& self;
-    Service& s;
-    ~Release() {
-      s.invocations.fetch_sub(1);
-      MutexLock lock(self.functions_mutex_);
-      if (self.live_functions_.fetch_sub(1) == 1) self.functions_done_.notify_all();
-    }
-  } release{*this, s};
+  const FunctionTurn turn(*this, s);
   if (closing_) {
     return Error(ErrorCode::FailedPrecondition, ErrorTag::NotRunning,
                  "'" + s.name + "' cannot run: the host is shutting down");
   }
-  if (mine > settings.max_instances) {
+  if (turn.of_service() > settings.max_instances) {
     return Error(ErrorCode::ResourceExhausted,
                  "'" + s.name + "' already runs " + std::to_string(settings.max_instances) +
                      " invocations at once, its [function] max-instances; try again later");
   }
-  if (all > limits::kMaxLiveFunctionInstances) {
+  if (turn.of_host() > limits::kMaxLiveFunctionInstances) {
     return Error(ErrorCode::ResourceExhausted,
                  "the host already runs " + std::to_string(limits::kMaxLiveFunctionInstances) +
                      " function invocations at once; '" + s.name + "' must try again later");

@@ -34,30 +34,18 @@ void Supervisor::serve_http(const ModuleId& id, orivon_http_request_t* request) 
   }
   const FunctionSettings settings = **role;
 
-  // Counted before the check so two racing requests cannot both take the
-  // last place; given back by the guard below on every path (as run_function).
-  const std::uint64_t mine = s.invocations.fetch_add(1) + 1;
-  const std::uint64_t all = live_functions_.fetch_add(1) + 1;
-  struct Release {
-    Supervisor& self;
-    Service& s;
-    ~Release() {
-      s.invocations.fetch_sub(1);
-      MutexLock lock(self.functions_mutex_);
-      if (self.live_functions_.fetch_sub(1) == 1) self.functions_done_.notify_all();
-    }
-  } release{*this, s};
+  const FunctionTurn turn(*this, s);
   if (closing_) {
     answer(request, 503, "service unavailable: the host is shutting down");
     return;
   }
-  if (mine > settings.max_instances) {
+  if (turn.of_service() > settings.max_instances) {
     answer(request, 503,
            "service unavailable: '" + s.name + "' already runs " +
                std::to_string(settings.max_instances) + " requests at once (its max-instances)");
     return;
   }
-  if (all > limits::kMaxLiveFunctionInstances) {
+  if (turn.of_host() > limits::kMaxLiveFunctionInstances) {
     answer(request, 503, "service unavailable: the host runs as many function instances as it may");
     return;
   }

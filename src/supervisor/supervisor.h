@@ -195,6 +195,27 @@ class Supervisor {
  private:
   using Task = std::function<void(Service&)>;
 
+  // One function invocation of a service, in the service's count and the
+  // host's for as long as it lives. Counted before the caps are checked, so
+  // two racing invocations cannot both take the last place. The last one to
+  // end wakes stop_all(): only it takes functions_mutex_.
+  class FunctionTurn {
+   public:
+    FunctionTurn(Supervisor& supervisor, Service& s);
+    ~FunctionTurn();
+    FunctionTurn(const FunctionTurn&) = delete;
+    FunctionTurn& operator=(const FunctionTurn&) = delete;
+    // The invocations alive with this one: of its service, of the host.
+    std::uint64_t of_service() const { return of_service_; }
+    std::uint64_t of_host() const { return of_host_; }
+
+   private:
+    Supervisor& supervisor_;
+    Service& service_;
+    std::uint64_t of_service_;
+    std::uint64_t of_host_;
+  };
+
   std::shared_ptr<Service> service(const ModuleId& id);
   std::shared_ptr<Service> find(const ModuleId& id);
   void post(const std::shared_ptr<Service>& service, Task task);
