@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "registry/schema_migrations.h"
 #include "support/process.h"
 
@@ -164,6 +166,26 @@ TEST(StateStore, CollectsOrphanCodeFilesButKeepsUsedOnes) {
   ASSERT_TRUE(reopened);
   EXPECT_TRUE(std::filesystem::exists(temp.path() / "code" / (used + ".wasm")));
   EXPECT_FALSE(std::filesystem::exists(temp.path() / "code" / (orphan + ".wasm")));
+}
+
+TEST(StateStore, CollectsOldTemporaryCacheFilesOnly) {
+  TempDir temp;
+  { ASSERT_TRUE(StateStore::open(temp.path())); }
+  const auto cache = temp.path() / "cache";
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  auto write = [&](const std::string& name, bool aged) {
+    const auto path = cache / name;
+    std::ofstream(path) << "x";
+    if (aged) std::filesystem::last_write_time(path, old);
+    return path;
+  };
+  const auto interrupted = write(std::string(64, 'a') + "-x.cwasm.tmp.123", true);
+  const auto in_progress = write(std::string(64, 'b') + "-x.cwasm.tmp.456", false);
+  const auto compiled = write(std::string(64, 'c') + "-x.cwasm", true);
+  ASSERT_TRUE(StateStore::open(temp.path()));
+  EXPECT_FALSE(std::filesystem::exists(interrupted));
+  EXPECT_TRUE(std::filesystem::exists(in_progress));  // another process may be writing it
+  EXPECT_TRUE(std::filesystem::exists(compiled));
 }
 
 }  // namespace
