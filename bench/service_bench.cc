@@ -434,6 +434,11 @@ int run_density(const std::vector<int>& steps, Logs logs) {
   host.shut_down();
   host.close();
   if (logs == Logs::Files && !steps.empty()) measure_copy_installs(root, steps.back());
+  if (std::getenv("ORIVON_BENCH_KEEP_STATE") != nullptr) {
+    // For timing other commands on the same state (orivon list, orivon up).
+    std::printf("state directory kept: %s\n", state.c_str());
+    return 0;
+  }
   std::error_code ignored;
   std::filesystem::remove_all(root, ignored);
   return 0;
