@@ -381,7 +381,9 @@ class ORIVON_API Runtime {
   /// happened, on the thread where it happened (often a worker driving that
   /// service). It must not block long, and must not wait on the same service
   /// (a stop_service() from inside it waits for its grace period): hand work
-  /// to another thread instead.
+  /// to another thread instead. Two changes of one service made on different
+  /// threads (a restart timer's and the worker's, say) may reach a listener
+  /// in either order; each names the state it left and the one it entered.
   std::uint64_t subscribe(StateListener listener);
   void unsubscribe(std::uint64_t subscription);
 
