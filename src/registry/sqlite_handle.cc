@@ -187,17 +187,17 @@ Result<void> Database::run(std::string_view sql) {
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
-  ORIVON_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
+  ORIVON_RETURN_IF_ERROR(db.run("BEGIN IMMEDIATE"));
   return Transaction(db);
 }
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->exec("ROLLBACK");
+  if (db_ != nullptr) (void)db_->run("ROLLBACK");
 }
 
 Result<void> Transaction::commit() {
   if (db_ == nullptr) return Error(ErrorCode::Internal, "transaction already finished");
-  ORIVON_RETURN_IF_ERROR(db_->exec("COMMIT"));
+  ORIVON_RETURN_IF_ERROR(db_->run("COMMIT"));
   db_ = nullptr;
   return ok();
 }

@@ -117,7 +117,7 @@ class Database {
 
   [[nodiscard]] Result<void> exec(std::string_view sql);
   // Runs one statement that returns no rows, kept for reuse like prepare()'s
-  // (exec() parses its SQL every time).
+  // (exec() parses its SQL every time: for scripts and one-off statements).
   [[nodiscard]] Result<void> run(std::string_view sql);
   // Puts the database in WAL mode. Switching takes an exclusive lock that
   // SQLite does not wait for (the busy handler is not called), so two
