@@ -13,8 +13,8 @@
 
 #include "cli.h"
 #include "commands/commands.h"
-#include "commands/module_text.h"
 #include "host/listing_page.h"
+#include "host/module_table.h"
 #include "host/requests.h"
 #include "host/session.h"
 
@@ -83,19 +83,15 @@ int run_list(const GlobalOptions& global, const ListOptions& options, std::ostre
       err << "error: " << noted(page.error()).message() << "\n";
       return kExitError;
     }
-    // --json prints each module's text as it came; the table needs its
-    // fields, so only the table parses them.
+    // --json prints each module's text as it came; the table reads only
+    // the members it shows.
     for (std::string_view item : page->items) {
       if (options.json) {
         if (listed > 0) out << ",";
         out << item;
-      } else {
-        auto module = pick_members(item, ModuleTable::fields());
-        if (!module) {
-          err << "error: the host sent a malformed listing\n";
-          return kExitError;
-        }
-        table.add(*module);
+      } else if (!table.add(item)) {
+        err << "error: the host sent a malformed listing\n";
+        return kExitError;
       }
       ++listed;
     }

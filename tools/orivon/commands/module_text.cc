@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands/management.h"
+#include "host/module_table.h"
 
 namespace orivon::cli {
 namespace {
@@ -14,18 +15,6 @@ namespace {
 std::string text_of(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string human_size(std::uint64_t bytes) {
-  char buffer[32];
-  if (bytes < 1024) {
-    std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
-  } else if (bytes < 1024 * 1024) {
-    std::snprintf(buffer, sizeof buffer, "%.1f KiB", static_cast<double>(bytes) / 1024);
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.1f MiB", static_cast<double>(bytes) / (1024 * 1024));
-  }
-  return buffer;
 }
 
 std::uint64_t size_of(const nlohmann::json& module) {
@@ -37,72 +26,8 @@ std::uint64_t size_of(const nlohmann::json& module) {
 
 std::string module_summary(const nlohmann::json& module) {
   return text_of(module, "id") + " (" + text_of(module, "kind") + ", " +
-         text_of(module, "program_kind") + ", " + human_size(size_of(module)) + ", sha256 " +
+         text_of(module, "program_kind") + ", " + size_text(size_of(module)) + ", sha256 " +
          text_of(module, "content_hash").substr(0, 12) + ")";
-}
-
-ModuleTable::ModuleTable()
-    : rows_{{"ID", "KIND", "TYPE", "VERSION", "STATE", "UPTIME", "RESTARTS", "CALLS", "TRAPS",
-             "SIZE"}} {}
-
-std::span<const std::string_view> ModuleTable::fields() {
-  static constexpr std::string_view kFields[] = {
-      "id",       "kind",  "program_kind", "version", "state",     "autostart",
-      "uptime_ms", "restarts", "calls",     "traps",   "size_bytes"};
-  return kFields;
-}
-
-void ModuleTable::add(const nlohmann::json& module) {
-  auto number = [&](const char* key) -> std::uint64_t {
-    auto it = module.find(key);
-    return it != module.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-  };
-  auto uptime = [&]() -> std::string {
-    auto it = module.find("uptime_ms");
-    if (it == module.end() || !it->is_number() || it->get<std::int64_t>() <= 0) return "-";
-    const std::int64_t seconds = it->get<std::int64_t>() / 1000;
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%lldh%02lldm%02llds",
-                  static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
-                  static_cast<long long>(seconds % 60));
-    return buffer;
-  };
-  std::string version = text_of(module, "version");
-  std::string state = text_of(module, "state");
-  if (module.value("autostart", false) && state != "running") state += " (autostart)";
-  rows_.push_back({text_of(module, "id"), text_of(module, "kind"), text_of(module, "program_kind"),
-                   version.empty() ? "-" : version, state, uptime(),
-                   std::to_string(number("restarts")), std::to_string(number("calls")),
-                   std::to_string(number("traps")), human_size(size_of(module))});
-}
-
-void ModuleTable::print(std::ostream& out) const {
-  if (rows_.size() == 1) {
-    out << "no modules installed\n";
-    return;
-  }
-  std::vector<std::size_t> widths(rows_[0].size(), 0);
-  for (const auto& row : rows_) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string line;
-  for (const auto& row : rows_) {
-    line.clear();
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
-    }
-    line += '\n';
-    out << line;
-  }
-}
-
-void print_module_table(const nlohmann::json& modules, std::ostream& out) {
-  ModuleTable table;
-  if (modules.is_array()) {
-    for (const auto& module : modules) table.add(module);
-  }
-  table.print(out);
 }
 
 void print_module_details(const nlohmann::json& module, std::ostream& out) {
@@ -122,7 +47,7 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
   if (text_of(module, "state") == "running" || module.value("traps", 0) > 0) {
     out << "  metrics:     " << module.value("calls", 0) << " calls, " << module.value("traps", 0)
         << " traps, " << module.value("restarts", 0) << " restarts, "
-        << human_size(module.value("memory_bytes", std::uint64_t{0})) << " memory\n";
+        << size_text(module.value("memory_bytes", std::uint64_t{0})) << " memory\n";
   }
   if (const auto& events = module.find("events");
       events != module.end() && events->is_object() && events->value("published", 0) +
@@ -131,7 +56,7 @@ void print_module_details(const nlohmann::json& module, std::ostream& out) {
         << events->value("delivered", 0) << " delivered, " << events->value("failed", 0)
         << " failed, " << events->value("dropped", 0) << " dropped\n";
   }
-  out << "  size:        " << human_size(size_of(module)) << "\n";
+  out << "  size:        " << size_text(size_of(module)) << "\n";
   out << "  sha256:      " << text_of(module, "content_hash") << "\n";
   out << "  manifest:    " << (module.value("has_manifest", false) ? "yes" : "none") << "\n";
 

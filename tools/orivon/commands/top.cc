@@ -30,6 +30,7 @@
 #include "commands/commands.h"
 #include "commands/management.h"
 #include "host/control_socket.h"
+#include "host/module_table.h"
 #include "host/requests.h"
 #include "orivon/runtime.h"
 #include "orivon/units.h"
@@ -73,20 +74,6 @@ double real(const json& object, std::string_view key) {
 std::string text(const json& object, std::string_view key) {
   const json& value = field(object, key);
   return value.is_string() ? value.get<std::string>() : std::string("?");
-}
-
-std::string bytes_text(std::uint64_t bytes) {
-  char out[32];
-  if (bytes < 1024) {
-    std::snprintf(out, sizeof out, "%llu B", static_cast<unsigned long long>(bytes));
-  } else if (bytes < (1ull << 20)) {
-    std::snprintf(out, sizeof out, "%.1f KiB", static_cast<double>(bytes) / 1024);
-  } else if (bytes < (1ull << 30)) {
-    std::snprintf(out, sizeof out, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  } else {
-    std::snprintf(out, sizeof out, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
-  }
-  return out;
 }
 
 std::string duration_text(std::uint64_t ms) {
@@ -157,7 +144,7 @@ std::string render(const Sample& now, const std::optional<Sample>& before, SortK
     std::snprintf(cpu, sizeof cpu, "%.1f%%", 100 * used / seconds);
   }
   out << "orivon host  up " << duration_text(number(host, "uptime_ms")) << "  cpu " << cpu
-      << "  resident " << bytes_text(number(host, "resident_bytes")) << "  instances "
+      << "  resident " << size_text(number(host, "resident_bytes")) << "  instances "
       << format_count(number(host, "live_instances")) << "\n";
   out << "modules " << format_count(number(now.status, "module_count")) << ": "
       << number(states, "running") << " running, " << number(states, "stopped") << " stopped, "
@@ -200,7 +187,7 @@ std::string render(const Sample& now, const std::optional<Sample>& before, SortK
                   static_cast<unsigned long long>(number(*module, "calls")), calls_rate.c_str(),
                   static_cast<unsigned long long>(number(*module, "traps")),
                   service && module->contains("memory_bytes")
-                      ? bytes_text(number(*module, "memory_bytes")).c_str()
+                      ? size_text(number(*module, "memory_bytes")).c_str()
                       : "-",
                   text(*module, "latency_p50").c_str(), text(*module, "latency_p99").c_str());
     out << line;

@@ -73,17 +73,24 @@ std::size_t value_length(std::string_view text) {
   return end == std::string_view::npos ? text.size() : end;
 }
 
-// `text` (a whole JSON value) parsed: plain strings, unsigned integers and
-// literals read here, as they are most of a module's members; anything else
-// by nlohmann. Discarded when it is not valid JSON.
-nlohmann::json parse_value(std::string_view text) {
-  if (text.size() >= 2 && text.front() == '"' &&
-      text.find_first_of("\\\"", 1) == text.size() - 1 &&
-      std::none_of(text.begin(), text.end(), [](char c) {
+}  // namespace
+
+std::optional<std::string_view> plain_string(std::string_view value) {
+  if (value.size() < 2 || value.front() != '"' || value.find_first_of("\\\"", 1) != value.size() - 1) {
+    return std::nullopt;
+  }
+  const std::string_view text = value.substr(1, value.size() - 2);
+  // ASCII only: anything else is left to the parser, which checks UTF-8.
+  if (std::any_of(text.begin(), text.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80;
       })) {
-    return nlohmann::json(std::string(text.substr(1, text.size() - 2)));
+    return std::nullopt;
   }
+  return text;
+}
+
+nlohmann::json parse_json_value(std::string_view text) {
+  if (auto plain = plain_string(text)) return nlohmann::json(std::string(*plain));
   if (text == "true") return true;
   if (text == "false") return false;
   if (text == "null") return nullptr;
@@ -95,8 +102,6 @@ nlohmann::json parse_value(std::string_view text) {
   }
   return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
-
-}  // namespace
 
 std::optional<std::vector<std::string_view>> listing_items(std::string_view line) {
   while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
@@ -119,34 +124,26 @@ std::optional<std::vector<std::string_view>> listing_items(std::string_view line
   }
 }
 
-std::optional<nlohmann::json> pick_members(std::string_view object,
-                                           std::span<const std::string_view> keys) {
+bool for_each_member(std::string_view object,
+                     const std::function<bool(std::string_view key, std::string_view value)>& visit) {
   object = trim_front(object);
-  if (object.empty() || object.front() != '{') return std::nullopt;
-  object.remove_prefix(1);
-  nlohmann::json picked = nlohmann::json::object();
-  object = trim_front(object);
-  if (!object.empty() && object.front() == '}') return picked;
+  if (object.empty() || object.front() != '{') return false;
+  object = trim_front(object.substr(1));
+  if (!object.empty() && object.front() == '}') return true;
   while (true) {
     object = trim_front(object);
     const std::size_t key_length = object.empty() || object.front() != '"' ? 0 : string_length(object);
-    if (key_length == 0) return std::nullopt;
-    // Keys are compared as written; an escaped one matches no wanted key.
+    if (key_length == 0) return false;
     const std::string_view key = object.substr(1, key_length - 2);
     object = trim_front(object.substr(key_length));
-    if (object.empty() || object.front() != ':') return std::nullopt;
+    if (object.empty() || object.front() != ':') return false;
     object = trim_front(object.substr(1));
     const std::size_t length = value_length(object);
-    if (length == 0) return std::nullopt;
-    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-      auto value = parse_value(object.substr(0, length));
-      if (value.is_discarded()) return std::nullopt;
-      picked[std::string(key)] = std::move(value);
-    }
+    if (length == 0 || !visit(key, object.substr(0, length))) return false;
     object = trim_front(object.substr(length));
-    if (object.empty()) return std::nullopt;
-    if (object.front() == '}') return picked;
-    if (object.front() != ',') return std::nullopt;
+    if (object.empty()) return false;
+    if (object.front() == '}') return true;
+    if (object.front() != ',') return false;
     object.remove_prefix(1);
   }
 }

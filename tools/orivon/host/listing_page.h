@@ -4,8 +4,8 @@
 // client that prints them again (`orivon list --json`) need not parse and
 // write 100,000 of them a second time.
 
+#include <functional>
 #include <optional>
-#include <span>
 #include <string_view>
 #include <vector>
 
@@ -23,12 +23,22 @@ namespace orivon::cli {
 // the text comes from the host this client talks to. Linear in the line.
 std::optional<std::vector<std::string_view>> listing_items(std::string_view line);
 
-// The members of the JSON object `object` whose keys are among `keys`, each
-// value parsed; the others are skipped without being parsed. nullopt when
-// `object` is not an object or a picked value is not valid JSON. What the
-// table of `orivon list` reads: a tenth of the work of parsing every module
-// whole.
-std::optional<nlohmann::json> pick_members(std::string_view object,
-                                           std::span<const std::string_view> keys);
+// Calls `visit(key, value)` for each top-level member of the JSON object
+// `object`, in order: the key as written between its quotes (an escaped key
+// is passed escaped), the value's whole text, unparsed and not validated.
+// false when `object` is not an object or ends early, or when `visit` returns
+// false; members before the fault have been visited. Linear in `object`.
+bool for_each_member(std::string_view object,
+                     const std::function<bool(std::string_view key, std::string_view value)>& visit);
+
+// The JSON value `text` parsed as nlohmann's parser reads it, discarded when
+// it is not one; plain strings, unsigned integers and literals are read
+// without the parser.
+nlohmann::json parse_json_value(std::string_view text);
+
+// The text of the JSON string `value` (quotes included) when it has no
+// escapes and nothing a JSON string may not hold as it is: a view into
+// `value`, no copy. nullopt for anything else, which parse_json_value reads.
+std::optional<std::string_view> plain_string(std::string_view value);
 
 }  // namespace orivon::cli
