@@ -188,7 +188,9 @@ class ORIVON_API Runtime {
   /// now overlaps the state directory), naming the grant.
   [[nodiscard]] Result<WasiProfile> service_profile(const ModuleId& id);
   /// Compiles (or reads back from the compiled-code cache) every installed
-  /// module so each is ready to run. What a host does at start.
+  /// module so each is ready to run. What a host does at start. First it
+  /// removes files an interrupted add left in the state directory (binaries
+  /// nothing refers to, temporary cache files), once older than a minute.
   [[nodiscard]] Result<LoadReport> load_installed();
   /// The compiled program of an installed module (loaded on first use).
   [[nodiscard]] Result<Program> program(const ModuleId& id);

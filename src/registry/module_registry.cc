@@ -525,6 +525,8 @@ Result<void> ModuleRegistry::set_autostart(const ModuleId& id, bool autostart) {
 
 Result<LoadReport> ModuleRegistry::load_installed() {
   MutexLock lock(mutex_);
+  // A host's start: the time to remove what interrupted adds left behind.
+  ORIVON_RETURN_IF_ERROR(store_->collect_garbage());
   ORIVON_TRY(auto records, store_->all());
   // Copies of one binary load once and share their compiled code: one job
   // per distinct binary, in the order the records first name them.

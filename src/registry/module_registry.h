@@ -145,6 +145,8 @@ class ModuleRegistry {
   // Records of timers and start-up triggers (see StateStore::trigger_runs).
   Result<std::vector<TriggerRunRow>> trigger_runs(const ModuleId& id);
   Result<void> save_trigger_run(const ModuleId& id, const TriggerRunRow& row);
+  // Collects the state directory's garbage (StateStore::collect_garbage),
+  // then compiles or reads back every installed module.
   Result<LoadReport> load_installed();
   Result<Program> program(const ModuleId& id);
 

@@ -81,9 +81,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::filesystem::path
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   if (!opened) return Error::wrap("state directory '" + dir.string() + "'", opened.error());
-  std::unique_ptr<StateStore> store(new StateStore(dir, std::move(*opened)));
-  ORIVON_RETURN_IF_ERROR(store->collect_garbage());
-  return store;
+  return std::unique_ptr<StateStore>(new StateStore(dir, std::move(*opened)));
 }
 
 std::filesystem::path StateStore::code_path(const std::string& hash) const {
@@ -454,9 +452,9 @@ void StateStore::remove_code_if_unused(const std::string& hash) {
 }
 
 Result<void> StateStore::collect_garbage() {
-  // Every open comes here, and a state directory of 100,000 modules holds
-  // 200,000 files: names are read with readdir, looked up in a hash set,
-  // and only a file that may go gets a path and a stat.
+  // A state directory of 100,000 modules holds 200,000 files: names are
+  // read with readdir, looked up in a hash set, and only a file that may go
+  // gets a path and a stat.
   ORIVON_TRY(auto statement, db_.prepare("SELECT DISTINCT content_hash FROM modules"));
   std::unordered_set<std::string> used;
   while (true) {

@@ -72,7 +72,7 @@ struct TriggerRunRow {
 class StateStore {
  public:
   // Opens or creates the state directory (made 0700) and brings its schema
-  // to `schema_version`; refuses a newer one. Removes files left by crashes.
+  // to `schema_version`; refuses a newer one. Removes nothing: see collect_garbage.
   static Result<std::unique_ptr<StateStore>> open(const std::filesystem::path& dir,
                                                   int schema_version = current_schema_version());
 
@@ -170,11 +170,14 @@ class StateStore {
   // Whether a route was there to remove.
   [[nodiscard]] Result<bool> remove_http_route(const std::string& host, const std::string& prefix);
 
+  // Deletes code files nothing refers to and temporary files of interrupted
+  // writes, older than a minute (another process may be mid-add). Linear
+  // in the files: a host runs it when it loads what is installed, not every
+  // open (a CLI command on the state directory does not need it).
+  [[nodiscard]] Result<void> collect_garbage();
+
  private:
   StateStore(std::filesystem::path dir, Database db) : dir_(std::move(dir)), db_(std::move(db)) {}
-  // Deletes code files nothing refers to and temporary files of interrupted
-  // writes.
-  [[nodiscard]] Result<void> collect_garbage();
   void remove_code_if_unused(const std::string& hash);
 
   std::filesystem::path dir_;

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "core/sha256.h"
@@ -176,6 +178,26 @@ TEST(Registry, RestartKeepsEverythingAndReadsCompiledCodeFromTheCache) {
   auto sum = runtime->invoke(*program, "add(20, 22)", {}, {});
   ASSERT_TRUE(sum) << sum.error().to_string();
   EXPECT_EQ(sum->results, "42");
+}
+
+// An add interrupted after writing its binary leaves a file no module
+// refers to: a host's load removes it, a client that only opens the state
+// (a CLI command) leaves it.
+TEST(Registry, LoadingCollectsBinariesNothingRefersTo) {
+  TempDir temp;
+  { ASSERT_TRUE(open_runtime(temp.path())->add_module_file(guest_path("reactor", "core"), with_id("a.b.c"))); }
+  const auto leftover = temp.path() / "code" / (std::string(64, 'f') + ".wasm");
+  orivon::testing::write_text(leftover, "an interrupted add's binary");
+  std::filesystem::last_write_time(
+      leftover, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  EXPECT_TRUE(open_runtime(temp.path())->list_modules());
+  EXPECT_TRUE(std::filesystem::exists(leftover));
+  auto runtime = open_runtime(temp.path());
+  auto report = runtime->load_installed();
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->modules, 1u);
+  EXPECT_FALSE(std::filesystem::exists(leftover));
+  EXPECT_TRUE(runtime->program(id("a.b.c")));  // the module's own binary stays
 }
 
 TEST(Registry, DamagedOrMissingCompiledCodeIsRecompiled) {

@@ -164,6 +164,9 @@ TEST(StateStore, CollectsOrphanCodeFilesButKeepsUsedOnes) {
   std::filesystem::last_write_time(temp.path() / "code" / (orphan + ".wasm"), old);
   auto reopened = StateStore::open(temp.path());
   ASSERT_TRUE(reopened);
+  // Opening alone removes nothing (a CLI command opens it too).
+  EXPECT_TRUE(std::filesystem::exists(temp.path() / "code" / (orphan + ".wasm")));
+  ASSERT_TRUE((*reopened)->collect_garbage());
   EXPECT_TRUE(std::filesystem::exists(temp.path() / "code" / (used + ".wasm")));
   EXPECT_FALSE(std::filesystem::exists(temp.path() / "code" / (orphan + ".wasm")));
 }
@@ -182,7 +185,9 @@ TEST(StateStore, CollectsOldTemporaryCacheFilesOnly) {
   const auto interrupted = write(std::string(64, 'a') + "-x.cwasm.tmp.123", true);
   const auto in_progress = write(std::string(64, 'b') + "-x.cwasm.tmp.456", false);
   const auto compiled = write(std::string(64, 'c') + "-x.cwasm", true);
-  ASSERT_TRUE(StateStore::open(temp.path()));
+  auto store = StateStore::open(temp.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->collect_garbage());
   EXPECT_FALSE(std::filesystem::exists(interrupted));
   EXPECT_TRUE(std::filesystem::exists(in_progress));  // another process may be writing it
   EXPECT_TRUE(std::filesystem::exists(compiled));
