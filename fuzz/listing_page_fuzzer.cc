@@ -1,18 +1,21 @@
 // Fuzzes how `orivon list` reads a page of the host's reply without parsing
-// it whole (tools/orivon/host/listing_page.cc): the reply comes over the
-// control socket, so the reader must stay within the text whatever it holds.
+// it whole (tools/orivon/host/listing_page.cc) and makes its table
+// (module_table.cc): the reply comes over the control socket, so the reader
+// must stay within the text whatever it holds.
 //
 // Input: a reply line.
 // Properties:
-//   - listing_items and pick_members return or refuse; they never read
-//     outside the input (ASan) or loop;
+//   - listing_items, for_each_member and ModuleTable::add return or refuse;
+//     they never read outside the input (ASan) or loop;
 //   - every item listing_items cuts lies inside the input and is an object's
 //     text, '{' to '}';
 //   - when nlohmann parses the whole line, the items are exactly the parsed
 //     result's elements;
-//   - pick_members of the whole input, when nlohmann reads the input as an
-//     object and no key in it is escaped, gives each wanted member's value as
-//     nlohmann parsed it, and only wanted ones.
+//   - for_each_member of the whole input, when nlohmann reads the input as
+//     an object and no key in it is escaped, visits each member once, and
+//     parse_json_value reads each value as nlohmann parsed it;
+//   - ModuleTable::add takes every object nlohmann reads, and adds a row
+//     exactly when it says it took one.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +26,7 @@
 
 #include "fuzz_check.h"
 #include "host/listing_page.h"
+#include "host/module_table.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace orivon::fuzz;
@@ -49,20 +53,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  constexpr std::string_view kWanted[] = {"id", "state", "size_bytes"};
-  auto picked = orivon::cli::pick_members(line, kWanted);
-  if (picked && !whole.is_discarded() && whole.is_object() &&
+  nlohmann::json members = nlohmann::json::object();
+  std::size_t visits = 0;
+  const bool whole_object = orivon::cli::for_each_member(
+      line, [&](std::string_view key, std::string_view value) {
+        if (key.data() < line.data() || value.data() + value.size() > line.data() + line.size()) {
+          fail("a member lies inside the line", printable(line));
+        }
+        ++visits;
+        auto parsed = orivon::cli::parse_json_value(value);
+        if (!parsed.is_discarded()) members[std::string(key)] = std::move(parsed);
+        return true;
+      });
+  if (whole_object && !whole.is_discarded() && whole.is_object() &&
       line.find('\\') == std::string_view::npos) {
-    for (const auto& [key, value] : picked->items()) {
-      auto it = whole.find(key);
-      if (it == whole.end() || *it != value) fail("a picked member is the parsed one", printable(line));
-    }
-    for (std::string_view key : kWanted) {
-      if (whole.contains(key) != picked->contains(key)) {
-        fail("every wanted member is picked", printable(line));
-      }
-    }
-    if (picked->size() > std::size(kWanted)) fail("only wanted members", printable(line));
+    // nlohmann keeps the last of repeated keys, as the assignment above does.
+    if (members != whole) fail("each member is the parsed one", printable(line));
+    if (visits < whole.size()) fail("every member is visited", printable(line));
+  }
+
+  orivon::cli::ModuleTable table;
+  const bool added = table.add(line);
+  if (table.size() != (added ? 1u : 0u)) fail("a row exactly when added", printable(line));
+  // (nlohmann also skips a byte-order mark, which no host writes.)
+  if (!whole.is_discarded() && whole.is_object() && !line.starts_with("\xEF\xBB\xBF") && !added) {
+    fail("every object nlohmann reads is added", printable(line));
   }
   return 0;
 }
