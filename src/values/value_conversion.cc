@@ -118,8 +118,6 @@ Error mismatch(const ValType& expected, const Value& found, const PathStep* path
                           describe_value(found) + at(path));
 }
 
-bool is_scalar_value(char32_t c) { return c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF); }
-
 std::string code_point(char32_t c) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "U+%04X", static_cast<unsigned>(c));

@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/utf8.h"
+
 namespace orivon::values {
 namespace {
 
@@ -38,14 +40,10 @@ constexpr size_t kMaxQuotedBytes = 40;
 // Cases or fields listed in an error message before "...".
 constexpr size_t kMaxListedNames = 12;
 
-constexpr uint32_t kMaxScalar = 0x10FFFF;
-
 bool is_keyword(std::string_view word) {
   return word == "true" || word == "false" || word == "some" || word == "none" ||
          word == "ok" || word == "err" || word == "inf" || word == "nan";
 }
-
-bool is_scalar_value(uint32_t cp) { return cp <= kMaxScalar && (cp < 0xD800 || cp > 0xDFFF); }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -58,61 +56,6 @@ uint32_t hex_value(char c) {
   if (is_digit(c)) return static_cast<uint32_t>(c - '0');
   if (c >= 'a' && c <= 'f') return static_cast<uint32_t>(c - 'a' + 10);
   return static_cast<uint32_t>(c - 'A' + 10);
-}
-
-// Returns the byte length of the UTF-8 encoded scalar value at text[pos] and stores it in
-// *cp, or returns 0 if the bytes there are not well-formed UTF-8.
-size_t decode_utf8(std::string_view text, size_t pos, uint32_t* cp) {
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  if (lead < 0x80) {
-    *cp = lead;
-    return 1;
-  }
-  size_t length = 0;
-  uint32_t value = 0;
-  uint32_t min = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    value = lead & 0x1Fu;
-    min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    value = lead & 0x0Fu;
-    min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    value = lead & 0x07u;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (length > text.size() - pos) return 0;
-  for (size_t i = 1; i < length; ++i) {
-    const auto byte = static_cast<unsigned char>(text[pos + i]);
-    if ((byte & 0xC0) != 0x80) return 0;
-    value = (value << 6) | (byte & 0x3Fu);
-  }
-  if (value < min || !is_scalar_value(value)) return 0;
-  *cp = value;
-  return length;
-}
-
-void append_utf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 void append_hex(uint32_t value, std::string* out) {
@@ -132,7 +75,7 @@ std::string quote(std::string_view text) {
       out += "...";
       break;
     }
-    uint32_t cp = 0;
+    char32_t cp = 0;
     size_t length = decode_utf8(text, pos, &cp);
     if (length == 0) {
       out += "\\x";
@@ -374,7 +317,7 @@ class Lexer {
       if (!is_label_syntax(token.text)) token.kind = TokenKind::kInvalid;
       return token;
     }
-    uint32_t cp = 0;
+    char32_t cp = 0;
     size_t length = decode_utf8(text_, start, &cp);
     return make(TokenKind::kInvalid, start, start + (length == 0 ? 1 : length));
   }
@@ -419,7 +362,7 @@ class Lexer {
 
 // Decodes the escape sequence at text[pos] (a backslash); `base` is text's offset in the
 // input. Stores the scalar value and returns the sequence's length.
-Result<size_t> decode_escape(std::string_view text, size_t pos, size_t base, uint32_t* cp) {
+Result<size_t> decode_escape(std::string_view text, size_t pos, size_t base, char32_t* cp) {
   auto bad = [&](size_t length) {
     return invalid_argument("invalid escape " + quote(text.substr(pos, length)) +
                             at_offset(base + pos) +
@@ -448,7 +391,7 @@ Result<size_t> decode_escape(std::string_view text, size_t pos, size_t base, uin
     case 'u':
       break;
     default: {
-      uint32_t ignored = 0;
+      char32_t ignored = 0;
       size_t length = decode_utf8(text, pos + 1, &ignored);
       return bad(1 + (length == 0 ? 1 : length));
     }
@@ -481,7 +424,7 @@ Result<size_t> decode_escape(std::string_view text, size_t pos, size_t base, uin
 Result<void> decode_string_body(std::string_view text, size_t base, std::string* out) {
   size_t pos = 0;
   while (pos < text.size()) {
-    uint32_t cp = 0;
+    char32_t cp = 0;
     if (text[pos] == '\\') {
       ORIVON_TRY(size_t length, decode_escape(text, pos, base, &cp));
       append_utf8(cp, out);
@@ -500,7 +443,7 @@ Result<uint32_t> decode_char(const Token& token) {
   std::string_view body = token.text.substr(1, token.text.size() - 2);
   const size_t base = token.offset + 1;
   if (body.empty()) return invalid_argument("empty char literal" + at_offset(token.offset));
-  uint32_t cp = 0;
+  char32_t cp = 0;
   size_t length = 0;
   if (body.front() == '\\') {
     ORIVON_TRY(length, decode_escape(body, 0, base, &cp));
@@ -1193,7 +1136,7 @@ void append_value(const Val& value, int depth, std::string* out) {
     out->push_back('"');
     size_t pos = 0;
     while (pos < text.size()) {
-      uint32_t cp = 0;
+      char32_t cp = 0;
       size_t length = decode_utf8(text, pos, &cp);
       if (length == 0) {
         cp = 0xFFFD;  // Wasmtime's strings are UTF-8; only a hand-made Val can get here.
