@@ -1,6 +1,7 @@
 #include "calls/route_decision.h"
 
 #include <optional>
+#include <utility>
 
 #include "orivon/grants.h"
 
@@ -65,9 +66,29 @@ RouteDecision decide_host(registry::ModuleRegistry& registry, const HostFunction
 
 }  // namespace
 
+const std::vector<ProviderCandidates::Candidate>& ProviderCandidates::all() {
+  if (all_) return *all_;
+  all_.emplace();
+  auto modules = registry_.list();
+  if (!modules) return *all_;
+  all_->reserve(modules->size());
+  for (const auto& info : *modules) {
+    auto exports = registry_.exports(info.id);
+    if (!exports) continue;
+    Candidate candidate{info.id, *exports, std::nullopt};
+    if (info.id.kind() == ModuleKind::Group) {
+      auto spec = registry_.group(info.id);
+      if (!spec) continue;
+      candidate.group = std::move(*spec);
+    }
+    all_->push_back(std::move(candidate));
+  }
+  return *all_;
+}
+
 RouteDecision decide_route(registry::ModuleRegistry& registry, const HostFunctions& host_functions,
                            const ModuleId& caller, std::string_view import,
-                           std::string_view function) {
+                           std::string_view function, ProviderCandidates* candidates) {
   if (host_functions.has_interface(import)) {
     return decide_host(registry, host_functions, caller, import, function);
   }
@@ -128,17 +149,17 @@ RouteDecision decide_route(registry::ModuleRegistry& registry, const HostFunctio
   }
   // A group standing for the interface is what the caller should be
   // granted, so it is named before any single module exporting it.
-  if (auto modules = registry.list()) {
-    std::optional<RouteDecision> module_provider;
-    for (const auto& info : *modules) {
-      if (info.id == caller) continue;
-      const std::string name = provides(info.id);
-      if (name.empty()) continue;
-      if (info.id.kind() == ModuleKind::Group) return denied(caller, info.id.str(), name);
-      if (!module_provider) module_provider = denied(caller, info.id.str(), name);
-    }
-    if (module_provider) return *module_provider;
+  std::optional<ProviderCandidates> own;
+  if (candidates == nullptr) candidates = &own.emplace(registry);
+  std::optional<RouteDecision> module_provider;
+  for (const auto& candidate : candidates->all()) {
+    if (candidate.id == caller) continue;
+    const std::string name = provided_name(*candidate.exports, candidate.group, import, function);
+    if (name.empty()) continue;
+    if (candidate.group) return denied(caller, candidate.id.str(), name);
+    if (!module_provider) module_provider = denied(caller, candidate.id.str(), name);
   }
+  if (module_provider) return *module_provider;
   return unavailable("no installed module exports " + std::string(import) + "#" +
                      std::string(function) + " (imported by '" + caller.str() + "')");
 }

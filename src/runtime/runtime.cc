@@ -471,9 +471,10 @@ Result<std::vector<ImportRoute>> decide_import_routes(registry::ModuleRegistry& 
                                                       const ModuleId& id) {
   ORIVON_TRY(auto program, registry.program(id));
   std::vector<ImportRoute> routes;
+  calls::ProviderCandidates candidates(registry);  // read once for all the imports, if needed
   for (auto& imported : instance::imported_functions(impl.engine(), *program.shared_data())) {
     auto decision = calls::decide_route(registry, impl.host_functions(), id, imported.import,
-                                        imported.function);
+                                        imported.function, &candidates);
     ImportRoute route;
     route.import = std::move(imported.import);
     route.function = std::move(imported.function);
