@@ -41,6 +41,7 @@ struct RouteDecision {
 // the caller reaches one. Read on first use, then kept, so that the imports
 // of one module are decided against one reading: with 100,000 modules
 // installed, a reading per import cost a start about a second per import.
+// Not thread-safe: one per decision, or per module's imports on one thread.
 class ProviderCandidates {
  public:
   struct Candidate {
