@@ -64,6 +64,21 @@ RouteDecision decide_host(registry::ModuleRegistry& registry, const HostFunction
   return RouteDecision{Kind::Granted, std::string(kHostTarget), name, ""};
 }
 
+// `id` with its exports, and its interface when it is a group; nullopt
+// when either cannot be read.
+std::optional<ProviderCandidates::Candidate> read_candidate(registry::ModuleRegistry& registry,
+                                                            const ModuleId& id) {
+  auto exports = registry.exports(id);
+  if (!exports) return std::nullopt;
+  ProviderCandidates::Candidate candidate{id, *exports, std::nullopt};
+  if (id.kind() == ModuleKind::Group) {
+    auto spec = registry.group(id);
+    if (!spec) return std::nullopt;
+    candidate.group = std::move(*spec);
+  }
+  return candidate;
+}
+
 }  // namespace
 
 const std::vector<ProviderCandidates::Candidate>& ProviderCandidates::all() {
@@ -73,15 +88,7 @@ const std::vector<ProviderCandidates::Candidate>& ProviderCandidates::all() {
   if (!modules) return *all_;
   all_->reserve(modules->size());
   for (const auto& info : *modules) {
-    auto exports = registry_.exports(info.id);
-    if (!exports) continue;
-    Candidate candidate{info.id, *exports, std::nullopt};
-    if (info.id.kind() == ModuleKind::Group) {
-      auto spec = registry_.group(info.id);
-      if (!spec) continue;
-      candidate.group = std::move(*spec);
-    }
-    all_->push_back(std::move(candidate));
+    if (auto candidate = read_candidate(registry_, info.id)) all_->push_back(std::move(*candidate));
   }
   return *all_;
 }
@@ -98,10 +105,10 @@ RouteDecision decide_route(registry::ModuleRegistry& registry, const HostFunctio
 
   // Which target provides the import, and by which name.
   auto provides = [&](const ModuleId& target) -> std::string {
-    auto exports = registry.exports(target);
-    if (!exports) return {};
     if (core_target) {
       if (target != *core_target) return {};
+      auto exports = registry.exports(target);
+      if (!exports) return {};
       if ((*exports)->kind == ProgramKind::CoreModule) {
         return (*exports)->functions.contains(std::string(function)) ? std::string(function)
                                                                      : std::string();
@@ -118,13 +125,9 @@ RouteDecision decide_route(registry::ModuleRegistry& registry, const HostFunctio
       }
       return found;
     }
-    std::optional<registry::GroupSpec> group;
-    if (target.kind() == ModuleKind::Group) {
-      auto spec = registry.group(target);
-      if (!spec) return {};
-      group = *spec;
-    }
-    return provided_name(**exports, group, import, function);
+    auto candidate = read_candidate(registry, target);
+    if (!candidate) return {};
+    return provided_name(*candidate->exports, candidate->group, import, function);
   };
 
   std::optional<RouteDecision> first_denial;

@@ -41,7 +41,7 @@ bool ModuleTable::add(std::string_view module) {
   std::array<std::string_view, kMembers> values{};
   const bool whole = for_each_member(module, [&](std::string_view key, std::string_view value) {
     for (const auto& [name, member] : kMembersByKey) {
-      if (key.size() == name.size() && key == name) {
+      if (key == name) {
         values[member] = value;
         break;
       }
