@@ -139,8 +139,12 @@ TEST_F(Bulk, RefusesWhatItCannotInstallWithoutInstallingAny) {
   auto none = cli({"add", empty.string()});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_THAT(none.err, HasSubstr("no .wasm file"));
-  EXPECT_EQ(cli({"list", "--limit", "0"}).exit_code, 2);
+  auto zero = cli({"list", "--limit", "0"});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_THAT(zero.err, HasSubstr("N must be a whole number of at least 1, not '0'"));
   EXPECT_EQ(cli({"list", "--limit", "many"}).exit_code, 2);
+  EXPECT_EQ(cli({"list", "--limit", "-1"}).exit_code, 2);
+  EXPECT_EQ(cli({"top", "--once", "-n", "0"}).exit_code, 2);
 }
 
 }  // namespace

@@ -22,6 +22,16 @@ namespace orivon::cli {
 
 using CommandAction = std::function<int(std::ostream& out, std::ostream& err)>;
 
+// A count option's check: a whole number of at least 1. (CLI::PositiveNumber
+// would accept 0, and its range message prints the largest double in full.)
+inline const CLI::Validator kAtLeastOne(
+    [](std::string& text) -> std::string {
+      const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+      if (digits && text.find_first_not_of('0') != std::string::npos) return {};
+      return "N must be a whole number of at least 1, not '" + text + "'";
+    },
+    "N>=1");
+
 // `orivon run`. `guest_args` are the words after FILE, which belong to the
 // guest and are never parsed as orivon options.
 CommandAction setup_run(CLI::App& app, const std::vector<std::string>& guest_args);

@@ -119,7 +119,7 @@ CommandAction setup_list(CLI::App& app, const GlobalOptions& global) {
                     "Print a JSON array of objects (id, kind, state, version, size_bytes, ...)");
   command->add_option("--limit", options->limit, "List at most N modules (default: all)")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(kAtLeastOne);
   command->add_option("--after", options->after,
                       "Start after this id (the last one of the previous page)")
       ->type_name("ID");

@@ -318,7 +318,8 @@ CommandAction setup_top(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember({"calls", "memory", "restarts"}))
       ->capture_default_str();
   command->add_option("-n,--limit", options->limit, "Show at most N modules (default: all)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(kAtLeastOne);
   command->add_flag("--once", options->once, "Print one table and exit");
   command->add_flag("--json", options->json, "Print the host's status as JSON once and exit");
   command->footer(
