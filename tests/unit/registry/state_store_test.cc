@@ -97,6 +97,50 @@ TEST(StateStore, InsertFindRemove) {
   EXPECT_EQ((*store)->remove("a.b.c", {}).error().code(), ErrorCode::NotFound);
 }
 
+// PRAGMA data_version, read on a connection of its own: it changes when
+// another connection commits a change to the database.
+std::int64_t data_version(sqlite3* db) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &statement, nullptr) != SQLITE_OK) {
+    return -1;
+  }
+  const std::int64_t version =
+      sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1;
+  sqlite3_finalize(statement);
+  return version;
+}
+
+TEST(StateStore, MarksAStateOnlyWhenItChangesAndOnlyForAnInstalledModule) {
+  TempDir temp;
+  auto store = StateStore::open(temp.path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->insert(record("a.b.c", "11")));
+  sqlite3* watcher = nullptr;
+  ASSERT_EQ(sqlite3_open((temp.path() / "state.db").c_str(), &watcher), SQLITE_OK);
+  const std::int64_t before = data_version(watcher);
+  ASSERT_GE(before, 0);
+
+  ASSERT_TRUE((*store)->set_state("a.b.c", "running"));
+  const std::int64_t marked = data_version(watcher);
+  EXPECT_NE(marked, before);  // a change is committed
+  EXPECT_EQ((*(*store)->find("a.b.c"))->state, "running");
+
+  // The same mark again commits nothing. (SQLite itself leaves a row it
+  // would overwrite with identical bytes alone; set_state now also skips
+  // the write transaction, which only the density sweep's restarts show.)
+  ASSERT_TRUE((*store)->set_state("a.b.c", "running"));
+  EXPECT_EQ(data_version(watcher), marked);
+
+  ASSERT_TRUE((*store)->set_state("a.b.c", "installed"));
+  EXPECT_NE(data_version(watcher), marked);
+  EXPECT_EQ((*(*store)->find("a.b.c"))->state, "installed");
+  sqlite3_close(watcher);
+
+  auto missing = (*store)->set_state("x.y.z", "running");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::NotFound);
+}
+
 TEST(StateStore, ARemovalsCheckSeesItsCallGrantsAndAnErrorRemovesNothing) {
   TempDir temp;
   auto store = StateStore::open(temp.path());
