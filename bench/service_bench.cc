@@ -20,6 +20,8 @@
 // its log file, but the files share a bounded set of open descriptors
 // (supervisor/log_file_cache.h); --memory-only-logs drives orivon's
 // Supervisor directly with memory-only logs, to compare (bench/README.md).
+// --raw-wasmtime is the baseline: the same modules in plain Wasmtime stores
+// (orivon's engine configuration, WASI, one instance each), no orivon.
 
 #include <algorithm>
 #include <cerrno>
@@ -35,6 +37,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include <dirent.h>
@@ -168,7 +172,7 @@ std::string density_module(int n) {
 // file, to show what the log files cost. `open` makes a host on the state
 // directory: again after a shutdown, it loads what is installed from the
 // compiled-code cache, as `orivon up` does.
-enum class Logs { Files, MemoryOnly };
+enum class Logs { Files, MemoryOnly, RawWasmtime };
 
 using Modules = std::vector<std::pair<orivon::ModuleId, std::string>>;
 
@@ -266,6 +270,74 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
       }};
 }
 
+// The baseline: what Wasmtime itself costs for the same live instances, with
+// the engine configured as orivon configures it (engine/engine.cc). Install
+// compiles; start makes a store with a default WASI context and instantiates
+// through a linker with WASI defined (epoch interruption is on, as in
+// orivon, with a deadline nothing reaches); the instance stays live until shut_down.
+// The compiled modules outlive a shut_down and close, as orivon's
+// compiled-code cache does, so load does nothing.
+DensityHost raw_wasmtime_host() {
+  struct Live {
+    wasmtime::Store store;
+    wasmtime::Instance instance;
+  };
+  struct Parts {
+    wasmtime::Engine engine{orivon::engine::Engine::make_config(orivon::FuelMetering::Off)};
+    wasmtime::Linker linker{engine};
+    std::unordered_map<std::string, wasmtime::Module> modules;
+    std::unordered_map<std::string, std::unique_ptr<Live>> live;
+  };
+  static std::shared_ptr<Parts> parts;  // the compiled modules, kept as a cache keeps them
+  if (!parts) {
+    parts = std::make_shared<Parts>();
+    if (auto defined = parts->linker.define_wasi(); !defined) {
+      std::fprintf(stderr, "error: defining WASI: %s\n", defined.err().message().c_str());
+      std::exit(1);
+    }
+  }
+  auto error = [](const std::string& what, const std::string& message) {
+    return orivon::Error(orivon::ErrorCode::Internal, what + ": " + message);
+  };
+  return {
+      [error](const Modules& modules) -> orivon::Result<void> {
+        for (const auto& [module_id, code] : modules) {
+          auto compiled = wasmtime::Module::compile(parts->engine, code);
+          if (!compiled) return error("compiling " + module_id.str(), compiled.err().message());
+          parts->modules.insert_or_assign(module_id.str(), compiled.unwrap());
+        }
+        return orivon::ok();
+      },
+      []() -> orivon::Result<void> { return orivon::ok(); },
+      [error](const orivon::ModuleId& id) -> orivon::Result<void> {
+        auto module = parts->modules.find(id.str());
+        if (module == parts->modules.end()) return error(id.str(), "not installed");
+        wasmtime::Store store(parts->engine);
+        store.context().set_epoch_deadline(1);  // the engine's epoch never advances here
+        if (auto set = store.context().set_wasi(wasmtime::WasiConfig()); !set) {
+          return error("WASI for " + id.str(), set.err().message());
+        }
+        auto instance = parts->linker.instantiate(store, module->second);
+        if (!instance) return error("instantiating " + id.str(), instance.err().message());
+        parts->live.insert_or_assign(
+            id.str(), std::make_unique<Live>(Live{std::move(store), instance.unwrap()}));
+        return orivon::ok();
+      },
+      [](const orivon::ModuleId& id, std::string_view call) {
+        auto live = parts->live.find(id.str());
+        if (live == parts->live.end()) return false;
+        auto& [store, instance] = *live->second;
+        const bool ping = call == "ping()";
+        auto exported = instance.get(store, ping ? "ping" : "add");
+        if (!exported || !std::holds_alternative<wasmtime::Func>(*exported)) return false;
+        std::vector<wasmtime::Val> arguments;
+        if (!ping) arguments = {wasmtime::Val(std::int32_t{1}), wasmtime::Val(std::int32_t{2})};
+        return static_cast<bool>(std::get<wasmtime::Func>(*exported).call(store, arguments));
+      },
+      []() { parts->live.clear(); },
+      []() {}};
+}
+
 // Seconds `orivon list --json` takes on the state directory (no host: it
 // opens the state itself), or a negative number without the CLI.
 double time_cli_list(const std::filesystem::path& state) {
@@ -323,14 +395,20 @@ int run_density(const std::vector<int>& steps, Logs logs) {
   const std::size_t file_limit = raise_open_file_limit();
   ProcReader proc;
   auto open_host = [&] {
-    return logs == Logs::Files ? public_api_host(state) : memory_only_logs_host(state);
+    switch (logs) {
+      case Logs::Files: return public_api_host(state);
+      case Logs::MemoryOnly: return memory_only_logs_host(state);
+      case Logs::RawWasmtime: break;
+    }
+    return raw_wasmtime_host();
   };
   DensityHost host = open_host();
   auto name = [](int i) { return "bench.density.s" + std::to_string(i); };
 
   std::printf("%s; vm.max_map_count = %zu, open files limit = %zu\n",
-              logs == Logs::Files ? "public API, a log file per service"
-                                  : "Supervisor with memory-only logs",
+              logs == Logs::Files        ? "public API, a log file per service"
+              : logs == Logs::MemoryOnly ? "Supervisor with memory-only logs"
+                                         : "raw Wasmtime (the baseline: no orivon)",
               read_max_map_count(), file_limit);
   std::printf("Each step installs the new services in one bulk install (distinct modules), "
               "starts them, calls them,\nthen shuts the host down, lists with the CLI, and "
@@ -404,27 +482,36 @@ int run_density(const std::vector<int>& steps, Logs logs) {
     const double shutdown_seconds = ms_since(stop_start) / 1000;
     const auto close_start = Clock::now();
     host.close();
-    const double close_seconds = ms_since(close_start) / 1000;
-    const double list_seconds = time_cli_list(state);
+    // The baseline has no state directory to list or load, and frees its
+    // instances in shut_down: those cells are '-'.
+    const bool raw = logs == Logs::RawWasmtime;
+    const double close_seconds = raw ? -1 : ms_since(close_start) / 1000;
+    const double list_seconds = raw ? -1 : time_cli_list(state);
     const auto load_start = Clock::now();
     host = open_host();
     if (auto loaded = host.load(); !loaded) return fail(loaded.error());
-    const double load_seconds = ms_since(load_start) / 1000;
+    const double load_seconds = raw ? -1 : ms_since(load_start) / 1000;
     const auto restart_start = Clock::now();
     const int restarted = start_range(0, live);
     const double restart_seconds = ms_since(restart_start) / 1000;
 
     const double per = live > 1 ? live - 1 : 1;
+    auto seconds = [](double value) {
+      char cell[32];
+      if (value < 0) return std::string("        -");
+      std::snprintf(cell, sizeof cell, "%8.2fs", value);
+      return std::string(cell);
+    };
     std::printf(
-        "%9d %11.1f %9.2f %9.2f %10.0f %10.0f %10.1f %10.1f %10d %8.2fs %8.2fs %8.2fs %8.2fs %9.0f\n",
-                live, (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
-                (static_cast<double>(maps) - static_cast<double>(base_maps)) / per,
-                (static_cast<double>(files) - static_cast<double>(base_files)) / per,
-                (step - previous) / std::max(install_seconds, 1e-9),
-                (live - first) / std::max(start_seconds, 1e-9), latencies[latencies.size() / 2],
-                latencies[latencies.size() * 99 / 100], answering, shutdown_seconds, close_seconds,
-                list_seconds,
-                load_seconds, restarted / std::max(restart_seconds, 1e-9));
+        "%9d %11.1f %9.2f %9.2f %10.0f %10.0f %10.1f %10.1f %10d %s %s %s %s %9.0f\n", live,
+        (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
+        (static_cast<double>(maps) - static_cast<double>(base_maps)) / per,
+        (static_cast<double>(files) - static_cast<double>(base_files)) / per,
+        (step - previous) / std::max(install_seconds, 1e-9),
+        (live - first) / std::max(start_seconds, 1e-9), latencies[latencies.size() / 2],
+        latencies[latencies.size() * 99 / 100], answering, seconds(shutdown_seconds).c_str(),
+        seconds(close_seconds).c_str(), seconds(list_seconds).c_str(),
+        seconds(load_seconds).c_str(), restarted / std::max(restart_seconds, 1e-9));
     std::fflush(stdout);
     if (!stopped.empty()) {
       std::printf("stopped: %s\n", stopped.c_str());
@@ -459,7 +546,7 @@ bool parse_count(const char* text, int& count) {
 void usage(const char* program) {
   std::printf(
       "usage: %s [IDLE]                 supervision costs with IDLE idle services (default 200)\n"
-      "       %s --density N1,N2,... [--memory-only-logs]\n"
+      "       %s --density N1,N2,... [--memory-only-logs | --raw-wasmtime]\n"
       "                                  the density sweep (ascending steps, each >= 2)\n",
       program, program);
 }
@@ -470,14 +557,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--density") {
-    const Logs logs = argc == 4 && std::string(argv[3]) == "--memory-only-logs" ? Logs::MemoryOnly
-                                                                                : Logs::Files;
+    Logs logs = Logs::Files;
+    if (argc == 4 && std::string(argv[3]) == "--memory-only-logs") logs = Logs::MemoryOnly;
+    if (argc == 4 && std::string(argv[3]) == "--raw-wasmtime") logs = Logs::RawWasmtime;
+    if (argc == 4 && logs == Logs::Files) {
+      std::fprintf(stderr, "error: unknown option '%s'\n", argv[3]);
+      usage(argv[0]);
+      return 2;
+    }
     std::vector<int> steps;
     std::stringstream list(argv[2]);
     for (std::string item; std::getline(list, item, ',');) steps.push_back(std::atoi(item.c_str()));
     if (steps.empty() || !std::is_sorted(steps.begin(), steps.end()) || steps.front() < 2) {
       std::fprintf(stderr,
-                   "usage: %s --density N1,N2,... [--memory-only-logs] (ascending, each >= 2)\n",
+                   "usage: %s --density N1,N2,... [--memory-only-logs | --raw-wasmtime] "
+                   "(ascending, each >= 2)\n",
                    argv[0]);
       return 2;
     }

@@ -21,7 +21,8 @@
 # sweep, says so, and leaves it raised; otherwise the sweep stops where the
 # limit is and says why. Each running service also keeps its log file open,
 # so the public API sweep stops at the open-files limit (ulimit -n); a second
-# sweep drives orivon's Supervisor with memory-only logs (bench/README.md).
+# sweep drives orivon's Supervisor with memory-only logs, and a third, the
+# baseline, holds the same modules in plain Wasmtime stores (bench/README.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ORIVON_ROOT"
@@ -159,4 +160,6 @@ if [ "$density" = 1 ]; then
   "$build/bin/orivon_service_bench" --density "$steps"
   step "Density without per-service log files (Supervisor with memory-only logs)"
   "$build/bin/orivon_service_bench" --density "$steps" --memory-only-logs
+  step "Density baseline: the same modules in plain Wasmtime stores (no orivon)"
+  "$build/bin/orivon_service_bench" --density "$steps" --raw-wasmtime
 fi
