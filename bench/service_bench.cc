@@ -13,8 +13,10 @@
 //
 // installs distinct small service modules (each its own compiled code) and
 // starts them in steps up to each N in one runtime, reporting per step:
-// memory and memory mappings per service, start rate, the latency of a call
-// to a random live service, and whether every live service answers. The
+// memory and memory mappings per service, start rate (of the step's new
+// services, and `steady/s`: 2,000 starts of stopped live services, the same
+// count at every step), the latency of a call to a random live service, and
+// whether every live service answers. The
 // state directory is on /dev/shm when it exists, so what is measured is the
 // runtime, not fsync. vm.max_map_count bounds the mappings. Each service has
 // its log file, but the files share a bounded set of open descriptors
@@ -180,6 +182,7 @@ struct DensityHost {
   std::function<orivon::Result<void>(const Modules&)> install;  // one bulk install
   std::function<orivon::Result<void>()> load;                   // load_installed
   std::function<orivon::Result<void>(const orivon::ModuleId&)> start;
+  std::function<orivon::Result<void>(const orivon::ModuleId&)> stop;
   std::function<bool(const orivon::ModuleId&, std::string_view)> call;
   std::function<void()> shut_down;  // stops every service (Runtime::shut_down)
   std::function<void()> close;      // frees the host, as destroying a Runtime does
@@ -216,6 +219,7 @@ DensityHost public_api_host(const std::filesystem::path& state) {
         return orivon::ok();
       },
       [runtime](const orivon::ModuleId& id) { return (*runtime)->start_service(id); },
+      [runtime](const orivon::ModuleId& id) { return (*runtime)->stop_service(id); },
       [runtime](const orivon::ModuleId& id, std::string_view call) {
         return static_cast<bool>((*runtime)->call_service(id, call));
       },
@@ -247,6 +251,7 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
         return orivon::ok();
       },
       [parts](const orivon::ModuleId& id) { return parts->supervisor->start(id); },
+      [parts](const orivon::ModuleId& id) { return parts->supervisor->stop(id); },
       [parts](const orivon::ModuleId& id, std::string_view call) {
         // The density benchmark calls only `ping()`: a name, no arguments.
         auto expression = orivon::values::parse_call_expression(call);
@@ -321,6 +326,10 @@ DensityHost raw_wasmtime_host() {
         if (!instance) return error("instantiating " + id.str(), instance.err().message());
         parts->live.insert_or_assign(
             id.str(), std::make_unique<Live>(Live{std::move(store), instance.unwrap()}));
+        return orivon::ok();
+      },
+      [](const orivon::ModuleId& id) -> orivon::Result<void> {
+        parts->live.erase(id.str());
         return orivon::ok();
       },
       [](const orivon::ModuleId& id, std::string_view call) {
@@ -413,9 +422,10 @@ int run_density(const std::vector<int>& steps, Logs logs) {
   std::printf("Each step installs the new services in one bulk install (distinct modules), "
               "starts them, calls them,\nthen shuts the host down, lists with the CLI, and "
               "starts it again from the compiled-code cache.\n");
-  std::printf("%9s %11s %9s %9s %10s %10s %10s %10s %10s %9s %9s %9s %9s %9s\n", "services",
-              "KiB/service", "maps/svc", "fds/svc", "installs/s", "starts/s", "call p50us",
-              "call p99us", "answering", "shutdown", "free s", "list s", "load s", "restart/s");
+  std::printf("%9s %11s %9s %9s %10s %10s %9s %10s %10s %10s %9s %9s %9s %9s %9s\n", "services",
+              "KiB/service", "maps/svc", "fds/svc", "installs/s", "starts/s", "steady/s",
+              "call p50us", "call p99us", "answering", "shutdown", "free s", "list s", "load s",
+              "restart/s");
   std::fflush(stdout);
   int live = 0;
   std::size_t base_rss = 0;
@@ -432,6 +442,35 @@ int run_density(const std::vector<int>& steps, Logs logs) {
       }
     }
     return started;
+  };
+  // Starts with `live` services live: rounds of stopping a random sample of
+  // them and starting it again, kSteadyStarts starts timed in all (the
+  // stops are not timed). The same count at every step, so that the rates
+  // of two steps compare; the first starts of a small step are few and
+  // include the warm-up.
+  auto steady_start_rate = [&](int live) -> double {
+    constexpr int kSteadyStarts = 2000;
+    const int sample = std::max(1, std::min(500, live / 2));
+    std::vector<int> order(static_cast<std::size_t>(live));
+    for (int i = 0; i < live; ++i) order[static_cast<std::size_t>(i)] = i;
+    double seconds = 0;
+    int started = 0;
+    while (started < kSteadyStarts) {
+      for (int i = 0; i < sample; ++i) {
+        std::uniform_int_distribution<int> rest(i, live - 1);
+        std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(rest(random))]);
+      }
+      for (int i = 0; i < sample; ++i) {
+        if (!host.stop(id(name(order[static_cast<std::size_t>(i)])))) return -1;
+      }
+      const auto begin = Clock::now();
+      for (int i = 0; i < sample; ++i) {
+        if (!host.start(id(name(order[static_cast<std::size_t>(i)])))) return -1;
+      }
+      seconds += ms_since(begin) / 1000;
+      started += sample;
+    }
+    return started / std::max(seconds, 1e-9);
   };
   for (int step : steps) {
     Modules modules;
@@ -475,6 +514,7 @@ int run_density(const std::vector<int>& steps, Logs logs) {
       latencies.push_back(ms_since(call_start) * 1000);
     }
     std::sort(latencies.begin(), latencies.end());
+    const double steady = steady_start_rate(live);
 
     // The whole host again: shut down, list, load from the cache, restart.
     const auto stop_start = Clock::now();
@@ -503,12 +543,12 @@ int run_density(const std::vector<int>& steps, Logs logs) {
       return std::string(cell);
     };
     std::printf(
-        "%9d %11.1f %9.2f %9.2f %10.0f %10.0f %10.1f %10.1f %10d %s %s %s %s %9.0f\n", live,
+        "%9d %11.1f %9.2f %9.2f %10.0f %10.0f %9.0f %10.1f %10.1f %10d %s %s %s %s %9.0f\n", live,
         (static_cast<double>(rss) - static_cast<double>(base_rss)) / per,
         (static_cast<double>(maps) - static_cast<double>(base_maps)) / per,
         (static_cast<double>(files) - static_cast<double>(base_files)) / per,
         (step - previous) / std::max(install_seconds, 1e-9),
-        (live - first) / std::max(start_seconds, 1e-9), latencies[latencies.size() / 2],
+        (live - first) / std::max(start_seconds, 1e-9), steady, latencies[latencies.size() / 2],
         latencies[latencies.size() * 99 / 100], answering, seconds(shutdown_seconds).c_str(),
         seconds(close_seconds).c_str(), seconds(list_seconds).c_str(),
         seconds(load_seconds).c_str(), restarted / std::max(restart_seconds, 1e-9));
