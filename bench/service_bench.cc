@@ -253,11 +253,17 @@ DensityHost memory_only_logs_host(const std::filesystem::path& state) {
       [parts](const orivon::ModuleId& id) { return parts->supervisor->start(id); },
       [parts](const orivon::ModuleId& id) { return parts->supervisor->stop(id); },
       [parts](const orivon::ModuleId& id, std::string_view call) {
-        // The density benchmark calls only `ping()`: a name, no arguments.
+        // The density run calls `ping()` and `add(1, 2)` (the latencies).
         auto expression = orivon::values::parse_call_expression(call);
-        return expression && expression->arguments.empty() &&
-               static_cast<bool>(parts->supervisor->call(
-                   id, expression->name, {}, orivon::supervisor::Supervisor::CallOptions{}));
+        if (!expression) return false;
+        std::vector<orivon::Value> arguments;
+        if (expression->arguments == "1, 2") {
+          arguments = {orivon::Value::s32(1), orivon::Value::s32(2)};
+        } else if (!expression->arguments.empty()) {
+          return false;
+        }
+        return static_cast<bool>(parts->supervisor->call(
+            id, expression->name, arguments, orivon::supervisor::Supervisor::CallOptions{}));
       },
       [parts]() { (void)parts->supervisor->stop_all(); },
       [parts]() {
