@@ -231,6 +231,36 @@ TEST_F(EventsBus, DurableEventsWaitForAStoppedSubscriberAndSurviveARestart) {
   EXPECT_EQ(again->report().subscriptions.at(0).pending, 0u);
 }
 
+// A subscriber that starts takes its waiting events at once: wake() makes
+// its lanes ready and wakes a delivery thread, instead of leaving them to
+// the next poll (an hour here). Waking another module delivers nothing.
+TEST_F(EventsBus, WakingAStartedSubscriberDeliversItsWaitingEventsAtOnce) {
+  std::atomic<bool> running{false};
+  sink_.answer([&](const ReceivedEvent&) {
+    return running ? DeliveryOutcome{} : DeliveryOutcome{DeliveryOutcome::Kind::NotRunning, ""};
+  });
+  auto options = fast_options(dir_.path() / "events.db");
+  options.idle_poll = std::chrono::hours(1);
+  auto bus = open(options);
+  for (const char* module : {"app.stats.demo", "app.other.demo"}) {
+    ASSERT_TRUE(bus->subscribe(id(module), "visits", EventDurability::Durable,
+                               SubscriptionSource::Client));
+  }
+  ASSERT_TRUE(bus->publish("client", message("visits", "1"), 0));
+  ASSERT_TRUE(eventually([&] { return sink_.seen().size() == 2; }));  // both not running
+  running = true;
+  // Twice, so that the second finds a delivery thread asleep, not polling.
+  for (int round = 0; round < 2; ++round) {
+    const char* module = round == 0 ? "app.stats.demo" : "app.other.demo";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    bus->wake(id("app.unrelated.demo"));
+    bus->wake(id(module));
+    ASSERT_TRUE(eventually([&] { return bus->counters(module).delivered == 1; }))
+        << module << " was not woken";
+  }
+  EXPECT_EQ(sink_.seen().size(), 4u);
+}
+
 TEST_F(EventsBus, AFullDurableQueueRefusesThePublisher) {
   auto options = fast_options(dir_.path() / "events.db");
   options.durable_queue_events = 2;
