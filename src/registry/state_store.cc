@@ -194,8 +194,8 @@ Result<void> StateStore::set_state(const std::string& id, const std::string& sta
   //
   // A mark that is already so takes no write transaction: a host that
   // starts its autostart services marks each one anew, and a read costs a
-  // fraction of the transaction and its two PRAGMAs (restarts in the
-  // density sweep ran about 8% faster).
+  // fraction of the transaction and its two PRAGMAs (bench/README.md has
+  // the density sweep's restarts before and after).
   {
     ORIVON_TRY(auto statement, db_.prepare("SELECT state FROM modules WHERE id = ?1"));
     statement.bind(1, id);
